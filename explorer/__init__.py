@@ -1,0 +1,1 @@
+"""The Dash + dash-cytoscape explorer."""

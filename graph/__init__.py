@@ -1,0 +1,1 @@
+"""The curated knowledge graph of ketamine's mechanisms of action: records, model, paths, queries."""

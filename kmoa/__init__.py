@@ -1,0 +1,1 @@
+"""kmoa: the ketamine mechanism-of-action knowledge graph (command-line entry point)."""

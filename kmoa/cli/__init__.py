@@ -1,0 +1,1 @@
+"""The `kmoa` command line."""

@@ -1,0 +1,1 @@
+"""Readers and writers, one per format or store, behind one small interface."""

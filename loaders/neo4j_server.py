@@ -1,0 +1,557 @@
+"""Run a real local Neo4j Community 5.26 LTS server from Python, without Docker.
+
+Why: the kmoa graph is loaded into Neo4j, and tests/CI/dev machines here have
+Java and Maven but no Docker. This module fetches the stock Neo4j Community
+jars (``org.neo4j:neo4j``) from Maven Central with ``mvn`` and runs the stock
+server entry point ``org.neo4j.server.CommunityEntryPoint`` -- the same class
+the official tarball's ``bin/neo4j console`` runs -- with a generated
+``neo4j.conf`` (Bolt only, bound to 127.0.0.1 on a random free port, auth on).
+The initial password is set with the stock admin tool
+(``neo4j-admin dbms set-initial-password``, class ``org.neo4j.cli.AdminTool``).
+
+Usage::
+
+    from loaders import neo4j_server
+    info = neo4j_server.start()          # downloads on first use, then reuses
+    driver = neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password))
+    neo4j_server.stop()
+
+or from a shell: ``eval "$(kmoa neo4j start)"`` / ``kmoa neo4j status`` /
+``kmoa neo4j stop``.
+
+Cache layout (default ``$KMOA_CACHE/neo4j``, else ``~/.cache/kmoa/neo4j``)::
+
+    dist/<version>/lib/*.jar      jars from Maven Central (mvn runs once)
+    dist/<version>/classpath.txt  marks a complete download; reused later
+    home/                         NEO4J_HOME: conf/neo4j.conf, data/, logs/
+    credentials.json              generated password (0600), kept with data/
+    server.json                   state of the running server (0600): pid,
+                                  port, password; removed by stop()
+    server.log                    JVM stdout/stderr
+
+Using an existing server, cluster or Aura instead: nothing here is needed;
+set the standard variables and the loaders connect there::
+
+    export NEO4J_URI=neo4j+s://xxxx.databases.neo4j.io   # Aura (TLS, routing)
+    export NEO4J_URI=neo4j://host1:7687                  # cluster (routing)
+    export NEO4J_URI=bolt://localhost:7687               # single server
+    export NEO4J_USER=neo4j NEO4J_PASSWORD=... NEO4J_DATABASE=neo4j
+
+(``bolt+s://``/``neo4j+s://`` verify TLS certificates; ``+ssc`` accepts
+self-signed ones.) With Docker available, the equivalent server is
+``docker run -p 7687:7687 -e NEO4J_AUTH=neo4j/secret neo4j:5``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+NEO4J_VERSION = "5.26.30"
+"""Newest 5.26 LTS patch release on Maven Central when this was written."""
+
+DEPENDENCY_PLUGIN_VERSION = "3.8.1"
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+USER = "neo4j"
+DEFAULT_HEAP = "1g"
+"""JVM heap (-Xms/-Xmx); override with KMOA_NEO4J_HEAP, e.g. 512m or 2g."""
+PAGECACHE = "256m"
+MVN_TIMEOUT = 1800.0
+STOP_TIMEOUT = 60.0
+
+INSTALL_HINT = (
+    "Install a JDK 17+ and Maven, e.g. `apt-get install openjdk-17-jdk-headless maven`. "
+    "Alternatively run Neo4j with Docker: "
+    "`docker run -p 7687:7687 -e NEO4J_AUTH=neo4j/secret neo4j:5` and then "
+    "`export NEO4J_URI=bolt://localhost:7687 NEO4J_USER=neo4j NEO4J_PASSWORD=secret`."
+)
+
+# Stock neo4j.conf JVM flags that matter on Java 17 (server.jvm.additional).
+JVM_FLAGS = (
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Dlog4j2.disable.jmx=true",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+)
+
+POM_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>kmoa.local</groupId>
+  <artifactId>neo4j-community-runtime</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.neo4j</groupId>
+      <artifactId>neo4j</artifactId>
+      <version>{version}</version>
+    </dependency>
+  </dependencies>
+  <build>
+    <plugins>
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId>
+        <artifactId>maven-dependency-plugin</artifactId>
+        <version>{plugin_version}</version>
+      </plugin>
+    </plugins>
+  </build>
+</project>
+"""
+
+
+class Neo4jServerError(RuntimeError):
+    """Any failure to fetch, start, find or stop the local Neo4j server."""
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """How to reach a running local server (and which process it is)."""
+
+    uri: str
+    user: str
+    password: str
+    pid: int
+    port: int
+    home: str
+
+    def shell_exports(self) -> str:
+        """Return one `export` line for NEO4J_URI/USER/PASSWORD, shell-quoted."""
+        return "export " + " ".join(
+            f"{name}={shlex.quote(value)}"
+            for name, value in (
+                ("NEO4J_URI", self.uri),
+                ("NEO4J_USER", self.user),
+                ("NEO4J_PASSWORD", self.password),
+            )
+        )
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def default_cache_dir() -> Path:
+    """`$KMOA_CACHE/neo4j` if KMOA_CACHE is set, else `~/.cache/kmoa/neo4j`."""
+    root = os.environ.get("KMOA_CACHE")
+    if root:
+        return Path(root).expanduser() / "neo4j"
+    return Path.home() / ".cache" / "kmoa" / "neo4j"
+
+
+def _cache(cache_dir: Path | str | None) -> Path:
+    return Path(cache_dir).expanduser().resolve() if cache_dir else default_cache_dir()
+
+
+def _dist_dir(cache: Path) -> Path:
+    return cache / "dist" / NEO4J_VERSION
+
+
+def _home(cache: Path) -> Path:
+    return cache / "home"
+
+
+def _state_file(cache: Path) -> Path:
+    return cache / "server.json"
+
+
+def _credentials_file(cache: Path) -> Path:
+    return cache / "credentials.json"
+
+
+def _log_file(cache: Path) -> Path:
+    return cache / "server.log"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _which(tool: str) -> str:
+    """Locate java/mvn (JAVA_HOME first for java) or raise with install advice."""
+    if tool == "java" and os.environ.get("JAVA_HOME"):
+        candidate = Path(os.environ["JAVA_HOME"]) / "bin" / "java"
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(tool)
+    if not found:
+        raise Neo4jServerError(f"`{tool}` was not found on PATH. {INSTALL_HINT}")
+    return found
+
+
+def _write_private(path: Path, data: dict) -> None:
+    """Atomically write JSON readable only by the owner (it holds a password)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=2)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _logs_excerpt(cache: Path) -> str:
+    return (
+        f"--- last lines of {_log_file(cache)} ---\n{_tail(_log_file(cache))}\n"
+        f"--- last lines of {_home(cache) / 'logs' / 'neo4j.log'} ---\n"
+        f"{_tail(_home(cache) / 'logs' / 'neo4j.log')}"
+    )
+
+
+@contextlib.contextmanager
+def _locked(cache: Path) -> Iterator[None]:
+    """Serialise start/stop across processes using the same cache dir."""
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pid_alive(pid: int) -> bool:
+    """True if pid runs (zombies count as dead; reaps it if it is our child)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def _is_our_server(pid: int, home: Path) -> bool:
+    """Check pid is the Neo4j JVM for this home, so we never signal a stranger."""
+    if not _pid_alive(pid):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return True  # no /proc: trust the state file
+    args = [a.decode(errors="replace") for a in cmdline]
+    return ENTRY_POINT in args and f"--home-dir={home}" in args
+
+
+def _bolt_answers(uri: str, password: str, timeout: float = 5.0) -> bool:
+    """True if a Bolt handshake + auth succeeds (the neo4j driver's own check)."""
+    import neo4j  # imported lazily: the module is importable without the driver
+
+    try:
+        with neo4j.GraphDatabase.driver(
+            uri, auth=(USER, password), connection_timeout=timeout
+        ) as driver:
+            driver.verify_connectivity()
+        return True
+    except neo4j.exceptions.AuthError:
+        raise
+    except Exception:  # noqa: BLE001 - any other failure means "not up (yet)"
+        return False
+
+
+def _info_from_state(state: dict) -> ServerInfo:
+    return ServerInfo(
+        uri=state["uri"],
+        user=state["user"],
+        password=state["password"],
+        pid=int(state["pid"]),
+        port=int(state["port"]),
+        home=state["home"],
+    )
+
+
+# --------------------------------------------------------------------------- install
+
+
+def ensure_installed(cache_dir: Path | str | None = None) -> list[str]:
+    """Return the Neo4j classpath, fetching jars with Maven on first use only."""
+    cache = _cache(cache_dir)
+    dist = _dist_dir(cache)
+    cp_file = dist / "classpath.txt"
+    if cp_file.exists():
+        jars = cp_file.read_text().split(os.pathsep)
+        if jars and all(Path(j).exists() for j in jars):
+            return jars
+    mvn = _which("mvn")
+    dist.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{NEO4J_VERSION}.", dir=dist.parent))
+    try:
+        (work / "pom.xml").write_text(
+            POM_TEMPLATE.format(version=NEO4J_VERSION, plugin_version=DEPENDENCY_PLUGIN_VERSION)
+        )
+        cmd = [
+            mvn, "-B", "-q", "-f", str(work / "pom.xml"),
+            f"org.apache.maven.plugins:maven-dependency-plugin:{DEPENDENCY_PLUGIN_VERSION}"
+            ":copy-dependencies",
+            f"-DoutputDirectory={work / 'lib'}", "-DincludeScope=runtime",
+        ]  # fmt: skip
+        try:
+            proc = subprocess.run(
+                cmd, cwd=work, capture_output=True, text=True, timeout=MVN_TIMEOUT,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired as err:
+            raise Neo4jServerError(f"mvn timed out after {MVN_TIMEOUT:.0f}s: {' '.join(cmd)}") from err
+        lib = work / "lib"
+        if proc.returncode != 0 or not lib.is_dir():
+            output = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+            raise Neo4jServerError(
+                f"Fetching Neo4j {NEO4J_VERSION} from Maven Central failed "
+                f"(exit {proc.returncode}): {' '.join(cmd)}\n{output}"
+            )
+        if os.path.exists(dist):
+            shutil.rmtree(dist)
+        os.replace(work, dist)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    jars = sorted(str(p) for p in (dist / "lib").glob("*.jar"))
+    if not any(Path(j).name == f"neo4j-{NEO4J_VERSION}.jar" for j in jars):
+        raise Neo4jServerError(f"Maven finished but neo4j-{NEO4J_VERSION}.jar is missing in {dist}")
+    cp_file.write_text(os.pathsep.join(jars))
+    return jars
+
+
+# --------------------------------------------------------------------------- config
+
+
+def _write_config(home: Path, port: int) -> None:
+    """Write neo4j.conf: Bolt on 127.0.0.1:port, HTTP off, auth on, small memory."""
+    conf = home / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "neo4j.conf").write_text(
+        "# Generated by loaders/neo4j_server.py; rewritten on every start.\n"
+        "server.default_listen_address=127.0.0.1\n"
+        "server.default_advertised_address=127.0.0.1\n"
+        "server.bolt.enabled=true\n"
+        f"server.bolt.listen_address=127.0.0.1:{port}\n"
+        f"server.bolt.advertised_address=127.0.0.1:{port}\n"
+        "server.http.enabled=false\n"
+        "server.https.enabled=false\n"
+        "dbms.security.auth_enabled=true\n"
+        "dbms.usage_report.enabled=false\n"
+        f"server.memory.pagecache.size={PAGECACHE}\n"
+        "db.tx_log.rotation.retention_policy=1 days\n"
+    )
+
+
+def _password_for(cache: Path, java: str, classpath: list[str]) -> str:
+    """Return the data folder's password, generating and installing it if new."""
+    home = _home(cache)
+    creds = _read_json(_credentials_file(cache))
+    if creds and creds.get("password"):
+        return str(creds["password"])
+    if (home / "data" / "databases" / "system").exists():
+        raise Neo4jServerError(
+            f"{home / 'data'} was initialised with a password that is no longer known "
+            f"({_credentials_file(cache)} is missing). Delete {home / 'data'} to start afresh."
+        )
+    password = secrets.token_urlsafe(24)
+    with contextlib.suppress(FileNotFoundError):
+        (home / "data" / "dbms" / "auth.ini").unlink()
+    env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home / "conf"))
+    proc = subprocess.run(
+        [java, "-Xmx256m", "-cp", os.pathsep.join(classpath), ADMIN_TOOL,
+         "dbms", "set-initial-password", password],
+        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise Neo4jServerError(
+            f"neo4j-admin dbms set-initial-password failed (exit {proc.returncode}):\n"
+            + (proc.stdout + proc.stderr)[-3000:]
+        )
+    _write_private(_credentials_file(cache), {"user": USER, "password": password})
+    return password
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def status(cache_dir: Path | str | None = None) -> ServerInfo | None:
+    """Return the info of this cache's server if it runs and answers Bolt, else None."""
+    cache = _cache(cache_dir)
+    state = _read_json(_state_file(cache))
+    if not state:
+        return None
+    try:
+        info = _info_from_state(state)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not _is_our_server(info.pid, Path(info.home)):
+        return None
+    try:
+        return info if _bolt_answers(info.uri, info.password) else None
+    except Exception:  # noqa: BLE001 - auth failure: not a server we can use
+        return None
+
+
+def start(cache_dir: Path | str | None = None, timeout: float = 120) -> ServerInfo:
+    """Start (or reuse) the local Neo4j server of this cache and wait for Bolt."""
+    cache = _cache(cache_dir)
+    java = _which("java")
+    with _locked(cache):
+        running = _reuse_running(cache, timeout)
+        if running:
+            return running
+        classpath = ensure_installed(cache)
+        home = _home(cache)
+        port = _free_port()
+        _write_config(home, port)
+        password = _password_for(cache, java, classpath)
+        heap = os.environ.get("KMOA_NEO4J_HEAP", DEFAULT_HEAP)
+        cmd = [
+            java, f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS,
+            "-cp", os.pathsep.join(classpath), ENTRY_POINT,
+            f"--home-dir={home}", f"--config-dir={home / 'conf'}",
+        ]  # fmt: skip
+        pid = _spawn_detached(cmd, _log_file(cache), home)
+        uri = f"bolt://127.0.0.1:{port}"
+        info = ServerInfo(uri=uri, user=USER, password=password, pid=pid, port=port, home=str(home))
+        state = asdict(info) | {"version": NEO4J_VERSION, "started_at": time.time()}
+        _write_private(_state_file(cache), state)
+        try:
+            _wait_for_bolt(cache, info, timeout)
+        except BaseException:
+            _terminate(pid, home)
+            with contextlib.suppress(FileNotFoundError):
+                _state_file(cache).unlink()
+            raise
+        return info
+
+
+def stop(cache_dir: Path | str | None = None) -> bool:
+    """Stop this cache's server (pid from the state file). False if none ran."""
+    cache = _cache(cache_dir)
+    with _locked(cache):
+        state = _read_json(_state_file(cache))
+        stopped = False
+        if state and "pid" in state and "home" in state:
+            stopped = _terminate(int(state["pid"]), Path(state["home"]))
+        with contextlib.suppress(FileNotFoundError):
+            _state_file(cache).unlink()
+        return stopped
+
+
+# --------------------------------------------------------------------------- process
+
+
+def _reuse_running(cache: Path, timeout: float) -> ServerInfo | None:
+    """Info of an already running server of this cache (waiting if it is booting)."""
+    state = _read_json(_state_file(cache))
+    if not state:
+        return None
+    try:
+        info = _info_from_state(state)
+    except (KeyError, TypeError, ValueError):
+        _state_file(cache).unlink()
+        return None
+    if not _is_our_server(info.pid, Path(info.home)):
+        _state_file(cache).unlink()  # stale: the JVM is gone
+        return None
+    _wait_for_bolt(cache, info, timeout)
+    return info
+
+
+def _spawn_detached(cmd: list[str], log: Path, home: Path) -> int:
+    """Start cmd in its own session, reparented away from us; return its pid.
+
+    A short-lived `sh` backgrounds the JVM and prints its pid, so the JVM is
+    not our child: it outlives this Python process and leaves no zombie here.
+    """
+    env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home / "conf"))
+    launcher = 'log=$1; shift; "$@" >"$log" 2>&1 </dev/null & echo $!'
+    proc = subprocess.run(
+        ["/bin/sh", "-c", launcher, "sh", str(log), *cmd],
+        env=env, cwd=home, capture_output=True, text=True, start_new_session=True,
+        stdin=subprocess.DEVNULL, timeout=30,
+    )  # fmt: skip
+    try:
+        return int(proc.stdout.strip())
+    except ValueError as err:
+        raise Neo4jServerError(f"Could not launch the JVM: {proc.stderr.strip()}") from err
+
+
+def _wait_for_bolt(cache: Path, info: ServerInfo, timeout: float) -> None:
+    """Poll until Bolt answers; raise with the log tail on exit or timeout."""
+    import neo4j
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if not _pid_alive(info.pid):
+            raise Neo4jServerError(
+                f"The Neo4j JVM (pid {info.pid}) exited during start-up.\n{_logs_excerpt(cache)}"
+            )
+        try:
+            if _bolt_answers(info.uri, info.password, timeout=2.0):
+                return
+        except neo4j.exceptions.AuthError as err:
+            raise Neo4jServerError(
+                f"Neo4j at {info.uri} rejected the stored password: {err}\n{_logs_excerpt(cache)}"
+            ) from err
+        if time.monotonic() > deadline:
+            raise Neo4jServerError(
+                f"Neo4j did not answer on {info.uri} within {timeout:.0f}s.\n{_logs_excerpt(cache)}"
+            )
+        time.sleep(0.25)
+
+
+def _terminate(pid: int, home: Path, timeout: float = STOP_TIMEOUT) -> bool:
+    """SIGTERM (clean shutdown), then SIGKILL after timeout; True if it ran."""
+    if not _is_our_server(pid, home):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _pid_alive(pid):
+            return True
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    while _pid_alive(pid):
+        time.sleep(0.1)
+    return True

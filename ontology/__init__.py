@@ -1,0 +1,1 @@
+"""The kmoa schema: node kinds, predicates and their Biolink / OBO mappings."""
