@@ -376,6 +376,9 @@ def _write_config(home: Path, port: int) -> None:
         "dbms.usage_report.enabled=false\n"
         f"server.memory.pagecache.size={PAGECACHE}\n"
         "db.tx_log.rotation.retention_policy=1 days\n"
+        "# Bolt otherwise idles 2x5s on shutdown, after the databases are closed.\n"
+        "internal.server.bolt.thread_pool_shutdown_wait_time=1s\n"
+        "internal.server.bolt.connection_shutdown_wait_time=1s\n"
     )
 
 
