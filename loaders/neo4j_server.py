@@ -56,9 +56,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 NEO4J_VERSION = "5.26.30"
 """Newest 5.26 LTS patch release on Maven Central when this was written."""
@@ -198,7 +199,7 @@ def _which(tool: str) -> str:
     return found
 
 
-def _write_private(path: Path, data: dict) -> None:
+def _write_private(path: Path, data: dict[str, Any]) -> None:
     """Atomically write JSON readable only by the owner (it holds a password)."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -208,11 +209,12 @@ def _write_private(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def _read_json(path: Path) -> dict | None:
+def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -249,7 +251,7 @@ def _free_port() -> int:
 
 
 def _pid_alive(pid: int) -> bool:
-    """True if pid runs (zombies count as dead; reaps it if it is our child)."""
+    """Tell whether pid runs (zombies count as dead; reaps it if it is our child)."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
     try:
@@ -278,13 +280,11 @@ def _is_our_server(pid: int, home: Path) -> bool:
 
 
 def _bolt_answers(uri: str, password: str, timeout: float = 5.0) -> bool:
-    """True if a Bolt handshake + auth succeeds (the neo4j driver's own check)."""
+    """Tell whether a Bolt handshake + auth succeeds (the neo4j driver's own check)."""
     import neo4j  # imported lazily: the module is importable without the driver
 
     try:
-        with neo4j.GraphDatabase.driver(
-            uri, auth=(USER, password), connection_timeout=timeout
-        ) as driver:
+        with neo4j.GraphDatabase.driver(uri, auth=(USER, password), connection_timeout=timeout) as driver:
             driver.verify_connectivity()
         return True
     except neo4j.exceptions.AuthError:
@@ -293,7 +293,7 @@ def _bolt_answers(uri: str, password: str, timeout: float = 5.0) -> bool:
         return False
 
 
-def _info_from_state(state: dict) -> ServerInfo:
+def _info_from_state(state: dict[str, Any]) -> ServerInfo:
     return ServerInfo(
         uri=state["uri"],
         user=state["user"],

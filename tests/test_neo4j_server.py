@@ -1,0 +1,178 @@
+"""The local Neo4j server (loaders.neo4j_server) against a real JVM, no mocks.
+
+Set KMOA_SKIP_NEO4J=1 to skip; otherwise a server that fails to start fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import neo4j
+import pytest
+
+from loaders import neo4j_server
+from loaders.neo4j_server import Neo4jServerError, ServerInfo
+
+SKIP = os.environ.get("KMOA_SKIP_NEO4J") == "1"
+requires_neo4j = pytest.mark.skipif(SKIP, reason="KMOA_SKIP_NEO4J=1")
+pytestmark = pytest.mark.neo4j
+
+
+# Session fixtures: to be moved to tests/conftest.py.
+@pytest.fixture(scope="session")
+def neo4j_server_info() -> Iterator[ServerInfo]:
+    """A running server from the default cache; stopped at the end if we started it."""
+    if SKIP:
+        pytest.skip("KMOA_SKIP_NEO4J=1")
+    already = neo4j_server.status()
+    info = already or neo4j_server.start(timeout=180)
+    yield info
+    if already is None:
+        neo4j_server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_server_info: ServerInfo) -> Iterator[neo4j.Driver]:
+    info = neo4j_server_info
+    with neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password)) as driver:
+        yield driver
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_return_1(neo4j_driver: neo4j.Driver) -> None:
+    records, _, _ = neo4j_driver.execute_query("RETURN 1 AS x")
+    assert records[0]["x"] == 1
+    assert neo4j_driver.get_server_info().agent == f"Neo4j/{neo4j_server.NEO4J_VERSION}"
+
+
+def test_wrong_password_is_auth_error(neo4j_server_info: ServerInfo) -> None:
+    with neo4j.GraphDatabase.driver(neo4j_server_info.uri, auth=("neo4j", "wrong-password")) as driver:
+        with pytest.raises(neo4j.exceptions.AuthError):
+            driver.verify_connectivity()
+
+
+def test_server_features_the_loaders_use(neo4j_driver: neo4j.Driver) -> None:
+    """Constraints, await indexes, EXPLAIN, SHOW, batched and explicit transactions."""
+    label = "KmoaServerSelfTest"
+    with neo4j_driver.session() as session:
+        try:
+            session.run(
+                f"CREATE CONSTRAINT kmoa_selftest_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+            ).consume()
+            session.run("CALL db.awaitIndexes(60)").consume()
+            names = [r["name"] for r in session.run("SHOW CONSTRAINTS YIELD name")]
+            assert "kmoa_selftest_id" in names
+            procs = {r["name"] for r in session.run("SHOW PROCEDURES YIELD name")}
+            assert {"db.awaitIndexes", "db.labels"} <= procs
+            plan = session.run(f"EXPLAIN MATCH (n:{label}) RETURN n").consume().plan
+            assert plan is not None
+            session.run(
+                f"UNWIND range(1, 2500) AS i CALL (i) {{ CREATE (:{label} {{id: i}}) }} "
+                "IN TRANSACTIONS OF 1000 ROWS"
+            ).consume()
+            count = session.run(f"MATCH (n:{label}) RETURN count(n) AS c").single()
+            assert count is not None and count["c"] == 2500
+            with pytest.raises(neo4j.exceptions.ConstraintError):
+                session.run(f"CREATE (:{label} {{id: 1}})").consume()
+            tx = session.begin_transaction()
+            tx.run(f"CREATE (:{label} {{id: -1}})")
+            tx.rollback()
+            gone = session.run(f"MATCH (n:{label} {{id: -1}}) RETURN count(n) AS c").single()
+            assert gone is not None and gone["c"] == 0
+        finally:
+            session.run(f"MATCH (n:{label}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS").consume()
+            session.run("DROP CONSTRAINT kmoa_selftest_id IF EXISTS").consume()
+
+
+def test_state_file_is_private_and_names_the_jvm(neo4j_server_info: ServerInfo) -> None:
+    state_file = neo4j_server.default_cache_dir() / "server.json"
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    assert neo4j_server.status() == neo4j_server_info
+    assert neo4j_server.start() == neo4j_server_info  # reused, not a second JVM
+
+
+def test_shell_exports_round_trip_through_bash(neo4j_server_info: ServerInfo) -> None:
+    info = ServerInfo("bolt://127.0.0.1:1", "neo4j", "it's $odd `pw`", 1, 1, "/tmp")
+    for candidate in (info, neo4j_server_info):
+        out = subprocess.run(
+            ["bash", "-c", candidate.shell_exports() + '; printf "%s\\n%s\\n%s" "$NEO4J_URI" '
+             '"$NEO4J_USER" "$NEO4J_PASSWORD"'],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert out.split("\n") == [candidate.uri, candidate.user, candidate.password]
+
+
+def _private_cache(tmp_path: Path) -> Path:
+    """A cache folder of its own (own data, port, password) sharing the downloaded jars."""
+    shared = neo4j_server.default_cache_dir()
+    neo4j_server.ensure_installed(shared)
+    cache = tmp_path / "neo4j"
+    cache.mkdir()
+    (cache / "dist").symlink_to(shared / "dist")  # no second download
+    return cache
+
+
+@requires_neo4j
+def test_start_reuse_stop_in_own_cache(tmp_path: Path) -> None:
+    """A second, private server: start, reuse, stop ends the JVM and closes the port."""
+    cache = _private_cache(tmp_path)
+    info = neo4j_server.start(cache, timeout=180)
+    try:
+        assert info.uri == f"bolt://127.0.0.1:{info.port}"
+        with neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password)) as driver:
+            records, _, _ = driver.execute_query("RETURN 1 AS x")
+            assert records[0]["x"] == 1
+        assert neo4j_server.start(cache).pid == info.pid
+        assert neo4j_server.status(cache) == info
+    finally:
+        assert neo4j_server.stop(cache) is True
+    assert not Path(f"/proc/{info.pid}").exists() or not _pid_running(info.pid)
+    assert not _port_open(info.port)
+    assert not (cache / "server.json").exists()
+    assert neo4j_server.status(cache) is None
+    assert neo4j_server.stop(cache) is False
+
+
+@requires_neo4j
+def test_jvm_that_dies_at_start_gives_its_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = _private_cache(tmp_path)
+    monkeypatch.setenv("KMOA_NEO4J_HEAP", "not-a-size")
+    with pytest.raises(Neo4jServerError, match="exited during start-up") as err:
+        neo4j_server.start(cache, timeout=60)
+    assert "Invalid initial heap size" in str(err.value)
+    assert not (cache / "server.json").exists()
+
+
+def _pid_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_missing_maven_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    java = shutil.which("java")
+    if java is None:
+        with pytest.raises(Neo4jServerError, match="openjdk-17-jdk-headless"):
+            neo4j_server.start(tmp_path)
+        return
+    monkeypatch.setenv("JAVA_HOME", str(Path(java).resolve().parent.parent))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    with pytest.raises(Neo4jServerError) as err:
+        neo4j_server.start(tmp_path / "neo4j")
+    message = str(err.value)
+    assert "`mvn` was not found" in message
+    assert "apt-get install openjdk-17-jdk-headless maven" in message
+    assert "docker run -p 7687:7687 -e NEO4J_AUTH=neo4j/secret neo4j:5" in message
