@@ -161,7 +161,7 @@ def default_cache_dir() -> Path:
 
 
 def _cache(cache_dir: Path | str | None) -> Path:
-    return Path(cache_dir).expanduser().resolve() if cache_dir else default_cache_dir()
+    return (Path(cache_dir).expanduser() if cache_dir else default_cache_dir()).resolve()
 
 
 def _dist_dir(cache: Path) -> Path:

@@ -1,0 +1,425 @@
+"""Read the curated YAML into typed records, and check them against the schema and the review.
+
+Every problem names its file, line and record id; all problems are collected before failing, so
+a curator sees the whole list at once. Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph.records import (
+    REVIEW_REFERENCE_COUNT,
+    Claim,
+    Hypothesis,
+    HypothesisStep,
+    Location,
+    Node,
+    Provenance,
+    StudyFacts,
+)
+from graph.review import Review
+from ontology.schema import Schema, load_schema
+
+NODE_KEYS = ("id", "kind", "name", "synonyms", "xref", "description", "study")
+STUDY_KEYS = (
+    "refs", "section", "design", "evidence_type", "species", "n", "population", "intervention",
+    "comparator", "route", "dose", "endpoint", "scale", "timing", "result", "effect_size", "finding", "note",
+)
+PROVENANCE_KEYS = ("section", "refs", "quote", "evidence_type", "species", "finding", "contested", "canmat_level")
+CLAIM_KEYS = (
+    "id", "subject", "predicate", "object", "section", "refs", "quote", "evidence_type", "species",
+    "finding", "contested", "canmat_level", "studies", "route", "dose", "timing", "anatomical_context", "note",
+)
+HYPOTHESIS_KEYS = (
+    "id", "name", "route", "synonyms", "description", "section", "refs", "quote", "evidence_type",
+    "species", "finding", "contested", "canmat_level", "steps", "supported_by", "contradicted_by",
+)
+REQUIRED_CLAIM = ("id", "subject", "predicate", "object", "section", "refs", "quote", "evidence_type", "species")
+SECTION_RE = re.compile(r"^(abstract|fig1|\d{1,2}(\.\d{1,2})?)$")
+CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[^\s]+$")
+CLAIM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+LINE_KEY = "__line__"
+
+
+def default_data_dir() -> Path:
+    """The curated data shipped with the package."""
+    return Path(str(files("graph") / "data"))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One curation problem, located."""
+
+    file: str
+    line: int
+    record: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return f"{where}: {self.record}: {self.message}" if self.record else f"{where}: {self.message}"
+
+
+class CurationError(ValueError):
+    """The curated data is broken; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = [str(p) for p in problems[:50]]
+        more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} curation problem(s):\n" + "\n".join(lines) + more)
+
+
+@dataclass(frozen=True)
+class Curation:
+    """All curated records, checked."""
+
+    nodes: tuple[Node, ...]
+    claims: tuple[Claim, ...]
+    hypotheses: tuple[Hypothesis, ...]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that remembers the line of every mapping."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping[LINE_KEY] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml_records(path: Path, display: str) -> list[dict[str, Any]]:
+    """Parse one YAML file of records; a syntax error becomes a located CurationError."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - safe loader
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(err, "problem", None) or str(err)
+        raise CurationError([Problem(display, line, "", f"malformed YAML: {problem}")]) from None
+    except UnicodeDecodeError as err:
+        raise CurationError([Problem(display, 1, "", f"not UTF-8: {err}")]) from None
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise CurationError([Problem(display, 1, "", "expected a YAML list of mappings")])
+    return data
+
+
+class _Reader:
+    """Turns raw mappings into records, collecting problems instead of stopping at the first."""
+
+    def __init__(self, schema: Schema):
+        self.schema = schema
+        self.problems: list[Problem] = []
+
+    def problem(self, where: Location, record: str, message: str) -> None:
+        self.problems.append(Problem(where.file, where.line, record, message))
+
+    def check_keys(self, raw: dict[str, Any], allowed: Iterable[str], where: Location, rid: str) -> None:
+        unknown = sorted(set(raw) - set(allowed) - {LINE_KEY})
+        for key in unknown:
+            self.problem(where, rid, f"unknown field '{key}' (allowed: {', '.join(allowed)})")
+
+    def text(self, raw: dict[str, Any], key: str, where: Location, rid: str, required: bool = False) -> str | None:
+        value = raw.get(key)
+        if value is None:
+            if required:
+                self.problem(where, rid, f"missing required field '{key}'")
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.problem(where, rid, f"field '{key}' must be a non-empty string")
+            return None
+        return value.strip()
+
+    def strings(self, raw: dict[str, Any], key: str, where: Location, rid: str) -> tuple[str, ...]:
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            self.problem(where, rid, f"field '{key}' must be a list of strings")
+            return ()
+        return tuple(sorted(str(v) for v in value))
+
+    def curie(self, value: str | None, where: Location, rid: str, field_name: str) -> None:
+        if value is None:
+            return
+        if not CURIE_RE.match(value):
+            self.problem(where, rid, f"{field_name} '{value}' is not a CURIE (PREFIX:local)")
+            return
+        prefix = value.split(":", 1)[0]
+        if prefix not in self.schema.prefixes:
+            self.problem(where, rid, f"{field_name} '{value}' has an unknown prefix '{prefix}' "
+                                     "(declare it in ontology/schema.yaml prefixes)")
+
+    def refs(self, raw: dict[str, Any], where: Location, rid: str) -> tuple[int, ...]:
+        value = raw.get("refs")
+        if value is None:
+            self.problem(where, rid, "missing required field 'refs' (use [] when the review cites none)")
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            self.problem(where, rid, "field 'refs' must be a list of reference numbers")
+            return ()
+        for ref in value:
+            if not 1 <= ref <= REVIEW_REFERENCE_COUNT:
+                self.problem(where, rid, f"reference [{ref}] is outside the review's 1-{REVIEW_REFERENCE_COUNT}")
+        return tuple(sorted(value))
+
+    def vocab(self, value: str | None, allowed: Iterable[str], where: Location, rid: str, name: str) -> None:
+        allowed = list(allowed)
+        if value is not None and value not in allowed:
+            self.problem(where, rid, f"{name} '{value}' is not one of: {', '.join(allowed)}")
+
+    def section(self, raw: dict[str, Any], where: Location, rid: str) -> str:
+        value = self.text(raw, "section", where, rid, required=True) or ""
+        if value and not SECTION_RE.match(value):
+            self.problem(where, rid, f"section '{value}' is not a review section (e.g. '2', '3.1', 'fig1', 'abstract')")
+        return value
+
+    def provenance(self, raw: dict[str, Any], where: Location, rid: str) -> Provenance:
+        evidence = self.text(raw, "evidence_type", where, rid, required=True) or ""
+        self.vocab(evidence or None, self.schema.evidence_types, where, rid, "evidence_type")
+        species = self.text(raw, "species", where, rid, required=True) or ""
+        self.vocab(species or None, self.schema.species, where, rid, "species")
+        finding = self.text(raw, "finding", where, rid) or "positive"
+        self.vocab(finding, self.schema.findings, where, rid, "finding")
+        contested = raw.get("contested", False)
+        if not isinstance(contested, bool):
+            self.problem(where, rid, "field 'contested' must be true or false")
+            contested = False
+        level = raw.get("canmat_level")
+        if level is not None and (not isinstance(level, int) or not 1 <= level <= 4):
+            self.problem(where, rid, "canmat_level must be 1, 2, 3 or 4")
+            level = None
+        return Provenance(
+            section=self.section(raw, where, rid),
+            refs=self.refs(raw, where, rid),
+            quote=self.text(raw, "quote", where, rid, required=True) or "",
+            evidence_type=evidence,  # type: ignore[arg-type]
+            species=species,  # type: ignore[arg-type]
+            finding=finding,  # type: ignore[arg-type]
+            contested=contested,
+            canmat_level=level,
+        )
+
+    def node(self, raw: dict[str, Any], where: Location) -> Node | None:
+        rid = str(raw.get("id", "?"))
+        self.check_keys(raw, NODE_KEYS, where, rid)
+        node_id = self.text(raw, "id", where, rid, required=True)
+        kind = self.text(raw, "kind", where, rid, required=True)
+        name = self.text(raw, "name", where, rid, required=True)
+        self.curie(node_id, where, rid, "id")
+        self.vocab(kind, self.schema.node_kinds, where, rid, "kind")
+        xref = self.strings(raw, "xref", where, rid)
+        for x in xref:
+            self.curie(x, where, rid, "xref")
+        study = None
+        if "study" in raw:
+            if kind != "study":
+                self.problem(where, rid, "only nodes of kind 'study' may carry 'study' facts")
+            elif not isinstance(raw["study"], dict):
+                self.problem(where, rid, "field 'study' must be a mapping")
+            else:
+                study = self.study(raw["study"], where, rid)
+        elif kind == "study":
+            self.problem(where, rid, "a study node needs its 'study' facts (refs, section, evidence_type, ...)")
+        if node_id is None or kind is None or name is None:
+            return None
+        return Node(
+            id=node_id, kind=kind, name=name, synonyms=self.strings(raw, "synonyms", where, rid), xref=xref,
+            description=self.text(raw, "description", where, rid), study=study, location=where,
+        )
+
+    def study(self, raw: dict[str, Any], where: Location, rid: str) -> StudyFacts:
+        where = Location(where.file, raw.get(LINE_KEY, where.line))
+        self.check_keys(raw, STUDY_KEYS, where, rid)
+        n = raw.get("n")
+        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+            self.problem(where, rid, "study n must be a positive integer")
+            n = None
+        evidence = self.text(raw, "evidence_type", where, rid, required=True) or ""
+        self.vocab(evidence or None, self.schema.evidence_types, where, rid, "evidence_type")
+        species = self.text(raw, "species", where, rid, required=True) or ""
+        self.vocab(species or None, self.schema.species, where, rid, "species")
+        finding = self.text(raw, "finding", where, rid) or "positive"
+        self.vocab(finding, self.schema.findings, where, rid, "finding")
+        route = self.text(raw, "route", where, rid)
+        self.vocab(route, self.schema.routes, where, rid, "route")
+        optional = {k: self.text(raw, k, where, rid) for k in (
+            "design", "population", "intervention", "comparator", "dose", "endpoint", "scale", "timing",
+            "result", "effect_size", "note")}
+        return StudyFacts(
+            refs=self.refs(raw, where, rid), section=self.section(raw, where, rid),
+            evidence_type=evidence, species=species, n=n, route=route, finding=finding,  # type: ignore[arg-type]
+            **optional,
+        )
+
+    def claim(self, raw: dict[str, Any], where: Location) -> Claim | None:
+        rid = str(raw.get("id", "?"))
+        self.check_keys(raw, CLAIM_KEYS, where, rid)
+        claim_id = self.text(raw, "id", where, rid, required=True)
+        if claim_id and not CLAIM_ID_RE.match(claim_id):
+            self.problem(where, rid, "claim id must match [a-z0-9][a-z0-9_.-]*")
+        subject = self.text(raw, "subject", where, rid, required=True)
+        predicate = self.text(raw, "predicate", where, rid, required=True)
+        obj = self.text(raw, "object", where, rid, required=True)
+        self.curie(subject, where, rid, "subject")
+        self.curie(obj, where, rid, "object")
+        self.vocab(predicate, self.schema.predicates, where, rid, "predicate")
+        route = self.text(raw, "route", where, rid)
+        self.vocab(route, self.schema.routes, where, rid, "route")
+        context = self.text(raw, "anatomical_context", where, rid)
+        self.curie(context, where, rid, "anatomical_context")
+        studies = self.strings(raw, "studies", where, rid)
+        provenance = self.provenance(raw, where, rid)
+        if claim_id is None or subject is None or predicate is None or obj is None:
+            return None
+        return Claim(
+            id=claim_id, subject=subject, predicate=predicate, object=obj, provenance=provenance,
+            studies=studies, route=route, dose=self.text(raw, "dose", where, rid),
+            timing=self.text(raw, "timing", where, rid), anatomical_context=context,
+            note=self.text(raw, "note", where, rid), location=where,
+        )
+
+    def hypothesis(self, raw: dict[str, Any], where: Location) -> Hypothesis | None:
+        rid = str(raw.get("id", "?"))
+        self.check_keys(raw, HYPOTHESIS_KEYS, where, rid)
+        hyp_id = self.text(raw, "id", where, rid, required=True)
+        self.curie(hyp_id, where, rid, "id")
+        name = self.text(raw, "name", where, rid, required=True)
+        route = raw.get("route")
+        if route is not None and (not isinstance(route, int) or not 1 <= route <= 6):
+            self.problem(where, rid, "route must be a Fig. 1 route number 1-6, or omitted")
+            route = None
+        steps = []
+        for i, raw_step in enumerate(raw.get("steps") or [], start=1):
+            if not isinstance(raw_step, dict) or not raw_step.get("claim") or not raw_step.get("caption"):
+                self.problem(where, rid, f"step {i} needs 'claim' and 'caption'")
+                continue
+            steps.append(HypothesisStep(claim=str(raw_step["claim"]), caption=str(raw_step["caption"]).strip()))
+        if not steps:
+            self.problem(where, rid, "a hypothesis needs at least one step")
+        provenance = self.provenance(raw, where, rid)
+        if hyp_id is None or name is None:
+            return None
+        return Hypothesis(
+            id=hyp_id, name=name, provenance=provenance, steps=tuple(steps), route=route,
+            synonyms=self.strings(raw, "synonyms", where, rid),
+            description=self.text(raw, "description", where, rid),
+            supported_by=self.strings(raw, "supported_by", where, rid),
+            contradicted_by=self.strings(raw, "contradicted_by", where, rid), location=where,
+        )
+
+
+def _records(path: Path, root: Path) -> list[tuple[dict[str, Any], Location]]:
+    display = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+    return [(raw, Location(display, raw.get(LINE_KEY, 1))) for raw in read_yaml_records(path, display)]
+
+
+def read_curation(data_dir: Path | None = None, schema: Schema | None = None,
+                  review: Review | None = None) -> Curation:
+    """Read and check every curated file; raise CurationError listing all problems."""
+    data_dir = data_dir or default_data_dir()
+    schema = schema or load_schema()
+    review = review or Review.load(data_dir / "review.txt" if (data_dir / "review.txt").exists() else None)
+    reader = _Reader(schema)
+    nodes: list[Node] = []
+    claims: list[Claim] = []
+    hypotheses: list[Hypothesis] = []
+    syntax: list[Problem] = []
+
+    def gather(pattern: str) -> list[tuple[dict[str, Any], Location]]:
+        out = []
+        for path in sorted(data_dir.glob(pattern)):
+            try:
+                out.extend(_records(path, data_dir))
+            except CurationError as err:
+                syntax.extend(err.problems)
+        return out
+
+    for raw, where in gather("nodes/*.yaml"):
+        if (node := reader.node(raw, where)) is not None:
+            nodes.append(node)
+    for raw, where in gather("claims/*.yaml"):
+        if (claim := reader.claim(raw, where)) is not None:
+            claims.append(claim)
+    for raw, where in gather("hypotheses.yaml"):
+        if (hyp := reader.hypothesis(raw, where)) is not None:
+            hypotheses.append(hyp)
+    problems = syntax + reader.problems
+    curation = Curation(tuple(nodes), tuple(claims), tuple(hypotheses))
+    problems += check_references(curation, schema, review)
+    if problems:
+        raise CurationError(problems)
+    return curation
+
+
+def _loc(record: Node | Claim | Hypothesis) -> Location:
+    return record.location or Location("?", 0)
+
+
+def check_references(curation: Curation, schema: Schema, review: Review) -> list[Problem]:
+    """Cross-record checks: duplicates, dangling ids, domain and range, quotes in the review."""
+    problems: list[Problem] = []
+
+    def add(record: Node | Claim | Hypothesis, message: str) -> None:
+        where = _loc(record)
+        problems.append(Problem(where.file, where.line, record.id, message))
+
+    nodes: dict[str, Node] = {}
+    for node in list(curation.nodes) + [h.as_node() for h in curation.hypotheses]:
+        if node.id in nodes:
+            add(node, f"duplicate node id (first at {_loc(nodes[node.id])})")
+        else:
+            nodes[node.id] = node
+    claims: dict[str, Claim] = {}
+    for claim in curation.claims:
+        if claim.id in claims:
+            add(claim, f"duplicate claim id (first at {_loc(claims[claim.id])})")
+        else:
+            claims[claim.id] = claim
+
+    for claim in curation.claims:
+        pred = schema.predicates.get(claim.predicate)
+        for role, curie in (("subject", claim.subject), ("object", claim.object)):
+            node = nodes.get(curie)
+            if node is None:
+                add(claim, f"dangling edge: {role} '{curie}' is not a curated node")
+            elif pred is not None:
+                allowed = pred.domain if role == "subject" else pred.range
+                if node.kind not in allowed:
+                    add(claim, f"{claim.predicate} does not allow a {node.kind} {role} ('{curie}'); "
+                               f"allowed: {', '.join(allowed)}")
+        for study in claim.studies:
+            if study not in nodes:
+                add(claim, f"dangling study '{study}'")
+            elif nodes[study].kind != "study":
+                add(claim, f"'{study}' in studies is a {nodes[study].kind}, not a study")
+        if claim.anatomical_context and claim.anatomical_context not in nodes:
+            add(claim, f"dangling anatomical_context '{claim.anatomical_context}'")
+        if claim.provenance.quote and not review.contains(claim.provenance.quote):
+            add(claim, f"quote not found verbatim in the review: \"{claim.provenance.quote[:80]}\"")
+
+    for hyp in curation.hypotheses:
+        if hyp.provenance.quote and not review.contains(hyp.provenance.quote):
+            add(hyp, f"quote not found verbatim in the review: \"{hyp.provenance.quote[:80]}\"")
+        for step in hyp.steps:
+            if step.claim not in claims:
+                add(hyp, f"step claim '{step.claim}' does not exist")
+        for field_name in ("supported_by", "contradicted_by"):
+            for claim_id in getattr(hyp, field_name):
+                if claim_id not in claims:
+                    add(hyp, f"{field_name} claim '{claim_id}' does not exist")
+    return problems

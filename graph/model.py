@@ -1,0 +1,260 @@
+"""The in-memory knowledge graph: checked records, derived edges, networkx view, name look-up."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graph.curation import Curation, read_curation
+from graph.records import PRIMARY_KNOWLEDGE_SOURCE, Claim, Hypothesis, Node, Provenance
+from ontology.schema import Schema, load_schema
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+def provenance_dict(prov: Provenance) -> dict[str, Any]:
+    """Provenance as plain values (refs as a list)."""
+    from dataclasses import asdict
+
+    values = asdict(prov)
+    values["refs"] = list(prov.refs)
+    return values
+
+
+class UnknownEntityError(LookupError):
+    """A name, synonym or CURIE that matches no node; carries the closest suggestions."""
+
+    def __init__(self, query: str, suggestions: list[str]):
+        self.query = query
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"No node matches '{query}'.{hint}")
+
+
+def normalise_name(text: str) -> str:
+    """Lower-case, accent- and punctuation-insensitive form used for name look-up."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def derived_hypothesis_claims(hyp: Hypothesis, claims: dict[str, Claim], nodes: dict[str, Node],
+                              schema: Schema) -> list[Claim]:
+    """`part_of_hypothesis` edges from each node on the hypothesis' steps to the hypothesis."""
+    allowed = set(schema.predicates["part_of_hypothesis"].domain)
+    members: list[str] = []
+    for step in hyp.steps:
+        claim = claims[step.claim]
+        for curie in (claim.subject, claim.object):
+            if curie not in members and nodes[curie].kind in allowed:
+                members.append(curie)
+    slug = hyp.id.split(":", 1)[1]
+    return [
+        Claim(
+            id=f"{slug}.member.{i:02d}", subject=curie, predicate="part_of_hypothesis", object=hyp.id,
+            provenance=hyp.provenance, derived_from=hyp.id, location=hyp.location,
+        )
+        for i, curie in enumerate(members, start=1)
+    ]
+
+
+@dataclass
+class KnowledgeGraph:
+    """Nodes, claims (edges) and hypotheses of the curated graph, plus derived edges."""
+
+    nodes: dict[str, Node]
+    claims: dict[str, Claim]
+    hypotheses: dict[str, Hypothesis]
+    schema: Schema = field(default_factory=load_schema)
+
+    @classmethod
+    def from_curation(cls, curation: Curation, schema: Schema | None = None) -> KnowledgeGraph:
+        """Build the graph from checked records, adding hypothesis nodes and membership edges."""
+        schema = schema or load_schema()
+        nodes = {n.id: n for n in curation.nodes}
+        for hyp in curation.hypotheses:
+            nodes[hyp.id] = hyp.as_node()
+        claims = {c.id: c for c in curation.claims}
+        for hyp in curation.hypotheses:
+            for claim in derived_hypothesis_claims(hyp, claims, nodes, schema):
+                claims[claim.id] = claim
+        return cls(nodes=nodes, claims=claims, hypotheses={h.id: h for h in curation.hypotheses}, schema=schema)
+
+    # -- look-up -------------------------------------------------------------------------------
+
+    @cached_property
+    def _names(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for node in self.nodes.values():
+            for text in (node.id, node.name, *node.synonyms, *node.xref):
+                key = normalise_name(text)
+                if key and node.id not in index.setdefault(key, []):
+                    index[key].append(node.id)
+        return index
+
+    def resolve(self, query: str, kinds: tuple[str, ...] | None = None) -> str:
+        """The CURIE for a name, synonym, xref or CURIE; UnknownEntityError with suggestions if none."""
+        if query in self.nodes:
+            return query
+        candidates = self._names.get(normalise_name(query), [])
+        if kinds:
+            candidates = [c for c in candidates if self.nodes[c].kind in kinds] or candidates
+        if candidates:
+            # Prefer non-study nodes when a study shares a synonym with an entity.
+            candidates.sort(key=lambda c: (self.nodes[c].kind in ("study", "hypothesis"), c))
+            return candidates[0]
+        raise UnknownEntityError(query, self.suggest(query))
+
+    def suggest(self, query: str, limit: int = 5) -> list[str]:
+        """Closest node names to a query, for 'did you mean' messages and autocomplete."""
+        from rapidfuzz import fuzz, process
+
+        choices = {key: ids for key, ids in self._names.items()}
+        matches = process.extract(normalise_name(query), list(choices), scorer=fuzz.WRatio, limit=limit * 3)
+        out: list[str] = []
+        for key, score, _ in matches:
+            if score < 60:
+                continue
+            for curie in choices[key]:
+                label = f"{self.nodes[curie].name} ({curie})"
+                if label not in out:
+                    out.append(label)
+        return out[:limit]
+
+    def search(self, text: str, limit: int = 20) -> list[Node]:
+        """Nodes whose name, synonym or CURIE contains the text, best matches first."""
+        key = normalise_name(text)
+        if not key:
+            return []
+        scored: list[tuple[int, str, Node]] = []
+        for node in self.nodes.values():
+            texts = [normalise_name(t) for t in (node.name, node.id, *node.synonyms, *node.xref)]
+            if any(t == key for t in texts):
+                rank = 0
+            elif any(t.startswith(key) for t in texts):
+                rank = 1
+            elif any(key in t for t in texts):
+                rank = 2
+            else:
+                continue
+            scored.append((rank, node.name.lower(), node))
+        scored.sort(key=lambda item: (item[0], item[2].kind == "study", item[1]))
+        return [node for _, _, node in scored[:limit]]
+
+    # -- edges ---------------------------------------------------------------------------------
+
+    @cached_property
+    def hypothesis_steps(self) -> dict[str, list[str]]:
+        """For each claim id, its places in hypothesis tours as 'HYPOTHESIS#step'."""
+        steps: dict[str, list[str]] = {}
+        for hyp in self.hypotheses.values():
+            for i, step in enumerate(hyp.steps, start=1):
+                steps.setdefault(step.claim, []).append(f"{hyp.id}#{i}")
+        return steps
+
+    def publications(self, claim: Claim) -> list[str]:
+        """PMIDs/DOIs of the claim's studies (and their xrefs)."""
+        pubs: list[str] = []
+        for study_id in claim.studies:
+            for curie in (study_id, *self.nodes[study_id].xref):
+                if curie.split(":", 1)[0] in ("PMID", "DOI", "PMC") and curie not in pubs:
+                    pubs.append(curie)
+        return pubs
+
+    def edge_attributes(self, claim: Claim) -> dict[str, Any]:
+        """Every attribute of an edge, as plain values (lists stay lists)."""
+        pred = self.schema.predicates[claim.predicate]
+        prov: Provenance = claim.provenance
+        return {
+            "id": claim.id,
+            "subject": claim.subject,
+            "object": claim.object,
+            "predicate": claim.predicate,
+            "biolink_predicate": pred.biolink,
+            "qualifiers": dict(pred.qualifiers),
+            "section": prov.section,
+            "refs": list(prov.refs),
+            "quote": prov.quote,
+            "evidence_type": prov.evidence_type,
+            "species": prov.species,
+            "finding": prov.finding,
+            "contested": prov.contested,
+            "canmat_level": prov.canmat_level,
+            "studies": list(claim.studies),
+            "publications": self.publications(claim),
+            "route": claim.route,
+            "dose": claim.dose,
+            "timing": claim.timing,
+            "anatomical_context": claim.anatomical_context,
+            "note": claim.note,
+            "derived_from": claim.derived_from,
+            "hypothesis_steps": list(self.hypothesis_steps.get(claim.id, [])),
+            "primary_knowledge_source": PRIMARY_KNOWLEDGE_SOURCE,
+            "knowledge_level": "knowledge_assertion",
+            "agent_type": "manual_agent",
+            "strength": self.claim_strength(claim),
+        }
+
+    def claim_strength(self, claim: Claim) -> float:
+        """Evidence strength in [0, 1] used to rank paths (see graph.paths for the scoring)."""
+        prov = claim.provenance
+        strength = self.schema.evidence_strength(prov.evidence_type)
+        if prov.canmat_level == 1:
+            strength = max(strength, 0.95)
+        if prov.contested or prov.finding == "mixed":
+            strength *= 0.5
+        if prov.finding in ("null", "negative"):
+            strength *= 0.25
+        return round(strength, 4)
+
+    def iter_edges(self) -> Iterator[Claim]:
+        """All edges in a stable order (claim id)."""
+        for claim_id in sorted(self.claims):
+            yield self.claims[claim_id]
+
+    # -- networkx ------------------------------------------------------------------------------
+
+    def node_attributes(self, node: Node) -> dict[str, Any]:
+        """Every attribute of a node as plain values."""
+        kind = self.schema.node_kinds[node.kind]
+        attrs: dict[str, Any] = {
+            "id": node.id, "kind": node.kind, "category": kind.biolink, "name": node.name,
+            "synonyms": list(node.synonyms), "xref": list(node.xref), "description": node.description,
+        }
+        if node.study is not None:
+            from dataclasses import asdict
+
+            facts = asdict(node.study)
+            facts["refs"] = list(node.study.refs)
+            attrs["study"] = facts
+        hyp = self.hypotheses.get(node.id)
+        if hyp is not None:
+            attrs["hypothesis"] = {
+                "route": hyp.route,
+                "steps": [{"claim": s.claim, "caption": s.caption} for s in hyp.steps],
+                "supported_by": list(hyp.supported_by),
+                "contradicted_by": list(hyp.contradicted_by),
+                **provenance_dict(hyp.provenance),
+            }
+        return attrs
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """A MultiDiGraph: node attributes as above, one keyed edge per claim (key = claim id)."""
+        import networkx as nx
+
+        graph = nx.MultiDiGraph()
+        for curie in sorted(self.nodes):
+            graph.add_node(curie, **self.node_attributes(self.nodes[curie]))
+        for claim in self.iter_edges():
+            graph.add_edge(claim.subject, claim.object, key=claim.id, **self.edge_attributes(claim))
+        return graph
+
+
+def load_graph(data_dir: Path | None = None) -> KnowledgeGraph:
+    """Read, check and assemble the curated graph (raises CurationError on broken data)."""
+    return KnowledgeGraph.from_curation(read_curation(data_dir))

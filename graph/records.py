@@ -1,0 +1,141 @@
+"""Typed records: the curated YAML becomes these, and every store is written from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+Curie = str
+ClaimId = str
+EvidenceTypeName = Literal[
+    "meta_analysis", "rct", "guideline", "regulatory", "open_label", "retrospective",
+    "preclinical_animal", "review", "case_report", "mechanistic_hypothesis",
+]
+Species = Literal["human", "animal", "human_and_animal"]
+Finding = Literal["positive", "negative", "null", "mixed"]
+
+REVIEW_REFERENCE_COUNT = 88
+PRIMARY_KNOWLEDGE_SOURCE = "infores:kmoa"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a record was read from, for error messages."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class StudyFacts:
+    """What the review reports about one study or trial."""
+
+    refs: tuple[int, ...]
+    section: str
+    evidence_type: EvidenceTypeName
+    species: Species
+    design: str | None = None
+    n: int | None = None
+    population: str | None = None
+    intervention: str | None = None
+    comparator: str | None = None
+    route: str | None = None
+    dose: str | None = None
+    endpoint: str | None = None
+    scale: str | None = None
+    timing: str | None = None
+    result: str | None = None
+    effect_size: str | None = None
+    finding: Finding = "positive"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """An entity: compound, receptor, process, disease, study, hypothesis, ..."""
+
+    id: Curie
+    kind: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+    xref: tuple[Curie, ...] = ()
+    description: str | None = None
+    study: StudyFacts | None = None
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where in the review a claim comes from and how strong it is."""
+
+    section: str
+    refs: tuple[int, ...]
+    quote: str
+    evidence_type: EvidenceTypeName
+    species: Species
+    finding: Finding = "positive"
+    contested: bool = False
+    canmat_level: int | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One edge: subject - predicate - object, with its provenance and context."""
+
+    id: ClaimId
+    subject: Curie
+    predicate: str
+    object: Curie
+    provenance: Provenance
+    studies: tuple[Curie, ...] = ()
+    route: str | None = None
+    dose: str | None = None
+    timing: str | None = None
+    anatomical_context: Curie | None = None
+    note: str | None = None
+    derived_from: Curie | None = None
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class HypothesisStep:
+    """One step of a hypothesis tour: a claim and a caption drawn from the review."""
+
+    claim: ClaimId
+    caption: str
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A proposed mechanism (a route of Fig. 1, the opioid route, ...), with ordered steps."""
+
+    id: Curie
+    name: str
+    provenance: Provenance
+    steps: tuple[HypothesisStep, ...]
+    route: int | None = None
+    synonyms: tuple[str, ...] = ()
+    description: str | None = None
+    supported_by: tuple[ClaimId, ...] = ()
+    contradicted_by: tuple[ClaimId, ...] = ()
+    location: Location | None = field(default=None, compare=False)
+
+    def as_node(self) -> Node:
+        """The hypothesis as a graph node of kind ``hypothesis``."""
+        return Node(
+            id=self.id, kind="hypothesis", name=self.name, synonyms=self.synonyms,
+            description=self.description, location=self.location,
+        )
+
+
+def field_names(cls: type) -> list[str]:
+    """Declared field names of a record class, in order."""
+    return [f.name for f in fields(cls)]
+
+
+def compact(values: dict[str, Any]) -> dict[str, Any]:
+    """Drop None, empty and default-false values, for exports that omit blanks."""
+    return {k: v for k, v in values.items() if v not in (None, (), [], "", False)}

@@ -1,0 +1,197 @@
+"""KGX TSV: ``nodes.tsv`` and ``edges.tsv`` with Biolink categories and predicates.
+
+Multi-valued fields are joined with ``|``. Besides the KGX core columns, edges carry the review
+provenance columns (``review_section``, ``review_refs``, ``supporting_text``, ``evidence_type``,
+``species``, ``evidence_level``) and the kmoa predicate, so the file reads back into the same graph.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from graph.model import KnowledgeGraph
+from graph.records import Claim, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
+from loaders.base import Sink, Source, register_sink, register_source
+from ontology.schema import load_schema
+
+NODE_COLUMNS = ["id", "category", "name", "description", "xref", "synonym", "provided_by", "kmoa_kind",
+                "study_facts", "hypothesis"]
+QUALIFIER_COLUMNS = ["object_direction_qualifier", "object_aspect_qualifier", "causal_mechanism_qualifier",
+                     "anatomical_context_qualifier"]
+EDGE_COLUMNS = (
+    ["id", "subject", "predicate", "object"] + QUALIFIER_COLUMNS
+    + ["knowledge_level", "agent_type", "primary_knowledge_source", "publications",
+       "review_section", "review_refs", "supporting_text", "evidence_type", "species", "evidence_level",
+       "kmoa_predicate", "finding", "contested", "studies", "route", "dose", "timing", "note",
+       "hypothesis_steps", "derived_from", "evidence_strength"]
+)
+SEP = "|"
+
+
+def _join(values: Any) -> str:
+    return SEP.join(str(v) for v in values)
+
+
+def node_rows(kg: KnowledgeGraph) -> list[dict[str, Any]]:
+    """One dict per node, values as Python lists where multi-valued (for Neo4j and KGX)."""
+    rows = []
+    for curie in sorted(kg.nodes):
+        attrs = kg.node_attributes(kg.nodes[curie])
+        rows.append({
+            "id": curie, "category": [attrs["category"]], "name": attrs["name"],
+            "description": attrs["description"] or "", "xref": attrs["xref"], "synonym": attrs["synonyms"],
+            "provided_by": ["infores:kmoa"], "kmoa_kind": attrs["kind"],
+            "study_facts": attrs.get("study"), "hypothesis": attrs.get("hypothesis"),
+        })
+    return rows
+
+
+def edge_rows(kg: KnowledgeGraph) -> list[dict[str, Any]]:
+    """One dict per edge with the KGX and provenance columns (lists stay lists)."""
+    rows = []
+    for claim in kg.iter_edges():
+        a = kg.edge_attributes(claim)
+        qualifiers = a["qualifiers"]
+        rows.append({
+            "id": a["id"], "subject": a["subject"], "predicate": a["biolink_predicate"], "object": a["object"],
+            "object_direction_qualifier": qualifiers.get("object_direction_qualifier", ""),
+            "object_aspect_qualifier": qualifiers.get("object_aspect_qualifier", ""),
+            "causal_mechanism_qualifier": qualifiers.get("causal_mechanism_qualifier", ""),
+            "anatomical_context_qualifier": a["anatomical_context"] or "",
+            "knowledge_level": a["knowledge_level"], "agent_type": a["agent_type"],
+            "primary_knowledge_source": a["primary_knowledge_source"], "publications": a["publications"],
+            "review_section": a["section"], "review_refs": a["refs"], "supporting_text": a["quote"],
+            "evidence_type": a["evidence_type"], "species": a["species"],
+            "evidence_level": f"CANMAT level {a['canmat_level']}" if a["canmat_level"] else "",
+            "kmoa_predicate": a["predicate"], "finding": a["finding"], "contested": a["contested"],
+            "studies": a["studies"], "route": a["route"] or "", "dose": a["dose"] or "",
+            "timing": a["timing"] or "", "note": a["note"] or "", "hypothesis_steps": a["hypothesis_steps"],
+            "derived_from": a["derived_from"] or "", "evidence_strength": a["strength"],
+        })
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return _join(value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def write_tsv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """Write rows as a TSV with a header, cells cleaned of tabs and newlines."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("\t".join(columns) + "\n")
+        for row in rows:
+            handle.write("\t".join(_cell(row.get(col)) for col in columns) + "\n")
+
+
+@register_sink
+class KgxSink(Sink):
+    """KGX TSV: OUT/nodes.tsv and OUT/edges.tsv."""
+
+    format_name = "kgx"
+    directory = True
+
+    def write(self, kg: KnowledgeGraph, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        write_tsv(out / "nodes.tsv", NODE_COLUMNS, node_rows(kg))
+        write_tsv(out / "edges.tsv", EDGE_COLUMNS, edge_rows(kg))
+
+
+class KgxFormatError(ValueError):
+    """A malformed KGX row; the message names the file and line."""
+
+
+def read_tsv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a KGX TSV with their line numbers; KgxFormatError on a malformed row."""
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise KgxFormatError(f"{path}:1: missing column(s): {', '.join(missing)}")
+        for lineno, line in enumerate(handle, start=2):
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            cells = line.split("\t")
+            if len(cells) != len(header):
+                raise KgxFormatError(f"{path}:{lineno}: expected {len(header)} columns, found {len(cells)}")
+            rows.append((lineno, dict(zip(header, cells, strict=True))))
+    return rows
+
+
+def _split(cell: str) -> tuple[str, ...]:
+    return tuple(sorted(v for v in cell.split(SEP) if v)) if cell else ()
+
+
+@register_source
+class KgxSource(Source):
+    """Reads a directory written by ``KgxSink`` back into the same graph."""
+
+    format_name = "kgx"
+
+    def read(self, path: Path) -> KnowledgeGraph:
+        schema = load_schema()
+        kind_by_category = {k.biolink: k.name for k in schema.node_kinds.values()}
+        nodes: dict[str, Node] = {}
+        hypotheses_raw: dict[str, dict[str, Any]] = {}
+        for lineno, row in read_tsv(path / "nodes.tsv", ["id", "category", "name"]):
+            try:
+                kind = row.get("kmoa_kind") or kind_by_category[row["category"].split(SEP)[0]]
+                facts = json.loads(row["study_facts"]) if row.get("study_facts") else None
+                study = None
+                if facts:
+                    facts["refs"] = tuple(facts["refs"])
+                    study = StudyFacts(**facts)
+                if row.get("hypothesis"):
+                    hypotheses_raw[row["id"]] = json.loads(row["hypothesis"])
+            except (KeyError, ValueError, TypeError) as err:
+                raise KgxFormatError(f"{path / 'nodes.tsv'}:{lineno}: {row.get('id')}: {err}") from None
+            nodes[row["id"]] = Node(
+                id=row["id"], kind=kind, name=row["name"], synonyms=_split(row.get("synonym", "")),
+                xref=_split(row.get("xref", "")), description=row.get("description") or None, study=study,
+            )
+        claims: dict[str, Claim] = {}
+        for lineno, row in read_tsv(path / "edges.tsv", ["subject", "predicate", "object"]):
+            try:
+                level = row.get("evidence_level", "")
+                prov = Provenance(
+                    section=row["review_section"], refs=tuple(sorted(int(r) for r in _split(row["review_refs"]))),
+                    quote=row["supporting_text"], evidence_type=row["evidence_type"],  # type: ignore[arg-type]
+                    species=row["species"], finding=row.get("finding") or "positive",  # type: ignore[arg-type]
+                    contested=row.get("contested") == "true",
+                    canmat_level=int(level.rsplit(" ", 1)[1]) if level else None,
+                )
+                claim = Claim(
+                    id=row["id"], subject=row["subject"], predicate=row["kmoa_predicate"], object=row["object"],
+                    provenance=prov, studies=tuple(sorted(_split(row.get("studies", "")))),
+                    route=row.get("route") or None, dose=row.get("dose") or None,
+                    timing=row.get("timing") or None, anatomical_context=row.get("anatomical_context_qualifier") or None,
+                    note=row.get("note") or None, derived_from=row.get("derived_from") or None,
+                )
+            except (KeyError, ValueError, IndexError) as err:
+                raise KgxFormatError(f"{path / 'edges.tsv'}:{lineno}: {row.get('id')}: bad value: {err}") from None
+            claims[claim.id] = claim
+        hypotheses = {}
+        for curie, raw in hypotheses_raw.items():
+            node = nodes[curie]
+            prov = Provenance(**{f.name: raw[f.name] for f in fields(Provenance)})
+            prov = replace(prov, refs=tuple(raw["refs"]))
+            hypotheses[curie] = Hypothesis(
+                id=curie, name=node.name, provenance=prov,
+                steps=tuple(HypothesisStep(**s) for s in raw["steps"]), route=raw["route"],
+                synonyms=node.synonyms, description=node.description,
+                supported_by=tuple(sorted(raw["supported_by"])), contradicted_by=tuple(sorted(raw["contradicted_by"])),
+            )
+        return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema)
+

@@ -1,0 +1,291 @@
+"""RDF: the graph as rdflib triples (direct edges plus reified claims carrying provenance), and back.
+
+Every claim is written twice: as the direct triple ``subject kmoa:<predicate> object`` that plain
+SPARQL can walk, and as a ``kmoa:Claim`` (an ``rdf:Statement``) with its provenance. Hypotheses
+carry ordered ``kmoa:has_step`` nodes and ``kmoa:supported_by`` / ``kmoa:contradicted_by`` links to
+claims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node as RDFNode
+
+from graph.model import KnowledgeGraph
+from graph.records import Claim, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
+from loaders.base import Sink, Source, register_sink, register_source
+from ontology.schema import Schema, load_schema
+
+KMOA = Namespace("https://w3id.org/kmoa/vocab/")
+CLAIM = Namespace("https://w3id.org/kmoa/claim/")
+BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+
+PROVENANCE_FIELDS = ("section", "quote", "evidence_type", "species", "finding", "contested", "canmat_level")
+CLAIM_TEXT_FIELDS = ("route", "dose", "timing", "note")
+STUDY_FIELDS = [f.name for f in fields(StudyFacts) if f.name != "refs"]
+
+
+@cache
+def converter() -> Any:
+    """CURIE <-> IRI converter built from the schema's prefixes."""
+    import curies
+
+    return curies.Converter.from_prefix_map(load_schema().prefixes)
+
+
+def iri(curie: str) -> URIRef:
+    """Expand a CURIE to an IRI (ValueError for an undeclared prefix)."""
+    expanded = converter().expand(curie)
+    if expanded is None:
+        raise ValueError(f"cannot expand '{curie}': prefix not declared in ontology/schema.yaml")
+    return URIRef(expanded)
+
+
+def curie_of(uri: RDFNode) -> str:
+    """Compress an IRI back to its CURIE."""
+    compressed = converter().compress(str(uri))
+    if compressed is None:
+        raise ValueError(f"no declared prefix for IRI <{uri}>")
+    return str(compressed)
+
+
+def claim_iri(claim_id: str) -> URIRef:
+    """IRI of a reified claim."""
+    return CLAIM[claim_id]
+
+
+def _lit(value: Any) -> Literal:
+    if isinstance(value, bool):
+        return Literal(value, datatype=XSD.boolean)
+    if isinstance(value, int):
+        return Literal(value, datatype=XSD.integer)
+    return Literal(str(value))
+
+
+def _add_provenance(g: Graph, subject: URIRef, prov: Provenance) -> None:
+    for name in PROVENANCE_FIELDS:
+        value = getattr(prov, name)
+        if value is not None:
+            g.add((subject, KMOA[name], _lit(value)))
+    for ref in prov.refs:
+        g.add((subject, KMOA.ref, _lit(ref)))
+
+
+def to_rdf(kg: KnowledgeGraph) -> Graph:
+    """The whole graph as an rdflib Graph."""
+    schema = kg.schema
+    g = Graph()
+    g.bind("kmoa", KMOA)
+    g.bind("claim", CLAIM)
+    g.bind("biolink", BIOLINK)
+    g.bind("skos", SKOS)
+    for prefix, ns in schema.prefixes.items():
+        if prefix not in ("biolink",):
+            g.bind(prefix, ns, override=False)
+    for node in kg.nodes.values():
+        s = iri(node.id)
+        kind = schema.node_kinds[node.kind]
+        g.add((s, RDF.type, KMOA[kind.class_name]))
+        g.add((s, BIOLINK.category, iri(kind.biolink)))
+        g.add((s, KMOA.id, Literal(node.id)))
+        g.add((s, RDFS.label, Literal(node.name)))
+        for syn in node.synonyms:
+            g.add((s, SKOS.altLabel, Literal(syn)))
+        for x in node.xref:
+            g.add((s, KMOA.xref, Literal(x)))
+        if node.description:
+            g.add((s, DCTERMS.description, Literal(node.description)))
+        if node.study is not None:
+            for name in STUDY_FIELDS:
+                value = getattr(node.study, name)
+                if value is not None:
+                    g.add((s, KMOA[name], _lit(value)))
+            for ref in node.study.refs:
+                g.add((s, KMOA.ref, _lit(ref)))
+    for hyp in kg.hypotheses.values():
+        h = iri(hyp.id)
+        _add_provenance(g, h, hyp.provenance)
+        if hyp.route is not None:
+            g.add((h, KMOA.route_number, _lit(hyp.route)))
+        for i, step in enumerate(hyp.steps, start=1):
+            b = BNode(f"{hyp.id.split(':', 1)[1]}_step{i}")
+            g.add((h, KMOA.has_step, b))
+            g.add((b, RDF.type, KMOA.HypothesisStep))
+            g.add((b, KMOA.step_index, _lit(i)))
+            g.add((b, KMOA.claim, claim_iri(step.claim)))
+            g.add((b, KMOA.caption, Literal(step.caption)))
+        for claim_id in hyp.supported_by:
+            g.add((h, KMOA.supported_by, claim_iri(claim_id)))
+        for claim_id in hyp.contradicted_by:
+            g.add((h, KMOA.contradicted_by, claim_iri(claim_id)))
+    for claim in kg.claims.values():
+        _add_claim(g, kg, claim)
+    return g
+
+
+def _add_claim(g: Graph, kg: KnowledgeGraph, claim: Claim) -> None:
+    pred = kg.schema.predicates[claim.predicate]
+    s, o, c = iri(claim.subject), iri(claim.object), claim_iri(claim.id)
+    g.add((s, KMOA[claim.predicate], o))
+    g.add((c, RDF.type, KMOA.Claim))
+    g.add((c, RDF.type, RDF.Statement))
+    g.add((c, KMOA.id, Literal(claim.id)))
+    g.add((c, RDF.subject, s))
+    g.add((c, RDF.predicate, KMOA[claim.predicate]))
+    g.add((c, RDF.object, o))
+    g.add((c, BIOLINK.predicate, iri(pred.biolink)))
+    for qualifier, value in pred.qualifiers.items():
+        g.add((c, BIOLINK[qualifier], Literal(value)))
+    g.add((c, BIOLINK.primary_knowledge_source, Literal("infores:kmoa")))
+    _add_provenance(g, c, claim.provenance)
+    for study in claim.studies:
+        g.add((c, KMOA.study, iri(study)))
+    for name in CLAIM_TEXT_FIELDS:
+        value = getattr(claim, name)
+        if value is not None:
+            g.add((c, KMOA[name], Literal(value)))
+    if claim.anatomical_context:
+        g.add((c, KMOA.anatomical_context, iri(claim.anatomical_context)))
+        g.add((c, BIOLINK.anatomical_context_qualifier, iri(claim.anatomical_context)))
+    if claim.derived_from:
+        g.add((c, KMOA.derived_from, iri(claim.derived_from)))
+
+
+# -- reading back --------------------------------------------------------------------------------
+
+
+def _one(g: Graph, s: RDFNode, p: URIRef) -> Any:
+    value = g.value(s, p)
+    return value.toPython() if value is not None else None
+
+
+def _strings(g: Graph, s: RDFNode, p: URIRef) -> tuple[str, ...]:
+    return tuple(sorted(str(v) for v in g.objects(s, p)))
+
+
+def _provenance(g: Graph, s: RDFNode) -> Provenance:
+    return Provenance(
+        section=str(_one(g, s, KMOA.section)),
+        refs=tuple(sorted(int(v.toPython()) for v in g.objects(s, KMOA.ref))),
+        quote=str(_one(g, s, KMOA.quote)),
+        evidence_type=str(_one(g, s, KMOA.evidence_type)),  # type: ignore[arg-type]
+        species=str(_one(g, s, KMOA.species)),  # type: ignore[arg-type]
+        finding=str(_one(g, s, KMOA.finding) or "positive"),  # type: ignore[arg-type]
+        contested=bool(_one(g, s, KMOA.contested)),
+        canmat_level=_one(g, s, KMOA.canmat_level),
+    )
+
+
+def from_rdf(g: Graph, schema: Schema | None = None) -> KnowledgeGraph:
+    """Rebuild the knowledge graph from triples written by ``to_rdf``."""
+    schema = schema or load_schema()
+    kind_by_class = {KMOA[k.class_name]: k.name for k in schema.node_kinds.values()}
+    nodes: dict[str, Node] = {}
+    for cls, kind in kind_by_class.items():
+        for s in g.subjects(RDF.type, cls):
+            curie = str(_one(g, s, KMOA.id))
+            study = None
+            if kind == "study":
+                values = {name: _one(g, s, KMOA[name]) for name in STUDY_FIELDS}
+                values = {k: (str(v) if isinstance(v, str) else v) for k, v in values.items()}
+                values["finding"] = values.get("finding") or "positive"
+                study = StudyFacts(refs=tuple(sorted(int(v.toPython()) for v in g.objects(s, KMOA.ref))), **values)
+            nodes[curie] = Node(
+                id=curie, kind=kind, name=str(_one(g, s, RDFS.label)), synonyms=_strings(g, s, SKOS.altLabel),
+                xref=_strings(g, s, KMOA.xref), description=_one(g, s, DCTERMS.description), study=study,
+            )
+    claims: dict[str, Claim] = {}
+    for c in g.subjects(RDF.type, KMOA.Claim):
+        predicate = str(g.value(c, RDF.predicate)).removeprefix(str(KMOA))
+        context = g.value(c, KMOA.anatomical_context)
+        derived = g.value(c, KMOA.derived_from)
+        claim = Claim(
+            id=str(_one(g, c, KMOA.id)), subject=curie_of(g.value(c, RDF.subject)), predicate=predicate,
+            object=curie_of(g.value(c, RDF.object)), provenance=_provenance(g, c),
+            studies=tuple(sorted(curie_of(v) for v in g.objects(c, KMOA.study))),
+            anatomical_context=curie_of(context) if context is not None else None,
+            derived_from=curie_of(derived) if derived is not None else None,
+            **{name: _one(g, c, KMOA[name]) for name in CLAIM_TEXT_FIELDS},
+        )
+        claims[claim.id] = claim
+    hypotheses: dict[str, Hypothesis] = {}
+    for h in g.subjects(RDF.type, KMOA.Hypothesis):
+        curie = str(_one(g, h, KMOA.id))
+        steps = sorted(
+            (int(_one(g, b, KMOA.step_index)),
+             HypothesisStep(claim=str(g.value(b, KMOA.claim)).removeprefix(str(CLAIM)),
+                            caption=str(_one(g, b, KMOA.caption))))
+            for b in g.objects(h, KMOA.has_step))
+        node = nodes[curie]
+        hypotheses[curie] = Hypothesis(
+            id=curie, name=node.name, provenance=_provenance(g, h), steps=tuple(s for _, s in steps),
+            route=_one(g, h, KMOA.route_number), synonyms=node.synonyms, description=node.description,
+            supported_by=tuple(sorted(str(v).removeprefix(str(CLAIM)) for v in g.objects(h, KMOA.supported_by))),
+            contradicted_by=tuple(sorted(
+                str(v).removeprefix(str(CLAIM)) for v in g.objects(h, KMOA.contradicted_by))),
+        )
+    return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema)
+
+
+class _RdfSink(Sink):
+    rdflib_format = "turtle"
+
+    def write(self, kg: KnowledgeGraph, out: Path) -> None:
+        to_rdf(kg).serialize(destination=str(out), format=self.rdflib_format, encoding="utf-8")
+
+
+@register_sink
+class TurtleSink(_RdfSink):
+    """Turtle."""
+
+    format_name = "turtle"
+
+
+@register_sink
+class NTriplesSink(_RdfSink):
+    """N-Triples."""
+
+    format_name = "ntriples"
+    rdflib_format = "nt"
+
+
+@register_sink
+class JsonLdSink(_RdfSink):
+    """JSON-LD."""
+
+    format_name = "jsonld"
+    rdflib_format = "json-ld"
+
+
+class RdfParseError(ValueError):
+    """An RDF file that cannot be parsed; names the file and line."""
+
+
+@register_source
+class TurtleSource(Source):
+    """Reads Turtle written by ``TurtleSink``."""
+
+    format_name = "turtle"
+    rdflib_format = "turtle"
+
+    def read(self, path: Path) -> KnowledgeGraph:
+        g = Graph()
+        try:
+            g.parse(str(path), format=self.rdflib_format)
+        except Exception as err:  # rdflib raises several parser-specific types
+            raise RdfParseError(f"{path}: malformed {self.format_name}: {err}") from None
+        return from_rdf(g)
+
+
+@register_source
+class NTriplesSource(TurtleSource):
+    """Reads N-Triples."""
+
+    format_name = "ntriples"
+    rdflib_format = "nt"
