@@ -1,0 +1,38 @@
+"""`kmoa build`: validate, then write every artifact into one folder, atomically."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from graph.model import KnowledgeGraph
+from graph.validate import validate
+
+ARTIFACTS = {
+    "turtle": "kmoa.ttl",
+    "ntriples": "kmoa.nt",
+    "jsonld": "kmoa.jsonld",
+    "kgx": "kgx",
+    "graphml": "kmoa.graphml",
+    "cytoscape": "kmoa.cytoscape.json",
+}
+
+
+def build(out: Path, data_dir: Path | None = None) -> tuple[KnowledgeGraph, dict[str, object]]:
+    """Validate the curation and write all artifacts to ``out``; nothing is written on failure."""
+    from loaders.base import atomic_path, get_sink
+
+    started = time.perf_counter()
+    kg = validate(data_dir)
+    with atomic_path(out, directory=True) as tmp:
+        for format_name, name in ARTIFACTS.items():
+            sink = get_sink(format_name)
+            sink.write(kg, tmp / name)
+        summary: dict[str, object] = {
+            "nodes": len(kg.nodes), "edges": len(kg.claims), "hypotheses": len(kg.hypotheses),
+            "artifacts": sorted(ARTIFACTS.values()),
+        }
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    return kg, summary

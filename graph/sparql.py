@@ -1,0 +1,188 @@
+"""Read-only SPARQL over the embedded rdflib graph, with a timeout and a result cap.
+
+Updates, ``SERVICE`` clauses and ``FROM``/``FROM NAMED`` (which would make rdflib fetch URLs)
+are refused before evaluation. Queries run in a worker thread; one that outlives its timeout
+is interrupted with an asynchronous exception, so a runaway query cannot hold the process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_LIMIT = 10_000
+PREFIXES = """PREFIX kmoa: <https://w3id.org/kmoa/vocab/>
+PREFIX claim: <https://w3id.org/kmoa/claim/>
+PREFIX biolink: <https://w3id.org/biolink/vocab/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX CHEBI: <http://purl.obolibrary.org/obo/CHEBI_>
+PREFIX GO: <http://purl.obolibrary.org/obo/GO_>
+PREFIX HGNC: <http://identifiers.org/hgnc/>
+PREFIX MONDO: <http://purl.obolibrary.org/obo/MONDO_>
+PREFIX EFO: <http://www.ebi.ac.uk/efo/EFO_>
+PREFIX HP: <http://purl.obolibrary.org/obo/HP_>
+PREFIX UBERON: <http://purl.obolibrary.org/obo/UBERON_>
+PREFIX CL: <http://purl.obolibrary.org/obo/CL_>
+PREFIX KMOA: <https://w3id.org/kmoa/>
+"""
+
+
+class QueryRefused(ValueError):
+    """The query would write, or reach outside the graph; it was not run."""
+
+
+class QueryTimeout(TimeoutError):
+    """The query ran past its timeout and was stopped."""
+
+
+class QuerySyntaxError(ValueError):
+    """The query does not parse."""
+
+
+@dataclass
+class QueryResult:
+    """Variables and rows of a SELECT (or one boolean row of an ASK), plus truncation info."""
+
+    variables: list[str]
+    rows: list[dict[str, Any]]
+    truncated: bool = False
+    kind: str = "SELECT"
+    graph: Any = field(default=None, repr=False)
+
+
+def _walk(node: Any) -> Any:
+    """Yield every part of an rdflib parse tree."""
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            yield from _walk(value)
+
+
+def check_read_only(query: str) -> Any:
+    """Parse the query; refuse updates, SERVICE and FROM. Returns rdflib's parse tree."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        tree = parseQuery(query)
+    except ParseException as err:
+        try:
+            parseUpdate(query)
+        except ParseException:
+            raise QuerySyntaxError(f"SPARQL syntax error at line {err.lineno}, column {err.column}: {err.msg}") from None
+        raise QueryRefused("SPARQL updates are not allowed: queries are read-only.") from None
+    for part in _walk(tree):
+        name = getattr(part, "name", None)
+        if name == "ServiceGraphPattern":
+            raise QueryRefused("SERVICE clauses are refused: queries may not reach other endpoints.")
+        if name in ("DatasetClause",) or (isinstance(part, dict) and "datasetClause" in part):
+            raise QueryRefused("FROM / FROM NAMED are refused: queries may not load remote graphs.")
+    return tree
+
+
+def _raise_in_thread(thread: threading.Thread, exc: type[BaseException]) -> None:
+    ident = thread.ident
+    if ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc))
+
+
+def _python_value(term: Any) -> Any:
+    if term is None:
+        return None
+    from rdflib import Literal, URIRef
+
+    if isinstance(term, Literal):
+        value = term.toPython()
+        return value if isinstance(value, (int, float, bool, str)) else str(term)
+    if isinstance(term, URIRef):
+        return str(term)
+    return str(term)
+
+
+def run_query(graph: Graph, query: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
+              add_prefixes: bool = True) -> QueryResult:
+    """Run a read-only query with a timeout and a row cap."""
+    full = (PREFIXES + query) if add_prefixes else query
+    check_read_only(full)
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result = graph.query(full)
+            if result.type == "ASK":
+                outcome["result"] = QueryResult(["ask"], [{"ask": bool(result.askAnswer)}], kind="ASK")
+                return
+            if result.type in ("CONSTRUCT", "DESCRIBE"):
+                outcome["result"] = QueryResult([], [], kind=result.type, graph=result.graph)
+                return
+            variables = [str(v) for v in result.vars or []]
+            rows = []
+            truncated = False
+            for row in result:
+                if len(rows) >= limit:
+                    truncated = True
+                    break
+                rows.append({v: _python_value(row[v]) for v in variables})
+            outcome["result"] = QueryResult(variables, rows, truncated)
+        except QueryTimeout:
+            outcome["timeout"] = True
+        except Exception as err:  # surfaced to the caller below
+            outcome["error"] = err
+
+    worker = threading.Thread(target=work, name="sparql-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        _raise_in_thread(worker, QueryTimeout)
+        worker.join(2.0)
+        raise QueryTimeout(f"query stopped after {timeout:g} s (raise --timeout for long queries)")
+    if "error" in outcome:
+        raise outcome["error"]
+    if outcome.get("timeout"):
+        raise QueryTimeout(f"query stopped after {timeout:g} s")
+    return outcome["result"]
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A stored query users ask often, with its SPARQL and (where written) its Cypher twin."""
+
+    name: str
+    title: str
+    sparql: str
+    cypher: str | None
+
+
+def _header(text: str, key: str) -> str:
+    for line in text.splitlines():
+        if line.startswith(f"# {key}:"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+def named_queries() -> dict[str, NamedQuery]:
+    """The library of named queries in ``graph/queries`` (``NAME.rq`` and optional ``NAME.cypher``)."""
+    folder = files("graph") / "queries"
+    out: dict[str, NamedQuery] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".rq"):
+            continue
+        name = entry.name[:-3]
+        sparql = entry.read_text(encoding="utf-8")
+        twin = folder / f"{name}.cypher"
+        cypher = twin.read_text(encoding="utf-8") if twin.is_file() else None
+        out[name] = NamedQuery(name, _header(sparql, "title") or name, sparql, cypher)
+    return out

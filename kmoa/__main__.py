@@ -1,0 +1,5 @@
+"""`python -m kmoa` runs the command line."""
+
+from kmoa.cli import main
+
+main()

@@ -1,0 +1,85 @@
+"""Commands over the curated data: validate, fmt, build, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+DATA_OPTION = click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
+                           default=None, help="Curated data folder (default: the packaged graph/data).")
+
+
+def fail(message: str) -> None:
+    """Exit 1 with a message on stderr."""
+    raise click.ClickException(message)
+
+
+@click.command()
+@DATA_OPTION
+@click.option("--no-shacl", is_flag=True, help="Skip the SHACL pass (referential checks only).")
+def validate(data_dir: Path | None, no_shacl: bool) -> None:
+    """Check every record: fields, identifiers, dangling edges, domain/range, quotes, SHACL."""
+    from graph.curation import CurationError
+    from graph.validate import validate as run
+
+    try:
+        kg = run(data_dir, shacl=not no_shacl)
+    except CurationError as err:
+        fail(str(err))
+    click.echo(f"ok: {len(kg.nodes)} nodes, {len(kg.claims)} edges, {len(kg.hypotheses)} hypotheses; "
+               f"SHACL {'skipped' if no_shacl else 'conforms'}")
+
+
+@click.command()
+@DATA_OPTION
+@click.option("--check", is_flag=True, help="Only list files that are not canonical (exit 1 if any).")
+def fmt(data_dir: Path | None, check: bool) -> None:
+    """Rewrite the curated YAML canonically (records sorted by id, keys in schema order)."""
+    from graph.canonical import format_files
+    from graph.curation import CurationError, default_data_dir
+
+    try:
+        changed = format_files(data_dir or default_data_dir(), check=check)
+    except CurationError as err:
+        fail(str(err))
+    for path in changed:
+        click.echo(f"{'not canonical' if check else 'reformatted'}: {path}")
+    if check and changed:
+        raise SystemExit(1)
+
+
+@click.command()
+@DATA_OPTION
+@click.option("--out", type=click.Path(path_type=Path), default=Path("artifacts"), show_default=True,
+              help="Folder for the artifacts; replaced atomically.")
+def build(data_dir: Path | None, out: Path) -> None:
+    """Validate, then write Turtle, N-Triples, JSON-LD, KGX, GraphML and Cytoscape JSON."""
+    from graph.build import build as run
+    from graph.curation import CurationError
+
+    try:
+        _, summary = run(out, data_dir)
+    except CurationError as err:
+        fail(str(err) + "\nNothing was written.")
+    click.echo(f"built {out}/: {summary['nodes']} nodes, {summary['edges']} edges, "
+               f"{summary['hypotheses']} hypotheses in {summary['seconds']} s")
+
+
+@click.command()
+@click.argument("format_name", metavar="FORMAT",
+                type=click.Choice(["turtle", "jsonld", "ntriples", "kgx", "graphml", "cytoscape"]))
+@click.argument("out", type=click.Path(path_type=Path))
+@DATA_OPTION
+def export(format_name: str, out: Path, data_dir: Path | None) -> None:
+    """Write the graph as FORMAT to OUT (a folder for kgx), atomically."""
+    from graph.curation import CurationError
+    from graph.model import load_graph
+    from loaders.base import export as run
+
+    try:
+        kg = load_graph(data_dir)
+    except CurationError as err:
+        fail(str(err))
+    run(kg, format_name, out)
+    click.echo(f"wrote {out}")

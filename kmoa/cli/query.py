@@ -1,0 +1,136 @@
+"""Query commands: mechanism paths, embedded SPARQL, the named-query library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kmoa.cli.data import DATA_OPTION, fail
+from kmoa.cli.output import FORMATS, render
+
+
+def _load(data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from graph.curation import CurationError
+    from graph.model import load_graph
+
+    try:
+        return load_graph(data_dir)
+    except CurationError as err:
+        fail(str(err))
+
+
+@click.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("-k", "k", default=5, show_default=True, help="How many ranked paths.")
+@click.option("--max-hops", default=8, show_default=True)
+@click.option("--min-evidence", type=click.Choice(["meta_analysis", "rct", "guideline", "regulatory", "open_label",
+                                                   "retrospective", "preclinical_animal", "review", "case_report",
+                                                   "mechanistic_hypothesis"]),
+              help="Walk only edges at least this strong (see `kmoa paths --help` scoring).")
+@click.option("--human-only", is_flag=True, help="Skip edges supported only by animal studies.")
+@click.option("--route", help="Skip edges whose route differs (e.g. intravenous, intranasal).")
+@click.option("--compound", help="Only this compound (and its metabolites/enantiomers) may act on a path.")
+@click.option("--include-negative", is_flag=True, help="Also walk null and negative findings.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@DATA_OPTION
+def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | None, human_only: bool,
+          route: str | None, compound: str | None, include_negative: bool, fmt: str, data_dir: Path | None) -> None:
+    """Ranked mechanism paths from SOURCE to TARGET (names, synonyms or CURIEs).
+
+    Paths are ranked by their weakest link: the lowest evidence strength of any step
+    (meta-analysis 1.0 > RCT 0.9 > guideline/regulatory 0.85 > open-label 0.6 > retrospective 0.5 >
+    animal 0.45 > review 0.4 > case report 0.3 > hypothesis 0.2), ties by mean strength, then length.
+    """
+    import json
+
+    from graph.model import UnknownEntityError
+    from graph.paths import PathFilters, trace_mechanism_paths
+
+    kg = _load(data_dir)
+    filters = PathFilters(min_evidence, human_only, route, compound, include_negative)
+    try:
+        found = trace_mechanism_paths(kg, source, target, k=k, max_hops=max_hops, filters=filters)
+    except UnknownEntityError as err:
+        fail(str(err))
+    if fmt == "json":
+        click.echo(json.dumps([{
+            "rank": i, "score": p.score, "mean_strength": p.mean_strength, "nodes": list(p.nodes),
+            "steps": [{"from": s.source, "to": s.target, "predicate": s.predicate, "claim": s.claim_id,
+                       **{key: s.attributes[key] for key in ("section", "refs", "quote", "evidence_type",
+                                                             "species", "finding", "canmat_level", "studies")}}
+                      for s in p.steps]} for i, p in enumerate(found, start=1)], indent=2, ensure_ascii=False))
+        return
+    src, dst = kg.resolve(source), kg.resolve(target)
+    if not found:
+        click.echo(f"No mechanism path from {kg.nodes[src].name} to {kg.nodes[dst].name} under these filters.")
+        return
+    click.echo(f"{len(found)} path(s) from {kg.nodes[src].name} ({src}) to {kg.nodes[dst].name} ({dst}), "
+               "ranked by weakest-link evidence:\n")
+    for i, p in enumerate(found, start=1):
+        names = " -> ".join(kg.nodes[n].name for n in p.nodes)
+        click.echo(f"#{i}  score {p.score:.2f} (mean {p.mean_strength:.2f}, {p.hops} steps)  {names}")
+        for s in p.steps:
+            a = s.attributes
+            refs = ", ".join(str(r) for r in a["refs"]) or "none"
+            level = f", CANMAT level {a['canmat_level']}" if a["canmat_level"] else ""
+            finding = f", finding {a['finding']}" if a["finding"] != "positive" else ""
+            click.echo(f"    {kg.nodes[s.source].name} --{s.label}--> {kg.nodes[s.target].name}")
+            click.echo(f"        [{a['evidence_type']}, {a['species']}{level}{finding}] section {a['section']}, "
+                       f"refs [{refs}], claim {s.claim_id}")
+            click.echo(f"        \"{a['quote']}\"")
+        click.echo("")
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
+@click.option("-n", "--named", help="Run a named query from the library (see `kmoa queries`).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds before the query is stopped.")
+@click.option("--limit", default=10_000, show_default=True, help="Maximum rows returned.")
+@click.option("--endpoint", help="Query a remote SPARQL endpoint instead of the embedded graph.")
+@DATA_OPTION
+def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: float, limit: int,  # type: ignore[no-untyped-def]
+           endpoint: str | None, data_dir: Path | None) -> None:
+    """Run a read-only SPARQL query (QUERY, -f FILE or -n NAME) with a timeout and a row cap."""
+    from graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, named_queries, run_query
+
+    if named:
+        library = named_queries()
+        if named not in library:
+            fail(f"unknown named query '{named}'; available: {', '.join(library)}")
+        text = library[named].sparql
+    elif query_file is not None:
+        text = query_file.read()
+    elif query:
+        text = query
+    else:
+        fail("give a QUERY, -f FILE or -n NAME")
+    try:
+        if endpoint:
+            from loaders.sparql_remote import query_endpoint
+
+            result = query_endpoint(endpoint, text, timeout=timeout, limit=limit)
+        else:
+            from loaders.rdf import to_rdf
+
+            result = run_query(to_rdf(_load(data_dir)), text, timeout=timeout, limit=limit)
+    except (QueryRefused, QuerySyntaxError, QueryTimeout) as err:
+        fail(str(err))
+    if result.kind in ("CONSTRUCT", "DESCRIBE"):
+        click.echo(result.graph.serialize(format="turtle"))
+        return
+    click.echo(render(result.variables, result.rows, fmt))
+    if result.truncated:
+        click.echo(f"(truncated at {limit} rows; raise --limit)", err=True)
+
+
+@click.command()
+def queries() -> None:
+    """List the named queries (SPARQL, with Cypher twins)."""
+    from graph.sparql import named_queries
+
+    for q in named_queries().values():
+        click.echo(f"{q.name:28} {q.title}{'' if q.cypher else '  (no Cypher twin yet)'}")
