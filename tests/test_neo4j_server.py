@@ -19,29 +19,11 @@ import pytest
 from loaders import neo4j_server
 from loaders.neo4j_server import Neo4jServerError, ServerInfo
 
-SKIP = os.environ.get("KMOA_SKIP_NEO4J") == "1"
+from tests.conftest import opted_out
+
+SKIP = opted_out("KMOA_SKIP_NEO4J")
 requires_neo4j = pytest.mark.skipif(SKIP, reason="KMOA_SKIP_NEO4J=1")
 pytestmark = pytest.mark.neo4j
-
-
-# Session fixtures: to be moved to tests/conftest.py.
-@pytest.fixture(scope="session")
-def neo4j_server_info() -> Iterator[ServerInfo]:
-    """A running server from the default cache; stopped at the end if we started it."""
-    if SKIP:
-        pytest.skip("KMOA_SKIP_NEO4J=1")
-    already = neo4j_server.status()
-    info = already or neo4j_server.start(timeout=180)
-    yield info
-    if already is None:
-        neo4j_server.stop()
-
-
-@pytest.fixture(scope="session")
-def neo4j_driver(neo4j_server_info: ServerInfo) -> Iterator[neo4j.Driver]:
-    info = neo4j_server_info
-    with neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password)) as driver:
-        yield driver
 
 
 def _port_open(port: int) -> bool:
