@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graph.model import KnowledgeGraph
@@ -31,11 +31,20 @@ from graph.model import KnowledgeGraph
 # Predicates that carry causation along a mechanism; structural ones (tested_in, located_in,
 # part_of_hypothesis, ...) are evidence around the path, not steps on it.
 REVERSIBLE = {"metabolite_of": "has metabolite", "enantiomer_of": "has enantiomer"}
+# Clinical verdicts (a trial or an approval) are the evidence a path explains, not mechanism steps:
+# a path reaches an indication through an outcome that ameliorates it.
+CLINICAL = {"treats", "studied_to_treat", "beneficial_in_models_for"}
+# A mechanism path passes through at least one of these (unless PathFilters.allow_direct).
+MECHANISM_KINDS = {"receptor", "gene", "cell_type", "brain_region", "process", "pathway"}
 
 
 @dataclass(frozen=True)
 class PathStep:
-    """One edge of a path, walked forwards or (for metabolite/enantiomer links) backwards."""
+    """One step of a path: the strongest claim between two nodes, plus every other claim there.
+
+    Parallel claims (several studies saying the same thing) are merged into one step, so paths
+    differ by their nodes; the step is as strong as its strongest claim.
+    """
 
     source: str
     target: str
@@ -44,6 +53,7 @@ class PathStep:
     label: str
     strength: float
     attributes: dict[str, Any] = field(compare=False, hash=False, repr=False)
+    evidence: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,7 @@ class PathFilters:
     route: str | None = None
     compound: str | None = None
     include_negative: bool = False
+    allow_direct: bool = False
 
 
 def _edge_ok(kg: KnowledgeGraph, attrs: dict[str, Any], filters: PathFilters, min_strength: float) -> bool:
@@ -99,9 +110,10 @@ def _relatives(kg: KnowledgeGraph, compound: str) -> set[str]:
 def build_adjacency(kg: KnowledgeGraph, filters: PathFilters) -> dict[str, list[PathStep]]:
     """Walkable steps out of each node under the filters."""
     min_strength = kg.schema.evidence_strength(filters.min_evidence) if filters.min_evidence else 0.0
-    causal = {name for name, p in kg.schema.predicates.items() if p.effect in ("activating", "inhibiting")}
+    causal = {name for name, p in kg.schema.predicates.items()
+              if p.effect in ("activating", "inhibiting") and name not in CLINICAL}
     mechanistic = kg.schema.mechanistic_kinds
-    adjacency: dict[str, list[PathStep]] = {}
+    grouped: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
     for claim in kg.iter_edges():
         attrs = kg.edge_attributes(claim)
         if claim.predicate not in causal and claim.predicate not in REVERSIBLE:
@@ -110,22 +122,29 @@ def build_adjacency(kg: KnowledgeGraph, filters: PathFilters) -> dict[str, list[
             continue
         if not _edge_ok(kg, attrs, filters, min_strength):
             continue
-        strength = attrs["strength"]
         if claim.predicate in REVERSIBLE:
-            adjacency.setdefault(claim.object, []).append(PathStep(
-                claim.object, claim.subject, claim.id, claim.predicate, REVERSIBLE[claim.predicate],
-                strength, attrs))
+            key, label = (claim.object, claim.subject), REVERSIBLE[claim.predicate]
         else:
-            label = kg.schema.predicates[claim.predicate].label
-            adjacency.setdefault(claim.subject, []).append(PathStep(
-                claim.subject, claim.object, claim.id, claim.predicate, label, strength, attrs))
+            key, label = (claim.subject, claim.object), kg.schema.predicates[claim.predicate].label
+        grouped.setdefault(key, []).append((claim.predicate, label, attrs))
+    adjacency: dict[str, list[PathStep]] = {}
+    for (source, target), claims in sorted(grouped.items()):
+        claims.sort(key=lambda c: (-c[2]["strength"], c[2]["id"]))
+        predicate, label, best = claims[0]
+        adjacency.setdefault(source, []).append(PathStep(
+            source, target, best["id"], predicate, label, best["strength"], best,
+            tuple(c[2] for c in claims)))
     return adjacency
 
 
 def best_paths(adjacency: dict[str, list[PathStep]], source: str, targets: Iterable[str], k: int = 10,
                max_hops: int = 8, hub_damping: float = 0.0, degree: dict[str, int] | None = None,
-               max_expansions: int = 200_000) -> list[MechanismPath]:
-    """The k best simple paths by weakest-link score, found best-first (see module docstring)."""
+               max_expansions: int = 200_000,
+               accept: Callable[[tuple[str, ...]], bool] | None = None) -> list[MechanismPath]:
+    """The k best simple paths by weakest-link score, found best-first (see module docstring).
+
+    ``accept`` can reject complete paths (e.g. ones with no mechanism between source and target).
+    """
     goal = set(targets)
     counter = itertools.count()
     # Heap items: (-score, -mean, hops, tiebreak, nodes, steps, strength_sum)
@@ -138,6 +157,8 @@ def best_paths(adjacency: dict[str, list[PathStep]], source: str, targets: Itera
         expansions += 1
         last = nodes[-1]
         if steps and last in goal:
+            if accept is not None and not accept(nodes):
+                continue
             found.append(MechanismPath(nodes, steps, round(-neg_score, 4), round(total / len(steps), 4)))
             continue
         if hops >= max_hops:
@@ -162,8 +183,7 @@ def trace_mechanism_paths(kg: KnowledgeGraph, source: str, target: str, k: int =
     source_id = kg.resolve(source)
     target_id = kg.resolve(target)
     if filters.compound:
-        filters = PathFilters(filters.min_evidence, filters.human_only, filters.route,
-                              kg.resolve(filters.compound, kinds=("compound",)), filters.include_negative)
+        filters = replace(filters, compound=kg.resolve(filters.compound, kinds=("compound",)))
     adjacency = build_adjacency(kg, filters)
     degree: dict[str, int] | None = None
     if hub_damping:
@@ -172,5 +192,15 @@ def trace_mechanism_paths(kg: KnowledgeGraph, source: str, target: str, k: int =
             for step in steps:
                 degree[step.source] = degree.get(step.source, 0) + 1
                 degree[step.target] = degree.get(step.target, 0) + 1
+    accept = None if filters.allow_direct else _has_mechanism(kg)
     return best_paths(adjacency, source_id, [target_id], k=k, max_hops=max_hops,
-                      hub_damping=hub_damping, degree=degree)
+                      hub_damping=hub_damping, degree=degree, accept=accept)
+
+
+def _has_mechanism(kg: KnowledgeGraph) -> Callable[[tuple[str, ...]], bool]:
+    """Paths must pass through a receptor, gene, cell, region, process or pathway."""
+
+    def accept(nodes: tuple[str, ...]) -> bool:
+        return any(kg.nodes[n].kind in MECHANISM_KINDS for n in nodes[1:-1] if n in kg.nodes)
+
+    return accept

@@ -33,10 +33,13 @@ def _load(data_dir: Path | None):  # type: ignore[no-untyped-def]
 @click.option("--route", help="Skip edges whose route differs (e.g. intravenous, intranasal).")
 @click.option("--compound", help="Only this compound (and its metabolites/enantiomers) may act on a path.")
 @click.option("--include-negative", is_flag=True, help="Also walk null and negative findings.")
+@click.option("--allow-direct", is_flag=True,
+              help="Also list paths with no receptor, gene, cell, process or pathway in between.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @DATA_OPTION
 def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | None, human_only: bool,
-          route: str | None, compound: str | None, include_negative: bool, fmt: str, data_dir: Path | None) -> None:
+          route: str | None, compound: str | None, include_negative: bool, allow_direct: bool, fmt: str,
+          data_dir: Path | None) -> None:
     """Ranked mechanism paths from SOURCE to TARGET (names, synonyms or CURIEs).
 
     Paths are ranked by their weakest link: the lowest evidence strength of any step
@@ -49,7 +52,7 @@ def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | N
     from graph.paths import PathFilters, trace_mechanism_paths
 
     kg = _load(data_dir)
-    filters = PathFilters(min_evidence, human_only, route, compound, include_negative)
+    filters = PathFilters(min_evidence, human_only, route, compound, include_negative, allow_direct)
     try:
         found = trace_mechanism_paths(kg, source, target, k=k, max_hops=max_hops, filters=filters)
     except UnknownEntityError as err:
@@ -58,6 +61,7 @@ def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | N
         click.echo(json.dumps([{
             "rank": i, "score": p.score, "mean_strength": p.mean_strength, "nodes": list(p.nodes),
             "steps": [{"from": s.source, "to": s.target, "predicate": s.predicate, "claim": s.claim_id,
+                       "other_claims": [e["id"] for e in s.evidence[1:]],
                        **{key: s.attributes[key] for key in ("section", "refs", "quote", "evidence_type",
                                                              "species", "finding", "canmat_level", "studies")}}
                       for s in p.steps]} for i, p in enumerate(found, start=1)], indent=2, ensure_ascii=False))
@@ -80,6 +84,9 @@ def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | N
             click.echo(f"        [{a['evidence_type']}, {a['species']}{level}{finding}] section {a['section']}, "
                        f"refs [{refs}], claim {s.claim_id}")
             click.echo(f"        \"{a['quote']}\"")
+            if len(s.evidence) > 1:
+                others = ", ".join(e["id"] for e in s.evidence[1:])
+                click.echo(f"        + {len(s.evidence) - 1} more claim(s) for this step: {others}")
         click.echo("")
 
 
