@@ -81,3 +81,84 @@ class Review:
             if seen >= target:
                 return lineno
         return None
+
+
+_CITATION = re.compile(r"\[(\d+(?:\s*[–-]\s*\d+)?(?:\s*,\s*\d+(?:\s*[–-]\s*\d+)?)*)\]")
+_HEADING = re.compile(r"^\s*(\d{1,2}(\.\d{1,2})?\s{1,3}\S.*|Fig\. 1 .*|Vol:.*|Review .*|1 3)$")
+
+
+def cited_numbers(bracket: str) -> list[int]:
+    """Reference numbers in a citation like '3–5' or '40, 44'."""
+    out: list[int] = []
+    for part in bracket.split(","):
+        bounds = [int(x) for x in re.split(r"\s*[–-]\s*", part.strip()) if x]
+        out.extend(range(bounds[0], bounds[-1] + 1))
+    return out
+
+
+def _units(paragraph: str) -> list[tuple[str, list[int], bool]]:
+    """Split a paragraph into units ending at a sentence end or a citation.
+
+    Each unit is (text, cited reference numbers, starts_sentence).
+    """
+    units: list[tuple[str, list[int], bool]] = []
+    start, new_sentence = 0, True
+    pattern = re.compile(r"\[[\d\s,–-]+\]|(?<=[.!?])\s+(?=[A-Z(])")
+    for match in pattern.finditer(paragraph):
+        if match.group(0).startswith("["):
+            end = match.end()
+            units.append((paragraph[start:end], cited_numbers(match.group(0)[1:-1]), new_sentence))
+            rest = paragraph[end:end + 3]
+            new_sentence = bool(re.match(r"\.?\s*$|\.\s", rest))
+            start = end
+        else:
+            units.append((paragraph[start:match.start()], [], new_sentence))
+            start, new_sentence = match.end(), True
+    if paragraph[start:].strip():
+        units.append((paragraph[start:], [], new_sentence))
+    return units
+
+
+def _paragraphs(text: str) -> list[str]:
+    paragraphs, current = [], []
+    for line in text.splitlines():
+        if not line.strip() or _HEADING.match(line):
+            if current:
+                paragraphs.append(" ".join(current))
+            current = []
+            continue
+        current.append(line.strip())
+    if current:
+        paragraphs.append(" ".join(current))
+    # Undo line-break hyphenation inside words the simple way (the quotes use Review.contains).
+    return [re.sub(r"(\w)- (\w)", r"\1\2", p) for p in paragraphs]
+
+
+_NEW_STUDY = re.compile(r"^\W*(A subsequent|Another|In another|In contrast|A recent|Later studies|To date|"
+                        r"Notably|In addition|Finally)\b")
+
+
+def passages_citing(text: str, ref: int) -> list[str]:
+    """The passages that report what reference ``ref`` found.
+
+    A passage is the unit that cites it, the one uncited sentence just before it (a study is often
+    described before its citation), and the whole sentences after it up to the next citation or
+    the next sentence that introduces another study ("Another ...", "In contrast, ...").
+    """
+    out = []
+    for paragraph in _paragraphs(text):
+        units = _units(paragraph)
+        for i, (unit, refs, _) in enumerate(units):
+            if ref not in refs:
+                continue
+            parts = [unit]
+            j = i - 1
+            if units[i][2] and not _NEW_STUDY.match(unit) and j >= 0 and not units[j][1] and units[j][2]:
+                parts.insert(0, units[j][0])
+            j = i + 1
+            while (j < len(units) and not units[j][1] and units[j][2]
+                   and not _NEW_STUDY.match(units[j][0])):
+                parts.append(units[j][0])
+                j += 1
+            out.append(" ".join(p.strip() for p in parts))
+    return out
