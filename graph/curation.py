@@ -358,7 +358,9 @@ def read_curation(data_dir: Path | None = None, schema: Schema | None = None,
     for raw, where in gather("hypotheses.yaml"):
         if (hyp := reader.hypothesis(raw, where)) is not None:
             hypotheses.append(hyp)
-    problems = syntax + reader.problems
+    if syntax:  # cross-record checks would only echo the unreadable file
+        raise CurationError(syntax)
+    problems = reader.problems
     curation = Curation(tuple(nodes), tuple(claims), tuple(hypotheses))
     problems += check_references(curation, schema, review)
     if problems:
@@ -395,6 +397,8 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
         pred = schema.predicates.get(claim.predicate)
         for role, curie in (("subject", claim.subject), ("object", claim.object)):
             node = nodes.get(curie)
+            if node is None and curie.split(":", 1)[0] not in schema.prefixes:
+                continue  # already reported as an unknown prefix
             if node is None:
                 add(claim, f"dangling edge: {role} '{curie}' is not a curated node")
             elif pred is not None:

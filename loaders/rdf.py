@@ -279,7 +279,8 @@ class TurtleSource(Source):
         try:
             g.parse(str(path), format=self.rdflib_format)
         except Exception as err:  # rdflib raises several parser-specific types
-            raise RdfParseError(f"{path}: malformed {self.format_name}: {err}") from None
+            detail = " ".join(str(err).split())
+            raise RdfParseError(f"{path}: malformed {self.format_name}: {detail}") from None
         return from_rdf(g)
 
 

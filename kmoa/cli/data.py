@@ -53,10 +53,17 @@ def fmt(data_dir: Path | None, check: bool) -> None:
 @DATA_OPTION
 @click.option("--out", type=click.Path(path_type=Path), default=Path("artifacts"), show_default=True,
               help="Folder for the artifacts; replaced atomically.")
-def build(data_dir: Path | None, out: Path) -> None:
+@click.option("--ontology", is_flag=True, help="Also regenerate ontology/kmoa.ttl and shapes.ttl from schema.yaml.")
+def build(data_dir: Path | None, out: Path, ontology: bool) -> None:
     """Validate, then write Turtle, N-Triples, JSON-LD, KGX, GraphML and Cytoscape JSON."""
     from graph.build import build as run
     from graph.curation import CurationError
+
+    if ontology:
+        from ontology.vocabulary import write_committed
+
+        for path in write_committed():
+            click.echo(f"regenerated {path}")
 
     try:
         _, summary = run(out, data_dir)
