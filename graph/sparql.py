@@ -61,12 +61,14 @@ class QueryResult:
 
 
 def _walk(node: Any) -> Any:
-    """Yield every part of an rdflib parse tree."""
+    """Yield every part of an rdflib parse tree (CompValues are dicts, ParseResults are lists)."""
+    from pyparsing import ParseResults
+
     yield node
     if isinstance(node, dict):
         for value in node.values():
             yield from _walk(value)
-    elif isinstance(node, (list, tuple)):
+    elif isinstance(node, (list, tuple, ParseResults)):
         for value in node:
             yield from _walk(value)
 
@@ -88,7 +90,7 @@ def check_read_only(query: str) -> Any:
         name = getattr(part, "name", None)
         if name == "ServiceGraphPattern":
             raise QueryRefused("SERVICE clauses are refused: queries may not reach other endpoints.")
-        if name in ("DatasetClause",) or (isinstance(part, dict) and "datasetClause" in part):
+        if isinstance(part, dict) and "datasetClause" in part.keys() and len(part["datasetClause"]):
             raise QueryRefused("FROM / FROM NAMED are refused: queries may not load remote graphs.")
     return tree
 
