@@ -1,0 +1,131 @@
+"""`kmoa load neo4j` and `kmoa cypher`: thin commands over loaders.neo4j."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from kmoa.cli.data import DATA_OPTION, fail
+from kmoa.cli.output import FORMATS, render
+
+
+def connection_options(func: Any) -> Any:
+    """--uri/--user/--password/--database, defaulting to NEO4J_* and then the local server."""
+    options = [
+        click.option("--uri", help="Bolt or neo4j URI (default: $NEO4J_URI, else the `kmoa neo4j start` server)."),
+        click.option("--user", help="User (default: $NEO4J_USER, else neo4j)."),
+        click.option("--password", help="Password (default: $NEO4J_PASSWORD)."),
+        click.option("--database", help="Database (default: $NEO4J_DATABASE, else neo4j)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings(uri: str | None, user: str | None, password: str | None, database: str | None):  # type: ignore[no-untyped-def]
+    from loaders.neo4j import ConnectionSettings, Neo4jConnectionError
+
+    try:
+        return ConnectionSettings.resolve(uri, user, password, database)
+    except Neo4jConnectionError as err:
+        fail(str(err))
+
+
+@click.group()
+def load() -> None:
+    """Load the graph into a database."""
+
+
+@load.command(name="neo4j")
+@connection_options
+@click.option("--batch-size", default=20_000, show_default=True, help="Rows per write transaction.")
+@click.option("--force", is_flag=True, help="Take over the load lock of a crashed load.")
+@DATA_OPTION
+def load_neo4j(uri: str | None, user: str | None, password: str | None, database: str | None, batch_size: int,
+               force: bool, data_dir: Path | None) -> None:
+    """Replace the graph in Neo4j atomically (a failed load leaves the previous graph in place)."""
+    from graph.curation import CurationError
+    from graph.model import load_graph
+    from loaders.neo4j import Neo4jConnectionError, Neo4jLoadError, graph_counts, open_driver
+    from loaders.neo4j import load_graph as load_kg
+
+    try:
+        kg = load_graph(data_dir)
+    except CurationError as err:
+        fail(str(err))
+    settings = _settings(uri, user, password, database)
+    try:
+        with open_driver(settings) as driver:
+            result = load_kg(driver, kg, database=settings.database, batch_size=batch_size, force=force)
+            nodes, rels = graph_counts(driver, settings.database)
+    except (Neo4jConnectionError, Neo4jLoadError) as err:
+        fail(str(err))
+    click.echo(f"loaded into {settings.uri} (database {settings.database}): {nodes} nodes, {rels} relationships "
+               f"(generation {result.load_id}, {result.seconds:.1f} s)")
+
+
+def _params(pairs: tuple[str, ...]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            fail(f"parameter '{pair}' is not KEY=VALUE")
+        try:
+            params[key] = json.loads(value)
+        except ValueError:
+            params[key] = value
+    return params
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
+@click.option("-n", "--named", help="Run the Cypher twin of a named query (see `kmoa queries`).")
+@click.option("-p", "--param", "param_pairs", multiple=True, metavar="KEY=VALUE",
+              help="Query parameter ($KEY); VALUE is parsed as JSON when it can be. Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds before the server stops the query.")
+@click.option("--limit", default=10_000, show_default=True, help="Maximum rows returned.")
+@click.option("--write", is_flag=True, help="Allow queries that write (refused by default).")
+@connection_options
+def cypher(query: str | None, query_file: IO[str] | None, named: str | None, param_pairs: tuple[str, ...], fmt: str,
+           timeout: float, limit: int, write: bool, uri: str | None, user: str | None, password: str | None,
+           database: str | None) -> None:
+    """Run a read-only Cypher query (QUERY, -f FILE or -n NAME) with a timeout and a row cap."""
+    from loaders.neo4j import (
+        CypherError,
+        CypherRefused,
+        CypherTimeout,
+        Neo4jConnectionError,
+        open_driver,
+        run_cypher,
+    )
+
+    if named:
+        from graph.sparql import named_queries
+
+        library = named_queries()
+        if named not in library:
+            fail(f"unknown named query '{named}'; available: {', '.join(library)}")
+        if library[named].cypher is None:
+            fail(f"named query '{named}' has no Cypher twin (graph/queries/{named}.cypher)")
+        text = str(library[named].cypher)
+    elif query_file is not None:
+        text = query_file.read()
+    elif query:
+        text = query
+    else:
+        fail("give a QUERY, -f FILE or -n NAME")
+    settings = _settings(uri, user, password, database)
+    try:
+        with open_driver(settings) as driver:
+            result = run_cypher(driver, text, _params(param_pairs), database=settings.database, timeout=timeout,
+                                limit=limit, write=write)
+    except (Neo4jConnectionError, CypherRefused, CypherTimeout, CypherError) as err:
+        fail(str(err))
+    click.echo(render(result.columns, result.rows, fmt))
+    if result.truncated:
+        click.echo(f"(truncated at {limit} rows; raise --limit)", err=True)

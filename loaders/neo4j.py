@@ -1,0 +1,814 @@
+"""Load the kmoa graph into Neo4j with the official driver, and query it safely.
+
+Connection
+    Settings come from arguments, else the environment (``NEO4J_URI``, ``NEO4J_USER``,
+    ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``; database ``neo4j`` by default), else the local server
+    of ``kmoa neo4j start`` when one runs. Any URI the driver accepts works: ``bolt://`` for one
+    server, ``neo4j://`` for a cluster (routing), ``neo4j+s://`` for Aura. Every session and query
+    names its database. Bad credentials, a wrong URI and a server that is down all become one
+    :class:`Neo4jConnectionError` whose message names the URI and what to check.
+
+Graph model (the rows are ``loaders.kgx.node_rows`` / ``edge_rows``, the same as the KGX export)
+    * Node labels: the node kind in CamelCase (``Compound``, ``Receptor``, ``Study``,
+      ``Hypothesis``, ...), the Biolink category with ``:`` replaced by ``_``
+      (``biolink_SmallMolecule``; no backticks needed in Cypher), and ``Entity``, which carries the
+      unique ``id`` constraint. Properties are the KGX node columns (lists stay lists);
+      ``study_facts`` and ``hypothesis`` are kept as JSON strings and also flattened: a study has
+      ``n``, ``design``, ``evidence_type``, ``refs`` (list of ints), ...; a hypothesis has
+      ``route_number``, ``step_claims``, ``step_captions``, ``supported_by``, ``contradicted_by``
+      and its provenance fields. So ``MATCH (s:Study) WHERE s.n >= 100`` works.
+    * Relationship type: the kmoa predicate (``antagonist_of``, ``treats``, ...). Properties: the
+      KGX edge columns except ``subject``/``object`` (the endpoints) and ``predicate``, stored as
+      ``biolink_predicate``; plus ``canmat_level`` as an int. ``id`` is the claim id, unique per
+      graph. ``review_refs`` is a list of ints; ``studies``, ``publications``,
+      ``hypothesis_steps`` are lists of strings. Empty strings and nulls are left out.
+
+Replacing a load atomically (Community edition has one user database, no ``CREATE DATABASE``)
+    Every load is a new *generation* ``load_id``. One ``(:KmoaMeta {key: 'kmoa'})`` node holds the
+    ``active`` generation and a load lock (``loading`` + ``heartbeat``, refreshed in every batch's
+    transaction; a lock older than ``LOCK_STALE_SECONDS`` or ``force=True`` is taken over).
+
+    1. Constraints and indexes are created first (idempotent).
+    2. Stale leftovers of crashed loads (``KmoaStaging``/``KmoaRetired`` nodes) are deleted.
+    3. The new generation is written in batches (``UNWIND $rows AS row MERGE ...``) as nodes with
+       the single label ``KmoaStaging`` (unique on ``(load_id, id)``) and relationships between
+       them. Staged nodes have no ``Entity`` or kind label, so no read that starts from a label
+       sees them; the active graph stays complete and queryable throughout.
+    4. One final transaction checks the staged counts, relabels the old generation
+       ``KmoaRetired`` (dropping its ``Entity``/kind/category labels), gives the staged nodes
+       their labels, and flips ``KmoaMeta.active``. Relationships are never touched: they belong
+       to their nodes' generation. The flip only rewrites node labels, so its memory is
+       proportional to the node count (fine for the curated graph and for ~10^5-node synthetic
+       graphs with the default heap).
+    5. The retired generation is deleted in batches (``CALL (n) { DETACH DELETE n } IN
+       TRANSACTIONS``). If that is interrupted, the leftovers are invisible and removed by the next
+       load.
+
+    A failure in steps 1-4 leaves the previous generation exactly as it was; the loader then
+    deletes its own staged nodes (best effort) and releases the lock. ``fail_after_batches`` and
+    ``on_batch`` inject failures for tests.
+
+    Reads (``kmoa cypher``, the named queries, the parity tests) match labelled nodes (``Entity``,
+    a kind, a category), so they see the active generation only. An unlabelled ``MATCH (n)`` would
+    also see staged nodes while a load runs and the ``KmoaMeta`` node.
+
+Queries
+    :func:`run_cypher` runs one statement. Unless ``write=True`` it first runs ``EXPLAIN`` and
+    refuses anything whose ``summary.query_type`` is not ``r``, then runs the query in a READ
+    access-mode session (the server refuses writes there: a second guard). Timeouts use the
+    driver's transaction timeout (``neo4j.Query(text, timeout=...)``); rows past ``limit`` are not
+    consumed and the result says it was truncated.
+
+Paths
+    :func:`trace_paths_cypher` fetches every candidate mechanism path with one variable-length
+    (quantified path pattern) Cypher query under the same edge filters as ``graph.paths`` and
+    ranks them with ``graph.paths.best_paths`` (weakest-link scoring, parallel claims merged).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import neo4j
+
+    from graph.model import KnowledgeGraph
+    from graph.paths import MechanismPath, PathFilters
+
+DEFAULT_DATABASE = "neo4j"
+DEFAULT_USER = "neo4j"
+DEFAULT_BATCH_SIZE = 20_000
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_LIMIT = 10_000
+DELETE_BATCH = 5_000
+PROGRESS_MIN_ROWS = 50_000
+LOCK_STALE_SECONDS = 600
+CONNECTION_TIMEOUT = 10.0
+
+ENTITY = "Entity"
+STAGING = "KmoaStaging"
+RETIRED = "KmoaRetired"
+META = "KmoaMeta"
+META_KEY = "kmoa"
+SUPPORTED_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+EDGE_ENDPOINT_COLUMNS = ("subject", "object")
+NODE_JSON_COLUMNS = ("study_facts", "hypothesis")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class Neo4jConnectionError(ConnectionError):
+    """Neo4j cannot be reached or refuses us; the message names the URI and what to check."""
+
+
+class Neo4jLoadError(RuntimeError):
+    """A load did not complete; the previously active graph is unchanged."""
+
+
+class InjectedFailure(Neo4jLoadError):
+    """Raised by ``fail_after_batches`` to test that a failed load leaves the old graph intact."""
+
+
+class CypherRefused(ValueError):
+    """The query would write (or could not be checked) and ``write`` was not given."""
+
+
+class CypherTimeout(TimeoutError):
+    """The query ran past its timeout and the server stopped it."""
+
+
+class CypherError(ValueError):
+    """The server rejected the query (syntax, unknown function, ...)."""
+
+
+# --------------------------------------------------------------------------- connection
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Where the graph lives: URI, credentials and database name."""
+
+    uri: str
+    user: str
+    password: str = field(repr=False)
+    database: str = DEFAULT_DATABASE
+
+    @classmethod
+    def resolve(cls, uri: str | None = None, user: str | None = None, password: str | None = None,
+                database: str | None = None) -> ConnectionSettings:
+        """Arguments, else NEO4J_* variables, else the running ``kmoa neo4j start`` server."""
+        env = os.environ
+        uri = uri or env.get("NEO4J_URI")
+        user = user or env.get("NEO4J_USER")
+        password = password if password is not None else env.get("NEO4J_PASSWORD")
+        database = database or env.get("NEO4J_DATABASE") or DEFAULT_DATABASE
+        if not uri:
+            from loaders import neo4j_server
+
+            local = neo4j_server.status()
+            if local is None:
+                raise Neo4jConnectionError(
+                    "No Neo4j server configured: set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD "
+                    "(or pass --uri/--user/--password), or start the local one with "
+                    "`eval \"$(kmoa neo4j start)\"`.")
+            uri, user = local.uri, user or local.user
+            password = password if password is not None else local.password
+        return cls(uri=uri, user=user or DEFAULT_USER, password=password or "", database=database)
+
+
+def _check_uri(uri: str) -> None:
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    if scheme not in SUPPORTED_SCHEMES:
+        raise Neo4jConnectionError(
+            f"Cannot use Neo4j URI '{uri}': the scheme must be one of {', '.join(SUPPORTED_SCHEMES)} "
+            "(e.g. bolt://localhost:7687, neo4j+s://xxxx.databases.neo4j.io). Check NEO4J_URI or --uri.")
+
+
+def connection_error(settings: ConnectionSettings, err: BaseException) -> Neo4jConnectionError:
+    """Turn a driver exception into one clear, single-line Neo4jConnectionError."""
+    import neo4j.exceptions as nx
+
+    uri = settings.uri
+    detail = _short(err)
+    if isinstance(err, nx.AuthError):
+        return Neo4jConnectionError(
+            f"Neo4j at {uri} rejected the credentials of user '{settings.user}' ({detail}). "
+            "Check NEO4J_USER and NEO4J_PASSWORD (or --user/--password).")
+    if isinstance(err, nx.ServiceUnavailable):
+        return Neo4jConnectionError(
+            f"Neo4j at {uri} is not reachable ({detail}). Check that the server is running "
+            "(`kmoa neo4j status`), and the host and port in NEO4J_URI or --uri.")
+    if isinstance(err, (nx.ConfigurationError, ValueError)):
+        return Neo4jConnectionError(
+            f"Cannot use Neo4j URI '{uri}' ({detail}). Check NEO4J_URI or --uri "
+            "(e.g. bolt://localhost:7687, neo4j+s://xxxx.databases.neo4j.io).")
+    if isinstance(err, nx.ClientError) and "DatabaseNotFound" in (err.code or ""):
+        return Neo4jConnectionError(
+            f"Neo4j at {uri} has no database '{settings.database}'. Check NEO4J_DATABASE or --database "
+            "(Community edition has only 'neo4j').")
+    return Neo4jConnectionError(f"Neo4j at {uri} failed: {detail}")
+
+
+def _short(err: BaseException) -> str:
+    """One line of an exception's message (driver messages can span several)."""
+    message = getattr(err, "message", None) or str(err) or type(err).__name__
+    return " ".join(str(message).split())
+
+
+def connect(settings: ConnectionSettings) -> neo4j.Driver:
+    """Open a driver, check connectivity, credentials and the database; Neo4jConnectionError if not."""
+    import neo4j
+    import neo4j.exceptions as nx
+
+    _check_uri(settings.uri)
+    driver = None
+    try:
+        driver = neo4j.GraphDatabase.driver(
+            settings.uri, auth=(settings.user, settings.password), connection_timeout=CONNECTION_TIMEOUT,
+            notifications_min_severity="OFF", warn_notification_severity="OFF")
+        driver.verify_connectivity()
+        with driver.session(database=settings.database) as session:
+            session.run("RETURN 1").consume()
+    except (nx.Neo4jError, nx.DriverError, ValueError, OSError) as err:
+        if driver is not None:
+            driver.close()
+        raise connection_error(settings, err) from None
+    return driver
+
+
+@contextmanager
+def open_driver(settings: ConnectionSettings) -> Iterator[neo4j.Driver]:
+    """``connect`` as a context manager that closes the driver."""
+    driver = connect(settings)
+    try:
+        yield driver
+    finally:
+        driver.close()
+
+
+# --------------------------------------------------------------------------- rows -> graph
+
+
+def quote_name(name: str) -> str:
+    """Quote a label, type or property name as a backticked Cypher identifier."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def category_label(category: str) -> str:
+    """Biolink category as a label: ``biolink:SmallMolecule`` -> ``biolink_SmallMolecule``."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", category)
+
+
+def kind_label(kind: str) -> str:
+    """Node kind as a CamelCase label: ``adverse_effect`` -> ``AdverseEffect``."""
+    return "".join(part.capitalize() for part in kind.split("_"))
+
+
+def node_labels(row: dict[str, Any]) -> tuple[str, ...]:
+    """Labels of a node row besides ``Entity``: its kind, then its Biolink categories."""
+    categories = row.get("category") or []
+    if isinstance(categories, str):
+        categories = [categories]
+    return (kind_label(row["kmoa_kind"]), *(category_label(c) for c in categories))
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    """Drop nulls and empty strings (absent properties); keep lists, including empty ones."""
+    return {k: v for k, v in values.items() if v is not None and v != ""}
+
+
+def _flat_study(facts: dict[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in facts.items()}
+
+
+def _flat_hypothesis(hyp: dict[str, Any]) -> dict[str, Any]:
+    flat = {k: v for k, v in hyp.items() if k not in ("route", "steps")}
+    flat["route_number"] = hyp.get("route")
+    steps = hyp.get("steps") or []
+    flat["step_claims"] = [s["claim"] for s in steps]
+    flat["step_captions"] = [s["caption"] for s in steps]
+    return flat
+
+
+def node_properties(row: dict[str, Any]) -> dict[str, Any]:
+    """Neo4j properties of a KGX node row (nested dicts as JSON plus flattened scalars)."""
+    props: dict[str, Any] = {k: v for k, v in row.items() if k not in NODE_JSON_COLUMNS}
+    study, hyp = row.get("study_facts"), row.get("hypothesis")
+    if study:
+        props.update(_flat_study(study))
+        props["study_facts"] = json.dumps(study, sort_keys=True, ensure_ascii=False)
+    if hyp:
+        props.update(_flat_hypothesis(hyp))
+        props["hypothesis"] = json.dumps(hyp, sort_keys=True, ensure_ascii=False)
+    for core in ("id", "name", "kmoa_kind", "category"):  # flattened facts never shadow the node's own
+        props[core] = row[core]
+    return _clean(props)
+
+
+def edge_properties(row: dict[str, Any]) -> dict[str, Any]:
+    """Neo4j properties of a KGX edge row (``predicate`` becomes ``biolink_predicate``)."""
+    props = {k: v for k, v in row.items() if k not in EDGE_ENDPOINT_COLUMNS and k != "predicate"}
+    props["biolink_predicate"] = row.get("predicate")
+    level = row.get("evidence_level") or ""
+    match = re.search(r"(\d+)\s*$", level)
+    props["canmat_level"] = int(match.group(1)) if match else None
+    return _clean(props)
+
+
+@dataclass
+class LoadPlan:
+    """Checked rows ready for the batched writes."""
+
+    nodes: list[dict[str, Any]]
+    edges_by_type: dict[str, list[dict[str, Any]]]
+    label_groups: dict[tuple[str, ...], tuple[str, tuple[str, ...]]]
+
+    @property
+    def edge_count(self) -> int:
+        """Number of relationships to write."""
+        return sum(len(rows) for rows in self.edges_by_type.values())
+
+
+def plan_load(nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]) -> LoadPlan:
+    """Validate rows (unique ids, known endpoints) and shape them for Cypher parameters."""
+    staged: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    groups: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
+    for row in nodes:
+        curie = row["id"]
+        if curie in seen:
+            raise Neo4jLoadError(f"duplicate node id '{curie}'")
+        seen.add(curie)
+        labels = node_labels(row)
+        category = row.get("category") or []
+        categories = tuple([category] if isinstance(category, str) else category)
+        groups.setdefault(labels, (row["kmoa_kind"], categories))
+        staged.append({"id": curie, "p": node_properties(row)})
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    edge_ids: set[str] = set()
+    for row in edges:
+        claim_id = row["id"]
+        if claim_id in edge_ids:
+            raise Neo4jLoadError(f"duplicate edge id '{claim_id}'")
+        edge_ids.add(claim_id)
+        for end in EDGE_ENDPOINT_COLUMNS:
+            if row[end] not in seen:
+                raise Neo4jLoadError(f"edge '{claim_id}' has unknown {end} '{row[end]}'")
+        by_type.setdefault(row["kmoa_predicate"], []).append(
+            {"id": claim_id, "s": row["subject"], "o": row["object"], "p": edge_properties(row)})
+    return LoadPlan(staged, by_type, groups)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def schema_statements() -> list[str]:
+    """Constraints and indexes, created before any data (all ``IF NOT EXISTS``)."""
+    return [
+        f"CREATE CONSTRAINT kmoa_entity_id IF NOT EXISTS FOR (n:{ENTITY}) REQUIRE n.id IS UNIQUE",
+        f"CREATE CONSTRAINT kmoa_staging_id IF NOT EXISTS FOR (n:{STAGING}) "
+        "REQUIRE (n.load_id, n.id) IS UNIQUE",
+        f"CREATE CONSTRAINT kmoa_meta_key IF NOT EXISTS FOR (n:{META}) REQUIRE n.key IS UNIQUE",
+        f"CREATE INDEX kmoa_entity_name IF NOT EXISTS FOR (n:{ENTITY}) ON (n.name)",
+        f"CREATE INDEX kmoa_entity_kind IF NOT EXISTS FOR (n:{ENTITY}) ON (n.kmoa_kind)",
+        f"CREATE INDEX kmoa_entity_load IF NOT EXISTS FOR (n:{ENTITY}) ON (n.load_id)",
+        f"CREATE INDEX kmoa_retired_load IF NOT EXISTS FOR (n:{RETIRED}) ON (n.load_id)",
+        "CREATE INDEX kmoa_study_n IF NOT EXISTS FOR (n:Study) ON (n.n)",
+    ]
+
+
+def ensure_schema(driver: neo4j.Driver, database: str = DEFAULT_DATABASE) -> None:
+    """Create the constraints and indexes and wait until they are online."""
+    with driver.session(database=database) as session:
+        for statement in schema_statements():
+            session.run(statement).consume()
+        session.run("CALL db.awaitIndexes(300)").consume()
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a completed load wrote."""
+
+    nodes: int
+    relationships: int
+    load_id: str
+    previous: str | None
+    seconds: float
+    stage_seconds: float
+
+
+def new_load_id() -> str:
+    """Return a sortable, unique generation id."""
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + secrets.token_hex(4)
+
+
+def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield list(rows[start:start + size])
+
+
+def _acquire_lock(driver: neo4j.Driver, database: str, load_id: str, force: bool) -> None:
+    query = (
+        f"MERGE (m:{META} {{key: $key}}) "
+        "WITH m, (m.loading IS NOT NULL AND m.heartbeat > timestamp() - $stale_ms AND NOT $force) AS busy, "
+        "m.loading AS holder "
+        "FOREACH (_ IN CASE WHEN busy THEN [] ELSE [1] END | "
+        "SET m.loading = $gen, m.heartbeat = timestamp()) "
+        "RETURN busy, holder")
+    record = driver.execute_query(query, key=META_KEY, gen=load_id, force=force,
+                                  stale_ms=LOCK_STALE_SECONDS * 1000, database_=database).records[0]
+    if record["busy"]:
+        raise Neo4jLoadError(
+            f"another load ({record['holder']}) is in progress on this database; wait for it, or pass "
+            f"--force if it crashed (its lock expires {LOCK_STALE_SECONDS} s after its last batch)")
+
+
+def _release_lock(driver: neo4j.Driver, database: str, load_id: str) -> None:
+    driver.execute_query(f"MATCH (m:{META} {{key: $key}}) WHERE m.loading = $gen "
+                         "REMOVE m.loading, m.heartbeat", key=META_KEY, gen=load_id, database_=database)
+
+
+def _delete_batched(driver: neo4j.Driver, database: str, match: str, params: dict[str, Any]) -> None:
+    """DETACH DELETE the nodes matched as ``n`` in batches (auto-commit CALL IN TRANSACTIONS)."""
+    import neo4j
+
+    query = f"{match} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS"
+    with driver.session(database=database) as session:
+        session.run(neo4j.Query(query), params).consume()
+
+
+def _clear_leftovers(driver: neo4j.Driver, database: str, load_id: str) -> None:
+    """Remove staged and retired nodes that crashed or interrupted loads left behind."""
+    _delete_batched(driver, database, f"MATCH (n:{STAGING}) WHERE n.load_id <> $gen", {"gen": load_id})
+    _delete_batched(driver, database, f"MATCH (n:{RETIRED})", {})
+
+
+def _write_batch(tx: neo4j.ManagedTransaction, query: str, rows: list[dict[str, Any]], load_id: str) -> None:
+    beat = tx.run(f"MATCH (m:{META} {{key: $key}}) WHERE m.loading = $gen SET m.heartbeat = timestamp() "
+                  "RETURN count(m) AS held", key=META_KEY, gen=load_id).single()
+    if not beat or not beat["held"]:
+        raise Neo4jLoadError(f"load {load_id} lost its lock (another load took over with --force)")
+    tx.run(query, rows=rows, gen=load_id).consume()
+
+
+def _node_query() -> str:
+    return (f"UNWIND $rows AS row MERGE (n:{STAGING} {{load_id: $gen, id: row.id}}) "
+            "SET n += row.p")
+
+
+def _edge_query(rel_type: str) -> str:
+    return (f"UNWIND $rows AS row "
+            f"MATCH (a:{STAGING} {{load_id: $gen, id: row.s}}) "
+            f"MATCH (b:{STAGING} {{load_id: $gen, id: row.o}}) "
+            f"MERGE (a)-[r:{quote_name(rel_type)} {{id: row.id}}]->(b) SET r += row.p")
+
+
+def _flip(tx: neo4j.ManagedTransaction, plan: LoadPlan, load_id: str) -> str | None:
+    """Atomically retire the active generation and promote the staged one; return the old id."""
+    meta = tx.run(f"MATCH (m:{META} {{key: $key}}) RETURN m.loading AS loading, m.active AS active, "
+                  "m.labels AS labels", key=META_KEY).single()
+    if meta is None or meta["loading"] != load_id:
+        raise Neo4jLoadError(f"load {load_id} lost its lock before the switch-over")
+    staged = tx.run(f"MATCH (n:{STAGING}) WHERE n.load_id = $gen "
+                    "RETURN count(n) AS nodes, sum(COUNT { (n)-->() }) AS rels", gen=load_id).single()
+    if staged is None or staged["nodes"] != len(plan.nodes) or staged["rels"] != plan.edge_count:
+        found = (staged["nodes"], staged["rels"]) if staged else (0, 0)
+        raise Neo4jLoadError(f"staged generation {load_id} is incomplete: {found[0]}/{len(plan.nodes)} "
+                             f"nodes, {found[1]}/{plan.edge_count} relationships")
+    old = meta["active"]
+    if old is not None:
+        old_labels = [ENTITY, *(meta["labels"] or [])]
+        tx.run(f"MATCH (n:{ENTITY}) WHERE n.load_id = $old "
+               f"REMOVE n:{':'.join(quote_name(label) for label in old_labels)} SET n:{RETIRED}",
+               old=old).consume()
+    for labels, (kind, category) in sorted(plan.label_groups.items()):
+        tx.run(f"MATCH (n:{STAGING}) WHERE n.load_id = $gen AND n.kmoa_kind = $kind "
+               "AND n.category = $category "
+               f"REMOVE n:{STAGING} SET n:{':'.join(quote_name(label) for label in (ENTITY, *labels))}",
+               gen=load_id, kind=kind, category=list(category)).consume()
+    left = tx.run(f"MATCH (n:{STAGING}) WHERE n.load_id = $gen RETURN count(n) AS c", gen=load_id).single()
+    if left is not None and left["c"]:
+        raise Neo4jLoadError(f"{left['c']} staged nodes matched no label group")
+    all_labels = sorted({label for labels in plan.label_groups for label in labels})
+    tx.run(f"MATCH (m:{META} {{key: $key}}) SET m.active = $gen, m.previous = $old, m.labels = $labels, "
+           "m.nodes = $nodes, m.relationships = $rels, m.loaded_at = datetime() "
+           "REMOVE m.loading, m.heartbeat",
+           key=META_KEY, gen=load_id, old=old, labels=all_labels, nodes=len(plan.nodes),
+           rels=plan.edge_count).consume()
+    return str(old) if old is not None else None
+
+
+def _progress(total: int, show: bool | None) -> Any:
+    from tqdm import tqdm
+
+    if show is None:
+        show = total >= PROGRESS_MIN_ROWS and sys.stderr.isatty()
+    return tqdm(total=total, unit="rows", desc="neo4j load", file=sys.stderr, disable=not show,
+                dynamic_ncols=True)
+
+
+def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]], *,
+              database: str = DEFAULT_DATABASE, batch_size: int = DEFAULT_BATCH_SIZE,
+              fail_after_batches: int | None = None, on_batch: Callable[[int], None] | None = None,
+              progress: bool | None = None, force: bool = False) -> LoadResult:
+    """Replace the graph in Neo4j with these KGX-style rows, atomically (see module docstring).
+
+    ``fail_after_batches=N`` raises :class:`InjectedFailure` after N committed batches;
+    ``on_batch(i)`` is called after each committed batch (i from 1). Both exist for tests.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    began = time.perf_counter()
+    plan = plan_load(nodes, edges)
+    load_id = new_load_id()
+    ensure_schema(driver, database)
+    _acquire_lock(driver, database, load_id, force)
+    try:
+        _clear_leftovers(driver, database, load_id)
+        work = [(_node_query(), b) for b in _batches(plan.nodes, batch_size)]
+        for rel_type, rows in sorted(plan.edges_by_type.items()):
+            work += [(_edge_query(rel_type), b) for b in _batches(rows, batch_size)]
+        done = 0
+        with driver.session(database=database) as session, _progress(len(plan.nodes) + plan.edge_count,
+                                                                      progress) as bar:
+            for query, rows in work:
+                session.execute_write(_write_batch, query, rows, load_id)
+                done += 1
+                bar.update(len(rows))
+                if on_batch is not None:
+                    on_batch(done)
+                if fail_after_batches is not None and done >= fail_after_batches:
+                    raise InjectedFailure(f"injected failure after {done} of {len(work)} batches")
+            staged_at = time.perf_counter()
+            previous = session.execute_write(_flip, plan, load_id)
+    except BaseException:
+        _abandon(driver, database, load_id)
+        raise
+    if previous is not None:
+        _delete_batched(driver, database, f"MATCH (n:{RETIRED}) WHERE n.load_id = $old", {"old": previous})
+    return LoadResult(nodes=len(plan.nodes), relationships=plan.edge_count, load_id=load_id,
+                      previous=previous, seconds=round(time.perf_counter() - began, 3),
+                      stage_seconds=round(staged_at - began, 3))
+
+
+def _abandon(driver: neo4j.Driver, database: str, load_id: str) -> None:
+    """Best effort after a failed load: delete our staged nodes and release the lock."""
+    try:
+        _delete_batched(driver, database, f"MATCH (n:{STAGING}) WHERE n.load_id = $gen", {"gen": load_id})
+        _release_lock(driver, database, load_id)
+    except Exception:  # noqa: BLE001 - the server may be gone; the next load cleans up
+        pass
+
+
+def load_graph(driver: neo4j.Driver, kg: KnowledgeGraph, **options: Any) -> LoadResult:
+    """Load a KnowledgeGraph (its KGX rows) into Neo4j; options as for :func:`load_rows`."""
+    from loaders.kgx import edge_rows, node_rows
+
+    return load_rows(driver, node_rows(kg), edge_rows(kg), **options)
+
+
+def graph_counts(driver: neo4j.Driver, database: str = DEFAULT_DATABASE) -> tuple[int, int]:
+    """Nodes and relationships of the active graph."""
+    records = driver.execute_query(
+        f"MATCH (n:{ENTITY}) WITH count(n) AS nodes MATCH (:{ENTITY})-[r]->() RETURN nodes, count(r) AS rels",
+        database_=database, routing_="r").records
+    return int(records[0]["nodes"]), int(records[0]["rels"])
+
+
+def active_generation(driver: neo4j.Driver, database: str = DEFAULT_DATABASE) -> dict[str, Any] | None:
+    """Return the KmoaMeta record of the active load (generation id, counts, time), or None."""
+    records = driver.execute_query(f"MATCH (m:{META} {{key: $key}}) RETURN properties(m) AS m", key=META_KEY,
+                                   database_=database, routing_="r").records
+    return dict(records[0]["m"]) if records else None
+
+
+# --------------------------------------------------------------------------- queries
+
+
+@dataclass
+class CypherResult:
+    """Columns and rows of a query, whether rows were cut at the limit, and the query type."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    truncated: bool = False
+    query_type: str = "r"
+
+
+_LEADING = re.compile(r"^(\s+|//[^\n]*(\n|$)|/\*.*?\*/)*", re.S)
+
+
+def explain_text(query: str) -> str:
+    """Return the EXPLAIN form of a query (PROFILE becomes EXPLAIN; EXPLAIN stays)."""
+    body = query[_LEADING.match(query).end():]  # type: ignore[union-attr]
+    head = body[:8].upper()
+    if head.startswith("EXPLAIN") and not body[7:8].isalnum():
+        return body
+    if head.startswith("PROFILE") and not body[7:8].isalnum():
+        return "EXPLAIN" + body[7:]
+    return "EXPLAIN " + body
+
+
+def _query_error(err: BaseException, timeout: float) -> Exception:
+    import neo4j.exceptions as nx
+
+    code = getattr(err, "code", "") or ""
+    if "TransactionTimedOut" in code or "Terminated" in code:
+        return CypherTimeout(f"query stopped after {timeout:g} s (raise --timeout for long queries)")
+    if isinstance(err, nx.CypherSyntaxError):
+        return CypherError(f"Cypher syntax error: {_short(err)}")
+    if "AccessMode" in code or "Forbidden" in code:
+        return CypherRefused(f"the server refused a write in a read-only session: {_short(err)}")
+    return CypherError(_short(err))
+
+
+def query_type(session: neo4j.Session, query: str, params: dict[str, Any] | None = None,
+               timeout: float = DEFAULT_TIMEOUT) -> str:
+    """``r``, ``w``, ``rw`` or ``s`` as the server's EXPLAIN reports it (nothing runs)."""
+    import neo4j
+
+    summary = session.run(neo4j.Query(explain_text(query), timeout=timeout), params or {}).consume()
+    return str(summary.query_type or "")
+
+
+def check_read_only(session: neo4j.Session, query: str, params: dict[str, Any] | None = None,
+                    timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Raise CypherRefused unless EXPLAIN says the query only reads; return the query type."""
+    kind = query_type(session, query, params, timeout)
+    if kind != "r":
+        raise CypherRefused(refusal(kind))
+    return kind
+
+
+def refusal(kind: str) -> str:
+    """Explain why a query that EXPLAIN did not classify as read-only is refused."""
+    kinds = {"w": "writes", "rw": "reads and writes", "s": "changes the schema"}
+    what = kinds.get(kind, f"is of type '{kind}'")
+    return f"refused: the query {what}, and queries are read-only by default; pass --write to run it"
+
+
+def plain(value: Any) -> Any:
+    """Driver values as plain JSON-able Python (nodes and relationships as property maps)."""
+    import neo4j.graph as ng
+
+    if isinstance(value, ng.Node):
+        return {"_labels": sorted(value.labels), **{k: plain(v) for k, v in value.items()}}
+    if isinstance(value, ng.Relationship):
+        return {"_type": value.type, **{k: plain(v) for k, v in value.items()}}
+    if isinstance(value, ng.Path):
+        return {"nodes": [plain(n) for n in value.nodes],
+                "relationships": [plain(r) for r in value.relationships]}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    iso = getattr(value, "iso_format", None)
+    return iso() if callable(iso) else str(value)
+
+
+def run_cypher(driver: neo4j.Driver, query: str, params: dict[str, Any] | None = None, *,
+               database: str = DEFAULT_DATABASE, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
+               write: bool = False) -> CypherResult:
+    """Run one Cypher statement: read-only unless ``write``, with a timeout and a row cap."""
+    import neo4j
+    import neo4j.exceptions as nx
+
+    mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+    try:
+        with driver.session(database=database, default_access_mode=mode) as session:
+            kind = query_type(session, query, params, timeout)
+            if not write and kind != "r":
+                raise CypherRefused(refusal(kind))
+            result = session.run(neo4j.Query(query, timeout=timeout), params or {})
+            columns = list(result.keys())
+            rows: list[dict[str, Any]] = []
+            truncated = False
+            for record in result:
+                if len(rows) >= limit:
+                    truncated = True
+                    break
+                rows.append({key: plain(record[key]) for key in columns})
+            result.consume()
+    except (nx.ServiceUnavailable, nx.SessionExpired) as err:
+        raise Neo4jConnectionError(f"Neo4j became unreachable during the query: {_short(err)}") from None
+    except nx.Neo4jError as err:
+        raise _query_error(err, timeout) from None
+    return CypherResult(columns, rows, truncated, kind)
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _walkable_types() -> tuple[list[str], list[str]]:
+    from graph.paths import CLINICAL, REVERSIBLE
+    from ontology.schema import load_schema
+
+    schema = load_schema()
+    forward = sorted(name for name, p in schema.predicates.items()
+                     if p.effect in ("activating", "inhibiting") and name not in CLINICAL)
+    return forward, sorted(REVERSIBLE)
+
+
+def paths_query(max_hops: int) -> str:
+    """Build the variable-length Cypher that returns every candidate path's relationships."""
+    forward, backward = _walkable_types()
+    types = "|".join(quote_name(t) for t in forward + backward)
+    hops = int(max_hops)
+    return (
+        f"MATCH (s:{ENTITY} {{id: $source}}), (t:{ENTITY} {{id: $target}}) "
+        f"MATCH p = (s) ((a)-[r:{types}]-(b) WHERE "
+        "((type(r) IN $forward AND startNode(r) = a) OR (type(r) IN $backward AND endNode(r) = a)) "
+        "AND a.kmoa_kind IN $mechanistic AND b.kmoa_kind IN $mechanistic "
+        "AND ($include_negative OR NOT coalesce(r.finding, 'positive') IN ['null', 'negative']) "
+        "AND (NOT $human_only OR r.species <> 'animal') "
+        "AND ($route IS NULL OR r.route IS NULL OR r.route = $route) "
+        "AND ($evidence IS NULL OR r.evidence_type IN $evidence) "
+        "AND ($relatives IS NULL OR startNode(r).kmoa_kind <> 'compound' OR startNode(r).id IN $relatives)"
+        f"){{1,{hops}}} (t) "
+        "WITH p, nodes(p) AS ns WHERE all(i IN range(0, size(ns) - 2) WHERE NOT ns[i] IN ns[i + 1..]) "
+        "UNWIND relationships(p) AS rel "
+        "WITH DISTINCT rel "
+        "RETURN startNode(rel).id AS subject, endNode(rel).id AS object, type(rel) AS predicate, "
+        "properties(rel) AS props, startNode(rel).kmoa_kind AS subject_kind, "
+        "endNode(rel).kmoa_kind AS object_kind"
+    )
+
+
+def edge_attributes(props: dict[str, Any], subject: str, obj: str, predicate: str) -> dict[str, Any]:
+    """Relationship properties plus the ``KnowledgeGraph.edge_attributes`` names used by path output."""
+    return {
+        **props, "subject": subject, "object": obj, "predicate": predicate,
+        "section": props.get("review_section"), "refs": list(props.get("review_refs", [])),
+        "quote": props.get("supporting_text"), "evidence_type": props.get("evidence_type"),
+        "species": props.get("species"), "finding": props.get("finding", "positive"),
+        "contested": bool(props.get("contested", False)), "canmat_level": props.get("canmat_level"),
+        "studies": list(props.get("studies", [])), "strength": float(props.get("evidence_strength", 0.0)),
+    }
+
+
+def _resolve_id(driver: neo4j.Driver, database: str, text: str) -> str:
+    records = driver.execute_query(
+        f"MATCH (n:{ENTITY}) WHERE n.id = $q OR toLower(n.name) = toLower($q) "
+        "OR any(s IN coalesce(n.synonym, []) WHERE toLower(s) = toLower($q)) "
+        "RETURN n.id AS id ORDER BY n.kmoa_kind IN ['study', 'hypothesis'], (n.id = $q) DESC, id LIMIT 1",
+        q=text, database_=database, routing_="r").records
+    if not records:
+        from graph.model import UnknownEntityError
+
+        raise UnknownEntityError(text, [])
+    return str(records[0]["id"])
+
+
+def _relatives_cypher(driver: neo4j.Driver, database: str, compound: str) -> list[str]:
+    from graph.paths import REVERSIBLE
+
+    types = "|".join(quote_name(t) for t in sorted(REVERSIBLE))
+    records = driver.execute_query(f"MATCH (m:{ENTITY})-[:{types}]->(:{ENTITY} {{id: $c}}) RETURN m.id AS id",
+                                   c=compound, database_=database, routing_="r").records
+    return sorted({compound, *(str(r["id"]) for r in records)})
+
+
+def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 10,
+                       filters: PathFilters | None = None, max_hops: int = 8,
+                       database: str = DEFAULT_DATABASE, timeout: float = 60.0) -> list[MechanismPath]:
+    """Ranked mechanism paths fetched with Cypher, scored like ``graph.paths.trace_mechanism_paths``."""
+    import neo4j
+
+    from graph.paths import MECHANISM_KINDS, REVERSIBLE, PathFilters, PathStep, best_paths
+    from ontology.schema import load_schema
+
+    schema = load_schema()
+    filters = filters or PathFilters()
+    source_id, target_id = _resolve_id(driver, database, source), _resolve_id(driver, database, target)
+    relatives = _relatives_cypher(driver, database, _resolve_id(driver, database, filters.compound)) \
+        if filters.compound else None
+    evidence = None
+    if filters.min_evidence:
+        floor = schema.evidence_strength(filters.min_evidence)
+        evidence = sorted(name for name, et in schema.evidence_types.items() if et.strength >= floor)
+    forward, backward = _walkable_types()
+    params = {
+        "source": source_id, "target": target_id, "forward": forward, "backward": backward,
+        "mechanistic": sorted(schema.mechanistic_kinds), "include_negative": filters.include_negative,
+        "human_only": filters.human_only, "route": filters.route, "evidence": evidence,
+        "relatives": relatives,
+    }
+    with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+        records = list(session.run(neo4j.Query(paths_query(max_hops), timeout=timeout), params))
+    kinds: dict[str, str] = {}
+    grouped: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
+    for rec in records:
+        kinds[rec["subject"]], kinds[rec["object"]] = rec["subject_kind"], rec["object_kind"]
+        attrs = edge_attributes(rec["props"], rec["subject"], rec["object"], rec["predicate"])
+        if rec["predicate"] in REVERSIBLE:
+            key, label = (rec["object"], rec["subject"]), REVERSIBLE[rec["predicate"]]
+        else:
+            key, label = (rec["subject"], rec["object"]), schema.predicates[rec["predicate"]].label
+        grouped.setdefault(key, []).append((rec["predicate"], label, attrs))
+    adjacency: dict[str, list[PathStep]] = {}
+    for (start, end), claims in sorted(grouped.items()):
+        claims.sort(key=lambda c: (-c[2]["strength"], c[2]["id"]))
+        predicate, label, best = claims[0]
+        adjacency.setdefault(start, []).append(PathStep(
+            start, end, best["id"], predicate, label, best["strength"], best, tuple(c[2] for c in claims)))
+
+    def accept(nodes: tuple[str, ...]) -> bool:
+        return filters.allow_direct or any(kinds.get(n) in MECHANISM_KINDS for n in nodes[1:-1])
+
+    return best_paths(adjacency, source_id, [target_id], k=k, max_hops=max_hops, accept=accept)
