@@ -1,0 +1,7 @@
+// title: What supports IV ketamine in treatment-resistant depression, and at what level?
+// Twin of iv_ketamine_trd_evidence.rq: claims from racemic ketamine to TRD given intravenously.
+MATCH (:Entity {id: 'CHEBI:6121'})-[r]->(:Entity {id: 'EFO:0009854'})
+WHERE r.route = 'intravenous'
+RETURN r.id AS claim, type(r) AS predicate, r.evidence_type AS evidence_type, r.canmat_level AS canmat_level,
+       r.finding AS finding, r.review_section AS section
+ORDER BY claim
