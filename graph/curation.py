@@ -92,7 +92,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
     mapping[LINE_KEY] = node.start_mark.line + 1
     return mapping
 
@@ -396,15 +396,15 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
     for claim in curation.claims:
         pred = schema.predicates.get(claim.predicate)
         for role, curie in (("subject", claim.subject), ("object", claim.object)):
-            node = nodes.get(curie)
-            if node is None and curie.split(":", 1)[0] not in schema.prefixes:
+            target = nodes.get(curie)
+            if target is None and curie.split(":", 1)[0] not in schema.prefixes:
                 continue  # already reported as an unknown prefix
-            if node is None:
+            if target is None:
                 add(claim, f"dangling edge: {role} '{curie}' is not a curated node")
             elif pred is not None:
                 allowed = pred.domain if role == "subject" else pred.range
-                if node.kind not in allowed:
-                    add(claim, f"{claim.predicate} does not allow a {node.kind} {role} ('{curie}'); "
+                if target.kind not in allowed:
+                    add(claim, f"{claim.predicate} does not allow a {target.kind} {role} ('{curie}'); "
                                f"allowed: {', '.join(allowed)}")
         for study in claim.studies:
             if study not in nodes:

@@ -1,4 +1,4 @@
-"""The review text and verbatim-quote matching.
+r"""The review text and verbatim-quote matching.
 
 Quotes must occur in the review verbatim, apart from whitespace and line-break hyphenation
 ("glu-\\ntamatergic" matches "glutamatergic", "post-\\ntraumatic" matches "post-traumatic").
@@ -33,7 +33,7 @@ class Review:
     text: str
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "Review":
+    def load(cls, path: Path | None = None) -> Review:
         return cls((path or default_review_path()).read_text(encoding="utf-8"))
 
     @cached_property
@@ -120,7 +120,8 @@ def _units(paragraph: str) -> list[tuple[str, list[int], bool]]:
 
 
 def _paragraphs(text: str) -> list[str]:
-    paragraphs, current = [], []
+    paragraphs: list[str] = []
+    current: list[str] = []
     for line in text.splitlines():
         if not line.strip() or _HEADING.match(line):
             if current:

@@ -84,7 +84,8 @@ def check_read_only(query: str) -> Any:
         try:
             parseUpdate(query)
         except ParseException:
-            raise QuerySyntaxError(f"SPARQL syntax error at line {err.lineno}, column {err.column}: {err.msg}") from None
+            where = f"line {err.lineno}, column {err.column}"
+            raise QuerySyntaxError(f"SPARQL syntax error at {where}: {err.msg}") from None
         raise QueryRefused("SPARQL updates are not allowed: queries are read-only.") from None
     for part in _walk(tree):
         name = getattr(part, "name", None)
@@ -131,13 +132,13 @@ def run_query(graph: Graph, query: str, timeout: float = DEFAULT_TIMEOUT, limit:
                 outcome["result"] = QueryResult([], [], kind=result.type, graph=result.graph)
                 return
             variables = [str(v) for v in result.vars or []]
-            rows = []
+            rows: list[dict[str, Any]] = []
             truncated = False
             for row in result:
                 if len(rows) >= limit:
                     truncated = True
                     break
-                rows.append({v: _python_value(row[v]) for v in variables})
+                rows.append({v: _python_value(row[v]) for v in variables})  # type: ignore[index,call-overload]
             outcome["result"] = QueryResult(variables, rows, truncated)
         except QueryTimeout:
             outcome["timeout"] = True

@@ -176,7 +176,8 @@ class KgxSource(Source):
                     id=row["id"], subject=row["subject"], predicate=row["kmoa_predicate"], object=row["object"],
                     provenance=prov, studies=tuple(sorted(_split(row.get("studies", "")))),
                     route=row.get("route") or None, dose=row.get("dose") or None,
-                    timing=row.get("timing") or None, anatomical_context=row.get("anatomical_context_qualifier") or None,
+                    timing=row.get("timing") or None,
+                    anatomical_context=row.get("anatomical_context_qualifier") or None,
                     note=row.get("note") or None, derived_from=row.get("derived_from") or None,
                 )
             except (KeyError, ValueError, IndexError) as err:

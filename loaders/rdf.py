@@ -47,7 +47,7 @@ def iri(curie: str) -> URIRef:
     return URIRef(expanded)
 
 
-def curie_of(uri: RDFNode) -> str:
+def curie_of(uri: RDFNode | None) -> str:
     """Compress an IRI back to its CURIE."""
     compressed = converter().compress(str(uri))
     if compressed is None:
@@ -160,9 +160,13 @@ def _add_claim(g: Graph, kg: KnowledgeGraph, claim: Claim) -> None:
 # -- reading back --------------------------------------------------------------------------------
 
 
+def _py(term: Any) -> Any:
+    return term.toPython()
+
+
 def _one(g: Graph, s: RDFNode, p: URIRef) -> Any:
     value = g.value(s, p)
-    return value.toPython() if value is not None else None
+    return _py(value) if value is not None else None
 
 
 def _strings(g: Graph, s: RDFNode, p: URIRef) -> tuple[str, ...]:
@@ -172,7 +176,7 @@ def _strings(g: Graph, s: RDFNode, p: URIRef) -> tuple[str, ...]:
 def _provenance(g: Graph, s: RDFNode) -> Provenance:
     return Provenance(
         section=str(_one(g, s, KMOA.section)),
-        refs=tuple(sorted(int(v.toPython()) for v in g.objects(s, KMOA.ref))),
+        refs=tuple(sorted(int(_py(v)) for v in g.objects(s, KMOA.ref))),
         quote=str(_one(g, s, KMOA.quote)),
         evidence_type=str(_one(g, s, KMOA.evidence_type)),  # type: ignore[arg-type]
         species=str(_one(g, s, KMOA.species)),  # type: ignore[arg-type]
@@ -195,7 +199,7 @@ def from_rdf(g: Graph, schema: Schema | None = None) -> KnowledgeGraph:
                 values = {name: _one(g, s, KMOA[name]) for name in STUDY_FIELDS}
                 values = {k: (str(v) if isinstance(v, str) else v) for k, v in values.items()}
                 values["finding"] = values.get("finding") or "positive"
-                study = StudyFacts(refs=tuple(sorted(int(v.toPython()) for v in g.objects(s, KMOA.ref))), **values)
+                study = StudyFacts(refs=tuple(sorted(int(_py(v)) for v in g.objects(s, KMOA.ref))), **values)
             nodes[curie] = Node(
                 id=curie, kind=kind, name=str(_one(g, s, RDFS.label)), synonyms=_strings(g, s, SKOS.altLabel),
                 xref=_strings(g, s, KMOA.xref), description=_one(g, s, DCTERMS.description), study=study,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
@@ -65,10 +66,10 @@ def build_vocabulary(schema: Schema | None = None) -> Graph:
             g.add((p, KMOA.biolink_qualifier, q))
             g.add((q, KMOA.qualifier, BIOLINK[qualifier]))
             g.add((q, KMOA.value, Literal(value)))
-        for kind in pred.domain:
-            g.add((p, SCHEMA_ORG.domainIncludes, KMOA[schema.node_kinds[kind].class_name]))
-        for kind in pred.range:
-            target = claim_range.get(kind) or KMOA[schema.node_kinds[kind].class_name]
+        for kind_name in pred.domain:
+            g.add((p, SCHEMA_ORG.domainIncludes, KMOA[schema.node_kinds[kind_name].class_name]))
+        for kind_name in pred.range:
+            target = claim_range.get(kind_name) or KMOA[schema.node_kinds[kind_name].class_name]
             g.add((p, SCHEMA_ORG.rangeIncludes, target))
     for name in ("section", "quote", "evidence_type", "species", "finding", "route", "dose", "timing", "note",
                  "caption", "design", "population", "intervention", "comparator", "endpoint", "scale",
@@ -86,16 +87,16 @@ def _list(g: Graph, items: list) -> BNode:
     return head
 
 
-def _prop(g: Graph, shape: URIRef, path: URIRef, **constraints: object) -> None:
+def _prop(g: Graph, shape: URIRef, path: URIRef, **constraints: Any) -> None:
     prop = BNode()
     g.add((shape, SH.property, prop))
     g.add((prop, SH.path, path))
     for key, value in constraints.items():
         if key == "in_":
-            g.add((prop, SH["in"], _list(g, [Literal(v) for v in value])))  # type: ignore[union-attr]
+            g.add((prop, SH["in"], _list(g, [Literal(v) for v in value])))
         elif key == "or_classes":
             alternatives = []
-            for cls in value:  # type: ignore[union-attr]
+            for cls in value:
                 alt = BNode()
                 g.add((alt, SH["class"], cls))
                 alternatives.append(alt)
