@@ -67,7 +67,21 @@ class MechanismPath:
 
     @property
     def hops(self) -> int:
+        """Number of steps."""
         return len(self.steps)
+
+    @property
+    def sign(self) -> int:
+        """Net direction of the source's effect on the target: +1 raises it, -1 lowers it.
+
+        Each inhibiting step (antagonist_of, inhibits, decreases, ameliorates, ...) flips the sign;
+        so ketamine -| burst firing -| antidepressant effect nets +1 on the effect.
+        """
+        sign = 1
+        for step in self.steps:
+            if step.attributes.get("effect") == "inhibiting":
+                sign = -sign
+        return sign
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,7 @@ def build_adjacency(kg: KnowledgeGraph, filters: PathFilters) -> dict[str, list[
             continue
         if not _edge_ok(kg, attrs, filters, min_strength):
             continue
+        attrs["effect"] = kg.schema.predicates[claim.predicate].effect
         if claim.predicate in REVERSIBLE:
             key, label = (claim.object, claim.subject), REVERSIBLE[claim.predicate]
         else:
@@ -204,3 +219,13 @@ def _has_mechanism(kg: KnowledgeGraph) -> Callable[[tuple[str, ...]], bool]:
         return any(kg.nodes[n].kind in MECHANISM_KINDS for n in nodes[1:-1] if n in kg.nodes)
 
     return accept
+
+
+def direct_evidence(kg: KnowledgeGraph, source: str, target: str) -> list[dict[str, Any]]:
+    """Claims straight from source to target (trials, approvals, guidelines), strongest first.
+
+    These are what a mechanism path explains; they are shown beside the paths, not walked.
+    """
+    source_id, target_id = kg.resolve(source), kg.resolve(target)
+    rows = [kg.edge_attributes(c) for c in kg.claims.values() if c.subject == source_id and c.object == target_id]
+    return sorted(rows, key=lambda a: (-a["strength"], a["id"]))

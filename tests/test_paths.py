@@ -108,3 +108,21 @@ def test_cli_json_output_and_unknown_name() -> None:
 def test_antagonism_of_nmda_is_on_a_top_path(kg: KnowledgeGraph) -> None:
     paths = trace_mechanism_paths(kg, "ketamine", "TRD", k=10)
     assert any((KETAMINE, NMDA) == (s.source, s.target) for p in paths for s in p.steps)
+
+
+def test_net_sign_of_a_therapeutic_path_lowers_the_disease(tiny: KnowledgeGraph) -> None:
+    paths = trace_mechanism_paths(tiny, "ketamine", "TRD", k=10)
+    for path in paths:
+        inhibiting = sum(1 for s in path.steps if s.attributes["effect"] == "inhibiting")
+        assert path.sign == (-1 if inhibiting % 2 else 1)
+    assert any(p.sign == -1 for p in paths)
+
+
+def test_direct_clinical_evidence_is_listed_beside_the_paths(kg: KnowledgeGraph) -> None:
+    from graph.paths import direct_evidence
+
+    rows = direct_evidence(kg, "ketamine", "TRD")
+    assert rows and all(r["subject"] == KETAMINE and r["object"] == TRD for r in rows)
+    assert [r["strength"] for r in rows] == sorted((r["strength"] for r in rows), reverse=True)
+    output = CliRunner().invoke(main, ["paths", "ketamine", "TRD", "-k", "1"]).output
+    assert "Direct evidence" in output and rows[0]["id"] in output

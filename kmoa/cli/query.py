@@ -49,7 +49,7 @@ def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | N
     import json
 
     from graph.model import UnknownEntityError
-    from graph.paths import PathFilters, trace_mechanism_paths
+    from graph.paths import PathFilters, direct_evidence, trace_mechanism_paths
 
     kg = _load(data_dir)
     filters = PathFilters(min_evidence, human_only, route, compound, include_negative, allow_direct)
@@ -59,7 +59,7 @@ def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | N
         fail(str(err))
     if fmt == "json":
         click.echo(json.dumps([{
-            "rank": i, "score": p.score, "mean_strength": p.mean_strength, "nodes": list(p.nodes),
+            "rank": i, "score": p.score, "mean_strength": p.mean_strength, "sign": p.sign, "nodes": list(p.nodes),
             "steps": [{"from": s.source, "to": s.target, "predicate": s.predicate, "claim": s.claim_id,
                        "other_claims": [e["id"] for e in s.evidence[1:]],
                        **{key: s.attributes[key] for key in ("section", "refs", "quote", "evidence_type",
@@ -74,7 +74,9 @@ def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | N
                "ranked by weakest-link evidence:\n")
     for i, p in enumerate(found, start=1):
         names = " -> ".join(kg.nodes[n].name for n in p.nodes)
-        click.echo(f"#{i}  score {p.score:.2f} (mean {p.mean_strength:.2f}, {p.hops} steps)  {names}")
+        net = "raises" if p.sign > 0 else "lowers"
+        click.echo(f"#{i}  score {p.score:.2f} (mean {p.mean_strength:.2f}, {p.hops} steps, net: {net} the target)"
+                   f"  {names}")
         for s in p.steps:
             a = s.attributes
             refs = ", ".join(str(r) for r in a["refs"]) or "none"
@@ -88,6 +90,15 @@ def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | N
                 others = ", ".join(e["id"] for e in s.evidence[1:])
                 click.echo(f"        + {len(s.evidence) - 1} more claim(s) for this step: {others}")
         click.echo("")
+    direct = direct_evidence(kg, src, dst)
+    if direct:
+        click.echo(f"Direct evidence {kg.nodes[src].name} -> {kg.nodes[dst].name} ({len(direct)} claims; "
+                   "what the paths explain):")
+        for a in direct[:8]:
+            level = f", CANMAT level {a['canmat_level']}" if a["canmat_level"] else ""
+            refs = ", ".join(str(r) for r in a["refs"]) or "none"
+            click.echo(f"    {a['predicate']} [{a['evidence_type']}{level}, {a['finding']}] section {a['section']}, "
+                       f"refs [{refs}], claim {a['id']}")
 
 
 @click.command()
