@@ -188,13 +188,18 @@ class _Reader:
             self.problem(where, rid, f"section '{value}' is not a review section (e.g. '2', '3.1', 'fig1', 'abstract')")
         return value
 
-    def provenance(self, raw: dict[str, Any], where: Location, rid: str) -> Provenance:
+    def evidence(self, raw: dict[str, Any], where: Location, rid: str) -> tuple[str, str, str]:
+        """The closed-vocabulary fields shared by claims and studies: evidence type, species, finding."""
         evidence = self.text(raw, "evidence_type", where, rid, required=True) or ""
         self.vocab(evidence or None, self.schema.evidence_types, where, rid, "evidence_type")
         species = self.text(raw, "species", where, rid, required=True) or ""
         self.vocab(species or None, self.schema.species, where, rid, "species")
         finding = self.text(raw, "finding", where, rid) or "positive"
         self.vocab(finding, self.schema.findings, where, rid, "finding")
+        return evidence, species, finding
+
+    def provenance(self, raw: dict[str, Any], where: Location, rid: str) -> Provenance:
+        evidence, species, finding = self.evidence(raw, where, rid)
         contested = raw.get("contested", False)
         if not isinstance(contested, bool):
             self.problem(where, rid, "field 'contested' must be true or false")
@@ -249,12 +254,7 @@ class _Reader:
         if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
             self.problem(where, rid, "study n must be a positive integer")
             n = None
-        evidence = self.text(raw, "evidence_type", where, rid, required=True) or ""
-        self.vocab(evidence or None, self.schema.evidence_types, where, rid, "evidence_type")
-        species = self.text(raw, "species", where, rid, required=True) or ""
-        self.vocab(species or None, self.schema.species, where, rid, "species")
-        finding = self.text(raw, "finding", where, rid) or "positive"
-        self.vocab(finding, self.schema.findings, where, rid, "finding")
+        evidence, species, finding = self.evidence(raw, where, rid)
         route = self.text(raw, "route", where, rid)
         self.vocab(route, self.schema.routes, where, rid, "route")
         optional = {k: self.text(raw, k, where, rid) for k in (
