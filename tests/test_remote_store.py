@@ -1,0 +1,222 @@
+"""Push to a real Oxigraph server process, then query it with `kmoa sparql --endpoint` (no mocks).
+
+The `oxigraph` PyPI package ships the server; it is started on a free port for this module.
+Every named query must give the same answers remotely as on the embedded rdflib graph.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from graph.model import KnowledgeGraph, load_graph
+from graph.sparql import named_queries, run_query
+from kmoa.cli import main
+from loaders.rdf import to_rdf
+from loaders.sparql_remote import CURATED_GRAPH, RemoteEndpointError, push_graph, query_endpoint
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@dataclass
+class OxigraphServer:
+    base: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def store(self) -> str:
+        return self.base + "/store"
+
+    @property
+    def query(self) -> str:
+        return self.base + "/query"
+
+    @property
+    def curated_query(self) -> str:
+        """The query endpoint scoped to the pushed named graph by the protocol's default-graph-uri."""
+        return self.query + "?" + urllib.parse.urlencode({"default-graph-uri": CURATED_GRAPH})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _oxigraph_binary() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    if not Path(found).exists():
+        raise RuntimeError("the oxigraph server (pip install oxigraph) is not installed")
+    return found
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    folder = tmp_path_factory.mktemp("oxigraph-server")
+    port = _free_port()
+    log = (folder / "server.log").open("wb")
+    process = subprocess.Popen(
+        [_oxigraph_binary(), "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}",
+         "--timeout-s", "5"], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"oxigraph serve did not start: {(folder / 'server.log').read_text()}") from None
+            time.sleep(0.2)
+    yield OxigraphServer(base, process)
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the curated data, so curators' edits during the run cannot skew expectations."""
+    from graph.curation import default_data_dir
+
+    out = tmp_path_factory.mktemp("remote-data") / "data"
+    shutil.copytree(default_data_dir(), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def snapshot_kg(data_dir: Path) -> KnowledgeGraph:
+    return load_graph(data_dir)
+
+
+@pytest.fixture(scope="module")
+def pushed(oxigraph_server: OxigraphServer, data_dir: Path) -> OxigraphServer:
+    """The curated graph pushed with `kmoa push sparql` into its named graph."""
+    result = CliRunner().invoke(main, ["push", "sparql", "--endpoint", oxigraph_server.store,
+                                       "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "HTTP 20" in result.output
+    return oxigraph_server
+
+
+def cli_json(*args: str) -> list[dict[str, Any]]:
+    result = CliRunner().invoke(main, ["sparql", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def canonical(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
+
+
+def test_named_queries_exist() -> None:
+    assert named_queries(), "graph/queries should hold at least one named query"
+
+
+@pytest.mark.parametrize("name", sorted(named_queries()))
+def test_named_query_same_remote_as_embedded(pushed: OxigraphServer, data_dir: Path, name: str) -> None:
+    embedded = cli_json("-n", name, "--data", str(data_dir))
+    remote = cli_json("-n", name, "--endpoint", pushed.curated_query)
+    assert canonical(remote) == canonical(embedded)
+
+
+def test_union_default_graph_gives_the_same_answers(pushed: OxigraphServer, snapshot_kg: KnowledgeGraph) -> None:
+    union = pushed.query + "?union-default-graph"
+    answered = 0
+    for query in named_queries().values():
+        embedded = run_query(to_rdf(snapshot_kg), query.sparql)
+        remote = query_endpoint(union, query.sparql)
+        assert canonical(remote.rows) == canonical(embedded.rows), query.name
+        answered += bool(remote.rows)
+    assert answered, "at least one named query should find something in the curated graph"
+
+
+def test_pushed_into_the_named_graph_only(pushed: OxigraphServer, snapshot_kg: KnowledgeGraph) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    in_graph = query_endpoint(pushed.curated_query, count).rows[0]["n"]
+    assert in_graph == len(to_rdf(snapshot_kg))
+    assert query_endpoint(pushed.query, "ASK { ?s ?p ?o }").rows == [{"ask": False}]
+    graphs = query_endpoint(pushed.query, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+    assert {row["g"] for row in graphs} == {CURATED_GRAPH}
+
+
+def test_push_replaces_rather_than_duplicates(pushed: OxigraphServer, snapshot_kg: KnowledgeGraph) -> None:
+    graph = to_rdf(snapshot_kg)
+    assert push_graph(pushed.store, graph) in (200, 201, 204)
+    count = query_endpoint(pushed.curated_query, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0]["n"]
+    assert count == len(graph)
+
+
+def test_construct_comes_back_as_a_graph(pushed: OxigraphServer, snapshot_kg: KnowledgeGraph) -> None:
+    query = "CONSTRUCT { ?n rdfs:label ?l } WHERE { ?n a kmoa:Compound ; rdfs:label ?l }"
+    remote = query_endpoint(pushed.curated_query, query)
+    embedded = run_query(to_rdf(snapshot_kg), query)
+    assert remote.kind == "CONSTRUCT"
+    assert set(remote.graph) == set(embedded.graph)
+    assert len(remote.graph) == sum(1 for n in snapshot_kg.nodes.values() if n.kind == "compound")
+
+
+def test_limit_caps_remote_rows(pushed: OxigraphServer) -> None:
+    result = query_endpoint(pushed.curated_query, "SELECT * WHERE { ?s ?p ?o }", limit=7)
+    assert len(result.rows) == 7 and result.truncated
+
+
+def test_updates_never_leave_the_machine(pushed: OxigraphServer) -> None:
+    before = query_endpoint(pushed.curated_query, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
+    result = CliRunner().invoke(main, ["sparql", "--endpoint", pushed.query,
+                                       "INSERT DATA { GRAPH <https://w3id.org/kmoa/graph/curated> "
+                                       "{ <http://example.org/x> <http://example.org/p> 1 } }"])
+    assert result.exit_code != 0
+    assert "not allowed" in result.output
+    result = CliRunner().invoke(main, ["sparql", "--endpoint", pushed.query,
+                                       "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"])
+    assert result.exit_code != 0 and "SERVICE" in result.output
+    after = query_endpoint(pushed.curated_query, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
+    assert after == before
+
+
+def test_remote_timeout_is_reported(pushed: OxigraphServer) -> None:
+    result = CliRunner().invoke(main, ["sparql", "--endpoint", pushed.curated_query, "--timeout", "1", RUNAWAY])
+    assert result.exit_code != 0
+    assert "within 1 s" in result.output or "after the timeout" in result.output
+
+
+def test_unreachable_endpoint_is_a_clear_error() -> None:
+    port = _free_port()
+    with pytest.raises(RemoteEndpointError, match="cannot reach"):
+        query_endpoint(f"http://127.0.0.1:{port}/query", "ASK { ?s ?p ?o }", timeout=5)
+
+
+def test_remote_http_error_carries_the_servers_message(pushed: OxigraphServer) -> None:
+    with pytest.raises(RemoteEndpointError, match="HTTP 404"):
+        query_endpoint(pushed.base + "/no-such-endpoint", "ASK { ?s ?p ?o }")
+
+
+def test_push_a_whole_store(oxigraph_server: OxigraphServer, tmp_path: Path,
+                            snapshot_kg: KnowledgeGraph) -> None:
+    from loaders.oxigraph_store import build_store
+
+    store = build_store(tmp_path / "store", snapshot_kg)
+    result = CliRunner().invoke(main, ["push", "sparql", "--endpoint", oxigraph_server.store,
+                                       "--store", f"oxigraph:{store}"])
+    assert result.exit_code == 0, result.output
+    assert f"<{CURATED_GRAPH}>" in result.output
+    count = query_endpoint(oxigraph_server.curated_query, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
+    assert count[0]["n"] == len(to_rdf(snapshot_kg))
