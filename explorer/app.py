@@ -1,0 +1,41 @@
+"""The explorer app: ``create_app(kg)`` prepares the data once and wires the page and callbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graph.model import KnowledgeGraph
+
+if TYPE_CHECKING:
+    from dash import Dash
+
+    from explorer.data import ExplorerData
+
+ASSETS = Path(__file__).parent / "assets"
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+<head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
+<body>{%app_entry%}<footer>{%config%}{%scripts%}{%renderer%}</footer></body>
+</html>"""
+
+
+def create_app(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None = None,
+               neo4j_password: str | None = None, data: ExplorerData | None = None) -> Dash:
+    """A Dash app over the graph; ``neo4j`` (a bolt URI) turns on Cypher in the query console."""
+    import dash_cytoscape as cyto
+    from dash import Dash
+
+    from explorer.callbacks import register_callbacks
+    from explorer.data import prepare
+    from explorer.layout import build_layout
+
+    # The extra bundle carries cytoscape-svg, needed for SVG export (idempotent, set before the first request).
+    cyto.load_extra_layouts()
+    data = data or prepare(kg, neo4j=neo4j, neo4j_user=neo4j_user, neo4j_password=neo4j_password)
+    app = Dash(__name__, title="kmoa explorer · ketamine mechanisms of action", assets_folder=str(ASSETS),
+               update_title=None, index_string=INDEX,
+               meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    app.layout = build_layout(data)
+    register_callbacks(app, data)
+    return app

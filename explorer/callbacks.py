@@ -1,0 +1,309 @@
+"""Callbacks: thin Dash wiring around pure handler functions that tests and benchmarks call directly.
+
+Flow: every user action (and the URL on load or back/forward) goes through one router callback
+that updates the view state and writes it to the URL; render callbacks draw the state. The router
+is the only callback that both reads and writes the URL and the tracer/tour controls, so there is
+no cycle between callbacks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from explorer import ids, panels, views
+from explorer import state as st
+from explorer.data import ExplorerData
+
+TAB_FOR_VIEW = {"explore": "explore", "paths": "paths", "tour": "tours", "compare": "tours", "query": "query"}
+SEARCH_LIMIT = 15
+
+
+# -- pure handlers -----------------------------------------------------------------------------
+
+
+def search_options(data: ExplorerData, text: str | None, value: str | None = None) -> list[dict[str, str]]:
+    """Autocomplete options for the search box (names, synonyms, CURIEs, via kg.search)."""
+    kg = data.kg
+    found = kg.search(text, limit=SEARCH_LIMIT) if text and text.strip() else []
+    if value in kg.nodes and all(n.id != value for n in found):
+        found = [kg.nodes[value], *found]
+    options = []
+    for node in found:
+        kind = kg.schema.node_kinds[node.kind].label
+        haystack = " ".join([node.name, node.id, *node.synonyms, *node.xref, text or ""])
+        options.append({"label": f"{node.name} — {kind} ({node.id})", "value": node.id, "search": haystack})
+    return options
+
+
+def _controls(state: st.State) -> dict[str, Any]:
+    return {
+        "source": state.get("source"), "target": state.get("target"), "min": state.get("min_evidence"),
+        "human": ["human"] if state.get("human_only") else [], "route": state.get("route"),
+        "tour": state.get("tour"), "studies": ["studies"] if state.get("studies") else [],
+    }
+
+
+def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
+          current: st.State | None) -> dict[str, Any]:
+    """Apply one action to the state. Returns the outputs (PreventUpdate when nothing happened).
+
+    ``trigger`` is the id of the input that fired (a string, a pattern dict, or None on page load),
+    ``value`` its new value, ``inputs`` the tracer's control values.
+    """
+    kg = data.kg
+    state = dict(current) if current else st.default_state(kg)
+    kind = trigger.get("type") if isinstance(trigger, dict) else trigger
+    index = trigger.get("index") if isinstance(trigger, dict) else None
+    sync_controls = False
+    if kind is None or kind == ids.URL:
+        new = st.decode(inputs.get("url"), kg)
+        if current and new == {**current, "matches": new["matches"]}:
+            raise PreventUpdate
+        sync_controls = True
+    elif isinstance(trigger, dict) and not value:
+        raise PreventUpdate  # a freshly rendered button, not a click
+    elif kind == ids.SEARCH:
+        if not value or value not in kg.nodes:
+            raise PreventUpdate
+        new = st.focus(state, value)
+    elif kind == ids.CANVAS_NODE:
+        if not value or value.get("id") not in kg.nodes:
+            raise PreventUpdate
+        new = st.tap_node(state, value["id"])
+    elif kind == ids.CANVAS_EDGE:
+        claim = (value or {}).get("claim")
+        if claim not in kg.claims:
+            raise PreventUpdate
+        new = st.select(state, f"claim:{claim}")
+    elif kind == ids.TRACE:
+        source, target = inputs.get("source"), inputs.get("target")
+        if source not in kg.nodes or target not in kg.nodes:
+            raise PreventUpdate
+        new = st.trace(state, source, target, inputs.get("min"), bool(inputs.get("human")), inputs.get("route"))
+    elif kind == ids.PATH_ITEM:
+        new = st.pick_path(state, int(index))
+    elif kind == ids.SELECT:
+        new = st.select(state, str(index))
+    elif kind == ids.FOCUS:
+        new = st.focus(state, str(index))
+    elif kind in (ids.TRACE_FROM, ids.TRACE_TO):
+        source = index if kind == ids.TRACE_FROM else state.get("source")
+        target = index if kind == ids.TRACE_TO else state.get("target")
+        new = {**state, "source": source, "target": target}
+        if source in kg.nodes and target in kg.nodes and source != target:
+            new = st.trace(new, source, target, state.get("min_evidence"), bool(state.get("human_only")),
+                           state.get("route"))
+        else:
+            new["view"] = "paths"
+        sync_controls = True
+    elif kind == ids.TOUR_GO:
+        hyp, _, number = str(index).partition("#")
+        if hyp not in kg.hypotheses:
+            raise PreventUpdate
+        new = st.start_tour(state, hyp)
+        new = st.step_tour(new, int(number or 1) - 1, len(kg.hypotheses[hyp].steps))
+        sync_controls = True
+    elif kind == ids.TOUR:
+        if value not in kg.hypotheses:
+            raise PreventUpdate
+        new = st.start_tour(state, value)
+    elif kind in (ids.TOUR_PREV, ids.TOUR_NEXT):
+        if state.get("tour") not in kg.hypotheses:
+            raise PreventUpdate
+        total = len(kg.hypotheses[state["tour"]].steps)
+        new = st.step_tour(state, -1 if kind == ids.TOUR_PREV else 1, total)
+    elif kind == ids.COMPARE_OPEN:
+        new = st.compare(state)
+    elif kind == ids.STUDIES:
+        new = st.toggle_studies(state, bool(value))
+    elif kind == ids.QUERY_STORE:
+        if not value:
+            raise PreventUpdate
+        new = st.show_matches(state, list(value.get("matches") or []))
+    else:
+        raise PreventUpdate
+    outputs: dict[str, Any] = {"state": new, "url": st.encode(new) if kind != ids.URL else no_update,
+                               "search": None if kind == ids.SEARCH else no_update}
+    controls = _controls(new)
+    for key in ("source", "target", "min", "human", "route", "tour", "studies"):
+        outputs[key] = controls[key] if sync_controls else no_update
+    if kind is None or kind == ids.URL:
+        outputs["url"] = no_update
+    changed_view = sync_controls or new.get("view") != state.get("view")
+    outputs["tab"] = TAB_FOR_VIEW.get(new.get("view"), "explore") if changed_view else no_update
+    return outputs
+
+
+def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
+    """Everything drawn from the state except the evidence panel: canvas, title, lists, legend."""
+    state = state or st.default_state(data.kg)
+    scene = views.scene_for(data, state)
+    view = state.get("view")
+    compare = view == "compare"
+    tour_total = scene.tour.total if scene.tour else 0
+    tour_index = scene.tour.index if scene.tour else 0
+    return {
+        "elements": views.elements_for(data, scene.subgraph, state.get("sel")),
+        "title": scene.subgraph.title,
+        "paths": panels.path_list(data, scene, state),
+        "tour": panels.tour_panel(data, scene, state),
+        "compare": panels.compare_view(views.compare_routes(data)) if compare else [],
+        "canvas_style": {"display": "none"} if compare else {},
+        "compare_style": {} if compare else {"display": "none"},
+        "legend": panels.legend(data, views.kinds_shown(data, scene.subgraph)),
+        "prev_disabled": scene.tour is None or tour_index == 0,
+        "next_disabled": scene.tour is None or tour_index >= tour_total - 1,
+    }
+
+
+def render_panel(data: ExplorerData, state: st.State | None) -> Any:
+    """The evidence panel for the selection."""
+    return panels.evidence_panel(views.evidence_panel_data(data, (state or {}).get("sel")))
+
+
+def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str, Any]:
+    """Run a console query; refused, failed and empty queries give a visible message."""
+    from dash import html
+
+    from graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, run_query
+
+    def message(kind: str, text: str) -> Any:
+        return html.Div(text, className=f"notice notice-{kind}", id="query-notice")
+
+    if not text or not text.strip():
+        return {"results": [], "message": message("info", "Type a query first."), "store": None}
+    if language == "cypher":
+        if data.cypher is None:
+            return {"results": [], "message": message("error", data.cypher_note), "store": None}
+        try:
+            variables, rows = data.cypher(text)
+        except Exception as err:  # the driver's errors (refused writes included) are shown as they are
+            return {"results": [], "message": message("error", f"Refused or failed: {err}"), "store": None}
+        truncated = False
+    else:
+        try:
+            result = run_query(data.rdf, text, timeout=data.sparql_timeout)
+        except QueryRefused as err:
+            return {"results": [], "message": message("error", f"Refused: {err}"), "store": None}
+        except (QuerySyntaxError, QueryTimeout) as err:
+            return {"results": [], "message": message("error", str(err)), "store": None}
+        if result.kind in ("CONSTRUCT", "DESCRIBE"):
+            return {"results": [], "message": message("info", "CONSTRUCT and DESCRIBE return graphs; use the CLI "
+                                                              "(`kmoa sparql`) to see them. Use SELECT here."),
+                    "store": None}
+        variables, rows, truncated = result.variables, result.rows, result.truncated
+    matches = views.query_matches(data, rows)
+    note = f"{len(rows)} row{'s' if len(rows) != 1 else ''}; {len(matches)} node{'s' if len(matches) != 1 else ''} " \
+           "highlighted on the canvas"
+    return {"results": panels.results_table(data, variables, rows, truncated), "message": message("ok", note),
+            "store": {"matches": matches, "rows": len(rows)} if matches else None}
+
+
+def export_data(data: ExplorerData, state: st.State | None, fmt: str) -> dict[str, Any]:
+    """A dcc.Download payload with the current subgraph as JSON or CSV."""
+    scene = views.scene_for(data, state or st.default_state(data.kg))
+    name = f"kmoa-{(state or {}).get('view') or 'explore'}"
+    if fmt == "json":
+        return {"content": views.subgraph_json(data, scene.subgraph), "filename": f"{name}.json",
+                "type": "application/json"}
+    return {"content": views.subgraph_csv(data, scene.subgraph), "filename": f"{name}.csv", "type": "text/csv"}
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+
+def register_callbacks(app: Dash, data: ExplorerData) -> None:
+    """Attach every callback to the app; all of them close over the prepared data only."""
+    pattern = {f"p_{name.replace('-', '_')}": Input({"type": name, "index": ALL}, "n_clicks")
+               for name in (ids.PATH_ITEM, ids.SELECT, ids.FOCUS, ids.TRACE_FROM, ids.TRACE_TO, ids.TOUR_GO)}
+
+    @app.callback(
+        output={"state": Output(ids.STATE, "data"), "url": Output(ids.URL, "search"),
+                "search": Output(ids.SEARCH, "value"), "source": Output(ids.SOURCE, "value"),
+                "target": Output(ids.TARGET, "value"), "min": Output(ids.MIN_EVIDENCE, "value"),
+                "human": Output(ids.HUMAN_ONLY, "value"), "route": Output(ids.ROUTE, "value"),
+                "tour": Output(ids.TOUR, "value"), "studies": Output(ids.STUDIES, "value"),
+                "tab": Output(ids.SIDEBAR_TABS, "value")},
+        inputs={"url": Input(ids.URL, "search"), "search": Input(ids.SEARCH, "value"),
+                "node": Input(ids.CANVAS, "tapNodeData"), "edge": Input(ids.CANVAS, "tapEdgeData"),
+                "trace": Input(ids.TRACE, "n_clicks"), "tour": Input(ids.TOUR, "value"),
+                "prev": Input(ids.TOUR_PREV, "n_clicks"), "next": Input(ids.TOUR_NEXT, "n_clicks"),
+                "compare": Input(ids.COMPARE_OPEN, "n_clicks"), "studies": Input(ids.STUDIES, "value"),
+                "query": Input(ids.QUERY_STORE, "data"), **pattern},
+        state={"current": State(ids.STATE, "data"), "source_v": State(ids.SOURCE, "value"),
+               "target_v": State(ids.TARGET, "value"), "min_v": State(ids.MIN_EVIDENCE, "value"),
+               "human_v": State(ids.HUMAN_ONLY, "value"), "route_v": State(ids.ROUTE, "value")},
+    )
+    def _route(**kw: Any) -> dict[str, Any]:
+        trigger = ctx.triggered_id
+        if trigger == ids.CANVAS:
+            prop = ctx.triggered[0]["prop_id"].rsplit(".", 1)[-1]
+            trigger = ids.CANVAS_NODE if prop == "tapNodeData" else ids.CANVAS_EDGE
+        value = ctx.triggered[0]["value"] if ctx.triggered and trigger is not None else None
+        inputs = {"url": kw["url"], "source": kw["source_v"], "target": kw["target_v"], "min": kw["min_v"],
+                  "human": kw["human_v"], "route": kw["route_v"]}
+        return route(data, trigger, value, inputs, kw["current"])
+
+    @app.callback(
+        output={"elements": Output(ids.CANVAS, "elements"), "title": Output(ids.CANVAS_TITLE, "children"),
+                "paths": Output(ids.PATH_LIST, "children"), "tour": Output(ids.TOUR_PANEL, "children"),
+                "compare": Output(ids.COMPARE, "children"), "canvas_style": Output(ids.CANVAS_WRAP, "style"),
+                "compare_style": Output(ids.COMPARE, "style"), "legend": Output(ids.LEGEND, "children"),
+                "prev_disabled": Output(ids.TOUR_PREV, "disabled"),
+                "next_disabled": Output(ids.TOUR_NEXT, "disabled")},
+        inputs={"state": Input(ids.STATE, "data")},
+        prevent_initial_call=True,
+    )
+    def _render(state: st.State | None) -> dict[str, Any]:
+        return render(data, state)
+
+    @app.callback(Output(ids.PANEL, "children"), Input(ids.STATE, "data"), prevent_initial_call=True)
+    def _panel(state: st.State | None) -> Any:
+        return render_panel(data, state)
+
+    @app.callback(Output(ids.SEARCH, "options"), Input(ids.SEARCH, "search_value"), State(ids.SEARCH, "value"))
+    def _search(text: str | None, value: str | None) -> list[dict[str, str]]:
+        if not text:
+            raise PreventUpdate
+        return search_options(data, text, value)
+
+    @app.callback(
+        output={"results": Output(ids.RESULTS, "children"), "message": Output(ids.QUERY_MESSAGE, "children"),
+                "store": Output(ids.QUERY_STORE, "data")},
+        inputs={"clicks": Input(ids.QUERY_RUN, "n_clicks")},
+        state={"language": State(ids.QUERY_LANG, "value"), "text": State(ids.QUERY_TEXT, "value")},
+        prevent_initial_call=True,
+    )
+    def _query(clicks: int, language: str, text: str | None) -> dict[str, Any]:
+        return run_console(data, language, text)
+
+    @app.callback(Output(ids.QUERY_TEXT, "value"), Input(ids.QUERY_NAMED, "value"),
+                  State(ids.QUERY_LANG, "value"), prevent_initial_call=True)
+    def _named(name: str | None, language: str) -> str:
+        query = data.named_queries.get(name) if name else None
+        if query is None:
+            raise PreventUpdate
+        return query.cypher if language == "cypher" and query.cypher else query.sparql
+
+    @app.callback(Output(ids.CANVAS, "generateImage"), Input(ids.EXPORT_PNG, "n_clicks"),
+                  Input(ids.EXPORT_SVG, "n_clicks"), State(ids.STATE, "data"), prevent_initial_call=True)
+    def _image(png: int, svg: int, state: st.State | None) -> dict[str, Any]:
+        fmt = "svg" if ctx.triggered_id == ids.EXPORT_SVG else "png"
+        options: dict[str, Any] = {"full": True, "bg": "#ffffff"}
+        if fmt == "png":
+            options["scale"] = 2
+        return {"type": fmt, "action": "download", "filename": f"kmoa-{(state or {}).get('view') or 'explore'}",
+                "options": options}
+
+    @app.callback(Output(ids.DOWNLOAD, "data"), Input(ids.EXPORT_JSON, "n_clicks"),
+                  Input(ids.EXPORT_CSV, "n_clicks"), State(ids.STATE, "data"), prevent_initial_call=True)
+    def _download(as_json: int, as_csv: int, state: st.State | None) -> dict[str, Any]:
+        return export_data(data, state, "json" if ctx.triggered_id == ids.EXPORT_JSON else "csv")
+
+    @app.callback(Output(ids.SHARE, "content"), Input(ids.SHARE, "n_clicks"), State(ids.URL, "href"),
+                  prevent_initial_call=True)
+    def _share(clicks: int, href: str | None) -> str:
+        return href or ""

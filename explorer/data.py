@@ -1,0 +1,98 @@
+"""Everything the explorer needs, prepared once at start-up: never rebuilt inside a callback."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from graph.model import KnowledgeGraph
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from rdflib import Graph
+
+CypherRunner = Callable[[str], tuple[list[str], list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class ExplorerData:
+    """The graph in every form the callbacks use: records, networkx, rdflib, look-up tables."""
+
+    kg: KnowledgeGraph
+    graph: nx.MultiDiGraph
+    rdf: Graph
+    edge_attrs: Mapping[str, dict[str, Any]]
+    effects: Mapping[str, str]
+    node_options: list[dict[str, str]]
+    iri_to_curie: Mapping[str, str]
+    named_queries: Mapping[str, Any]
+    cypher: CypherRunner | None = None
+    cypher_note: str = ""
+    sparql_timeout: float = 10.0
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def node_name(self, curie: str) -> str:
+        """The display name of a node (the CURIE itself if unknown)."""
+        node = self.kg.nodes.get(curie)
+        return node.name if node is not None else curie
+
+    def edge_label(self, claim_id: str) -> str:
+        """'subject — predicate — object' in words."""
+        attrs = self.edge_attrs[claim_id]
+        pred = self.kg.schema.predicates[attrs["predicate"]].label
+        return f"{self.node_name(attrs['subject'])} — {pred} → {self.node_name(attrs['object'])}"
+
+
+def _node_options(kg: KnowledgeGraph) -> list[dict[str, str]]:
+    """Options for the path tracer: mechanistic nodes, compounds first, then by name."""
+    mechanistic = kg.schema.mechanistic_kinds
+    order = list(kg.schema.node_kinds)
+    nodes = [n for n in kg.nodes.values() if n.kind in mechanistic]
+    nodes.sort(key=lambda n: (order.index(n.kind), n.name.lower()))
+    return [{"label": f"{n.name} · {kg.schema.node_kinds[n.kind].label}", "value": n.id} for n in nodes]
+
+
+def cypher_runner(uri: str, user: str | None, password: str | None) -> tuple[CypherRunner | None, str]:
+    """A read-only Cypher function from ``loaders.neo4j`` if that module offers one, else (None, why)."""
+    try:
+        module = importlib.import_module("loaders.neo4j")
+    except ModuleNotFoundError:
+        return None, "Cypher is disabled: this build has no loaders.neo4j module yet."
+    for name in ("run_read_query", "read_query", "run_cypher", "query_read_only", "run_query"):
+        func = getattr(module, name, None)
+        if callable(func):
+            def run(text: str, _func: Any = func) -> tuple[list[str], list[dict[str, Any]]]:
+                result = _func(text, uri=uri, user=user, password=password)
+                rows = [dict(r) for r in getattr(result, "rows", result)]
+                columns = list(getattr(result, "variables", None) or getattr(result, "columns", None)
+                               or (list(rows[0]) if rows else []))
+                return columns, rows
+            return run, f"Cypher runs read-only against {uri}."
+    return None, "Cypher is disabled: loaders.neo4j has no read-only query function."
+
+
+def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None = None,
+            neo4j_password: str | None = None, sparql_timeout: float = 10.0) -> ExplorerData:
+    """Build the networkx and rdflib graphs, attribute tables and options once."""
+    from graph.sparql import named_queries
+    from loaders.rdf import iri, to_rdf
+
+    edge_attrs = {cid: kg.edge_attributes(claim) for cid, claim in kg.claims.items()}
+    effects = {name: p.effect for name, p in kg.schema.predicates.items()}
+    iri_to_curie: dict[str, str] = {}
+    for curie in kg.nodes:
+        try:
+            iri_to_curie[str(iri(curie))] = curie
+        except ValueError:
+            continue
+    if neo4j:
+        cypher, note = cypher_runner(neo4j, neo4j_user, neo4j_password)
+    else:
+        cypher, note = None, "Cypher is off: start with `kmoa explore --neo4j bolt://host:7687` to enable it."
+    return ExplorerData(
+        kg=kg, graph=kg.to_networkx(), rdf=to_rdf(kg), edge_attrs=edge_attrs, effects=effects,
+        node_options=_node_options(kg), iri_to_curie=iri_to_curie, named_queries=named_queries(),
+        cypher=cypher, cypher_note=note, sparql_timeout=sparql_timeout,
+    )

@@ -1,0 +1,60 @@
+"""Component ids, in one place so the layout, the callbacks and the browser tests agree."""
+
+from __future__ import annotations
+
+URL = "url"
+STATE = "view-state"
+QUERY_STORE = "query-store"
+
+CANVAS = "canvas"
+CANVAS_TITLE = "canvas-title"
+CANVAS_WRAP = "canvas-wrap"
+LEGEND = "legend"
+COMPARE = "compare-view"
+RESULTS = "query-results"
+
+SEARCH = "search"
+SIDEBAR_TABS = "sidebar-tabs"
+STUDIES = "show-studies"
+EXPLORE_HELP = "explore-help"
+
+SOURCE = "path-source"
+TARGET = "path-target"
+MIN_EVIDENCE = "path-min-evidence"
+HUMAN_ONLY = "path-human-only"
+ROUTE = "path-route"
+TRACE = "path-trace"
+PATH_LIST = "path-list"
+
+TOUR = "tour-select"
+TOUR_PREV = "tour-prev"
+TOUR_NEXT = "tour-next"
+TOUR_PANEL = "tour-panel"
+COMPARE_OPEN = "compare-open"
+
+QUERY_LANG = "query-language"
+QUERY_NAMED = "query-named"
+QUERY_TEXT = "query-text"
+QUERY_RUN = "query-run"
+QUERY_MESSAGE = "query-message"
+
+PANEL = "evidence-panel"
+
+EXPORT_PNG = "export-png"
+EXPORT_SVG = "export-svg"
+EXPORT_JSON = "export-json"
+EXPORT_CSV = "export-csv"
+DOWNLOAD = "download"
+SHARE = "share-link"
+
+# Pattern-matching id types (dicts {"type": ..., "index": ...}).
+SELECT = "select"          # index: "node:CURIE" or "claim:ID"
+FOCUS = "focus"            # index: CURIE
+TRACE_FROM = "trace-from"  # index: CURIE
+TRACE_TO = "trace-to"      # index: CURIE
+TOUR_GO = "tour-go"        # index: "HYPOTHESIS#step" (1-based)
+PATH_ITEM = "path-item"    # index: rank (0-based)
+
+# Pseudo-ids the router uses for the canvas' two tap events.
+CANVAS_NODE = "canvas-node"
+CANVAS_EDGE = "canvas-edge"

@@ -1,0 +1,140 @@
+"""The page: header with search and exports; sidebar (explore, paths, tours, query); canvas; evidence panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_cytoscape as cyto
+from dash import dcc, html
+
+from explorer import ids
+from explorer.data import ExplorerData
+from explorer.panels import empty_panel, legend
+from explorer.style import stylesheet
+
+CANVAS_LAYOUT = {"name": "preset", "fit": True, "padding": 40, "animate": False}
+
+
+def _field(label: str, control: Any, hint: str | None = None) -> html.Div:
+    return html.Div([html.Label(label, className="field-label"), control,
+                     html.Div(hint, className="hint") if hint else None], className="field")
+
+
+def _explore_tab(data: ExplorerData) -> dcc.Tab:
+    return dcc.Tab(label="Explore", value="explore", children=html.Div([
+        html.P("Search a compound, receptor, process, outcome, study or identifier above. Click a node to "
+               "expand or collapse its neighbours and read its evidence; click an edge for the review's quote.",
+               className="muted", id=ids.EXPLORE_HELP),
+        dcc.Checklist(id=ids.STUDIES, options=[{"label": " show studies and trials", "value": "studies"}],
+                      value=[], className="checklist"),
+        html.P(f"The graph: {len(data.kg.nodes)} nodes, {len(data.kg.claims)} claims, "
+               f"{len(data.kg.hypotheses)} hypotheses, from one review.", className="muted small"),
+    ], className="tab-body"))
+
+
+def _paths_tab(data: ExplorerData) -> dcc.Tab:
+    schema = data.kg.schema
+    evidence = [{"label": f"{e.label} (≥ {e.strength:.2f})", "value": name}
+                for name, e in sorted(schema.evidence_types.items(), key=lambda kv: -kv[1].strength)]
+    return dcc.Tab(label="Paths", value="paths", children=html.Div([
+        _field("Compound (from)", dcc.Dropdown(id=ids.SOURCE, options=data.node_options, placeholder="e.g. ketamine",
+                                               clearable=True)),
+        _field("Outcome or indication (to)", dcc.Dropdown(id=ids.TARGET, options=data.node_options,
+                                                          placeholder="e.g. treatment-resistant depression",
+                                                          clearable=True)),
+        html.Details([
+            html.Summary("Filters"),
+            _field("Minimum evidence", dcc.Dropdown(id=ids.MIN_EVIDENCE, options=evidence, placeholder="any",
+                                                    clearable=True)),
+            dcc.Checklist(id=ids.HUMAN_ONLY, options=[{"label": " human evidence only", "value": "human"}],
+                          value=[], className="checklist"),
+            _field("Route of administration", dcc.Dropdown(
+                id=ids.ROUTE, options=[{"label": r, "value": r} for r in schema.routes], placeholder="any",
+                clearable=True)),
+        ], className="filters", open=False),
+        html.Button("Trace paths", id=ids.TRACE, n_clicks=0, className="btn btn-primary"),
+        html.Div(id=ids.PATH_LIST, className="path-results"),
+    ], className="tab-body"))
+
+
+def _tours_tab(data: ExplorerData) -> dcc.Tab:
+    hyps = sorted(data.kg.hypotheses.values(), key=lambda h: (h.route is None, h.route or 0, h.name.lower()))
+    options = [{"label": h.name, "value": h.id} for h in hyps]
+    return dcc.Tab(label="Tours", value="tours", children=html.Div([
+        _field("Hypothesis", dcc.Dropdown(id=ids.TOUR, options=options, placeholder="choose a route of action",
+                                          clearable=False)),
+        html.Div([
+            html.Button("◀ Previous", id=ids.TOUR_PREV, n_clicks=0, className="btn", disabled=True),
+            html.Button("Next ▶", id=ids.TOUR_NEXT, n_clicks=0, className="btn btn-primary", disabled=True),
+        ], className="tour-nav"),
+        html.Div(id=ids.TOUR_PANEL),
+        html.Hr(),
+        html.Button("Compare routes side by side", id=ids.COMPARE_OPEN, n_clicks=0, className="btn"),
+    ], className="tab-body"))
+
+
+def _query_tab(data: ExplorerData) -> dcc.Tab:
+    named = [{"label": q.title, "value": name} for name, q in data.named_queries.items()]
+    languages = [{"label": " SPARQL", "value": "sparql"},
+                 {"label": " Cypher", "value": "cypher", "disabled": data.cypher is None}]
+    return dcc.Tab(label="Query", value="query", children=html.Div([
+        dcc.RadioItems(id=ids.QUERY_LANG, options=languages, value="sparql", inline=True, className="radio"),
+        html.Div(data.cypher_note, className="hint"),
+        _field("Named queries", dcc.Dropdown(id=ids.QUERY_NAMED, options=named, placeholder="pick a stored query",
+                                             clearable=True)),
+        dcc.Textarea(id=ids.QUERY_TEXT, className="query-text", spellCheck=False,
+                     placeholder="SELECT ?s ?label WHERE { ?s rdfs:label ?label } LIMIT 20",
+                     value="SELECT ?compound ?label WHERE {\n  ?compound a kmoa:Compound ; rdfs:label ?label .\n}"
+                           "\nORDER BY ?label"),
+        html.Div("Read-only: updates are refused. Prefixes kmoa:, rdfs:, CHEBI:, GO:, ... are predeclared.",
+                 className="hint"),
+        html.Button("Run query", id=ids.QUERY_RUN, n_clicks=0, className="btn btn-primary"),
+        html.Div(id=ids.QUERY_MESSAGE, role="status"),
+    ], className="tab-body"))
+
+
+def build_layout(data: ExplorerData) -> html.Div:
+    """The whole page (contents are filled in by callbacks from the URL's state)."""
+    export = html.Div([
+        html.Span("Export", className="label"),
+        html.Button("PNG", id=ids.EXPORT_PNG, n_clicks=0, className="btn btn-small", title="Canvas as PNG"),
+        html.Button("SVG", id=ids.EXPORT_SVG, n_clicks=0, className="btn btn-small", title="Canvas as SVG"),
+        html.Button("JSON", id=ids.EXPORT_JSON, n_clicks=0, className="btn btn-small",
+                    title="Nodes and claims on the canvas, every attribute"),
+        html.Button("CSV", id=ids.EXPORT_CSV, n_clicks=0, className="btn btn-small",
+                    title="One row per claim on the canvas"),
+        html.Span([dcc.Clipboard(id=ids.SHARE, title="Copy a link to this view", className="clipboard"),
+                   html.Span("Link", className="small")], className="share"),
+    ], className="exports")
+    header = html.Header([
+        html.Div([html.Span("kmoa", className="brand-mark"),
+                  html.Div([html.Div("Ketamine mechanisms of action", className="brand-title"),
+                            html.Div("a knowledge graph of one review, with its evidence", className="brand-sub")])],
+                 className="brand"),
+        dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Search names, synonyms or CURIEs (e.g. esketamine, "
+                     "Spravato, GO:0017146)…", className="search", searchable=True, clearable=True,
+                     optionHeight=40, maxHeight=420),
+        export,
+    ], className="topbar")
+    sidebar = html.Aside(dcc.Tabs(id=ids.SIDEBAR_TABS, value="explore", children=[
+        _explore_tab(data), _paths_tab(data), _tours_tab(data), _query_tab(data)], className="tabs"),
+        className="sidebar")
+    canvas = cyto.Cytoscape(
+        id=ids.CANVAS, elements=[], layout=CANVAS_LAYOUT, stylesheet=stylesheet(data.kg.schema),
+        style={"width": "100%", "height": "100%"}, minZoom=0.15, maxZoom=3.0, boxSelectionEnabled=False,
+        responsive=True,
+    )
+    centre = html.Section([
+        html.Div(id=ids.CANVAS_TITLE, className="canvas-title", role="status"),
+        html.Div(canvas, id=ids.CANVAS_WRAP, className="canvas-wrap"),
+        html.Div(id=ids.COMPARE, className="compare", style={"display": "none"}),
+        html.Div(legend(data, []), id=ids.LEGEND, className="legend"),
+        html.Div(id=ids.RESULTS, className="results-area"),
+    ], className="centre")
+    panel = html.Aside(html.Div(empty_panel(), id=ids.PANEL), className="evidence", **{"aria-label": "Evidence"})
+    return html.Div([
+        dcc.Location(id=ids.URL, refresh=False),
+        dcc.Store(id=ids.STATE), dcc.Store(id=ids.QUERY_STORE), dcc.Download(id=ids.DOWNLOAD),
+        header,
+        html.Main([sidebar, centre, panel], className="grid"),
+    ], className="app")

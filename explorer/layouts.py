@@ -1,0 +1,107 @@
+"""Server-side layouts sent to Cytoscape as `preset` positions (pure functions).
+
+* ``layered_layout``: left-to-right layers for paths and tours. Nodes are ordered by first appearance;
+  every edge is oriented forwards in that order (so the layering is acyclic), a node's layer is one
+  past its furthest predecessor, and layers wrap onto a new row after ``per_row`` columns so a long
+  tour stays readable.
+* ``force_layout``: a spring (Fruchterman–Reingold) layout for neighbourhoods, grown in stages: each
+  expansion places only the new neighbours and keeps earlier nodes fixed, so clicking a node never
+  reshuffles what the reader was looking at.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+Position = tuple[float, float]
+
+LAYER_DX = 190.0
+LAYER_DY = 100.0
+ROW_GAP = 70.0
+FORCE_SCALE = 165.0
+
+
+def layered_layout(order: Sequence[str], edges: Iterable[tuple[str, str]], first: Sequence[str] = (),
+                   per_row: int = 7, dx: float = LAYER_DX, dy: float = LAYER_DY) -> dict[str, Position]:
+    """Left-to-right layered positions; nodes in ``first`` take the top slot of their layer."""
+    index = {node: i for i, node in enumerate(dict.fromkeys(order))}
+    preds: dict[str, set[str]] = {node: set() for node in index}
+    for u, v in edges:
+        if u not in index or v not in index or u == v:
+            continue
+        a, b = (u, v) if index[u] < index[v] else (v, u)
+        preds[b].add(a)
+    layer: dict[str, int] = {}
+    for node in index:  # index order is a topological order of the oriented edges
+        layer[node] = max((layer[p] + 1 for p in preds[node]), default=0)
+    priority = {node: i for i, node in enumerate(first)}
+    by_layer: dict[int, list[str]] = {}
+    for node in index:
+        by_layer.setdefault(layer[node], []).append(node)
+    rank: dict[str, int] = {}
+    for lay in sorted(by_layer):
+        members = by_layer[lay]
+
+        def key(node: str) -> tuple[int, float, int]:
+            ranks = [rank[p] for p in preds[node] if p in rank]
+            barycentre = sum(ranks) / len(ranks) if ranks else 0.0
+            return (0 if node in priority else 1, barycentre, index[node])
+
+        members.sort(key=key)
+        for i, node in enumerate(members):
+            rank[node] = i
+    rows: dict[int, int] = {}
+    for lay, members in by_layer.items():
+        row = lay // per_row
+        rows[row] = max(rows.get(row, 0), len(members))
+    row_top: dict[int, float] = {}
+    top = 0.0
+    for row in sorted(rows):
+        row_top[row] = top
+        top += rows[row] * dy + ROW_GAP
+    return {node: ((layer[node] % per_row) * dx, row_top[layer[node] // per_row] + rank[node] * dy)
+            for node in index}
+
+
+def _ring(center: Position, count: int, radius: float, start: float) -> list[Position]:
+    """Evenly spaced points on a circle (or an outward arc) around a centre."""
+    if count == 0:
+        return []
+    return [(center[0] + radius * math.cos(start + 2 * math.pi * i / count),
+             center[1] + radius * math.sin(start + 2 * math.pi * i / count)) for i in range(count)]
+
+
+def force_layout(stages: Sequence[tuple[str | None, Sequence[str]]], edges: Iterable[tuple[str, str]],
+                 seed: int = 7, iterations: int = 60, scale: float = FORCE_SCALE) -> dict[str, Position]:
+    """Spring layout grown stage by stage: ``stages`` are (centre, new nodes); earlier nodes stay fixed."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    edge_list = [(u, v) for u, v in edges if u != v]
+    pos: dict[str, Position] = {}
+    for centre, new in stages:
+        fresh = [n for n in dict.fromkeys(new) if n not in pos and n != centre]
+        if centre is not None and centre not in pos:
+            pos[centre] = (0.0, 0.0) if not pos else _free_spot(pos)
+        origin = pos[centre] if centre is not None else (0.0, 0.0)
+        start = math.atan2(origin[1], origin[0]) if origin != (0.0, 0.0) else -math.pi / 2
+        radius = max(1.1, len(fresh) / (2 * math.pi) * 0.55)
+        for node, spot in zip(fresh, _ring(origin, len(fresh), radius, start), strict=True):
+            pos[node] = spot
+        if not fresh:
+            continue
+        graph.add_nodes_from(pos)
+        graph.add_edges_from((u, v) for u, v in edge_list if u in pos and v in pos)
+        fixed = [n for n in pos if n not in fresh]
+        if not fixed:
+            fixed = [fresh[0]]
+        sub = graph.subgraph(list(pos))
+        placed = nx.spring_layout(sub, pos=dict(pos), fixed=fixed, k=1.0, iterations=iterations, seed=seed)
+        pos = {n: (float(p[0]), float(p[1])) for n, p in placed.items()}
+    return {n: (round(x * scale, 1), round(y * scale, 1)) for n, (x, y) in pos.items()}
+
+
+def _free_spot(pos: dict[str, Position]) -> Position:
+    """A point just right of the current drawing, for a centre that is not placed yet."""
+    return (max(x for x, _ in pos.values()) + 2.0, 0.0)

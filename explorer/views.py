@@ -1,0 +1,609 @@
+"""Pure view functions: what the canvas and the panels show for a state. No Dash, no browser.
+
+Tests and the benchmark call these directly. A *subgraph* is what the canvas draws: a bounded set
+of nodes (a neighbourhood, the union of ranked paths, a tour, query matches; never the whole graph),
+edge groups (parallel claims with the same predicate drawn as one edge), preset positions and
+per-element classes; ``elements_for`` turns it into Cytoscape elements.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from explorer.data import ExplorerData
+from explorer.layouts import force_layout, layered_layout
+from explorer.links import link_for
+from explorer.style import WEAK_STRENGTH, kind_style
+from graph.model import KnowledgeGraph
+from graph.paths import REVERSIBLE, MechanismPath, PathFilters, trace_mechanism_paths
+from graph.records import Hypothesis
+
+__all__ = [
+    "EdgeGroup", "Subgraph", "TourStep", "elements_for", "highlight", "tour_step", "evidence_panel_data",
+    "neighbourhood", "path_view", "tour_view", "query_view", "layered_layout", "force_layout",
+]
+
+NEIGHBOUR_LIMIT = 24
+MATCH_LIMIT = 60
+PATH_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class EdgeGroup:
+    """One drawn edge: one or more claims between two nodes (strongest first)."""
+
+    id: str
+    source: str
+    target: str
+    predicate: str
+    label: str
+    claims: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """What the canvas shows: nodes, edge groups, preset positions and extra classes per element id."""
+
+    nodes: tuple[str, ...]
+    edges: tuple[EdgeGroup, ...]
+    positions: Mapping[str, tuple[float, float]]
+    layout: str
+    title: str
+    classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    hidden: int = 0
+
+    def edge_for_claim(self, claim_id: str) -> EdgeGroup | None:
+        """The drawn edge carrying a claim, if any."""
+        return next((e for e in self.edges if claim_id in e.claims), None)
+
+
+# -- building blocks ---------------------------------------------------------------------------
+
+
+def _strength(data: ExplorerData, claim_id: str) -> float:
+    return float(data.edge_attrs[claim_id]["strength"])
+
+
+def _group_claims(data: ExplorerData, claim_ids: Iterable[str]) -> tuple[EdgeGroup, ...]:
+    """Parallel claims with the same subject, predicate and object become one edge."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for cid in claim_ids:
+        a = data.edge_attrs[cid]
+        groups.setdefault((a["subject"], a["predicate"], a["object"]), []).append(cid)
+    out = []
+    for (s, p, o), ids in groups.items():
+        ids = sorted(dict.fromkeys(ids), key=lambda c: (-_strength(data, c), c))
+        label = data.kg.schema.predicates[p].label + (f" (×{len(ids)})" if len(ids) > 1 else "")
+        out.append(EdgeGroup(f"e:{ids[0]}", s, o, p, label, tuple(ids)))
+    out.sort(key=lambda e: e.id)
+    return tuple(out)
+
+
+def _incident(data: ExplorerData, curie: str) -> list[tuple[str, str]]:
+    """(claim id, other node) for every claim touching a node."""
+    graph = data.graph
+    out = [(key, v) for _, v, key in graph.out_edges(curie, keys=True)]
+    out += [(key, u) for u, _, key in graph.in_edges(curie, keys=True)]
+    return out
+
+
+# Neighbour groups, filled round-robin so a hub shows its mechanism, its effects and its uses together.
+NEIGHBOUR_GROUPS = (
+    ("receptor", "gene", "cell_type", "brain_region", "process", "pathway"),
+    ("compound", "outcome", "hypothesis"),
+    ("disease", "adverse_effect"),
+    ("intervention", "guideline", "regulatory_action", "study"),
+)
+
+
+def _neighbours(data: ExplorerData, curie: str, studies: bool, limit: int) -> tuple[list[str], int]:
+    """A node's neighbours, strongest first within kind groups taken in turn, capped; and how many were left out."""
+    kg = data.kg
+    best: dict[str, float] = {}
+    show_studies = studies or kg.nodes[curie].kind == "study"
+    for cid, other in _incident(data, curie):
+        if other == curie or (kg.nodes[other].kind == "study" and not show_studies):
+            continue
+        best[other] = max(best.get(other, 0.0), _strength(data, cid))
+    group_of = {kind: i for i, kinds in enumerate(NEIGHBOUR_GROUPS) for kind in kinds}
+    queues: list[list[str]] = [[] for _ in range(len(NEIGHBOUR_GROUPS) + 1)]
+    for node in sorted(best, key=lambda n: (-best[n], kg.nodes[n].name.lower())):
+        queues[group_of.get(kg.nodes[node].kind, len(NEIGHBOUR_GROUPS))].append(node)
+    chosen: list[str] = []
+    while len(chosen) < limit and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < limit:
+                chosen.append(queue.pop(0))
+    return chosen, len(best) - len(chosen)
+
+
+def neighbourhood(data: ExplorerData, focus: str, expanded: Sequence[str] = (), studies: bool = False,
+                  limit: int = NEIGHBOUR_LIMIT) -> Subgraph:
+    """The focus node, its neighbours and those of each expanded node, in a staged force layout."""
+    kg = data.kg
+    if focus not in kg.nodes:
+        raise KeyError(focus)
+    first, hidden = _neighbours(data, focus, studies, limit)
+    stages: list[tuple[str | None, Sequence[str]]] = [(focus, first)]
+    members = dict.fromkeys([focus, *first])
+    open_nodes = []
+    for curie in expanded:
+        if curie not in members or curie == focus:
+            continue
+        more, extra = _neighbours(data, curie, studies, limit)
+        hidden += extra
+        stages.append((curie, [n for n in more if n not in members]))
+        members.update(dict.fromkeys(more))
+        open_nodes.append(curie)
+    nodes = tuple(members)
+    inside = set(nodes)
+    claim_ids = [key for u, v, key in data.graph.subgraph(nodes).edges(keys=True) if u in inside and v in inside]
+    edges = _group_claims(data, claim_ids)
+    positions = force_layout(stages, [(e.source, e.target) for e in edges])
+    classes: dict[str, tuple[str, ...]] = {focus: ("focus",)}
+    for curie in open_nodes:
+        classes[curie] = ("expanded",)
+    more = f"; {hidden} more neighbours not shown" if hidden else ""
+    title = f"Neighbourhood of {kg.nodes[focus].name}: {len(nodes)} nodes, {len(edges)} edges{more}"
+    return Subgraph(nodes, edges, positions, "force", title, classes, hidden)
+
+
+def trace(data: ExplorerData, source: str, target: str, min_evidence: str | None = None, human_only: bool = False,
+          route: str | None = None, k: int = PATH_LIMIT) -> list[MechanismPath]:
+    """Ranked mechanism paths under the tracer's filters."""
+    filters = PathFilters(min_evidence=min_evidence or None, human_only=bool(human_only), route=route or None)
+    return trace_mechanism_paths(data.kg, source, target, k=k, filters=filters)
+
+
+def _step_group(data: ExplorerData, step: Any) -> EdgeGroup:
+    claims = tuple(dict.fromkeys([step.claim_id, *(e["id"] for e in step.evidence)]))
+    label = step.label + (f" (×{len(claims)})" if len(claims) > 1 else "")
+    return EdgeGroup(f"e:{step.claim_id}", step.source, step.target, step.predicate, label, claims)
+
+
+def path_view(data: ExplorerData, paths: Sequence[MechanismPath], selected: int = 0,
+              source: str | None = None, target: str | None = None) -> Subgraph:
+    """The union of the ranked paths, layered left to right, with the selected one highlighted."""
+    kg = data.kg
+    if not paths:
+        nodes = tuple(n for n in (source, target) if n)
+        positions = {n: (i * 380.0, 0.0) for i, n in enumerate(nodes)}
+        names = " to ".join(kg.nodes[n].name for n in nodes)
+        return Subgraph(nodes, (), positions, "layered", f"No mechanism path from {names} under these filters")
+    selected = min(max(selected, 0), len(paths) - 1)
+    order: list[str] = []
+    groups: dict[tuple[str, str], EdgeGroup] = {}
+    for path in (paths[selected], *paths):
+        order += path.nodes
+        for step in path.steps:
+            groups.setdefault((step.source, step.target), _step_group(data, step))
+    nodes = tuple(dict.fromkeys(order))
+    edges = tuple(groups.values())
+    chosen = paths[selected]
+    positions = layered_layout(nodes, [(e.source, e.target) for e in edges], first=chosen.nodes)
+    sub = Subgraph(nodes, edges, positions, "layered", "")
+    sub = highlight(sub, chosen)
+    first, last = kg.nodes[chosen.nodes[0]].name, kg.nodes[chosen.nodes[-1]].name
+    title = (f"{len(paths)} mechanism path{'s' if len(paths) != 1 else ''} from {first} to {last}; "
+             f"path #{selected + 1} highlighted (score {chosen.score:.2f}, {chosen.hops} steps)")
+    return replace(sub, title=title)
+
+
+def highlight(subgraph: Subgraph, path: MechanismPath | None = None, nodes: Iterable[str] = (),
+              claims: Iterable[str] = ()) -> Subgraph:
+    """Mark a path (or given nodes and claims) 'highlighted' and fade everything else."""
+    on_nodes = set(nodes) | (set(path.nodes) if path else set())
+    on_claims = set(claims) | ({s.claim_id for s in path.steps} if path else set())
+    classes = {k: tuple(v) for k, v in subgraph.classes.items()}
+
+    def add(element: str, cls: str) -> None:
+        classes[element] = tuple(dict.fromkeys((*classes.get(element, ()), cls)))
+
+    for node in subgraph.nodes:
+        add(node, "highlighted" if node in on_nodes else "faded")
+    for edge in subgraph.edges:
+        add(edge.id, "highlighted" if on_claims & set(edge.claims) else "faded")
+    return replace(subgraph, classes=classes)
+
+
+# -- tours -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TourStep:
+    """One step of a hypothesis tour, with the claim behind it."""
+
+    hypothesis: str
+    name: str
+    index: int
+    total: int
+    caption: str
+    claim: str
+    subject: str
+    object: str
+    predicate: str
+    predicate_label: str
+    quote: str
+    refs: tuple[int, ...]
+    section: str
+    evidence_type: str
+    species: str
+    finding: str
+    contested: bool
+
+    @property
+    def nodes(self) -> tuple[str, str]:
+        """The two nodes the step joins."""
+        return (self.subject, self.object)
+
+
+def tour_step(kg: KnowledgeGraph, hypothesis: Hypothesis | str, i: int) -> TourStep:
+    """Step ``i`` (0-based) of a hypothesis: its caption and the claim's quote and references."""
+    hyp = kg.hypotheses[hypothesis] if isinstance(hypothesis, str) else hypothesis
+    step = hyp.steps[i]
+    claim = kg.claims[step.claim]
+    prov = claim.provenance
+    return TourStep(
+        hypothesis=hyp.id, name=hyp.name, index=i, total=len(hyp.steps), caption=step.caption, claim=claim.id,
+        subject=claim.subject, object=claim.object, predicate=claim.predicate,
+        predicate_label=kg.schema.predicates[claim.predicate].label, quote=prov.quote, refs=tuple(prov.refs),
+        section=prov.section, evidence_type=prov.evidence_type, species=prov.species, finding=prov.finding,
+        contested=prov.contested,
+    )
+
+
+def _oriented(data: ExplorerData, claim_id: str) -> tuple[str, str]:
+    """Subject and object, flipped for metabolite/enantiomer links so the parent compound comes first."""
+    a = data.edge_attrs[claim_id]
+    return (a["object"], a["subject"]) if a["predicate"] in REVERSIBLE else (a["subject"], a["object"])
+
+
+def tour_view(data: ExplorerData, hypothesis: str, step: int) -> Subgraph:
+    """All steps of a hypothesis, layered; the current step highlighted, later steps faint."""
+    kg = data.kg
+    hyp = kg.hypotheses[hypothesis]
+    step = min(max(step, 0), len(hyp.steps) - 1)
+    order: list[str] = []
+    first_step: dict[str, int] = {}
+    claim_ids = [s.claim for s in hyp.steps]
+    for i, cid in enumerate(claim_ids):
+        for node in _oriented(data, cid):
+            order.append(node)
+            first_step.setdefault(node, i)
+    nodes = tuple(dict.fromkeys(order))
+    edges = tuple(
+        EdgeGroup(f"e:{cid}", data.edge_attrs[cid]["subject"], data.edge_attrs[cid]["object"],
+                  data.edge_attrs[cid]["predicate"], kg.schema.predicates[data.edge_attrs[cid]["predicate"]].label,
+                  (cid,))
+        for cid in dict.fromkeys(claim_ids))
+    positions = layered_layout(nodes, [_oriented(data, cid) for cid in claim_ids], per_row=6)
+    current = claim_ids[step]
+    classes: dict[str, tuple[str, ...]] = {}
+    for node in nodes:
+        if node in _oriented(data, current):
+            classes[node] = ("current", "highlighted")
+        elif first_step[node] > step:
+            classes[node] = ("future",)
+    for edge in edges:
+        index = claim_ids.index(edge.claims[0])
+        if edge.claims[0] == current:
+            classes[edge.id] = ("current", "highlighted", "show-label")
+        elif index > step:
+            classes[edge.id] = ("future",)
+        else:
+            classes[edge.id] = ("show-label",)
+    title = f"{hyp.name}: step {step + 1} of {len(hyp.steps)}"
+    return Subgraph(nodes, edges, positions, "layered", title, classes)
+
+
+def query_view(data: ExplorerData, curies: Sequence[str], limit: int = MATCH_LIMIT) -> Subgraph:
+    """The nodes a query returned (capped) and the claims among them, all highlighted."""
+    kg = data.kg
+    matched = [c for c in dict.fromkeys(curies) if c in kg.nodes]
+    shown = tuple(matched[:limit])
+    inside = set(shown)
+    claim_ids = [key for u, v, key in data.graph.subgraph(shown).edges(keys=True) if u in inside and v in inside]
+    edges = _group_claims(data, claim_ids)
+    positions = force_layout([(None, shown)], [(e.source, e.target) for e in edges]) if shown else {}
+    classes = {n: ("matched",) for n in shown}
+    more = f" (first {limit} shown)" if len(matched) > limit else ""
+    title = f"{len(matched)} node{'s' if len(matched) != 1 else ''} matched by the query{more}"
+    return Subgraph(shown, edges, positions, "force", title, classes, max(len(matched) - limit, 0))
+
+
+# -- elements ----------------------------------------------------------------------------------
+
+
+def edge_classes(data: ExplorerData, edge: EdgeGroup) -> list[str]:
+    """Style classes of an edge: predicate effect, weak evidence, negative or contested finding."""
+    primary = data.edge_attrs[edge.claims[0]]
+    effect = data.effects.get(edge.predicate, "structural")
+    if edge.predicate in REVERSIBLE:
+        effect = "structural"
+    out = [f"effect-{effect}", f"pred-{edge.predicate}"]
+    if float(primary["strength"]) < WEAK_STRENGTH:
+        out.append("weak")
+    if all(data.edge_attrs[c]["finding"] in ("null", "negative") for c in edge.claims):
+        out.append("negative")
+    elif primary["contested"] or primary["finding"] == "mixed":
+        out.append("contested")
+    return out
+
+
+def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = None) -> list[dict[str, Any]]:
+    """Cytoscape elements with preset positions; ``selected`` is 'node:CURIE' or 'claim:ID'."""
+    kg = data.kg
+    sel_kind, _, sel_id = (selected or "").partition(":")
+    elements: list[dict[str, Any]] = []
+    for curie in subgraph.nodes:
+        node = kg.nodes[curie]
+        x, y = subgraph.positions.get(curie, (0.0, 0.0))
+        classes = [f"kind-{node.kind}", *subgraph.classes.get(curie, ())]
+        elements.append({
+            "data": {"id": curie, "label": node.name, "kind": node.kind,
+                     "kind_label": kg.schema.node_kinds[node.kind].label},
+            "position": {"x": x, "y": y}, "classes": " ".join(classes),
+            "selected": sel_kind == "node" and sel_id == curie,
+        })
+    for edge in subgraph.edges:
+        primary = data.edge_attrs[edge.claims[0]]
+        finding = primary["finding"]
+        label = edge.label + (f" [{finding}]" if finding in ("null", "negative") else "")
+        classes = edge_classes(data, edge) + list(subgraph.classes.get(edge.id, ()))
+        elements.append({
+            "data": {"id": edge.id, "source": edge.source, "target": edge.target, "label": label,
+                     "predicate": edge.predicate, "claim": edge.claims[0], "n": len(edge.claims),
+                     "strength": float(primary["strength"])},
+            "classes": " ".join(classes),
+            "selected": sel_kind == "claim" and sel_id in edge.claims,
+        })
+    return elements
+
+
+def kinds_shown(data: ExplorerData, subgraph: Subgraph) -> list[str]:
+    """The node kinds on the canvas, for a legend of what is shown."""
+    return sorted({data.kg.nodes[n].kind for n in subgraph.nodes})
+
+
+# -- evidence panel ----------------------------------------------------------------------------
+
+STUDY_FIELDS = (
+    ("design", "Design"), ("n", "n"), ("population", "Population"), ("intervention", "Intervention"),
+    ("comparator", "Comparator"), ("route", "Route"), ("dose", "Dose"), ("endpoint", "Endpoint"),
+    ("scale", "Scale"), ("timing", "Timing"), ("result", "Result"), ("effect_size", "Effect size"),
+    ("note", "Note"),
+)
+
+
+def finding_flags(kg: KnowledgeGraph, finding: str, contested: bool) -> list[dict[str, str]]:
+    """Warnings for anything but a plain positive finding: null, negative, mixed, contested."""
+    flags = []
+    if finding in ("null", "negative", "mixed"):
+        flags.append({"kind": finding, "text": f"{finding.upper()} FINDING: {kg.schema.findings[finding]}"})
+    if contested:
+        flags.append({"kind": "contested", "text": "CONTESTED: the review reports conflicting evidence"})
+    return flags
+
+
+def _xref(curie: str) -> dict[str, str | None]:
+    return {"id": curie, "url": link_for(curie)}
+
+
+def study_facts(kg: KnowledgeGraph, curie: str) -> dict[str, Any]:
+    """A study's trial facts as labelled rows, plus its flags and links."""
+    node = kg.nodes[curie]
+    study = node.study
+    out: dict[str, Any] = {"id": curie, "name": node.name, "url": link_for(curie),
+                           "xref": [_xref(x) for x in node.xref]}
+    if study is None:
+        return {**out, "rows": [], "flags": [], "refs": []}
+    ev = kg.schema.evidence_types.get(study.evidence_type)
+    rows = [("Evidence type", ev.label if ev else study.evidence_type), ("Species", study.species.replace("_", " "))]
+    rows += [(label, str(getattr(study, name))) for name, label in STUDY_FIELDS if getattr(study, name) is not None]
+    rows.append(("Finding", study.finding))
+    return {**out, "rows": rows, "refs": list(study.refs), "section": study.section,
+            "flags": finding_flags(kg, study.finding, False)}
+
+
+def claim_summary(data: ExplorerData, claim_id: str) -> dict[str, Any]:
+    """A one-line summary of a claim for lists: words, evidence type, refs and flags."""
+    a = data.edge_attrs[claim_id]
+    ev = data.kg.schema.evidence_types.get(a["evidence_type"])
+    return {"id": claim_id, "text": data.edge_label(claim_id), "evidence_type": a["evidence_type"],
+            "evidence_label": ev.label if ev else a["evidence_type"], "refs": list(a["refs"]), "section": a["section"],
+            "finding": a["finding"], "contested": bool(a["contested"]), "strength": a["strength"]}
+
+
+def _node_panel(data: ExplorerData, curie: str) -> dict[str, Any]:
+    kg = data.kg
+    node = kg.nodes[curie]
+    colour, shape = kind_style(node.kind)
+    claims = []
+    for cid, other in _incident(data, curie):
+        a = data.edge_attrs[cid]
+        outgoing = a["subject"] == curie
+        claims.append({**claim_summary(data, cid), "direction": "out" if outgoing else "in", "other": other,
+                       "other_name": data.node_name(other),
+                       "predicate_label": kg.schema.predicates[a["predicate"]].label})
+    claims.sort(key=lambda c: (kg.nodes[c["other"]].kind == "study", -c["strength"], c["predicate_label"], c["id"]))
+    out: dict[str, Any] = {
+        "type": "node", "id": curie, "name": node.name, "kind": node.kind,
+        "kind_label": kg.schema.node_kinds[node.kind].label, "colour": colour, "shape": shape,
+        "url": link_for(curie), "synonyms": list(node.synonyms), "xref": [_xref(x) for x in node.xref],
+        "description": node.description, "claims": claims, "study": None, "hypothesis": None,
+        "mechanistic": node.kind in kg.schema.mechanistic_kinds,
+    }
+    if node.study is not None:
+        out["study"] = study_facts(kg, curie)
+    hyp = kg.hypotheses.get(curie)
+    if hyp is not None:
+        out["hypothesis"] = route_summary(data, hyp)
+    return out
+
+
+def _claim_panel(data: ExplorerData, claim_id: str) -> dict[str, Any]:
+    kg = data.kg
+    a = data.edge_attrs[claim_id]
+    ev = kg.schema.evidence_types.get(a["evidence_type"])
+    anatomical = a.get("anatomical_context")
+    steps = []
+    for ref in a["hypothesis_steps"]:
+        hyp_id, _, number = ref.partition("#")
+        steps.append({"hypothesis": hyp_id, "name": data.node_name(hyp_id), "step": int(number)})
+    parallel = [cid for cid, other in _incident(data, a["subject"])
+                if other == a["object"] and cid != claim_id and data.edge_attrs[cid]["subject"] == a["subject"]]
+    return {
+        "type": "claim", "id": claim_id, "subject": a["subject"], "subject_name": data.node_name(a["subject"]),
+        "object": a["object"], "object_name": data.node_name(a["object"]), "predicate": a["predicate"],
+        "predicate_label": kg.schema.predicates[a["predicate"]].label,
+        "effect": data.effects.get(a["predicate"], "structural"), "biolink": a["biolink_predicate"],
+        "quote": a["quote"], "section": a["section"], "refs": list(a["refs"]), "evidence_type": a["evidence_type"],
+        "evidence_label": ev.label if ev else a["evidence_type"], "strength": a["strength"],
+        "species": a["species"], "finding": a["finding"], "contested": bool(a["contested"]),
+        "flags": finding_flags(kg, a["finding"], bool(a["contested"])), "canmat_level": a["canmat_level"],
+        "route": a["route"], "dose": a["dose"], "timing": a["timing"], "note": a["note"],
+        "anatomical_context": anatomical, "anatomical_name": data.node_name(anatomical) if anatomical else None,
+        "derived_from": a["derived_from"], "hypothesis_steps": steps,
+        "studies": [study_facts(kg, s) for s in a["studies"] if s in kg.nodes],
+        "publications": [_xref(p) for p in a["publications"]],
+        "parallel": [claim_summary(data, c) for c in sorted(parallel)],
+    }
+
+
+def evidence_panel_data(data: ExplorerData, selection: str | None) -> dict[str, Any] | None:
+    """Facts and provenance of the selected node ('node:CURIE') or claim ('claim:ID'); None if nothing."""
+    if not selection:
+        return None
+    kind, _, ident = selection.partition(":")
+    if kind == "node" and ident in data.kg.nodes:
+        return _node_panel(data, ident)
+    if kind == "claim" and ident in data.edge_attrs:
+        return _claim_panel(data, ident)
+    return None
+
+
+# -- routes side by side -----------------------------------------------------------------------
+
+
+def route_summary(data: ExplorerData, hyp: Hypothesis) -> dict[str, Any]:
+    """A hypothesis with its chain of nodes and the evidence for and against it."""
+    kg = data.kg
+    chain: list[str] = []
+    for step in hyp.steps:
+        chain += [n for n in _oriented(data, step.claim) if n not in chain]
+    supported = [claim_summary(data, c) for c in hyp.supported_by if c in data.edge_attrs]
+    against = [claim_summary(data, c) for c in hyp.contradicted_by if c in data.edge_attrs]
+    ev = kg.schema.evidence_types.get(hyp.provenance.evidence_type)
+    return {
+        "id": hyp.id, "name": hyp.name, "route": hyp.route, "description": hyp.description,
+        "quote": hyp.provenance.quote, "refs": list(hyp.provenance.refs), "section": hyp.provenance.section,
+        "evidence_label": ev.label if ev else hyp.provenance.evidence_type, "species": hyp.provenance.species,
+        "steps": len(hyp.steps), "chain": [{"id": n, "name": data.node_name(n)} for n in chain],
+        "supported_by": supported, "contradicted_by": against,
+        "for_types": Counter(c["evidence_label"] for c in supported).most_common(),
+        "against_types": Counter(c["evidence_label"] for c in against).most_common(),
+    }
+
+
+def compare_routes(data: ExplorerData) -> list[dict[str, Any]]:
+    """Every hypothesis, Fig. 1 routes in order first, then the others by name."""
+    hyps = sorted(data.kg.hypotheses.values(), key=lambda h: (h.route is None, h.route or 0, h.name.lower()))
+    return [route_summary(data, h) for h in hyps]
+
+
+# -- query results -----------------------------------------------------------------------------
+
+
+def query_matches(data: ExplorerData, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Nodes named by any cell of the results, as an IRI or a CURIE, in order of appearance."""
+    out: dict[str, None] = {}
+    for row in rows:
+        for value in row.values():
+            if not isinstance(value, str):
+                continue
+            curie = data.iri_to_curie.get(value) or (value if value in data.kg.nodes else None)
+            if curie:
+                out[curie] = None
+    return list(out)
+
+
+def display_cell(data: ExplorerData, value: Any) -> tuple[str, str | None]:
+    """A result cell as text, and the node it names (if any)."""
+    if value is None:
+        return "", None
+    if isinstance(value, str):
+        curie = data.iri_to_curie.get(value) or (value if value in data.kg.nodes else None)
+        if curie:
+            return curie, curie
+    return str(value), None
+
+
+# -- exports -----------------------------------------------------------------------------------
+
+
+def subgraph_json(data: ExplorerData, subgraph: Subgraph) -> str:
+    """The shown subgraph with every node and claim attribute, as JSON."""
+    kg = data.kg
+    nodes = [kg.node_attributes(kg.nodes[n]) for n in subgraph.nodes]
+    claims = [data.edge_attrs[c] for e in subgraph.edges for c in e.claims]
+    return json.dumps({"title": subgraph.title, "nodes": nodes, "edges": claims}, indent=1, ensure_ascii=False,
+                      default=str)
+
+
+CSV_COLUMNS = ("claim", "subject", "subject_name", "predicate", "object", "object_name", "evidence_type",
+               "species", "finding", "contested", "canmat_level", "section", "refs", "studies", "quote")
+
+
+def subgraph_csv(data: ExplorerData, subgraph: Subgraph) -> str:
+    """One row per claim on the canvas, with its provenance."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for edge in subgraph.edges:
+        for cid in edge.claims:
+            a = data.edge_attrs[cid]
+            writer.writerow([cid, a["subject"], data.node_name(a["subject"]), a["predicate"], a["object"],
+                             data.node_name(a["object"]), a["evidence_type"], a["species"], a["finding"],
+                             a["contested"], a["canmat_level"] or "", a["section"],
+                             ";".join(str(r) for r in a["refs"]), ";".join(a["studies"]), a["quote"]])
+    return buffer.getvalue()
+
+
+# -- a whole view from a state -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Everything a state shows: the canvas subgraph, the ranked paths, the tour step."""
+
+    subgraph: Subgraph
+    paths: tuple[MechanismPath, ...] = ()
+    tour: TourStep | None = None
+
+
+def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
+    """The scene for a view state (see explorer.state)."""
+    kg = data.kg
+    view = state.get("view") or "explore"
+    if view == "paths" and state.get("source") in kg.nodes and state.get("target") in kg.nodes:
+        paths = tuple(trace(data, state["source"], state["target"], state.get("min_evidence"),
+                            bool(state.get("human_only")), state.get("route")))
+        return Scene(path_view(data, paths, int(state.get("path") or 0), state["source"], state["target"]), paths)
+    if view == "tour" and state.get("tour") in kg.hypotheses:
+        hyp = kg.hypotheses[state["tour"]]
+        step = min(max(int(state.get("step") or 0), 0), len(hyp.steps) - 1)
+        return Scene(tour_view(data, hyp.id, step), tour=tour_step(kg, hyp, step))
+    if view == "query":
+        return Scene(query_view(data, state.get("matches") or []))
+    if view == "compare":
+        return Scene(Subgraph((), (), {}, "force", "Routes of action side by side"))
+    focus = state.get("focus")
+    if focus not in kg.nodes:
+        return Scene(Subgraph((), (), {}, "force", "Search for a compound, receptor, process or outcome"))
+    return Scene(neighbourhood(data, focus, state.get("expanded") or (), bool(state.get("studies"))))

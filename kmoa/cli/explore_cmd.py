@@ -1,0 +1,34 @@
+"""`kmoa explore`: the Dash explorer over the embedded graph (Cypher too with --neo4j)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kmoa.cli.data import DATA_OPTION, fail
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8050, show_default=True, type=int, help="Port to listen on.")
+@click.option("--neo4j", "neo4j_uri", default=None, metavar="URI",
+              help="A Neo4j bolt URI: enables read-only Cypher in the query console.")
+@click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
+@click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Or set NEO4J_PASSWORD.")
+@click.option("--debug", is_flag=True, help="Dash debug mode (reloader and dev tools).")
+@DATA_OPTION
+def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_password: str | None, debug: bool,
+            data_dir: Path | None) -> None:
+    """Open the explorer: neighbourhoods, ranked paths, hypothesis tours, evidence and a query console."""
+    from explorer.app import create_app
+    from graph.curation import CurationError
+    from graph.model import load_graph
+
+    try:
+        kg = load_graph(data_dir)
+    except CurationError as err:
+        fail(str(err))
+    app = create_app(kg, neo4j=neo4j_uri, neo4j_user=neo4j_user, neo4j_password=neo4j_password)
+    click.echo(f"kmoa explorer on http://{host}:{port}/  ({len(kg.nodes)} nodes, {len(kg.claims)} claims)")
+    app.run(host=host, port=port, debug=debug)
