@@ -146,7 +146,7 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
     tour_total = scene.tour.total if scene.tour else 0
     tour_index = scene.tour.index if scene.tour else 0
     return {
-        "elements": views.elements_for(data, scene.subgraph, state.get("sel")),
+        "elements": views.elements_for(data, scene.subgraph, views.selection_for(data, state)),
         "title": scene.subgraph.title,
         "paths": panels.path_list(data, scene, state),
         "tour": panels.tour_panel(data, scene, state),
@@ -161,7 +161,12 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
 
 def render_panel(data: ExplorerData, state: st.State | None) -> Any:
     """The evidence panel for the selection."""
-    return panels.evidence_panel(views.evidence_panel_data(data, (state or {}).get("sel")))
+    state = state or st.default_state(data.kg)
+    info = views.evidence_panel_data(data, views.selection_for(data, state))
+    if info is None and state.get("view") == "paths":
+        return panels.empty_panel("Click a step of the highlighted path (left) or an edge on the canvas to read "
+                                  "its evidence: the review's quote, reference numbers, evidence type and studies.")
+    return panels.evidence_panel(info)
 
 
 def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str, Any]:

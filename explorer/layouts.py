@@ -16,26 +16,33 @@ from collections.abc import Iterable, Sequence
 
 Position = tuple[float, float]
 
-LAYER_DX = 190.0
-LAYER_DY = 100.0
+LAYER_DX = 200.0
+LAYER_DY = 110.0
 ROW_GAP = 70.0
 FORCE_SCALE = 165.0
 
 
 def layered_layout(order: Sequence[str], edges: Iterable[tuple[str, str]], first: Sequence[str] = (),
                    per_row: int = 7, dx: float = LAYER_DX, dy: float = LAYER_DY) -> dict[str, Position]:
-    """Left-to-right layered positions; nodes in ``first`` take the top slot of their layer."""
-    index = {node: i for i, node in enumerate(dict.fromkeys(order))}
+    """Left-to-right layered positions.
+
+    Nodes in ``first`` (a highlighted path) sit on the top row in consecutive layers, so the path reads
+    as a straight line; every other node goes one layer past its furthest predecessor, below them.
+    """
+    first_seen = list(dict.fromkeys(order))
+    pairs = [(u, v) for u, v in edges if u != v and u in first_seen and v in first_seen]
+    index = {node: i for i, node in enumerate(_topological(first_seen, pairs))}
     preds: dict[str, set[str]] = {node: set() for node in index}
-    for u, v in edges:
-        if u not in index or v not in index or u == v:
-            continue
+    for u, v in pairs:
         a, b = (u, v) if index[u] < index[v] else (v, u)
         preds[b].add(a)
+    priority = {node: i for i, node in enumerate(dict.fromkeys(first)) if node in index}
     layer: dict[str, int] = {}
     for node in index:  # index order is a topological order of the oriented edges
-        layer[node] = max((layer[p] + 1 for p in preds[node]), default=0)
-    priority = {node: i for i, node in enumerate(first)}
+        if node in priority:
+            layer[node] = priority[node]
+        else:
+            layer[node] = max((layer[p] + 1 for p in preds[node] if p in layer), default=0)
     by_layer: dict[int, list[str]] = {}
     for node in index:
         by_layer.setdefault(layer[node], []).append(node)
@@ -49,12 +56,14 @@ def layered_layout(order: Sequence[str], edges: Iterable[tuple[str, str]], first
             return (0 if node in priority else 1, barycentre, index[node])
 
         members.sort(key=key)
+        # Keep the top row for the highlighted path: other nodes start one row down.
+        offset = 1 if priority and not any(m in priority for m in members) else 0
         for i, node in enumerate(members):
-            rank[node] = i
+            rank[node] = i + offset
     rows: dict[int, int] = {}
-    for lay, members in by_layer.items():
+    for node, lay in layer.items():
         row = lay // per_row
-        rows[row] = max(rows.get(row, 0), len(members))
+        rows[row] = max(rows.get(row, 0), rank[node] + 1)
     row_top: dict[int, float] = {}
     top = 0.0
     for row in sorted(rows):
@@ -62,6 +71,19 @@ def layered_layout(order: Sequence[str], edges: Iterable[tuple[str, str]], first
         top += rows[row] * dy + ROW_GAP
     return {node: ((layer[node] % per_row) * dx, row_top[layer[node] // per_row] + rank[node] * dy)
             for node in index}
+
+
+def _topological(nodes: list[str], edges: list[tuple[str, str]]) -> list[str]:
+    """Nodes in an order that respects the edges when they form no cycle (ties by first appearance)."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
+    if not nx.is_directed_acyclic_graph(graph):
+        return nodes
+    rank = {node: i for i, node in enumerate(nodes)}
+    return list(nx.lexicographical_topological_sort(graph, key=rank.__getitem__))
 
 
 def _ring(center: Position, count: int, radius: float, start: float) -> list[Position]:

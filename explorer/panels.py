@@ -63,14 +63,13 @@ def kind_badge(kind_label: str, colour: str, shape: str) -> html.Span:
 # -- evidence panel ----------------------------------------------------------------------------
 
 
-def empty_panel() -> html.Div:
+EMPTY_TEXT = ("Click a node or an edge on the canvas, a step of a path or a tour, or a search result: its facts, "
+              "the review's verbatim quote, reference numbers, evidence type and studies appear here.")
+
+
+def empty_panel(text: str = EMPTY_TEXT) -> html.Div:
     """What the panel says before anything is selected."""
-    return html.Div([
-        html.H2("Evidence"),
-        html.P("Click a node or an edge on the canvas, a step of a path or a tour, or a search result: "
-               "its facts, the review's verbatim quote, reference numbers, evidence type and studies appear here.",
-               className="muted"),
-    ], className="panel-empty")
+    return html.Div([html.H2("Evidence"), html.P(text, className="muted")], className="panel-empty")
 
 
 def study_card(study: dict[str, Any]) -> html.Div:
@@ -103,7 +102,7 @@ def claim_row(summary: dict[str, Any], text: str | None = None) -> html.Li:
         flags.append(html.Span("contested", className="pill pill-contested"))
     return html.Li([
         select_button(f"claim:{summary['id']}", text or summary["text"]),
-        html.Span([html.Span(summary["evidence_label"], className="evidence"), " ", refs_badges(summary["refs"]),
+        html.Span([html.Span(summary["evidence_label"], className="ev-type"), " ", refs_badges(summary["refs"]),
                    " ", *flags], className="claim-meta"),
     ], className="claim-row")
 
@@ -250,7 +249,7 @@ def path_steps(data: ExplorerData, path: MechanismPath) -> html.Ol:
             select_button(f"claim:{step.claim_id}",
                           f"{data.node_name(step.source)} — {step.label} → {data.node_name(step.target)}",
                           "linklike step-button"),
-            html.Span([html.Span(ev.label if ev else a["evidence_type"], className="evidence"),
+            html.Span([html.Span(ev.label if ev else a["evidence_type"], className="ev-type"),
                        f" · {step.strength:.2f} ", refs_badges(a["refs"]), extra], className="claim-meta"),
         ]))
     return html.Ol(rows, className="path-steps")

@@ -32,6 +32,7 @@ __all__ = [
 NEIGHBOUR_LIMIT = 24
 MATCH_LIMIT = 60
 PATH_LIMIT = 10
+DRAWN_PATHS = 5  # the canvas draws the selected path and the best few others, the list shows all
 
 
 @dataclass(frozen=True)
@@ -179,15 +180,15 @@ def path_view(data: ExplorerData, paths: Sequence[MechanismPath], selected: int 
     selected = min(max(selected, 0), len(paths) - 1)
     order: list[str] = []
     groups: dict[tuple[str, str], EdgeGroup] = {}
-    for path in (paths[selected], *paths):
+    for path in (paths[selected], *paths[:DRAWN_PATHS]):
         order += path.nodes
         for step in path.steps:
             groups.setdefault((step.source, step.target), _step_group(data, step))
     nodes = tuple(dict.fromkeys(order))
     edges = tuple(groups.values())
     chosen = paths[selected]
-    positions = layered_layout(nodes, [(e.source, e.target) for e in edges], first=chosen.nodes)
-    sub = Subgraph(nodes, edges, positions, "layered", "")
+    positions = layered_layout(nodes, [(e.source, e.target) for e in edges], first=chosen.nodes, per_row=99)
+    sub = Subgraph(nodes, edges, positions, "layered", "", {n: ("layered",) for n in nodes})
     sub = highlight(sub, chosen)
     first, last = kg.nodes[chosen.nodes[0]].name, kg.nodes[chosen.nodes[-1]].name
     title = (f"{len(paths)} mechanism path{'s' if len(paths) != 1 else ''} from {first} to {last}; "
@@ -282,14 +283,16 @@ def tour_view(data: ExplorerData, hypothesis: str, step: int) -> Subgraph:
                   data.edge_attrs[cid]["predicate"], kg.schema.predicates[data.edge_attrs[cid]["predicate"]].label,
                   (cid,))
         for cid in dict.fromkeys(claim_ids))
-    positions = layered_layout(nodes, [_oriented(data, cid) for cid in claim_ids], per_row=6)
+    positions = layered_layout(nodes, [_oriented(data, cid) for cid in claim_ids], per_row=5)
     current = claim_ids[step]
     classes: dict[str, tuple[str, ...]] = {}
     for node in nodes:
         if node in _oriented(data, current):
-            classes[node] = ("current", "highlighted")
+            classes[node] = ("layered", "current", "highlighted")
         elif first_step[node] > step:
-            classes[node] = ("future",)
+            classes[node] = ("layered", "future")
+        else:
+            classes[node] = ("layered",)
     for edge in edges:
         index = claim_ids.index(edge.claims[0])
         if edge.claims[0] == current:
@@ -474,6 +477,17 @@ def _claim_panel(data: ExplorerData, claim_id: str) -> dict[str, Any]:
         "publications": [_xref(p) for p in a["publications"]],
         "parallel": [claim_summary(data, c) for c in sorted(parallel)],
     }
+
+
+def selection_for(data: ExplorerData, state: Mapping[str, Any]) -> str | None:
+    """The selection to show: the state's, or in a tour the current step's claim."""
+    if state.get("sel"):
+        return str(state["sel"])
+    hyp = data.kg.hypotheses.get(state.get("tour") or "")
+    if state.get("view") == "tour" and hyp is not None and hyp.steps:
+        step = min(max(int(state.get("step") or 0), 0), len(hyp.steps) - 1)
+        return f"claim:{hyp.steps[step].claim}"
+    return None
 
 
 def evidence_panel_data(data: ExplorerData, selection: str | None) -> dict[str, Any] | None:
