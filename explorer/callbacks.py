@@ -220,6 +220,31 @@ def export_data(data: ExplorerData, state: st.State | None, fmt: str) -> dict[st
 # -- wiring ------------------------------------------------------------------------------------
 
 
+def pick_trigger(triggered: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """The input that really fired: buttons that were merely (re)rendered, with no clicks, are skipped.
+
+    Returns (id, value); the id is None on the initial call. Canvas taps become CANVAS_NODE/CANVAS_EDGE.
+    """
+    import json
+
+    for item in triggered:
+        prop_id = item.get("prop_id", ".")
+        if prop_id == ".":
+            continue
+        ident, _, prop = prop_id.rpartition(".")
+        trigger: Any = json.loads(ident) if ident.startswith("{") else ident
+        value = item.get("value")
+        if isinstance(trigger, dict) and not value:
+            continue
+        if trigger == ids.CANVAS:
+            trigger = ids.CANVAS_NODE if prop == "tapNodeData" else ids.CANVAS_EDGE
+        return trigger, value
+    if any(item.get("prop_id", ".") != "." for item in triggered):
+        raise PreventUpdate
+    return None, None
+
+
+
 def register_callbacks(app: Dash, data: ExplorerData) -> None:
     """Attach every callback to the app; all of them close over the prepared data only."""
     pattern = {f"p_{name.replace('-', '_')}": Input({"type": name, "index": ALL}, "n_clicks")
@@ -243,11 +268,7 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
                "human_v": State(ids.HUMAN_ONLY, "value"), "route_v": State(ids.ROUTE, "value")},
     )
     def _route(**kw: Any) -> dict[str, Any]:
-        trigger = ctx.triggered_id
-        if trigger == ids.CANVAS:
-            prop = ctx.triggered[0]["prop_id"].rsplit(".", 1)[-1]
-            trigger = ids.CANVAS_NODE if prop == "tapNodeData" else ids.CANVAS_EDGE
-        value = ctx.triggered[0]["value"] if ctx.triggered and trigger is not None else None
+        trigger, value = pick_trigger(ctx.triggered if ctx.triggered else [])
         inputs = {"url": kw["url"], "source": kw["source_v"], "target": kw["target_v"], "min": kw["min_v"],
                   "human": kw["human_v"], "route": kw["route_v"]}
         return route(data, trigger, value, inputs, kw["current"])

@@ -21,7 +21,7 @@ def _field(label: str, control: Any, hint: str | None = None) -> html.Div:
 
 
 def _explore_tab(data: ExplorerData) -> dcc.Tab:
-    return dcc.Tab(label="Explore", value="explore", children=html.Div([
+    return dcc.Tab(label="Explore", value="explore", id="tab-explore", children=html.Div([
         html.P("Search a compound, receptor, process, outcome, study or identifier above. Click a node to "
                "expand or collapse its neighbours and read its evidence; click an edge for the review's quote.",
                className="muted", id=ids.EXPLORE_HELP),
@@ -36,7 +36,7 @@ def _paths_tab(data: ExplorerData) -> dcc.Tab:
     schema = data.kg.schema
     evidence = [{"label": f"{e.label} (≥ {e.strength:.2f})", "value": name}
                 for name, e in sorted(schema.evidence_types.items(), key=lambda kv: -kv[1].strength)]
-    return dcc.Tab(label="Paths", value="paths", children=html.Div([
+    return dcc.Tab(label="Paths", value="paths", id="tab-paths", children=html.Div([
         _field("Compound (from)", dcc.Dropdown(id=ids.SOURCE, options=data.node_options, placeholder="e.g. ketamine",
                                                clearable=True)),
         _field("Outcome or indication (to)", dcc.Dropdown(id=ids.TARGET, options=data.node_options,
@@ -60,7 +60,7 @@ def _paths_tab(data: ExplorerData) -> dcc.Tab:
 def _tours_tab(data: ExplorerData) -> dcc.Tab:
     hyps = sorted(data.kg.hypotheses.values(), key=lambda h: (h.route is None, h.route or 0, h.name.lower()))
     options = [{"label": h.name, "value": h.id} for h in hyps]
-    return dcc.Tab(label="Tours", value="tours", children=html.Div([
+    return dcc.Tab(label="Tours", value="tours", id="tab-tours", children=html.Div([
         _field("Hypothesis", dcc.Dropdown(id=ids.TOUR, options=options, placeholder="choose a route of action",
                                           clearable=False)),
         html.Div([
@@ -77,7 +77,7 @@ def _query_tab(data: ExplorerData) -> dcc.Tab:
     named = [{"label": q.title, "value": name} for name, q in data.named_queries.items()]
     languages = [{"label": " SPARQL", "value": "sparql"},
                  {"label": " Cypher", "value": "cypher", "disabled": data.cypher is None}]
-    return dcc.Tab(label="Query", value="query", children=html.Div([
+    return dcc.Tab(label="Query", value="query", id="tab-query", children=html.Div([
         dcc.RadioItems(id=ids.QUERY_LANG, options=languages, value="sparql", inline=True, className="radio"),
         html.Div(data.cypher_note, className="hint"),
         _field("Named queries", dcc.Dropdown(id=ids.QUERY_NAMED, options=named, placeholder="pick a stored query",
@@ -121,7 +121,7 @@ def build_layout(data: ExplorerData) -> html.Div:
         className="sidebar")
     canvas = cyto.Cytoscape(
         id=ids.CANVAS, elements=[], layout=CANVAS_LAYOUT, stylesheet=stylesheet(data.kg.schema),
-        style={"width": "100%", "height": "100%"}, minZoom=0.15, maxZoom=3.0, boxSelectionEnabled=False,
+        style={"position": "absolute", "inset": "0", "width": "100%", "height": "100%"}, minZoom=0.15, maxZoom=3.0, boxSelectionEnabled=False,
         responsive=True,
     )
     centre = html.Section([

@@ -124,6 +124,29 @@ def force_layout(stages: Sequence[tuple[str | None, Sequence[str]]], edges: Iter
     return {n: (round(x * scale, 1), round(y * scale, 1)) for n, (x, y) in pos.items()}
 
 
+def grid_layout(nodes: Sequence[str], columns: int = 6, dx: float = LAYER_DX * 0.8, dy: float = LAYER_DY,
+                top: float = 0.0) -> dict[str, Position]:
+    """Nodes in reading order on a grid (for nodes with no edges among them)."""
+    return {n: ((i % columns) * dx, top + (i // columns) * dy) for i, n in enumerate(nodes)}
+
+
+def component_layout(nodes: Sequence[str], edges: Iterable[tuple[str, str]], seed: int = 7) -> dict[str, Position]:
+    """Connected nodes in a spring layout, isolated ones on a grid below it."""
+    edge_list = [(u, v) for u, v in edges if u != v]
+    linked = list(dict.fromkeys(n for e in edge_list for n in e if n in set(nodes)))
+    pos: dict[str, Position] = {}
+    if linked:
+        hub = max(linked, key=lambda n: sum(n in e for e in edge_list))
+        pos = force_layout([(hub, linked)], edge_list, seed=seed)
+    lonely = [n for n in nodes if n not in pos]
+    if lonely:
+        top = (max(y for _, y in pos.values()) + LAYER_DY * 1.5) if pos else 0.0
+        left = min(x for x, _ in pos.values()) if pos else 0.0
+        grid = grid_layout(lonely, columns=max(4, min(8, round(len(lonely) ** 0.5) + 1)), top=top)
+        pos.update({n: (x + left, y) for n, (x, y) in grid.items()})
+    return pos
+
+
 def _free_spot(pos: dict[str, Position]) -> Position:
     """A point just right of the current drawing, for a centre that is not placed yet."""
     return (max(x for x, _ in pos.values()) + 2.0, 0.0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from explorer.data import ExplorerData
-from explorer.layouts import force_layout, layered_layout
+from explorer.layouts import component_layout, force_layout, layered_layout
 from explorer.links import link_for
 from explorer.style import WEAK_STRENGTH, kind_style
 from graph.model import KnowledgeGraph
@@ -313,7 +313,7 @@ def query_view(data: ExplorerData, curies: Sequence[str], limit: int = MATCH_LIM
     inside = set(shown)
     claim_ids = [key for u, v, key in data.graph.subgraph(shown).edges(keys=True) if u in inside and v in inside]
     edges = _group_claims(data, claim_ids)
-    positions = force_layout([(None, shown)], [(e.source, e.target) for e in edges]) if shown else {}
+    positions = component_layout(shown, [(e.source, e.target) for e in edges])
     classes = {n: ("matched",) for n in shown}
     more = f" (first {limit} shown)" if len(matched) > limit else ""
     title = f"{len(matched)} node{'s' if len(matched) != 1 else ''} matched by the query{more}"
