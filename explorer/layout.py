@@ -121,7 +121,8 @@ def build_layout(data: ExplorerData) -> html.Div:
         className="sidebar")
     canvas = cyto.Cytoscape(
         id=ids.CANVAS, elements=[], layout=CANVAS_LAYOUT, stylesheet=stylesheet(data.kg.schema),
-        style={"position": "absolute", "inset": "0", "width": "100%", "height": "100%"}, minZoom=0.15, maxZoom=3.0, boxSelectionEnabled=False,
+        style={"position": "absolute", "inset": "0", "width": "100%", "height": "100%"},
+        minZoom=0.15, maxZoom=3.0, boxSelectionEnabled=False,
         responsive=True,
     )
     centre = html.Section([
