@@ -138,8 +138,8 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
     for kind in schema.node_kinds:
         colour, shape = kind_style(kind)
         rules.append({"selector": f".kind-{kind}", "style": {"background-color": colour, "shape": shape}})
-    rules.append({"selector": ".kind-study", "style": {"width": 16, "height": 16, "font-size": 9}})
-    rules.append({"selector": ".kind-hypothesis", "style": {"width": 30, "height": 30}})
+    rules.append({"selector": "node.kind-study", "style": {"width": 16, "height": 16, "font-size": 9}})
+    rules.append({"selector": "node.kind-hypothesis", "style": {"width": 30, "height": 30}})
     rules += [
         {"selector": "edge", "style": {
             "curve-style": "bezier", "width": "mapData(strength, 0, 1, 1.2, 6)", "line-color": "#999999",
@@ -152,7 +152,7 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
             "line-color": spec["colour"], "target-arrow-color": spec["colour"], "target-arrow-shape": spec["arrow"],
             "line-style": spec["line"]}})
     rules += [
-        {"selector": ".effect-structural", "style": {"width": 1.5, "arrow-scale": 0.8}},
+        {"selector": "edge.effect-structural", "style": {"width": 1.5, "arrow-scale": 0.8}},
         {"selector": ".weak.effect-activating, .weak.effect-inhibiting", "style": {
             "line-style": "dashed", "line-dash-pattern": [7, 4]}},
         {"selector": ".contested", "style": {"line-style": "dashed", "line-dash-pattern": [8, 3, 2, 3]}},

@@ -14,6 +14,8 @@ import pytest
 
 from graph.model import KnowledgeGraph, load_graph
 
+pytest_plugins = ["tests.browser_fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TINY_DATA = Path(__file__).parent / "fixtures" / "tiny"
 

@@ -1,0 +1,110 @@
+"""Browser fixtures: the explorer served on a free port, and Debian's headless Chromium via Playwright.
+
+In CI (CI=true) a missing Chromium fails; on a laptop the browser tests are skipped only with
+KMOA_SKIP_BROWSER=1. Playwright's own browser downloads are never used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.model import KnowledgeGraph
+from graph.records import Claim, Hypothesis, HypothesisStep, Node, Provenance
+from tests.conftest import opted_out
+
+CHROMIUM = os.environ.get("KMOA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = {"width": 1600, "height": 950}
+
+# Text that would run script if any of it were rendered as HTML.
+HOSTILE_NAME = '<script>window.__kmoa_xss = 1</script><img src=x onerror="window.__kmoa_xss = 2">probe'
+HOSTILE_QUOTE = '<b>bold?</b> <script>window.__kmoa_xss = 3</script> <a href="javascript:window.__kmoa_xss=4">x</a>'
+HOSTILE_CAPTION = '<img src=x onerror="window.__kmoa_xss = 5"> step caption'
+HOSTILE_NODE = "KMOA:xss_probe"
+HOSTILE_CLAIM = "test.xss_probe"
+HOSTILE_HYPOTHESIS = "KMOA:hyp_xss_probe"
+
+
+def hostile_graph(kg: KnowledgeGraph) -> KnowledgeGraph:
+    """A copy of the graph with a node, a claim and a hypothesis whose texts contain HTML and <script>."""
+    compound = next(c for c, n in sorted(kg.nodes.items()) if n.kind == "compound")
+    node = Node(id=HOSTILE_NODE, kind="process", name=HOSTILE_NAME, synonyms=("xss probe",),
+                description=HOSTILE_QUOTE)
+    prov = Provenance(section="2", refs=(1,), quote=HOSTILE_QUOTE, evidence_type="review", species="human")
+    claim = Claim(id=HOSTILE_CLAIM, subject=compound, predicate="increases", object=HOSTILE_NODE, provenance=prov)
+    hyp = Hypothesis(id=HOSTILE_HYPOTHESIS, name=f"{HOSTILE_NAME} hypothesis", provenance=prov,
+                     steps=(HypothesisStep(HOSTILE_CLAIM, HOSTILE_CAPTION),), supported_by=(HOSTILE_CLAIM,))
+    return dataclasses.replace(
+        kg, nodes={**kg.nodes, HOSTILE_NODE: node, hyp.id: hyp.as_node()},
+        claims={**kg.claims, HOSTILE_CLAIM: claim}, hypotheses={**kg.hypotheses, hyp.id: hyp})
+
+
+class ServedApp:
+    """A Dash app served by werkzeug in a daemon thread."""
+
+    def __init__(self, kg: KnowledgeGraph):
+        from werkzeug.serving import make_server
+
+        from explorer.app import create_app
+
+        self.app = create_app(kg)
+        self.server = make_server("127.0.0.1", 0, self.app.server, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="explorer-test-server", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if opted_out("KMOA_SKIP_BROWSER"):
+        pytest.skip("KMOA_SKIP_BROWSER=1")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` (or set KMOA_SKIP_BROWSER=1 "
+                    "on a laptop)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def explorer_url(kg: KnowledgeGraph) -> Iterator[str]:
+    """The explorer over the curated graph."""
+    served = ServedApp(kg)
+    yield served.url
+    served.stop()
+
+
+@pytest.fixture(scope="session")
+def hostile_url(kg: KnowledgeGraph) -> Iterator[str]:
+    """The explorer over a copy of the graph with HTML and <script> in a label, a quote and a caption."""
+    served = ServedApp(hostile_graph(kg))
+    yield served.url
+    served.stop()
+
+
+@pytest.fixture()
+def explorer_page(chromium: Any) -> Iterator[Any]:
+    """A fresh page; fails the test if the page raised a JavaScript error."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
