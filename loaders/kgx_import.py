@@ -1,0 +1,676 @@
+"""Merge a public graph in KGX TSV (nodes.tsv, edges.tsv) with the curated graph.
+
+Reading (``read_kgx``) validates both files completely before anything is written: a malformed
+row is reported with its file and line number (up to ``MAX_ERRORS`` of them at once). Nodes are
+matched onto curated nodes by CURIE and by ``xref``: an imported node whose id or xref equals a
+curated node's id or xref *is* that curated node. Edges keep their ``primary_knowledge_source``;
+``infores:kmoa`` is reserved for curated edges, so the two can always be told apart.
+
+Writers:
+
+* ``import_into_oxigraph``: a copy of the store (or a fresh one) gets the current curated graph,
+  one named graph per knowledge source (``loaders.oxigraph_store.source_graph``) and the imported
+  nodes' labels and categories in ``IMPORT_GRAPH_BASE + name``; the copy replaces the store only
+  when everything succeeded. Re-importing a source replaces its named graph.
+* ``import_into_neo4j``: one atomic generation switch-over with ``loaders.neo4j.load_rows``
+  (curated and imported rows together). Imported relationships carry
+  ``primary_knowledge_source`` (never ``infores:kmoa``) and ``imported: true``.
+
+Path tracing over the merged graph: ``merged_adjacency`` feeds ``graph.paths.best_paths`` with
+curated steps plus imported steps (strength ``IMPORTED_STRENGTH``, attribute ``imported``); the
+imported half is a compressed adjacency whose ``PathStep`` objects are built only for the nodes
+the best-first search actually expands, so nothing enumerates all simple paths.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+import time
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from graph.model import KnowledgeGraph
+from graph.paths import MechanismPath, PathFilters, PathStep, best_paths, build_adjacency
+from graph.records import PRIMARY_KNOWLEDGE_SOURCE
+from loaders.kgx import SEP, KgxFormatError
+
+if TYPE_CHECKING:
+    import neo4j
+
+IMPORTED_STRENGTH = 0.3
+MAX_ERRORS = 20
+CURIE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:[^\s|]+$")
+BIOLINK_CATEGORY = re.compile(r"^biolink:[A-Z][A-Za-z]*$")
+BIOLINK_PREDICATE = re.compile(r"^biolink:[a-z][a-z0-9_]*$")
+INFORES = re.compile(r"^infores:[A-Za-z0-9][A-Za-z0-9_.-]*$")
+FALLBACK_IRI = "https://bioregistry.io/"
+RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+KMOA_XREF = "<https://w3id.org/kmoa/vocab/xref>"
+BIOLINK_CATEGORY_IRI = "<https://w3id.org/biolink/vocab/category>"
+
+
+class KgxImportError(KgxFormatError):
+    """Malformed rows in a KGX import; the message lists each with its file and line."""
+
+
+@dataclass
+class ImportedGraph:
+    """A validated KGX graph, nodes already mapped onto curated CURIEs, edges in compact arrays."""
+
+    name: str
+    nodes: list[str]
+    names: list[str]
+    categories: list[str]
+    curated: bytearray
+    index: dict[str, int]
+    aliases: dict[str, str]
+    subjects: array[int] = field(default_factory=lambda: array("i"))
+    objects: array[int] = field(default_factory=lambda: array("i"))
+    predicates: array[int] = field(default_factory=lambda: array("H"))
+    sources: array[int] = field(default_factory=lambda: array("H"))
+    lines: array[int] = field(default_factory=lambda: array("i"))
+    predicate_names: list[str] = field(default_factory=list)
+    source_names: list[str] = field(default_factory=list)
+    edges_file: str = "edges.tsv"
+
+    @property
+    def edge_count(self) -> int:
+        """Number of imported edges."""
+        return len(self.subjects)
+
+    @property
+    def new_nodes(self) -> int:
+        """Imported nodes that matched no curated node."""
+        return len(self.nodes) - sum(self.curated)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+class _Errors:
+    """Collects located row errors and raises them together."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.count = 0
+
+    def add(self, path: Path, lineno: int, message: str) -> None:
+        self.count += 1
+        if len(self.messages) < MAX_ERRORS:
+            self.messages.append(f"{path}:{lineno}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.count:
+            more = f"\n... and {self.count - len(self.messages)} more" if self.count > len(self.messages) else ""
+            raise KgxImportError(f"{self.count} malformed row(s); nothing was imported:\n"
+                                 + "\n".join(self.messages) + more)
+
+
+def _header(path: Path, handle: Any, required: list[str]) -> list[str]:
+    header = handle.readline().rstrip("\r\n").split("\t")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise KgxImportError(f"{path}:1: missing column(s): {', '.join(missing)}")
+    return header
+
+
+def curated_keys(kg: KnowledgeGraph) -> dict[str, str]:
+    """Every curated id and xref -> the curated CURIE (ids win over xrefs; ties by smallest id)."""
+    keys: dict[str, str] = {}
+    for curie in sorted(kg.nodes):
+        for xref in kg.nodes[curie].xref:
+            keys.setdefault(xref, curie)
+    keys.update({curie: curie for curie in kg.nodes})
+    return keys
+
+
+def _progress(total: int, desc: str, show: bool | None, unit: str = "B") -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, file=sys.stderr, leave=False,
+                disable=(not sys.stderr.isatty()) if show is None else not show)
+
+
+def read_kgx(directory: Path, kg: KnowledgeGraph, name: str | None = None,
+             progress: bool | None = None) -> ImportedGraph:
+    """Validate and load ``directory``/nodes.tsv and edges.tsv, mapping nodes onto the curated graph.
+
+    Raises KgxImportError listing malformed rows (file:line) before anything is written anywhere.
+    """
+    directory = Path(directory)
+    nodes_path, edges_path = directory / "nodes.tsv", directory / "edges.tsv"
+    for path in (nodes_path, edges_path):
+        if not path.is_file():
+            raise KgxImportError(f"{path}: no such file (a KGX import needs nodes.tsv and edges.tsv)")
+    keys = curated_keys(kg)
+    graph = ImportedGraph(name=name or directory.resolve().name, nodes=[], names=[], categories=[],
+                          curated=bytearray(), index={}, aliases={}, edges_file=edges_path.name)
+    errors = _Errors()
+    _read_nodes(nodes_path, kg, keys, graph, errors)
+    errors.raise_if_any()
+    _read_edges(edges_path, kg, graph, errors, progress)
+    errors.raise_if_any()
+    return graph
+
+
+def _add_node(graph: ImportedGraph, curie: str, name: str, category: str, curated: bool) -> int:
+    index = graph.index.get(curie)
+    if index is None:
+        index = graph.index[curie] = len(graph.nodes)
+        graph.nodes.append(curie)
+        graph.names.append(name)
+        graph.categories.append(category)
+        graph.curated.append(1 if curated else 0)
+    return index
+
+
+def _read_nodes(path: Path, kg: KnowledgeGraph, keys: dict[str, str], graph: ImportedGraph,
+                errors: _Errors) -> None:
+    seen: set[str] = set()
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = _header(path, handle, ["id", "category"])
+        col = {c: i for i, c in enumerate(header)}
+        name_col, xref_col = col.get("name"), col.get("xref")
+        for lineno, line in enumerate(handle, start=2):
+            line = line.rstrip("\r\n")
+            if not line:
+                continue
+            cells = line.split("\t")
+            if len(cells) != len(header):
+                errors.add(path, lineno, f"expected {len(header)} columns, found {len(cells)}")
+                continue
+            curie = cells[col["id"]]
+            category = cells[col["category"]].split(SEP)[0]
+            if not CURIE.match(curie):
+                errors.add(path, lineno, f"id '{curie}' is not a CURIE (prefix:local)")
+                continue
+            if not BIOLINK_CATEGORY.match(category):
+                errors.add(path, lineno, f"{curie}: category '{category}' is not a Biolink class (biolink:Xxx)")
+                continue
+            if curie in seen:
+                errors.add(path, lineno, f"duplicate node id '{curie}'")
+                continue
+            seen.add(curie)
+            xrefs = [x for x in cells[xref_col].split(SEP) if x] if xref_col is not None else []
+            target = next((keys[c] for c in (curie, *xrefs) if c in keys), None)
+            name = cells[name_col] if name_col is not None and cells[name_col] else curie
+            if target is None:
+                _add_node(graph, curie, name, category, curated=False)
+                continue
+            _add_node(graph, target, kg.nodes[target].name, category, curated=True)
+            if target != curie:
+                graph.aliases[curie] = target
+                graph.index[curie] = graph.index[target]
+
+
+def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _Errors,
+                progress: bool | None) -> None:
+    predicates: dict[str, int] = {}
+    sources: dict[str, int] = {}
+    index = graph.index
+    with path.open(encoding="utf-8", newline="") as handle, \
+            _progress(path.stat().st_size, f"reading {path.name}", progress) as bar:
+        header = _header(path, handle, ["subject", "predicate", "object", "primary_knowledge_source"])
+        width = len(header)
+        s_col, p_col, o_col = header.index("subject"), header.index("predicate"), header.index("object")
+        k_col = header.index("primary_knowledge_source")
+        subjects, objects, preds, srcs, lines = (graph.subjects, graph.objects, graph.predicates,
+                                                 graph.sources, graph.lines)
+        done = 0
+        for lineno, line in enumerate(handle, start=2):
+            done += len(line)
+            if lineno % 200_000 == 0:
+                bar.update(done)
+                done = 0
+            cells = line.rstrip("\r\n").split("\t")
+            if len(cells) != width:
+                if len(cells) == 1 and not cells[0]:
+                    continue
+                errors.add(path, lineno, f"expected {width} columns, found {len(cells)}")
+                continue
+            subject, predicate, obj, source = cells[s_col], cells[p_col], cells[o_col], cells[k_col]
+            s = index.get(subject)
+            if s is None:
+                s = _curated_endpoint(kg, graph, subject)
+            o = index.get(obj)
+            if o is None:
+                o = _curated_endpoint(kg, graph, obj)
+            p = predicates.get(predicate)
+            if p is None and BIOLINK_PREDICATE.match(predicate):
+                p = predicates[predicate] = len(predicates)
+                graph.predicate_names.append(predicate)
+            k = sources.get(source)
+            if k is None and INFORES.match(source) and source != PRIMARY_KNOWLEDGE_SOURCE:
+                k = sources[source] = len(sources)
+                graph.source_names.append(source)
+            if s is None or o is None or p is None or k is None:
+                errors.add(path, lineno, _edge_problem(subject, obj, predicate, source, s, o, p))
+                continue
+            subjects.append(s)
+            objects.append(o)
+            preds.append(p)
+            srcs.append(k)
+            lines.append(lineno)
+        bar.update(done)
+    if len(predicates) > 65535 or len(sources) > 65535:
+        raise KgxImportError(f"{path}: more than 65535 distinct predicates or sources")
+
+
+def _curated_endpoint(kg: KnowledgeGraph, graph: ImportedGraph, curie: str) -> int | None:
+    """An edge may point straight at a curated node that nodes.tsv does not list."""
+    node = kg.nodes.get(curie)
+    if node is None:
+        return None
+    return _add_node(graph, curie, node.name, kg.schema.node_kinds[node.kind].biolink, curated=True)
+
+
+def _edge_problem(subject: str, obj: str, predicate: str, source: str, s: int | None, o: int | None,
+                  p: int | None) -> str:
+    if s is None:
+        return f"subject '{subject}' is neither in nodes.tsv nor a curated node"
+    if o is None:
+        return f"object '{obj}' is neither in nodes.tsv nor a curated node"
+    if p is None:
+        return f"predicate '{predicate}' is not a Biolink predicate (biolink:snake_case)"
+    if source == PRIMARY_KNOWLEDGE_SOURCE:
+        return f"primary_knowledge_source '{source}' is reserved for curated edges"
+    return f"primary_knowledge_source '{source}' is not an infores CURIE (infores:xxx)"
+
+
+# -- RDF / Oxigraph --------------------------------------------------------------------------------
+
+
+def iri_text(curie: str) -> str:
+    """``<IRI>`` of a CURIE: declared prefixes expand as in the curated RDF, others via bioregistry.io."""
+    from urllib.parse import quote
+
+    from loaders.rdf import converter
+
+    expanded = converter().expand(curie)
+    if expanded is None:
+        expanded = FALLBACK_IRI + quote(curie, safe=":/._-~()!$&'*+,;=@")
+    return f"<{expanded}>"
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
+def import_graph_iri(name: str) -> str:
+    """Named graph holding an import's node labels, categories and xref mappings."""
+    from urllib.parse import quote
+
+    from loaders.oxigraph_store import IMPORT_GRAPH_BASE
+
+    return IMPORT_GRAPH_BASE + quote(name, safe="")
+
+
+def nquads(graph: ImportedGraph, progress: bool | None = None) -> Iterator[str]:
+    """The imported graph as N-Quads chunks: nodes into the import graph, edges into source graphs."""
+    from loaders.oxigraph_store import source_graph
+
+    iris = [iri_text(c) for c in graph.nodes]
+    node_graph = f"<{import_graph_iri(graph.name)}>"
+    chunk = []
+    for i in range(len(graph.nodes)):
+        if not graph.curated[i]:
+            chunk.append(f"{iris[i]} {RDFS_LABEL} {_literal(graph.names[i])} {node_graph} .\n")
+            chunk.append(f"{iris[i]} {BIOLINK_CATEGORY_IRI} {iri_text(graph.categories[i])} {node_graph} .\n")
+    for alias, curie in sorted(graph.aliases.items()):
+        chunk.append(f"{iri_text(curie)} {KMOA_XREF} {_literal(alias)} {node_graph} .\n")
+    yield "".join(chunk)
+    predicates = [iri_text(p) for p in graph.predicate_names]
+    graphs = [f"<{source_graph(s)}>" for s in graph.source_names]
+    step = 50_000
+    with _progress(graph.edge_count, "writing edges", progress, unit="edges") as bar:
+        for start in range(0, graph.edge_count, step):
+            end = min(start + step, graph.edge_count)
+            yield "".join(
+                f"{iris[s]} {predicates[p]} {iris[o]} {graphs[k]} .\n"
+                for s, p, o, k in zip(graph.subjects[start:end], graph.predicates[start:end],
+                                      graph.objects[start:end], graph.sources[start:end], strict=True))
+            bar.update(end - start)
+
+
+def _bulk_load_streamed(store: Any, chunks: Iterator[str]) -> None:
+    """Bulk-load N-Quads while they are being generated (a pipe between a thread and the loader)."""
+    import pyoxigraph as ox
+
+    read_fd, write_fd = os.pipe()
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            with os.fdopen(write_fd, "w", encoding="utf-8", buffering=1 << 20) as out:
+                for chunk in chunks:
+                    out.write(chunk)
+        except BaseException as err:  # re-raised below; the loader then sees a short input
+            failure.append(err)
+
+    producer = threading.Thread(target=produce, name="kgx-nquads", daemon=True)
+    producer.start()
+    try:
+        with os.fdopen(read_fd, "rb", buffering=1 << 20) as source:
+            store.bulk_load(input=source, format=ox.RdfFormat.N_QUADS, lenient=True)
+    finally:
+        producer.join()
+    if failure:
+        raise failure[0]
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import wrote."""
+
+    nodes: int
+    new_nodes: int
+    mapped: int
+    edges: int
+    sources: tuple[str, ...]
+    seconds: float
+    target: str
+
+
+def import_into_oxigraph(store_path: Path, kg: KnowledgeGraph, graph: ImportedGraph,
+                         progress: bool | None = None) -> ImportSummary:
+    """Write curated + imported graphs into a copy of the store and swap it in (see module docstring)."""
+    import pyoxigraph as ox
+
+    from loaders.oxigraph_store import load_curated, source_graph, updating_store
+
+    began = time.perf_counter()
+    with updating_store(Path(store_path)) as store:
+        load_curated(store, kg)
+        for iri in [import_graph_iri(graph.name), *(source_graph(s) for s in graph.source_names)]:
+            if store.contains_named_graph(ox.NamedNode(iri)):
+                store.clear_graph(ox.NamedNode(iri))
+        _bulk_load_streamed(store, nquads(graph, progress))
+    return _summary(graph, began, f"oxigraph:{store_path}")
+
+
+def _summary(graph: ImportedGraph, began: float, target: str) -> ImportSummary:
+    return ImportSummary(nodes=len(graph.nodes), new_nodes=graph.new_nodes, mapped=len(graph.aliases),
+                         edges=graph.edge_count, sources=tuple(graph.source_names),
+                         seconds=round(time.perf_counter() - began, 3), target=target)
+
+
+# -- Neo4j ---------------------------------------------------------------------------------------------
+
+
+def kind_for(kg: KnowledgeGraph, category: str) -> str:
+    """The kmoa node kind of a Biolink category, or ``imported_entity`` when the schema has none."""
+    for kind in kg.schema.node_kinds.values():
+        if kind.biolink == category:
+            return str(kind.name)
+    return "imported_entity"
+
+
+def neo4j_node_rows(kg: KnowledgeGraph, graph: ImportedGraph) -> Iterator[dict[str, Any]]:
+    """KGX-style rows of the imported nodes that matched no curated node."""
+    kinds: dict[str, str] = {}
+    for i, curie in enumerate(graph.nodes):
+        if graph.curated[i]:
+            continue
+        category = graph.categories[i]
+        kind = kinds.get(category) or kinds.setdefault(category, kind_for(kg, category))
+        yield {"id": curie, "category": [category], "name": graph.names[i], "kmoa_kind": kind,
+               "provided_by": [f"kgx:{graph.name}"], "imported": True}
+
+
+def neo4j_edge_rows(graph: ImportedGraph) -> Iterator[dict[str, Any]]:
+    """KGX-style rows of the imported edges; the relationship type is the predicate's local name."""
+    locals_ = [p.split(":", 1)[1] for p in graph.predicate_names]
+    for e in range(graph.edge_count):
+        p = graph.predicates[e]
+        yield {"id": f"kgx:{graph.name}:{graph.lines[e]}", "subject": graph.nodes[graph.subjects[e]],
+               "object": graph.nodes[graph.objects[e]], "predicate": graph.predicate_names[p],
+               "kmoa_predicate": locals_[p], "primary_knowledge_source": graph.source_names[graph.sources[e]],
+               "knowledge_level": "knowledge_assertion", "imported": True}
+
+
+def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedGraph,
+                      progress: bool | None = None, **options: Any) -> ImportSummary:
+    """Replace the Neo4j graph with curated + imported rows in one atomic generation switch-over."""
+    from loaders.kgx import edge_rows, node_rows
+    from loaders.neo4j import load_rows
+
+    began = time.perf_counter()
+
+    def nodes() -> Iterator[dict[str, Any]]:
+        yield from node_rows(kg)
+        yield from neo4j_node_rows(kg, graph)
+
+    def edges() -> Iterator[dict[str, Any]]:
+        yield from edge_rows(kg)
+        yield from neo4j_edge_rows(graph)
+
+    load_rows(driver, nodes(), edges(), progress=progress, **options)
+    return _summary(graph, began, "neo4j")
+
+
+# -- merged path tracing ---------------------------------------------------------------------------
+
+
+def is_imported(step: PathStep) -> bool:
+    """Tell whether a step came from an imported graph rather than the curation."""
+    return bool(step.attributes.get("imported"))
+
+
+class MergedAdjacency(Mapping[str, list[PathStep]]):
+    """Curated steps plus imported steps, the latter built lazily from compressed arrays.
+
+    As a Mapping it is the full merged graph. ``view(goals, threshold, hub_damping)`` is the
+    same graph for one query with two exact prunings (see ``trace_merged_paths``): a step into a
+    dead end (no outgoing edges) is kept only if the dead end is a goal, and a step into a non-goal
+    node w is kept only if ``strength * degree(w) ** -hub_damping >= threshold``, the most any path
+    through w can score. Each node's imported steps are sorted by the degree of their target, so
+    the cut is a bisection, and ``PathStep`` objects are built only for nodes the search expands.
+    """
+
+    def __init__(self, curated: dict[str, list[PathStep]], graph: ImportedGraph,
+                 strength: float = IMPORTED_STRENGTH):
+        self.curated = curated
+        self.graph = graph
+        self.strength = strength
+        self.degree = _degrees(curated, graph)
+        n, nodes = len(graph.nodes), graph.nodes
+        node_degree = [self.degree.get(c, 0) for c in nodes]
+        has_out = bytearray(1 if c in curated else 0 for c in nodes)
+        for s in graph.subjects:
+            has_out[s] = 1
+        self.has_out = has_out
+        # Out-edges grouped by subject; within a subject, targets that are not dead ends first,
+        # sorted by degree (``mid``), for the bisection; ``rev`` groups edges by object for goals.
+        by_subject = self.out_offsets, self.out_order = _group(graph.subjects, n)
+        self.mid_offsets = array("i", [0])
+        self.mid_order = array("i")
+        self.mid_degree = array("i")
+        objects = graph.objects
+        for i in range(n):
+            lo, hi = by_subject[0][i], by_subject[0][i + 1]
+            if hi > lo:
+                kept = [e for e in by_subject[1][lo:hi] if has_out[objects[e]]]
+                kept.sort(key=lambda e: node_degree[objects[e]])
+                self.mid_order.extend(kept)
+                self.mid_degree.extend(node_degree[objects[e]] for e in kept)
+            self.mid_offsets.append(len(self.mid_order))
+        self.rev_offsets, self.rev_order = _group(objects, n)
+        self.goals: frozenset[str] = frozenset()
+        self.source: str | None = None
+        self.cap: float | None = None  # None: every imported step (the full graph)
+        self._goal_edges: dict[int, list[int]] = {}
+        self._goal_targets: frozenset[int] = frozenset()
+        self._cache: dict[str, list[PathStep]] = {}
+        # Shared by every view: filled on demand, never invalidated (it depends on the graph only).
+        self._templates: dict[tuple[int, int], tuple[str, str, str, dict[str, Any]]] = {}
+
+    def view(self, goals: frozenset[str], threshold: float = 0.0, hub_damping: float = 0.0,
+             source: str | None = None) -> MergedAdjacency:
+        """The adjacency for one query from ``source`` (sharing the arrays), pruned as described above."""
+        clone = object.__new__(MergedAdjacency)
+        clone.__dict__.update(self.__dict__)
+        clone.goals = goals
+        clone.source = source
+        if threshold <= 0:
+            clone.cap = float("inf")
+        elif hub_damping <= 0:
+            clone.cap = float("inf") if self.strength >= threshold else 0.0
+        else:
+            clone.cap = (self.strength / threshold) ** (1.0 / hub_damping)
+        goal_edges: dict[int, list[int]] = {}
+        g = self.graph
+        for goal in goals:
+            j = g.index.get(goal)
+            if j is None:
+                continue
+            for pos in range(self.rev_offsets[j], self.rev_offsets[j + 1]):
+                e = self.rev_order[pos]
+                goal_edges.setdefault(g.subjects[e], []).append(e)
+        clone._goal_edges = goal_edges
+        clone._goal_targets = frozenset(g.index[goal] for goal in goals if goal in g.index)
+        clone._cache = {}
+        return clone
+
+    def _edges(self, i: int) -> list[int]:
+        if self.cap is None:
+            return list(self.out_order[self.out_offsets[i]:self.out_offsets[i + 1]])
+        lo, hi = self.mid_offsets[i], self.mid_offsets[i + 1]
+        cap = self.cap
+        node = self.graph.nodes[i]
+        if node != self.source:
+            # Expanding an intermediate node v damps every continuation by degree(v) ** -alpha too.
+            cap /= max(self.degree.get(node, 1), 1)
+        cut = hi if cap == float("inf") else bisect_right(self.mid_degree, cap, lo, hi)
+        objects, goals = self.graph.objects, self._goal_targets
+        edges = [e for e in self.mid_order[lo:cut] if objects[e] not in goals]
+        return edges + self._goal_edges.get(i, [])
+
+    def _imported(self, node: str) -> list[PathStep]:
+        g = self.graph
+        i = g.index.get(node)
+        if i is None:
+            return []
+        steps = []
+        templates = self._templates
+        nodes, objects, predicates, sources, lines = g.nodes, g.objects, g.predicates, g.sources, g.lines
+        prefix = g.edges_file + ":"
+        for e in self._edges(i):
+            target = nodes[objects[e]]
+            key = (predicates[e], sources[e])
+            predicate, label, source, template = templates.get(key) or self._template(key)
+            where = prefix + str(lines[e])
+            attrs = {**template, "id": where, "subject": node, "object": target, "line": lines[e]}
+            steps.append(PathStep(node, target, source + "/" + where, predicate, label, self.strength, attrs))
+        return steps
+
+    def _template(self, key: tuple[int, int]) -> tuple[str, str, str, dict[str, Any]]:
+        """Predicate, label, source and the attributes shared by all edges of one (predicate, source)."""
+        g = self.graph
+        predicate, source = g.predicate_names[key[0]], g.source_names[key[1]]
+        made = self._templates[key] = (predicate, predicate.split(":", 1)[1].replace("_", " "), source, {
+            "predicate": predicate, "biolink_predicate": predicate, "primary_knowledge_source": source,
+            "imported": True, "strength": self.strength, "evidence_type": "imported", "species": "unspecified",
+            "finding": "positive", "contested": False, "canmat_level": None, "section": "", "refs": [],
+            "quote": "", "studies": [], "route": None, "hypothesis_steps": [], "dataset": g.name})
+        return made
+
+    def __getitem__(self, node: str) -> list[PathStep]:
+        cached = self._cache.get(node)
+        if cached is None:
+            if node not in self.curated and node not in self.graph.index:
+                raise KeyError(node)
+            cached = self._cache[node] = list(self.curated.get(node, ())) + self._imported(node)
+        return cached
+
+    def get(self, node: str, default: Any = None) -> Any:  # type: ignore[override]
+        """Steps out of ``node`` (``default`` for a node of neither graph)."""
+        try:
+            return self[node]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.curated
+        yield from (n for n in self.graph.nodes if n not in self.curated)
+
+    def __len__(self) -> int:
+        return len(set(self.curated) | set(self.graph.nodes))
+
+
+def _group(keys: array[int], n: int) -> tuple[array[int], array[int]]:
+    """Counting sort of edge ids by key: (offsets of length n + 1, edge ids)."""
+    offsets = array("i", bytes(4 * (n + 1)))
+    for key in keys:
+        offsets[key + 1] += 1
+    for i in range(n):
+        offsets[i + 1] += offsets[i]
+    fill = array("i", offsets[:-1])
+    order = array("i", bytes(4 * len(keys)))
+    for e, key in enumerate(keys):
+        order[fill[key]] = e
+        fill[key] += 1
+    return offsets, order
+
+
+def _degrees(curated: dict[str, list[PathStep]], graph: ImportedGraph) -> dict[str, int]:
+    """Degree (in + out) of every node over curated and imported edges, for hub damping."""
+    counts = [0] * len(graph.nodes)
+    for s in graph.subjects:
+        counts[s] += 1
+    for o in graph.objects:
+        counts[o] += 1
+    degree = {curie: c for curie, c in zip(graph.nodes, counts, strict=True) if c}
+    for steps in curated.values():
+        for step in steps:
+            degree[step.source] = degree.get(step.source, 0) + 1
+            degree[step.target] = degree.get(step.target, 0) + 1
+    return degree
+
+
+def merged_adjacency(kg: KnowledgeGraph, graph: ImportedGraph, filters: PathFilters | None = None,
+                     strength: float = IMPORTED_STRENGTH) -> tuple[MergedAdjacency, dict[str, int]]:
+    """Adjacency and degrees over curated + imported edges, ready for ``graph.paths.best_paths``."""
+    adjacency = MergedAdjacency(build_adjacency(kg, filters or PathFilters()), graph, strength)
+    return adjacency, adjacency.degree
+
+
+def resolve(kg: KnowledgeGraph, graph: ImportedGraph, query: str) -> str:
+    """Resolve a curated name/synonym/CURIE, or an imported CURIE (mapped onto its curated node)."""
+    if query in graph.index:
+        return graph.nodes[graph.index[query]]
+    return kg.resolve(query)
+
+
+def trace_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, target: str, k: int = 10,
+                       max_hops: int = 4, hub_damping: float = 0.5, max_expansions: int = 50_000,
+                       merged: tuple[MergedAdjacency, dict[str, int]] | None = None) -> list[MechanismPath]:
+    """The k best mechanism paths over the merged graph (weakest link, hub-damped, best-first).
+
+    Exact threshold deepening: ``best_paths`` first runs on a view that drops every step into a
+    node whose best possible path score (step strength x degree ** -hub_damping) is below a
+    threshold. If it finds k paths scoring at least the threshold, no dropped path could beat
+    them and they are the answer; otherwise the threshold is lowered (finally to 0, the full
+    graph). Pass ``merged`` (from ``merged_adjacency``) to reuse the adjacency across queries.
+    """
+    adjacency, degree = merged or merged_adjacency(kg, graph)
+    source_id, target_id = resolve(kg, graph, source), resolve(kg, graph, target)
+    goals = frozenset([target_id])
+    threshold = adjacency.strength * 16 ** -hub_damping if hub_damping > 0 else 0.0
+    while True:
+        view = adjacency.view(goals, threshold, hub_damping, source_id)
+        found = best_paths(view, source_id, [target_id], k=k, max_hops=max_hops, hub_damping=hub_damping,
+                           degree=degree, max_expansions=max_expansions)
+        # Scores are rounded to 4 decimals; keep a margin so a rounded-up score never passes.
+        if threshold <= 0 or (len(found) == k and found[-1].score - 1e-4 >= threshold):
+            return found
+        # Halve the threshold, but never below the k-th score found: those k paths exist in the
+        # full graph, so the true k-th best scores at least that much.
+        floor = found[-1].score - 2e-4 if len(found) == k else 0.0
+        threshold = max(threshold / 2, floor) if threshold > 1e-6 else 0.0
