@@ -34,7 +34,7 @@ def create_app(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | N
     cyto.load_extra_layouts()
     data = data or prepare(kg, neo4j=neo4j, neo4j_user=neo4j_user, neo4j_password=neo4j_password)
     app = Dash(__name__, title="kmoa explorer · ketamine mechanisms of action", assets_folder=str(ASSETS),
-               update_title=None, index_string=INDEX,
+               update_title="", index_string=INDEX,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     app.layout = build_layout(data)
     register_callbacks(app, data)

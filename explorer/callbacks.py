@@ -84,7 +84,7 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
             raise PreventUpdate
         new = st.trace(state, source, target, inputs.get("min"), bool(inputs.get("human")), inputs.get("route"))
     elif kind == ids.PATH_ITEM:
-        new = st.pick_path(state, int(index))
+        new = st.pick_path(state, int(str(index)))
     elif kind == ids.SELECT:
         new = st.select(state, str(index))
     elif kind == ids.FOCUS:
@@ -133,7 +133,7 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
     if kind is None or kind == ids.URL:
         outputs["url"] = no_update
     changed_view = sync_controls or new.get("view") != state.get("view")
-    outputs["tab"] = TAB_FOR_VIEW.get(new.get("view"), "explore") if changed_view else no_update
+    outputs["tab"] = TAB_FOR_VIEW.get(str(new.get("view")), "explore") if changed_view else no_update
     return outputs
 
 

@@ -132,7 +132,8 @@ def build_layout(data: ExplorerData) -> html.Div:
         html.Div(legend(data, []), id=ids.LEGEND, className="legend"),
         html.Div(id=ids.RESULTS, className="results-area"),
     ], className="centre")
-    panel = html.Aside(html.Div(empty_panel(), id=ids.PANEL), className="evidence", **{"aria-label": "Evidence"})
+    aria: dict[str, Any] = {"aria-label": "Evidence"}
+    panel = html.Aside(html.Div(empty_panel(), id=ids.PANEL), className="evidence", **aria)
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.STATE), dcc.Store(id=ids.QUERY_STORE), dcc.Download(id=ids.DOWNLOAD),

@@ -151,7 +151,8 @@ def node_panel(info: dict[str, Any]) -> html.Div:
     if len(claims) > CLAIM_LIST_LIMIT:
         body.append(html.P(f"{len(claims) - CLAIM_LIST_LIMIT} more claims: export the view as CSV or query them.",
                            className="muted"))
-    return html.Div(head + body, className="panel-node", **{"data-selection": f"node:{curie}"})
+    marker: dict[str, Any] = {"data-selection": f"node:{curie}"}
+    return html.Div(head + body, className="panel-node", **marker)
 
 
 def claim_panel(info: dict[str, Any]) -> html.Div:
@@ -196,7 +197,8 @@ def claim_panel(info: dict[str, Any]) -> html.Div:
     if info["parallel"]:
         body += [html.H3(f"Other claims between these nodes ({len(info['parallel'])})"),
                  html.Ul([claim_row(c) for c in info["parallel"]], className="claim-list")]
-    return html.Div(body, className="panel-claim", **{"data-selection": f"claim:{info['id']}"})
+    marker: dict[str, Any] = {"data-selection": f"claim:{info['id']}"}
+    return html.Div(body, className="panel-claim", **marker)
 
 
 def evidence_panel(info: dict[str, Any] | None) -> html.Div:

@@ -79,9 +79,9 @@ def _group_claims(data: ExplorerData, claim_ids: Iterable[str]) -> tuple[EdgeGro
         groups.setdefault((a["subject"], a["predicate"], a["object"]), []).append(cid)
     out = []
     for (s, p, o), ids in groups.items():
-        ids = sorted(dict.fromkeys(ids), key=lambda c: (-_strength(data, c), c))
-        label = data.kg.schema.predicates[p].label + (f" (×{len(ids)})" if len(ids) > 1 else "")
-        out.append(EdgeGroup(f"e:{ids[0]}", s, o, p, label, tuple(ids)))
+        ranked = sorted(dict.fromkeys(ids), key=lambda c: (-_strength(data, c), c))
+        label = data.kg.schema.predicates[p].label + (f" (×{len(ranked)})" if len(ranked) > 1 else "")
+        out.append(EdgeGroup(f"e:{ranked[0]}", s, o, p, label, tuple(ranked)))
     out.sort(key=lambda e: e.id)
     return tuple(out)
 
@@ -150,8 +150,8 @@ def neighbourhood(data: ExplorerData, focus: str, expanded: Sequence[str] = (), 
     classes: dict[str, tuple[str, ...]] = {focus: ("focus",)}
     for curie in open_nodes:
         classes[curie] = ("expanded",)
-    more = f"; {hidden} more neighbours not shown" if hidden else ""
-    title = f"Neighbourhood of {kg.nodes[focus].name}: {len(nodes)} nodes, {len(edges)} edges{more}"
+    note = f"; {hidden} more neighbours not shown" if hidden else ""
+    title = f"Neighbourhood of {kg.nodes[focus].name}: {len(nodes)} nodes, {len(edges)} edges{note}"
     return Subgraph(nodes, edges, positions, "force", title, classes, hidden)
 
 
