@@ -334,7 +334,9 @@ def plan_load(nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]) 
         category = row.get("category") or []
         categories = tuple([category] if isinstance(category, str) else category)
         groups.setdefault(labels, (row["kmoa_kind"], categories))
-        staged.append({"id": curie, "p": node_properties(row)})
+        props = node_properties(row)
+        del props["id"]  # set by the MERGE pattern
+        staged.append({"id": curie, "p": props})
     by_type: dict[str, list[dict[str, Any]]] = {}
     edge_ids: set[str] = set()
     for row in edges:
@@ -345,8 +347,10 @@ def plan_load(nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]) 
         for end in EDGE_ENDPOINT_COLUMNS:
             if row[end] not in seen:
                 raise Neo4jLoadError(f"edge '{claim_id}' has unknown {end} '{row[end]}'")
+        props = edge_properties(row)
+        props.pop("id", None)  # set by the MERGE pattern
         by_type.setdefault(row["kmoa_predicate"], []).append(
-            {"id": claim_id, "s": row["subject"], "o": row["object"], "p": edge_properties(row)})
+            {"id": claim_id, "s": row["subject"], "o": row["object"], "p": props})
     return LoadPlan(staged, by_type, groups)
 
 
@@ -437,24 +441,102 @@ def _clear_leftovers(driver: neo4j.Driver, database: str, load_id: str) -> None:
     _delete_batched(driver, database, f"MATCH (n:{RETIRED})", {})
 
 
-def _write_batch(tx: neo4j.ManagedTransaction, query: str, rows: list[dict[str, Any]], load_id: str) -> None:
-    beat = tx.run(f"MATCH (m:{META} {{key: $key}}) WHERE m.loading = $gen SET m.heartbeat = timestamp() "
-                  "RETURN count(m) AS held", key=META_KEY, gen=load_id).single()
-    if not beat or not beat["held"]:
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One write transaction: its Cypher, parameters and row count."""
+
+    query: str
+    params: dict[str, Any]
+    size: int
+
+
+def split_columns(props: Sequence[dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
+    """Property keys that vary within a batch, and the properties that every row shares.
+
+    Shared values travel once per batch (``$common``); the rest travel as positional lists, so
+    property names are not repeated in every row.
+    """
+    keys = sorted({key for p in props for key in p})
+    first = props[0] if props else {}
+    common = {}
+    for key in keys:
+        value = first.get(key, _MISSING)
+        if value is not _MISSING and all(type(p.get(key, _MISSING)) is type(value) and p[key] == value
+                                         for p in props):
+            common[key] = value
+    return [key for key in keys if key not in common], common
+
+
+def _sets(var: str, columns: list[str], common: dict[str, Any], offset: int) -> str:
+    """Explicit SETs (a ``+= map`` would make the planner add an Eager for the MERGE's ``id``)."""
+    parts = [f"{var}.{quote_name(c)} = $common.{quote_name(c)}" for c in sorted(common)]
+    parts += [f"{var}.{quote_name(c)} = row[{i + offset}]" for i, c in enumerate(columns)]
+    return ("SET " + ", ".join(parts)) if parts else ""
+
+
+def node_batch(rows: list[dict[str, Any]], load_id: str) -> Batch:
+    """MERGE staged nodes: ``row[0]`` is the id, the rest are the varying properties."""
+    columns, common = split_columns([r["p"] for r in rows])
+    query = (f"UNWIND $rows AS row MERGE (n:{STAGING} {{load_id: $gen, id: row[0]}}) "
+             + _sets("n", columns, common, 1))
+    data = [[r["id"], *(r["p"].get(c) for c in columns)] for r in rows]
+    return Batch(query, {"rows": data, "common": common, "gen": load_id}, len(rows))
+
+
+def edge_batch(rel_type: str, rows: list[dict[str, Any]], load_id: str, create: bool = False) -> Batch:
+    """MERGE (or CREATE) staged relationships of one type: ``row`` = [id, subject, object, props...]."""
+    columns, common = split_columns([r["p"] for r in rows])
+    verb = "CREATE" if create else "MERGE"
+    query = (f"UNWIND $rows AS row "
+             f"MATCH (a:{STAGING} {{load_id: $gen, id: row[1]}}) "
+             f"MATCH (b:{STAGING} {{load_id: $gen, id: row[2]}}) "
+             f"{verb} (a)-[r:{quote_name(rel_type)} {{id: row[0]}}]->(b) " + _sets("r", columns, common, 3))
+    data = [[r["id"], r["s"], r["o"], *(r["p"].get(c) for c in columns)] for r in rows]
+    return Batch(query, {"rows": data, "common": common, "gen": load_id}, len(rows))
+
+
+def _write(driver: neo4j.Driver, database: str, batch: Batch) -> int:
+    def work(tx: neo4j.ManagedTransaction) -> None:
+        tx.run(batch.query, batch.params).consume()
+
+    with driver.session(database=database) as session:
+        session.execute_write(work)
+    return batch.size
+
+
+def _heartbeat(driver: neo4j.Driver, database: str, load_id: str) -> None:
+    records = driver.execute_query(f"MATCH (m:{META} {{key: $key}}) WHERE m.loading = $gen "
+                                   "SET m.heartbeat = timestamp() RETURN count(m) AS held",
+                                   key=META_KEY, gen=load_id, database_=database).records
+    if not records or not records[0]["held"]:
         raise Neo4jLoadError(f"load {load_id} lost its lock (another load took over with --force)")
-    tx.run(query, rows=rows, gen=load_id).consume()
 
 
-def _node_query() -> str:
-    return (f"UNWIND $rows AS row MERGE (n:{STAGING} {{load_id: $gen, id: row.id}}) "
-            "SET n += row.p")
+def _run_batches(driver: neo4j.Driver, database: str, batches: Iterable[Batch], writers: int,
+                 after_each: Callable[[int], None]) -> None:
+    """Write batches in order (writers=1) or with a pool; call after_each(rows) per committed batch."""
+    if writers <= 1:
+        for batch in batches:
+            after_each(_write(driver, database, batch))
+        return
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-
-def _edge_query(rel_type: str) -> str:
-    return (f"UNWIND $rows AS row "
-            f"MATCH (a:{STAGING} {{load_id: $gen, id: row.s}}) "
-            f"MATCH (b:{STAGING} {{load_id: $gen, id: row.o}}) "
-            f"MERGE (a)-[r:{quote_name(rel_type)} {{id: row.id}}]->(b) SET r += row.p")
+    pool = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="neo4j-load")
+    running: set[Future[int]] = set()
+    try:
+        for batch in batches:
+            running.add(pool.submit(_write, driver, database, batch))
+            if len(running) >= writers:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    after_each(future.result())
+        for future in running:
+            after_each(future.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _flip(tx: neo4j.ManagedTransaction, plan: LoadPlan, load_id: str) -> str | None:
@@ -502,16 +584,22 @@ def _progress(total: int, show: bool | None) -> Any:
 
 
 def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]], *,
-              database: str = DEFAULT_DATABASE, batch_size: int = DEFAULT_BATCH_SIZE,
-              fail_after_batches: int | None = None, on_batch: Callable[[int], None] | None = None,
-              progress: bool | None = None, force: bool = False) -> LoadResult:
+              database: str = DEFAULT_DATABASE, batch_size: int = DEFAULT_BATCH_SIZE, writers: int = 1,
+              create_relationships: bool = False, fail_after_batches: int | None = None,
+              on_batch: Callable[[int], None] | None = None, progress: bool | None = None,
+              force: bool = False) -> LoadResult:
     """Replace the graph in Neo4j with these KGX-style rows, atomically (see module docstring).
 
+    ``writers`` > 1 writes batches in parallel transactions; it needs ``create_relationships``
+    (concurrent MERGEs of relationships deadlock on their end nodes; CREATE is equivalent here
+    because every load writes a fresh generation and ids are checked unique beforehand).
     ``fail_after_batches=N`` raises :class:`InjectedFailure` after N committed batches;
     ``on_batch(i)`` is called after each committed batch (i from 1). Both exist for tests.
     """
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
+    if batch_size < 1 or writers < 1:
+        raise ValueError("batch_size and writers must be at least 1")
+    if writers > 1 and not create_relationships:
+        raise ValueError("parallel writers need create_relationships=True (concurrent MERGE deadlocks)")
     began = time.perf_counter()
     plan = plan_load(nodes, edges)
     load_id = new_load_id()
@@ -519,21 +607,28 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iter
     _acquire_lock(driver, database, load_id, force)
     try:
         _clear_leftovers(driver, database, load_id)
-        work = [(_node_query(), b) for b in _batches(plan.nodes, batch_size)]
-        for rel_type, rows in sorted(plan.edges_by_type.items()):
-            work += [(_edge_query(rel_type), b) for b in _batches(rows, batch_size)]
+        total = -(-len(plan.nodes) // batch_size) + sum(-(-len(r) // batch_size) for r in plan.edges_by_type.values())
         done = 0
-        with driver.session(database=database) as session, _progress(len(plan.nodes) + plan.edge_count,
-                                                                      progress) as bar:
-            for query, rows in work:
-                session.execute_write(_write_batch, query, rows, load_id)
+        with _progress(len(plan.nodes) + plan.edge_count, progress) as bar:
+
+            def after_each(rows: int) -> None:
+                nonlocal done
                 done += 1
-                bar.update(len(rows))
+                bar.update(rows)
+                _heartbeat(driver, database, load_id)
                 if on_batch is not None:
                     on_batch(done)
                 if fail_after_batches is not None and done >= fail_after_batches:
-                    raise InjectedFailure(f"injected failure after {done} of {len(work)} batches")
-            staged_at = time.perf_counter()
+                    raise InjectedFailure(f"injected failure after {done} of {total} batches")
+
+            node_batches = (node_batch(rows, load_id) for rows in _batches(plan.nodes, batch_size))
+            _run_batches(driver, database, node_batches, writers, after_each)
+            edge_batches = (edge_batch(rel_type, rows, load_id, create_relationships)
+                            for rel_type, edges_of_type in sorted(plan.edges_by_type.items())
+                            for rows in _batches(edges_of_type, batch_size))
+            _run_batches(driver, database, edge_batches, writers, after_each)
+        staged_at = time.perf_counter()
+        with driver.session(database=database) as session:
             previous = session.execute_write(_flip, plan, load_id)
     except BaseException:
         _abandon(driver, database, load_id)

@@ -71,6 +71,7 @@ USER = "neo4j"
 DEFAULT_HEAP = "1g"
 """JVM heap (-Xms/-Xmx); override with KMOA_NEO4J_HEAP, e.g. 512m or 2g."""
 PAGECACHE = "256m"
+"""Page cache size; override with KMOA_NEO4J_PAGECACHE (e.g. 2g for million-edge benchmarks)."""
 MVN_TIMEOUT = 1800.0
 STOP_TIMEOUT = 60.0
 
@@ -374,7 +375,7 @@ def _write_config(home: Path, port: int) -> None:
         "server.https.enabled=false\n"
         "dbms.security.auth_enabled=true\n"
         "dbms.usage_report.enabled=false\n"
-        f"server.memory.pagecache.size={PAGECACHE}\n"
+        f"server.memory.pagecache.size={os.environ.get('KMOA_NEO4J_PAGECACHE', PAGECACHE)}\n"
         "db.tx_log.rotation.retention_policy=1 days\n"
         "# Bolt otherwise idles 2x5s on shutdown, after the databases are closed.\n"
         "internal.server.bolt.thread_pool_shutdown_wait_time=1s\n"

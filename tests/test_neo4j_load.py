@@ -190,6 +190,23 @@ def test_failure_in_late_batch_keeps_previous_graph(loaded: nl.LoadResult, neo4j
     assert nl.graph_counts(neo4j_driver) == counts
 
 
+def test_parallel_writers_give_the_same_graph(loaded: nl.LoadResult, neo4j_driver: Any, kg: KnowledgeGraph,
+                                              tmp_path: Path) -> None:
+    counts = _kgx_counts(kg, tmp_path / "kgx")
+    before = _snapshot(neo4j_driver)
+    with pytest.raises(ValueError, match="create_relationships"):
+        nl.load_graph(neo4j_driver, kg, writers=2)
+    with pytest.raises(nl.InjectedFailure):
+        nl.load_graph(neo4j_driver, kg, batch_size=25, writers=2, create_relationships=True,
+                      fail_after_batches=_batch_count(kg, 25) - 1)
+    assert nl.graph_counts(neo4j_driver) == counts and _snapshot(neo4j_driver) == before
+    assert _leftovers(neo4j_driver) == 0
+    result = nl.load_graph(neo4j_driver, kg, batch_size=25, writers=2, create_relationships=True)
+    assert (result.nodes, result.relationships) == counts
+    assert nl.graph_counts(neo4j_driver) == counts
+    assert _snapshot(neo4j_driver) == before
+
+
 CRASHING_LOAD = textwrap.dedent("""
     import os, sys
     import neo4j

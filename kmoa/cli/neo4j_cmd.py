@@ -42,10 +42,14 @@ def load() -> None:
 @load.command(name="neo4j")
 @connection_options
 @click.option("--batch-size", default=20_000, show_default=True, help="Rows per write transaction.")
+@click.option("--writers", default=1, show_default=True,
+              help="Parallel write transactions (more than 1 implies --create-relationships).")
+@click.option("--create-relationships", is_flag=True,
+              help="CREATE instead of MERGE relationships (safe: every load writes a fresh generation).")
 @click.option("--force", is_flag=True, help="Take over the load lock of a crashed load.")
 @DATA_OPTION
 def load_neo4j(uri: str | None, user: str | None, password: str | None, database: str | None, batch_size: int,
-               force: bool, data_dir: Path | None) -> None:
+               writers: int, create_relationships: bool, force: bool, data_dir: Path | None) -> None:
     """Replace the graph in Neo4j atomically (a failed load leaves the previous graph in place)."""
     from graph.curation import CurationError
     from graph.model import load_graph
@@ -59,9 +63,10 @@ def load_neo4j(uri: str | None, user: str | None, password: str | None, database
     settings = _settings(uri, user, password, database)
     try:
         with open_driver(settings) as driver:
-            result = load_kg(driver, kg, database=settings.database, batch_size=batch_size, force=force)
+            result = load_kg(driver, kg, database=settings.database, batch_size=batch_size, writers=writers,
+                             create_relationships=create_relationships or writers > 1, force=force)
             nodes, rels = graph_counts(driver, settings.database)
-    except (Neo4jConnectionError, Neo4jLoadError) as err:
+    except (Neo4jConnectionError, Neo4jLoadError, ValueError) as err:
         fail(str(err))
     click.echo(f"loaded into {settings.uri} (database {settings.database}): {nodes} nodes, {rels} relationships "
                f"(generation {result.load_id}, {result.seconds:.1f} s)")
