@@ -81,6 +81,30 @@ LIMIT 25
 """
 
 
+class BoundedCache:
+    """A small thread-safe LRU map (parsed queries), owned by one server or backend."""
+
+    def __init__(self, size: int = 256):
+        from collections import OrderedDict
+
+        self.size = size
+        self.items: OrderedDict[str, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, make: Any) -> Any:
+        """The cached value for ``key``, made with ``make()`` (outside the lock) when missing."""
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
 class HttpError(Exception):
     """An error answer: status and message."""
 
@@ -165,9 +189,9 @@ def _capped_graph(source: Graph, limit: int) -> tuple[Graph, bool]:
     return out, True
 
 
-def evaluate_rdflib(graph: Graph, text: str, limit: int) -> Answer:
-    """Evaluate a query on an rdflib graph, keeping terms, capped at ``limit`` rows or triples."""
-    result = graph.query(text)
+def evaluate_rdflib(graph: Graph, query: Any, limit: int) -> Answer:
+    """Evaluate a query (text or prepared) on an rdflib graph, keeping terms, capped at ``limit``."""
+    result = graph.query(query)
     if result.type == "ASK":
         return Answer("ASK", boolean=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
@@ -188,13 +212,20 @@ class MemoryBackend:
 
     graph: Any
     description: str = "curated graph (rdflib, in memory)"
+    prepared: BoundedCache = field(default_factory=BoundedCache, repr=False)
 
     def answer(self, text: str, kind: str, timeout: float, limit: int, default_graph: str | None) -> Answer:
-        """Evaluate in a thread that is interrupted at the timeout."""
+        """Evaluate in a thread that is interrupted at the timeout (parsed queries are cached)."""
+        from rdflib.plugins.sparql import prepareQuery
+
         if default_graph not in (None, CURATED_GRAPH):
             raise HttpError(HTTPStatus.BAD_REQUEST, f"unknown graph <{default_graph}>; this store holds only "
                                                     f"<{CURATED_GRAPH}>")
-        return call_with_timeout(lambda: evaluate_rdflib(self.graph, text, limit), timeout)  # type: ignore[no-any-return]
+
+        def work() -> Answer:
+            return evaluate_rdflib(self.graph, self.prepared.get(text, lambda: prepareQuery(text)), limit)
+
+        return call_with_timeout(work, timeout)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Nothing to release."""
@@ -461,6 +492,7 @@ class SparqlHTTPServer(ThreadingHTTPServer):
         self.limit = limit
         self.quiet = quiet
         self.slots = threading.BoundedSemaphore(max_concurrent)
+        self.kinds = BoundedCache()
 
     @property
     def url(self) -> str:
@@ -559,7 +591,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
                                                     "query=, or an application/sparql-query body)")
         text = PREFIXES + queries[0]
         try:
-            kind = QUERY_KINDS[check_read_only(text)[1].name]
+            kind = self.server.kinds.get(text, lambda: QUERY_KINDS[check_read_only(text)[1].name])
         except QuerySyntaxError as err:
             raise HttpError(HTTPStatus.BAD_REQUEST, user_lines(str(err))) from None
         except QueryRefused as err:

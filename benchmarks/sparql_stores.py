@@ -1,0 +1,335 @@
+"""Triple stores and the merged graph: import time and peak RSS, SPARQL latency, merged path latency.
+
+    python benchmarks/sparql_stores.py                     # full Hetionet-sized synthetic graph
+    python benchmarks/sparql_stores.py --scale 0.1 --neo4j no
+    python benchmarks/sparql_stores.py --work /tmp/kmoa-bench --repeat 30
+
+Prints:
+
+* generation of the synthetic KGX graph (benchmarks/synthetic_kgx.py, seeded);
+* ``kmoa import kgx`` into Oxigraph (and into Neo4j when a server runs or can be started): wall
+  time and the importing process's peak RSS (plus the Neo4j server's peak RSS), each import in a
+  fresh child process so the figures are its own;
+* p50/p95 latency of every named SPARQL query on the curated graph (rdflib in memory as used by
+  ``kmoa sparql``, an Oxigraph store in-process, and ``kmoa serve sparql`` over HTTP) and on the
+  merged graph (Oxigraph in-process and over HTTP);
+* p50/p95 latency of k = 10 evidence-ranked mechanism paths from a compound to a disease on the
+  merged graph (``loaders.kgx_import.trace_merged_paths``; hub damping 0.5, at most 4 hops).
+
+Targets (measured, not asserted): import <= 30 s, peak RSS <= 3 GB, paths <= 50 ms p50, named
+SPARQL <= 20 ms p50 on the curated graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in [0, 100])."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def ms(values: list[float]) -> str:
+    return f"p50 {1000 * statistics.median(values):.1f} ms, p95 {1000 * percentile(values, 95):.1f} ms"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def run_child(*args: str, timeout: float = 3600) -> dict[str, Any]:
+    """Run a step of this script in a fresh process; it prints one JSON line last."""
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=child_env(),
+                          cwd=ROOT, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+# -- child steps -----------------------------------------------------------------------------------------
+
+
+def child_import_oxigraph(kgx: Path, store: Path) -> None:
+    from graph.model import load_graph
+    from loaders.kgx_import import import_into_oxigraph, read_kgx
+
+    began = time.perf_counter()
+    kg = load_graph()
+    graph = read_kgx(kgx, kg, progress=False)
+    read = time.perf_counter() - began
+    summary = import_into_oxigraph(store, kg, graph, progress=False)
+    print(json.dumps({"seconds": time.perf_counter() - began, "read_seconds": read, "edges": summary.edges,
+                      "nodes": summary.nodes, "peak_rss_mb": peak_rss_mb(),
+                      "store_mb": sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 2**20}))
+
+
+def child_import_neo4j(kgx: Path) -> None:
+    from graph.model import load_graph
+    from loaders import neo4j as nl
+    from loaders.kgx_import import import_into_neo4j, read_kgx
+
+    began = time.perf_counter()
+    kg = load_graph()
+    graph = read_kgx(kgx, kg, progress=False)
+    read = time.perf_counter() - began
+    with nl.open_driver(nl.ConnectionSettings.resolve()) as driver:
+        summary = import_into_neo4j(driver, kg, graph, progress=False)
+        nodes, rels = nl.graph_counts(driver)
+    print(json.dumps({"seconds": time.perf_counter() - began, "read_seconds": read, "edges": summary.edges,
+                      "neo4j_nodes": nodes, "neo4j_relationships": rels, "peak_rss_mb": peak_rss_mb()}))
+
+
+def child_restore_neo4j() -> None:
+    from graph.model import load_graph
+    from loaders import neo4j as nl
+
+    with nl.open_driver(nl.ConnectionSettings.resolve()) as driver:
+        result = nl.load_graph(driver, load_graph(), progress=False)
+    print(json.dumps({"seconds": result.seconds}))
+
+
+# -- measurements in this process ----------------------------------------------------------------------
+
+
+def time_calls(fn: Any, repeat: int) -> list[float]:
+    fn()  # warm-up (parsing caches, page cache)
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def named_latencies(run: Any, repeat: int) -> tuple[list[float], dict[str, float]]:
+    """All named queries, each ``repeat`` times: every sample, and each query's median."""
+    from graph.sparql import named_queries
+
+    every: list[float] = []
+    medians: dict[str, float] = {}
+    for name, query in named_queries().items():
+        times = time_calls(lambda q=query: run(q.sparql), repeat)
+        every += times
+        medians[name] = statistics.median(times)
+    return every, medians
+
+
+def oxigraph_runner(store_path: Path) -> Any:
+    import pyoxigraph as ox
+
+    from graph.sparql import PREFIXES
+    from loaders.oxigraph_store import evaluate
+
+    store = ox.Store.read_only(str(store_path))
+    return lambda text: evaluate(store, PREFIXES + text, 10_000)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Endpoint:
+    """`kmoa serve sparql` in a child process."""
+
+    def __init__(self, store: str):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kmoa", "serve", "sparql", "--port", str(self.port), "--store", store,
+             "--quiet", "--timeout", "60"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=child_env(), cwd=ROOT)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.close()
+                    raise RuntimeError("kmoa serve sparql did not start") from None
+                time.sleep(0.2)
+
+    def run(self, text: str) -> bytes:
+        body = urllib.parse.urlencode({"query": text}).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/sparql", data=body,
+                                         headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.read()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def path_pairs(kg: Any, graph: Any, count: int, seed: int) -> list[tuple[str, str]]:
+    """Compound -> disease pairs: the ketamine family first, then random synthetic ones."""
+    anchors = [(c, d) for c in ("CHEBI:6121", "CHEBI:60799", "CHEBI:234441")
+               for d in ("MONDO:0002009", "EFO:0009854") if c in graph.index and d in graph.index]
+    rng = random.Random(seed)
+    compounds = [n for i, n in enumerate(graph.nodes) if graph.categories[i] == "biolink:SmallMolecule"]
+    diseases = [n for i, n in enumerate(graph.nodes) if graph.categories[i] == "biolink:Disease"]
+    pairs = list(anchors)
+    while len(pairs) < count:
+        pairs.append((rng.choice(compounds), rng.choice(diseases)))
+    return pairs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--work", type=Path, default=None, help="Folder for the KGX files and stores.")
+    parser.add_argument("--scale", type=float, default=1.0, help="Fraction of Hetionet's size.")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=20, help="Runs of each query.")
+    parser.add_argument("--pairs", type=int, default=30, help="Compound/disease pairs for path tracing.")
+    parser.add_argument("--neo4j", choices=["auto", "yes", "no"], default="auto")
+    args = parser.parse_args()
+
+    from benchmarks.synthetic_kgx import write as write_kgx
+    from graph.model import load_graph
+    from graph.sparql import run_query
+    from loaders.kgx_import import merged_adjacency, read_kgx, trace_merged_paths
+    from loaders.oxigraph_store import build_store
+    from loaders.rdf import to_rdf
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="kmoa-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    kgx = work / f"kgx-scale{args.scale:g}-seed{args.seed}"
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB RAM, "
+          f"Python {platform.python_version()}, {platform.platform()}")
+    if not (kgx / "edges.tsv").is_file():
+        began = time.perf_counter()
+        n, e = write_kgx(kgx, args.seed, args.scale)
+        print(f"synthetic KGX: {n} nodes, {e} edges, generated in {time.perf_counter() - began:.1f} s")
+    else:
+        print(f"synthetic KGX: reusing {kgx}")
+
+    # -- imports ------------------------------------------------------------------------------------
+    merged_store = work / "merged-store"
+    shutil.rmtree(merged_store, ignore_errors=True)
+    ox = run_child("_import-oxigraph", str(kgx), str(merged_store))
+    print(f"import into Oxigraph: {ox['seconds']:.1f} s (reading and checking the KGX: {ox['read_seconds']:.1f} s), "
+          f"peak RSS {ox['peak_rss_mb']:.0f} MB, {ox['edges']} edges, store {ox['store_mb']:.0f} MB on disk")
+    if args.neo4j != "no":
+        bench_neo4j(kgx, required=args.neo4j == "yes")
+
+    # -- SPARQL ---------------------------------------------------------------------------------------
+    kg = load_graph()
+    rdf = to_rdf(kg)
+    curated_store = build_store(work / "curated-store", kg)
+    print(f"curated graph: {len(kg.nodes)} nodes, {len(kg.claims)} edges, {len(rdf)} triples")
+    rows = [("curated, rdflib in memory (kmoa sparql)", named_latencies(lambda q: run_query(rdf, q), args.repeat)),
+            ("curated, Oxigraph in-process", named_latencies(oxigraph_runner(curated_store), args.repeat))]
+    endpoint = Endpoint("memory")
+    try:
+        rows.append(("curated, kmoa serve sparql (memory) over HTTP", named_latencies(endpoint.run, args.repeat)))
+    finally:
+        endpoint.close()
+    rows.append(("merged, Oxigraph in-process", named_latencies(oxigraph_runner(merged_store), args.repeat)))
+    endpoint = Endpoint(f"oxigraph:{merged_store}")
+    try:
+        rows.append(("merged, kmoa serve sparql (Oxigraph) over HTTP", named_latencies(endpoint.run, args.repeat)))
+    finally:
+        endpoint.close()
+    print("\nnamed SPARQL queries (all queries pooled; slowest query's median):")
+    for label, (every, medians) in rows:
+        slowest = max(medians, key=medians.__getitem__)
+        print(f"  {label}: {ms(every)}; slowest {slowest} {1000 * medians[slowest]:.1f} ms")
+
+    # -- merged paths ---------------------------------------------------------------------------------
+    began = time.perf_counter()
+    graph = read_kgx(kgx, kg, progress=False)
+    read = time.perf_counter() - began
+    began = time.perf_counter()
+    merged = merged_adjacency(kg, graph)
+    build = time.perf_counter() - began
+    pairs = path_pairs(kg, graph, args.pairs, args.seed)
+    samples: list[float] = []
+    found = []
+    for source, target in pairs:
+        times = time_calls(lambda s=source, t=target: trace_merged_paths(kg, graph, s, t, k=10, merged=merged), 5)
+        samples += times
+        found.append(len(trace_merged_paths(kg, graph, source, target, k=10, merged=merged)))
+    print(f"\nmerged paths: read KGX {read:.1f} s, build merged adjacency {build:.1f} s, "
+          f"peak RSS of this process {peak_rss_mb():.0f} MB")
+    print(f"  k=10 paths, {len(pairs)} compound->disease pairs x 5 runs: {ms(samples)} "
+          f"(max {1000 * max(samples):.1f} ms); pairs with 10 paths: {sum(f == 10 for f in found)}/{len(pairs)}")
+    for source, target in pairs[:4]:
+        paths = trace_merged_paths(kg, graph, source, target, k=10, merged=merged)
+        print(f"  {source} -> {target}: best {paths[0].score if paths else '-'}, "
+              f"{sum(any(s.attributes.get('imported') for s in p.steps) for p in paths)} of {len(paths)} "
+              "paths use imported edges")
+
+
+def bench_neo4j(kgx: Path, required: bool) -> None:
+    """Import into Neo4j when a server runs (or can start), then reload the curated graph."""
+    from loaders import neo4j_server
+
+    try:
+        info = neo4j_server.status() or neo4j_server.start(timeout=240)
+    except Exception as err:  # noqa: BLE001 - no Java, no network: report and go on
+        if required:
+            raise
+        print(f"import into Neo4j: skipped ({err})")
+        return
+    try:
+        result = run_child("_import-neo4j", str(kgx), timeout=7200)
+        server_peak = _server_peak_mb(info.pid)
+        print(f"import into Neo4j: {result['seconds']:.1f} s (reading and checking the KGX: "
+              f"{result['read_seconds']:.1f} s), client peak RSS {result['peak_rss_mb']:.0f} MB, "
+              f"server peak RSS {server_peak}, {result['neo4j_relationships']} relationships")
+    finally:
+        run_child("_restore-neo4j")
+
+
+def _server_peak_mb(pid: int) -> str:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return f"{int(line.split()[1]) / 1024:.0f} MB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_import-oxigraph":
+        child_import_oxigraph(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_import-neo4j":
+        child_import_neo4j(Path(sys.argv[2]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_restore-neo4j":
+        child_restore_neo4j()
+    else:
+        main()
