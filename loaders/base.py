@@ -53,7 +53,7 @@ def register_source(cls: type[Source]) -> type[Source]:
 
 def _load_all() -> None:
     # Importing the modules runs their registration decorators.
-    from loaders import graphs, kgx, rdf  # noqa: F401
+    from loaders import graphs, kgx, oxigraph_store, rdf  # noqa: F401
 
 
 def get_sink(name: str) -> Sink:
