@@ -209,6 +209,16 @@ def test_import_into_oxigraph_keeps_sources_apart(tmp_path: Path, kg: KnowledgeG
     assert xref == ("ASK", True)
 
 
+def test_oxigraph_sink_and_source_round_trip(tmp_path: Path, kg: KnowledgeGraph) -> None:
+    from loaders.base import export, get_source
+
+    out = export(kg, "oxigraph", tmp_path / "store")
+    back = get_source("oxigraph").read(out)
+    assert back.nodes == kg.nodes
+    assert back.claims == kg.claims
+    assert back.hypotheses == kg.hypotheses
+
+
 def test_reimport_replaces_rather_than_duplicates(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors) -> None:
     store, folder = tmp_path / "store", write_kgx(tmp_path / "kgx", anchors)
     graph = read_kgx(folder, kg)
