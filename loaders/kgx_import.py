@@ -665,8 +665,9 @@ def trace_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, ta
     threshold = adjacency.strength * 16 ** -hub_damping if hub_damping > 0 else 0.0
     while True:
         view = adjacency.view(goals, threshold, hub_damping, source_id)
-        found = best_paths(view, source_id, [target_id], k=k, max_hops=max_hops, hub_damping=hub_damping,
-                           degree=degree, max_expansions=max_expansions)
+        # best_paths only calls .get() on its adjacency, which a Mapping provides.
+        found = best_paths(view, source_id, [target_id], k=k, max_hops=max_hops,  # type: ignore[arg-type]
+                           hub_damping=hub_damping, degree=degree, max_expansions=max_expansions)
         # Scores are rounded to 4 decimals; keep a margin so a rounded-up score never passes.
         if threshold <= 0 or (len(found) == k and found[-1].score - 1e-4 >= threshold):
             return found

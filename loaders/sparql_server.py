@@ -195,14 +195,17 @@ def evaluate_rdflib(graph: Graph, query: Any, limit: int) -> Answer:
     if result.type == "ASK":
         return Answer("ASK", boolean=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        capped, truncated = _capped_graph(result.graph, limit)
+        from rdflib import Graph
+
+        capped, truncated = _capped_graph(result.graph if result.graph is not None else Graph(), limit)
         return Answer(result.type, graph=capped, truncated=truncated)
     variables = [str(v) for v in result.vars or []]
     rows: list[dict[str, Any]] = []
     for row in result:
         if len(rows) >= limit:
             return Answer("SELECT", variables, rows, truncated=True)
-        rows.append({v: row[v] for v in variables})
+        values: Any = row
+        rows.append({v: values[v] for v in variables})
     return Answer("SELECT", variables, rows)
 
 
@@ -498,7 +501,8 @@ class SparqlHTTPServer(ThreadingHTTPServer):
     def url(self) -> str:
         """Base URL of the server."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
 
 
 class SparqlHandler(BaseHTTPRequestHandler):

@@ -57,6 +57,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
             fail(str(err))
         if location is None:
             fail("--store must be oxigraph:DIR (the memory store cannot be imported into)")
+            return
         try:
             summary = import_into_oxigraph(location, kg, imported, progress=progress)
         except (OSError, StoreError, SyntaxError) as err:

@@ -111,6 +111,7 @@ def push_sparql(endpoint: str, graph_iri: str, user: str | None, password: str |
             location = parse_store_spec(store_spec)
             if location is None:
                 fail("--store must be oxigraph:DIR")
+                return
             for name, path in dump_graphs(location):
                 status = push_graph(endpoint, path, name, **options)  # type: ignore[arg-type]
                 click.echo(f"pushed <{name}> ({path.stat().st_size} bytes) to {endpoint}: HTTP {status}")
