@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graph.model import KnowledgeGraph
 
@@ -28,7 +29,6 @@ def create_app(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | N
 
     from explorer.callbacks import register_callbacks
     from explorer.data import prepare
-    from explorer.layout import build_layout
 
     # The extra bundle carries cytoscape-svg, needed for SVG export (idempotent, set before the first request).
     cyto.load_extra_layouts()
@@ -36,6 +36,21 @@ def create_app(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | N
     app = Dash(__name__, title="kmoa explorer · ketamine mechanisms of action", assets_folder=str(ASSETS),
                update_title="", index_string=INDEX,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
-    app.layout = build_layout(data)
+    app.layout = partial(serve_layout, data)
     register_callbacks(app, data)
     return app
+
+
+def serve_layout(data: ExplorerData) -> Any:
+    """The page for the URL that asked for it (the layout request's Referer), drawn server-side."""
+    from urllib.parse import urlparse
+
+    from flask import has_request_context, request
+
+    from explorer.layout import prerendered
+    from explorer.state import decode
+
+    search = ""
+    if has_request_context() and request.referrer:
+        search = urlparse(request.referrer).query
+    return prerendered(data, decode(search, data.kg))

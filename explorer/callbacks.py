@@ -17,6 +17,20 @@ from explorer import ids, panels, views
 from explorer import state as st
 from explorer.data import ExplorerData
 
+# Where each key returned by ``render`` goes.
+RENDER_OUTPUTS = {
+    "elements": (ids.CANVAS, "elements"), "title": (ids.CANVAS_TITLE, "children"),
+    "paths": (ids.PATH_LIST, "children"), "tour": (ids.TOUR_PANEL, "children"),
+    "compare": (ids.COMPARE, "children"), "canvas_style": (ids.CANVAS_WRAP, "style"),
+    "compare_style": (ids.COMPARE, "style"), "legend": (ids.LEGEND, "children"),
+    "prev_disabled": (ids.TOUR_PREV, "disabled"), "next_disabled": (ids.TOUR_NEXT, "disabled"),
+}
+# Where each control value of the router goes.
+CONTROL_OUTPUTS = {
+    "source": (ids.SOURCE, "value"), "target": (ids.TARGET, "value"), "min": (ids.MIN_EVIDENCE, "value"),
+    "human": (ids.HUMAN_ONLY, "value"), "route": (ids.ROUTE, "value"), "tour": (ids.TOUR, "value"),
+    "studies": (ids.STUDIES, "value"),
+}
 TAB_FOR_VIEW = {"explore": "explore", "paths": "paths", "tour": "tours", "compare": "tours", "query": "query"}
 SEARCH_LIMIT = 15
 
@@ -38,7 +52,8 @@ def search_options(data: ExplorerData, text: str | None, value: str | None = Non
     return options
 
 
-def _controls(state: st.State) -> dict[str, Any]:
+def controls_for(state: st.State) -> dict[str, Any]:
+    """Values of the tracer, tour and studies controls that show a state."""
     return {
         "source": state.get("source"), "target": state.get("target"), "min": state.get("min_evidence"),
         "human": ["human"] if state.get("human_only") else [], "route": state.get("route"),
@@ -127,7 +142,7 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
         raise PreventUpdate
     outputs: dict[str, Any] = {"state": new, "url": st.encode(new) if kind != ids.URL else no_update,
                                "search": None if kind == ids.SEARCH else no_update}
-    controls = _controls(new)
+    controls = controls_for(new)
     for key in ("source", "target", "min", "human", "route", "tour", "studies"):
         outputs[key] = controls[key] if sync_controls else no_update
     if kind is None or kind == ids.URL:
@@ -252,11 +267,8 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
 
     @app.callback(
         output={"state": Output(ids.STATE, "data"), "url": Output(ids.URL, "search"),
-                "search": Output(ids.SEARCH, "value"), "source": Output(ids.SOURCE, "value"),
-                "target": Output(ids.TARGET, "value"), "min": Output(ids.MIN_EVIDENCE, "value"),
-                "human": Output(ids.HUMAN_ONLY, "value"), "route": Output(ids.ROUTE, "value"),
-                "tour": Output(ids.TOUR, "value"), "studies": Output(ids.STUDIES, "value"),
-                "tab": Output(ids.SIDEBAR_TABS, "value")},
+                "search": Output(ids.SEARCH, "value"), "tab": Output(ids.SIDEBAR_TABS, "value"),
+                **{key: Output(ident, prop) for key, (ident, prop) in CONTROL_OUTPUTS.items()}},
         inputs={"url": Input(ids.URL, "search"), "search": Input(ids.SEARCH, "value"),
                 "node": Input(ids.CANVAS, "tapNodeData"), "edge": Input(ids.CANVAS, "tapEdgeData"),
                 "trace": Input(ids.TRACE, "n_clicks"), "tour": Input(ids.TOUR, "value"),
@@ -274,12 +286,7 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
         return route(data, trigger, value, inputs, kw["current"])
 
     @app.callback(
-        output={"elements": Output(ids.CANVAS, "elements"), "title": Output(ids.CANVAS_TITLE, "children"),
-                "paths": Output(ids.PATH_LIST, "children"), "tour": Output(ids.TOUR_PANEL, "children"),
-                "compare": Output(ids.COMPARE, "children"), "canvas_style": Output(ids.CANVAS_WRAP, "style"),
-                "compare_style": Output(ids.COMPARE, "style"), "legend": Output(ids.LEGEND, "children"),
-                "prev_disabled": Output(ids.TOUR_PREV, "disabled"),
-                "next_disabled": Output(ids.TOUR_NEXT, "disabled")},
+        output={key: Output(ident, prop) for key, (ident, prop) in RENDER_OUTPUTS.items()},
         inputs={"state": Input(ids.STATE, "data")},
         prevent_initial_call=True,
     )

@@ -140,3 +140,23 @@ def build_layout(data: ExplorerData) -> html.Div:
         header,
         html.Main([sidebar, centre, panel], className="grid"),
     ], className="app")
+
+
+def prerendered(data: ExplorerData, state: dict[str, Any] | None = None) -> html.Div:
+    """The page with a state already drawn, so the first paint needs no callback round trip."""
+    from explorer import callbacks
+    from explorer.state import default_state
+
+    state = state or default_state(data.kg)
+    root = build_layout(data)
+    by_id = {c.id: c for c in root._traverse() if isinstance(getattr(c, "id", None), str)}
+    values: list[tuple[tuple[str, str], Any]] = []
+    drawn = callbacks.render(data, state)
+    values += [(callbacks.RENDER_OUTPUTS[key], value) for key, value in drawn.items()]
+    controls = callbacks.controls_for(state)
+    values += [(callbacks.CONTROL_OUTPUTS[key], value) for key, value in controls.items()]
+    values += [((ids.PANEL, "children"), callbacks.render_panel(data, state)), ((ids.STATE, "data"), state),
+               ((ids.SIDEBAR_TABS, "value"), callbacks.TAB_FOR_VIEW.get(str(state.get("view")), "explore"))]
+    for (ident, prop), value in values:
+        setattr(by_id[ident], prop, value)
+    return root

@@ -54,11 +54,15 @@ def highlighted(page: Page) -> set[str]:
     return set(cy(page, "return cy.nodes('.highlighted').map(n => n.id());"))
 
 
-def choose(page: Page, dropdown: str, typed: str, option: str) -> None:
-    """Pick an option of a dcc.Dropdown by typing and clicking it."""
+def choose(page: Page, dropdown: str, typed: str, option: str, keeps_value: bool = True) -> None:
+    """Pick an option of a dcc.Dropdown: open it, type into its search box, click the option."""
     page.click(dropdown)
-    page.keyboard.type(typed)
+    search = page.locator(".dash-dropdown-content[data-state=open] input.dash-dropdown-search")
+    search.fill(typed)
     page.get_by_role("option", name=option, exact=True).click()
+    expect(page.locator(".dash-dropdown-content[data-state=open]")).to_have_count(0)
+    if keeps_value:
+        expect(page.locator(dropdown)).to_contain_text(option)
 
 
 def test_opens_on_a_neighbourhood_with_its_evidence(explorer_page: Page, explorer_url: str, data: ExplorerData) -> None:
@@ -79,7 +83,7 @@ def test_search_esketamine_focuses_it_and_shows_its_panel(explorer_page: Page, e
     esk = kg.nodes[kg.resolve("esketamine")]
     open_app(explorer_page, explorer_url)
     label = f"{esk.name} — {kg.schema.node_kinds[esk.kind].label} ({esk.id})"
-    choose(explorer_page, "#search", "esketamine", label)
+    choose(explorer_page, "#search", "esketamine", label, keeps_value=False)
     panel = explorer_page.locator("#evidence-panel")
     expect(panel.locator("h2")).to_have_text(esk.name)
     expect(panel).to_contain_text(esk.id)
@@ -263,7 +267,7 @@ def test_html_and_script_in_the_data_render_as_inert_text(explorer_page: Page, h
     open_app(page, hostile_url, f"?sel=claim:{HOSTILE_CLAIM}")
     expect(panel.locator(".quote-text")).to_have_text(f"“{HOSTILE_QUOTE}”")
     page.click("#search")
-    page.keyboard.type("xss probe")
-    expect(page.get_by_role("option").first).to_contain_text(HOSTILE_NAME)
+    page.locator(".dash-dropdown-content[data-state=open] input.dash-dropdown-search").fill("xss probe")
+    expect(page.locator(".dash-dropdown-content[data-state=open] [role=option]").first).to_contain_text(HOSTILE_NAME)
     assert page.locator("#react-entry-point script, #react-entry-point img").count() == 0
     assert page.evaluate("() => window.__kmoa_xss") is None

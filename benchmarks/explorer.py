@@ -1,0 +1,145 @@
+"""Explorer timings: first render in headless Chromium, and server time per callback.
+
+    python benchmarks/explorer.py [--repeat 50] [--renders 5] [--no-browser]
+
+*First render*: from navigation to the canvas holding its elements and the evidence panel filled,
+in a fresh browser context each time (empty cache), against the app served locally.
+*Callbacks*: the pure callback functions called directly (no HTTP): search autocomplete, path
+tracing (router + render of a traced view), a tour step (router + render + evidence panel).
+Aims: first render <= 1.5 s, callbacks <= 150 ms p95 on the curated graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from explorer import callbacks, ids  # noqa: E402
+from explorer import state as st  # noqa: E402
+from explorer.data import ExplorerData, prepare  # noqa: E402
+from graph.model import load_graph  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+SEARCHES = ["ket", "esketamine", "Spravato", "GO:0017146", "AMPA", "depress", "bdnf", "suicid", "PMID:31109201"]
+PAIRS = [("ketamine", "treatment-resistant depression"), ("ketamine", "major depressive disorder"),
+         ("esketamine", "treatment-resistant depression"), ("ketamine", "rapid antidepressant effect")]
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def timed(func: Callable[[], object], repeat: int) -> list[float]:
+    """Wall-clock seconds of each call."""
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def callback_times(data: ExplorerData, repeat: int) -> dict[str, list[float]]:
+    """Server time of the search, path-tracing and tour-step callbacks."""
+    kg = data.kg
+    base = st.default_state(kg)
+    samples: dict[str, list[float]] = {"search autocomplete": [], "path tracing (router + render)": [],
+                                       "tour step (router + render + panel)": [], "evidence panel (node)": []}
+    for text in SEARCHES:
+        samples["search autocomplete"] += timed(lambda t=text: callbacks.search_options(data, t), repeat)
+    for source, target in PAIRS:
+        inputs = {"source": kg.resolve(source), "target": kg.resolve(target)}
+
+        def trace(i: dict[str, str] = inputs) -> None:
+            out = callbacks.route(data, ids.TRACE, 1, i, base)
+            callbacks.render(data, out["state"])
+
+        samples["path tracing (router + render)"] += timed(trace, repeat)
+    for hyp in kg.hypotheses.values():
+        state = st.start_tour(base, hyp.id)
+        for _ in range(len(hyp.steps)):
+            def step(s: st.State = state) -> None:
+                out = callbacks.route(data, ids.TOUR_NEXT, 1, {}, s)
+                callbacks.render(data, out["state"])
+                callbacks.render_panel(data, out["state"])
+
+            samples["tour step (router + render + panel)"] += timed(step, max(1, repeat // 5))
+            state = st.step_tour(state, 1, len(hyp.steps))
+    for curie in [kg.resolve("ketamine"), kg.resolve("esketamine"), kg.resolve("NMDA receptor")]:
+        samples["evidence panel (node)"] += timed(
+            lambda c=curie: callbacks.render_panel(data, st.focus(base, c)), repeat)
+    return samples
+
+
+def first_renders(data: ExplorerData, renders: int) -> list[float]:
+    """Seconds from navigation to a drawn canvas and a filled panel, each in a fresh context."""
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    from explorer.app import create_app
+
+    app = create_app(data.kg, data=data)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/"
+    ready = ("() => { const el = document.getElementById('canvas'); const p = document.querySelector("
+             "'#evidence-panel h2'); return el && el._cyreg && el._cyreg.cy && el._cyreg.cy.nodes().length > 0 "
+             "&& p && p.textContent.length > 0 && p.textContent !== 'Evidence'; }")
+    out = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            warm = browser.new_page()
+            warm.goto(url)  # the server's first request compiles Dash's index; not the reader's wait
+            warm.wait_for_function(ready)
+            warm.close()
+            for _ in range(renders):
+                context = browser.new_context(viewport={"width": 1600, "height": 950})
+                page = context.new_page()
+                start = time.perf_counter()
+                page.goto(url)
+                page.wait_for_function(ready, polling=10)
+                out.append(time.perf_counter() - start)
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    return out
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--renders", type=int, default=5)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    kg = load_graph()
+    data = prepare(kg)
+    print(f"curated graph: {len(kg.nodes)} nodes, {len(kg.claims)} claims, {len(kg.hypotheses)} hypotheses; "
+          f"load + prepare {time.perf_counter() - start:.2f} s")
+    callbacks.render(data, st.default_state(kg))  # warm imports (numpy, networkx layouts)
+    for name, samples in callback_times(data, args.repeat).items():
+        p50, p95 = percentiles(samples)
+        print(f"{name:40} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({len(samples)} calls)")
+    if not args.no_browser:
+        renders = first_renders(data, args.renders)
+        print(f"{'first render (headless Chromium)':40} median {statistics.median(renders):.2f} s   "
+              f"max {max(renders):.2f} s   ({len(renders)} cold contexts)")
+
+
+if __name__ == "__main__":
+    main()
