@@ -200,8 +200,9 @@ def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str
             return {"results": [], "message": message("error", data.cypher_note), "store": None}
         try:
             variables, rows = data.cypher(text)
-        except Exception as err:  # the driver's errors (refused writes included) are shown as they are
-            return {"results": [], "message": message("error", f"Refused or failed: {err}"), "store": None}
+        except Exception as err:  # loaders.neo4j's refusals, timeouts and syntax errors, shown as they are
+            prefix = "Refused" if type(err).__name__ == "CypherRefused" else "Failed"
+            return {"results": [], "message": message("error", f"{prefix}: {err}"), "store": None}
         truncated = False
     else:
         try:

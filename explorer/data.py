@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -54,23 +53,24 @@ def _node_options(kg: KnowledgeGraph) -> list[dict[str, str]]:
     return [{"label": f"{n.name} · {kg.schema.node_kinds[n.kind].label}", "value": n.id} for n in nodes]
 
 
-def cypher_runner(uri: str, user: str | None, password: str | None) -> tuple[CypherRunner | None, str]:
-    """A read-only Cypher function from ``loaders.neo4j`` if that module offers one, else (None, why)."""
+def cypher_runner(uri: str, user: str | None, password: str | None,
+                  timeout: float = 10.0) -> tuple[CypherRunner | None, str]:
+    """Read-only Cypher through ``loaders.neo4j`` (one driver for the app's life), or (None, why not)."""
     try:
-        module = importlib.import_module("loaders.neo4j")
-    except ModuleNotFoundError:
-        return None, "Cypher is disabled: this build has no loaders.neo4j module yet."
-    for name in ("run_read_query", "read_query", "run_cypher", "query_read_only", "run_query"):
-        func = getattr(module, name, None)
-        if callable(func):
-            def run(text: str, _func: Any = func) -> tuple[list[str], list[dict[str, Any]]]:
-                result = _func(text, uri=uri, user=user, password=password)
-                rows = [dict(r) for r in getattr(result, "rows", result)]
-                columns = list(getattr(result, "variables", None) or getattr(result, "columns", None)
-                               or (list(rows[0]) if rows else []))
-                return columns, rows
-            return run, f"Cypher runs read-only against {uri}."
-    return None, "Cypher is disabled: loaders.neo4j has no read-only query function."
+        from loaders import neo4j as nl
+    except ImportError:
+        return None, "Cypher is disabled: this build has no loaders.neo4j module."
+    try:
+        settings = nl.ConnectionSettings.resolve(uri, user, password)
+        driver = nl.connect(settings)
+    except nl.Neo4jConnectionError as err:
+        return None, f"Cypher is disabled: {err}"
+
+    def run(text: str) -> tuple[list[str], list[dict[str, Any]]]:
+        result = nl.run_cypher(driver, text, database=settings.database, timeout=timeout)
+        return list(result.columns), list(result.rows)
+
+    return run, f"Cypher runs read-only against {settings.uri} (database {settings.database})."
 
 
 def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None = None,
@@ -88,7 +88,7 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
         except ValueError:
             continue
     if neo4j:
-        cypher, note = cypher_runner(neo4j, neo4j_user, neo4j_password)
+        cypher, note = cypher_runner(neo4j, neo4j_user, neo4j_password, sparql_timeout)
     else:
         cypher, note = None, "Cypher is off: start with `kmoa explore --neo4j bolt://host:7687` to enable it."
     return ExplorerData(
