@@ -89,7 +89,7 @@ DEFAULT_USER = "neo4j"
 DEFAULT_BATCH_SIZE = 20_000
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_LIMIT = 10_000
-DELETE_BATCH = 5_000
+DELETE_BATCH = 10_000
 PROGRESS_MIN_ROWS = 50_000
 LOCK_STALE_SECONDS = 600
 CONNECTION_TIMEOUT = 10.0
@@ -427,12 +427,18 @@ def _release_lock(driver: neo4j.Driver, database: str, load_id: str) -> None:
 
 
 def _delete_batched(driver: neo4j.Driver, database: str, match: str, params: dict[str, Any]) -> None:
-    """DETACH DELETE the nodes matched as ``n`` in batches (auto-commit CALL IN TRANSACTIONS)."""
+    """Delete the nodes matched as ``n`` and their relationships, in small auto-commit batches.
+
+    Relationships go first, by count, so a batch stays small however dense the nodes are (a
+    generation's relationships only join nodes of the same generation, so outgoing ones cover all).
+    """
     import neo4j
 
-    query = f"{match} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS"
     with driver.session(database=database) as session:
-        session.run(neo4j.Query(query), params).consume()
+        session.run(neo4j.Query(f"{match} MATCH (n)-[r]->() "
+                                f"CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS"), params).consume()
+        session.run(neo4j.Query(f"{match} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS"),
+                    params).consume()
 
 
 def _clear_leftovers(driver: neo4j.Driver, database: str, load_id: str) -> None:
@@ -711,27 +717,51 @@ def _query_error(err: BaseException, timeout: float) -> Exception:
     return CypherError(_short(err))
 
 
-def query_type(session: neo4j.Session, query: str, params: dict[str, Any] | None = None,
-               timeout: float = DEFAULT_TIMEOUT) -> str:
-    """``r``, ``w``, ``rw`` or ``s`` as the server's EXPLAIN reports it (nothing runs)."""
+REFUSED_OPERATORS = {
+    "TerminateTransactions": "terminates transactions",
+    "LoadCSV": "reads files or URLs on the server (LOAD CSV)",
+}
+"""Plan operators refused without --write although EXPLAIN calls their queries read-only."""
+
+
+def _operators(plan: Any) -> set[str]:
+    if not plan:
+        return set()
+    found = {str(plan.get("operatorType", "")).split("@", 1)[0]}
+    for child in plan.get("children", []) or []:
+        found |= _operators(child)
+    return found
+
+
+def explain(session: neo4j.Session, query: str, params: dict[str, Any] | None = None,
+            timeout: float = DEFAULT_TIMEOUT) -> tuple[str, set[str]]:
+    """Return the query type (``r``, ``w``, ``rw``, ``s``) and plan operators; nothing runs."""
     import neo4j
 
     summary = session.run(neo4j.Query(explain_text(query), timeout=timeout), params or {}).consume()
-    return str(summary.query_type or "")
+    return str(summary.query_type or ""), _operators(summary.plan)
+
+
+def query_type(session: neo4j.Session, query: str, params: dict[str, Any] | None = None,
+               timeout: float = DEFAULT_TIMEOUT) -> str:
+    """``r``, ``w``, ``rw`` or ``s`` as the server's EXPLAIN reports it (nothing runs)."""
+    return explain(session, query, params, timeout)[0]
 
 
 def check_read_only(session: neo4j.Session, query: str, params: dict[str, Any] | None = None,
                     timeout: float = DEFAULT_TIMEOUT) -> str:
     """Raise CypherRefused unless EXPLAIN says the query only reads; return the query type."""
-    kind = query_type(session, query, params, timeout)
+    kind, operators = explain(session, query, params, timeout)
     if kind != "r":
         raise CypherRefused(refusal(kind))
+    for operator in sorted(operators & set(REFUSED_OPERATORS)):
+        raise CypherRefused(f"refused: the query {REFUSED_OPERATORS[operator]}; pass --write to run it")
     return kind
 
 
 def refusal(kind: str) -> str:
     """Explain why a query that EXPLAIN did not classify as read-only is refused."""
-    kinds = {"w": "writes", "rw": "reads and writes", "s": "changes the schema"}
+    kinds = {"w": "writes", "rw": "reads and writes", "s": "changes the schema or administers the server"}
     what = kinds.get(kind, f"is of type '{kind}'")
     return f"refused: the query {what}, and queries are read-only by default; pass --write to run it"
 
@@ -767,9 +797,8 @@ def run_cypher(driver: neo4j.Driver, query: str, params: dict[str, Any] | None =
     mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
     try:
         with driver.session(database=database, default_access_mode=mode) as session:
-            kind = query_type(session, query, params, timeout)
-            if not write and kind != "r":
-                raise CypherRefused(refusal(kind))
+            kind = query_type(session, query, params, timeout) if write else \
+                check_read_only(session, query, params, timeout)
             result = session.run(neo4j.Query(query, timeout=timeout), params or {})
             columns = list(result.keys())
             rows: list[dict[str, Any]] = []

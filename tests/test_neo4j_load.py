@@ -253,7 +253,9 @@ def test_crashed_load_leaves_previous_graph_and_is_recovered(loaded: nl.LoadResu
 def test_write_query_is_refused(loaded: nl.LoadResult, neo4j_driver: Any) -> None:
     for query in ("CREATE (x:Intruder) RETURN x", "MATCH (n:Entity) SET n.touched = true",
                   "CREATE INDEX intruder IF NOT EXISTS FOR (n:Intruder) ON (n.x)",
-                  "PROFILE CREATE (x:Intruder) RETURN x"):
+                  "PROFILE CREATE (x:Intruder) RETURN x", "CREATE USER intruder SET PASSWORD 'intruder-pw'",
+                  "TERMINATE TRANSACTIONS 'neo4j-transaction-1'",
+                  "LOAD CSV FROM 'http://127.0.0.1:9/x.csv' AS line RETURN line"):
         with pytest.raises(nl.CypherRefused, match="--write"):
             nl.run_cypher(neo4j_driver, query)
     assert _count(neo4j_driver, "MATCH (n:Intruder) RETURN count(n)") == 0
