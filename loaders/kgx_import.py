@@ -437,11 +437,20 @@ def neo4j_edge_rows(graph: ImportedGraph) -> Iterator[dict[str, Any]]:
 
 def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedGraph,
                       progress: bool | None = None, **options: Any) -> ImportSummary:
-    """Replace the Neo4j graph with curated + imported rows in one atomic generation switch-over."""
+    """Replace the Neo4j graph with curated + imported rows in one atomic generation switch-over.
+
+    ``load_rows`` deletes the previous generation after the switch-over; if that clean-up fails
+    (large graphs with hubs can exceed a small server's transaction memory), the new graph is
+    already active, so the old one is removed relationships first, in small batches.
+    """
+    import neo4j.exceptions as nx
+
     from loaders.kgx import edge_rows, node_rows
-    from loaders.neo4j import load_rows
+    from loaders.neo4j import DEFAULT_DATABASE, active_generation, load_rows
 
     began = time.perf_counter()
+    database = options.get("database", DEFAULT_DATABASE)
+    before = (active_generation(driver, database) or {}).get("active")
 
     def nodes() -> Iterator[dict[str, Any]]:
         yield from node_rows(kg)
@@ -451,8 +460,22 @@ def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedG
         yield from edge_rows(kg)
         yield from neo4j_edge_rows(graph)
 
-    load_rows(driver, nodes(), edges(), progress=progress, **options)
+    try:
+        load_rows(driver, nodes(), edges(), progress=progress, **options)
+    except nx.Neo4jError:
+        if (active_generation(driver, database) or {}).get("active") == before:
+            raise
+        delete_retired(driver, database)
     return _summary(graph, began, "neo4j")
+
+
+def delete_retired(driver: neo4j.Driver, database: str, batch: int = 10_000) -> None:
+    """Delete retired generations: relationships first, then nodes, in small transactions."""
+    from loaders.neo4j import RETIRED
+
+    with driver.session(database=database) as session:
+        session.run(f"MATCH (:{RETIRED})-[r]-() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {batch} ROWS").consume()
+        session.run(f"MATCH (n:{RETIRED}) CALL (n) {{ DELETE n }} IN TRANSACTIONS OF {batch} ROWS").consume()
 
 
 # -- merged path tracing ---------------------------------------------------------------------------
