@@ -103,24 +103,35 @@ NEIGHBOUR_GROUPS = (
 )
 
 
+# How many neighbours each group contributes per round.
+GROUP_SHARE = (3, 2, 2, 1, 1)
+
+
 def _neighbours(data: ExplorerData, curie: str, studies: bool, limit: int) -> tuple[list[str], int]:
-    """A node's neighbours, strongest first within kind groups taken in turn, capped; and how many were left out."""
+    """A node's neighbours, capped; and how many were left out.
+
+    Groups of kinds take turns (mechanism first) so a hub shows its mechanism, effects and uses
+    together; within a group, neighbours joined by more claims, then by stronger evidence, come first.
+    """
     kg = data.kg
     best: dict[str, float] = {}
+    count: dict[str, int] = {}
     show_studies = studies or kg.nodes[curie].kind == "study"
     for cid, other in _incident(data, curie):
         if other == curie or (kg.nodes[other].kind == "study" and not show_studies):
             continue
         best[other] = max(best.get(other, 0.0), _strength(data, cid))
+        count[other] = count.get(other, 0) + 1
     group_of = {kind: i for i, kinds in enumerate(NEIGHBOUR_GROUPS) for kind in kinds}
     queues: list[list[str]] = [[] for _ in range(len(NEIGHBOUR_GROUPS) + 1)]
-    for node in sorted(best, key=lambda n: (-best[n], kg.nodes[n].name.lower())):
+    for node in sorted(best, key=lambda n: (-count[n], -best[n], kg.nodes[n].name.lower())):
         queues[group_of.get(kg.nodes[node].kind, len(NEIGHBOUR_GROUPS))].append(node)
     chosen: list[str] = []
     while len(chosen) < limit and any(queues):
-        for queue in queues:
-            if queue and len(chosen) < limit:
-                chosen.append(queue.pop(0))
+        for queue, share in zip(queues, GROUP_SHARE, strict=True):
+            take = min(share, len(queue), limit - len(chosen))
+            chosen += queue[:take]
+            del queue[:take]
     return chosen, len(best) - len(chosen)
 
 

@@ -271,3 +271,24 @@ def test_html_and_script_in_the_data_render_as_inert_text(explorer_page: Page, h
     expect(page.locator(".dash-dropdown-content[data-state=open] [role=option]").first).to_contain_text(HOSTILE_NAME)
     assert page.locator("#react-entry-point script, #react-entry-point img").count() == 0
     assert page.evaluate("() => window.__kmoa_xss") is None
+
+
+def test_clicking_a_node_expands_and_collapses_its_neighbours(explorer_page: Page, explorer_url: str,
+                                                              data: ExplorerData) -> None:
+    kg = data.kg
+    focus = kg.resolve("ketamine", kinds=("compound",))
+    before = views.neighbourhood(data, focus)
+    other = next(n for n in before.nodes[1:] if set(views.neighbourhood(data, focus, [n]).nodes) - set(before.nodes))
+    after = views.neighbourhood(data, focus, [other])
+    open_app(explorer_page, explorer_url)
+    cy(explorer_page, "cy.getElementById(arg).emit('tap');", other)
+    explorer_page.wait_for_function(f"(n) => {CY}.nodes().length === n", arg=len(after.nodes))
+    assert set(cy(explorer_page, "return cy.nodes().map(n => n.id());")) == set(after.nodes)
+    assert cy(explorer_page, "return cy.getElementById(arg).hasClass('expanded');", other)
+    expect(explorer_page.locator("#evidence-panel h2")).to_have_text(kg.nodes[other].name)
+    assert f"expand={other}" in explorer_page.url
+    cy(explorer_page, "cy.getElementById(arg).emit('tap');", other)
+    explorer_page.wait_for_function(f"(n) => {CY}.nodes().length === n", arg=len(before.nodes))
+    assert "expand=" not in explorer_page.url
+    explorer_page.go_back()
+    explorer_page.wait_for_function(f"(n) => {CY}.nodes().length === n", arg=len(after.nodes))
