@@ -32,7 +32,7 @@ __all__ = [
 NEIGHBOUR_LIMIT = 24
 MATCH_LIMIT = 60
 PATH_LIMIT = 10
-DRAWN_PATHS = 5  # the canvas draws the selected path and the best few others, the list shows all
+DRAWN_PATHS = 3  # the canvas draws the selected path and the best few others, the list shows all
 
 
 @dataclass(frozen=True)

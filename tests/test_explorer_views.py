@@ -477,3 +477,12 @@ def test_html_in_the_data_stays_text_in_every_component(kg: KnowledgeGraph) -> N
             assert href is None or href.startswith("https://")
     elements = views.elements_for(hostile, views.neighbourhood(hostile, HOSTILE_NODE))
     assert next(e for e in elements if e["data"]["id"] == HOSTILE_NODE)["data"]["label"] == HOSTILE_NAME
+
+
+def test_no_path_is_said_plainly(data: ExplorerData) -> None:
+    kg = data.kg
+    isolated = next(c for c, n in sorted(kg.nodes.items()) if n.kind == "guideline")
+    state = st.trace(st.default_state(kg), ketamine(kg), isolated)
+    scene = views.scene_for(data, state)
+    assert scene.paths == () and scene.subgraph.title.startswith("No mechanism path")
+    assert "No mechanism path" in " ".join(texts(panels.path_list(data, scene, state)))
