@@ -110,7 +110,7 @@ def encode(state: State) -> str:
         if state.get("studies"):
             params.append(("studies", "1"))
     if view == "paths":
-        params += [("source", state["source"]), ("target", state["target"])]
+        params += [(key, state[key]) for key in ("source", "target") if state.get(key)]
         if state.get("min_evidence"):
             params.append(("min", state["min_evidence"]))
         if state.get("human_only"):
