@@ -68,6 +68,7 @@ def _tours_tab(data: ExplorerData) -> dcc.Tab:
             html.Button("Next ▶", id=ids.TOUR_NEXT, n_clicks=0, className="btn btn-primary", disabled=True),
         ], className="tour-nav"),
         html.Div(id=ids.TOUR_PANEL),
+        html.Div("Tip: the ← and → keys step through the tour.", className="hint"),
         html.Hr(),
         html.Button("Compare routes side by side", id=ids.COMPARE_OPEN, n_clicks=0, className="btn"),
     ], className="tab-body"))

@@ -292,3 +292,13 @@ def test_clicking_a_node_expands_and_collapses_its_neighbours(explorer_page: Pag
     assert "expand=" not in explorer_page.url
     explorer_page.go_back()
     explorer_page.wait_for_function(f"(n) => {CY}.nodes().length === n", arg=len(after.nodes))
+
+
+def test_arrow_keys_step_through_a_tour(explorer_page: Page, explorer_url: str, kg: KnowledgeGraph) -> None:
+    hyp = kg.hypotheses[HYP_DISINHIBITION]
+    open_app(explorer_page, explorer_url, f"?tour={hyp.id}&step=1")
+    explorer_page.locator("#canvas-title").click()
+    explorer_page.keyboard.press("ArrowRight")
+    expect(explorer_page.locator("#tour-caption")).to_have_text(hyp.steps[1].caption)
+    explorer_page.keyboard.press("ArrowLeft")
+    expect(explorer_page.locator("#tour-caption")).to_have_text(hyp.steps[0].caption)
