@@ -8,6 +8,7 @@ no cycle between callbacks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
@@ -61,6 +62,86 @@ def controls_for(state: st.State) -> dict[str, Any]:
     }
 
 
+# An action: (data, state, pattern index, input value, tracer inputs) -> new state, or None for no change.
+Action = Callable[[ExplorerData, st.State, Any, Any, dict[str, Any]], "st.State | None"]
+
+
+def _search(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
+    return st.focus(state, value) if value in data.kg.nodes else None
+
+
+def _tap_node(data: ExplorerData, state: st.State, index: Any, value: Any,
+              inputs: dict[str, Any]) -> st.State | None:
+    curie = (value or {}).get("id")
+    return st.tap_node(state, curie) if curie in data.kg.nodes else None
+
+
+def _tap_edge(data: ExplorerData, state: st.State, index: Any, value: Any,
+              inputs: dict[str, Any]) -> st.State | None:
+    claim = (value or {}).get("claim")
+    return st.select(state, f"claim:{claim}") if claim in data.kg.claims else None
+
+
+def _trace(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
+    source, target = inputs.get("source"), inputs.get("target")
+    if source not in data.kg.nodes or target not in data.kg.nodes:
+        return None
+    return st.trace(state, source, target, inputs.get("min"), bool(inputs.get("human")), inputs.get("route"))
+
+
+def _trace_end(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any],
+               end: str) -> st.State | None:
+    ends = {"source": state.get("source"), "target": state.get("target"), end: index}
+    new = {**state, **ends, "view": "paths"}
+    if ends["source"] in data.kg.nodes and ends["target"] in data.kg.nodes and ends["source"] != ends["target"]:
+        new = st.trace(new, ends["source"], ends["target"], state.get("min_evidence"),
+                       bool(state.get("human_only")), state.get("route"))
+    return new
+
+
+def _tour_go(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
+    hyp, _, number = str(index).partition("#")
+    if hyp not in data.kg.hypotheses:
+        return None
+    return st.step_tour(st.start_tour(state, hyp), int(number or 1) - 1, len(data.kg.hypotheses[hyp].steps))
+
+
+def _tour(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
+    return st.start_tour(state, value) if value in data.kg.hypotheses else None
+
+
+def _tour_step(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any],
+               delta: int) -> st.State | None:
+    hyp = data.kg.hypotheses.get(state.get("tour") or "")
+    return st.step_tour(state, delta, len(hyp.steps)) if hyp is not None else None
+
+
+def _matches(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
+    return st.show_matches(state, list(value.get("matches") or [])) if value else None
+
+
+ACTIONS: dict[str, Action] = {
+    ids.SEARCH: _search,
+    ids.CANVAS_NODE: _tap_node,
+    ids.CANVAS_EDGE: _tap_edge,
+    ids.TRACE: _trace,
+    ids.PATH_ITEM: lambda data, state, index, value, inputs: st.pick_path(state, int(str(index))),
+    ids.SELECT: lambda data, state, index, value, inputs: st.select(state, str(index)),
+    ids.FOCUS: lambda data, state, index, value, inputs: st.focus(state, str(index)),
+    ids.TRACE_FROM: lambda data, state, index, value, inputs: _trace_end(data, state, index, value, inputs, "source"),
+    ids.TRACE_TO: lambda data, state, index, value, inputs: _trace_end(data, state, index, value, inputs, "target"),
+    ids.TOUR_GO: _tour_go,
+    ids.TOUR: _tour,
+    ids.TOUR_PREV: lambda data, state, index, value, inputs: _tour_step(data, state, index, value, inputs, -1),
+    ids.TOUR_NEXT: lambda data, state, index, value, inputs: _tour_step(data, state, index, value, inputs, 1),
+    ids.COMPARE_OPEN: lambda data, state, index, value, inputs: st.compare(state),
+    ids.STUDIES: lambda data, state, index, value, inputs: st.toggle_studies(state, bool(value)),
+    ids.QUERY_STORE: _matches,
+}
+# Actions after which the tracer and tour controls are set from the state.
+SYNC_CONTROLS = {ids.URL, ids.TRACE_FROM, ids.TRACE_TO, ids.TOUR_GO}
+
+
 def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
           current: st.State | None) -> dict[str, Any]:
     """Apply one action to the state. Returns the outputs (PreventUpdate when nothing happened).
@@ -68,85 +149,27 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
     ``trigger`` is the id of the input that fired (a string, a pattern dict, or None on page load),
     ``value`` its new value, ``inputs`` the tracer's control values.
     """
-    kg = data.kg
-    state = dict(current) if current else st.default_state(kg)
-    kind = trigger.get("type") if isinstance(trigger, dict) else trigger
+    state = dict(current) if current else st.default_state(data.kg)
+    kind = (trigger.get("type") if isinstance(trigger, dict) else trigger) or ids.URL
     index = trigger.get("index") if isinstance(trigger, dict) else None
-    sync_controls = False
-    if kind is None or kind == ids.URL:
-        new = st.decode(inputs.get("url"), kg)
-        if current and new == {**current, "matches": new["matches"]}:
+    if kind == ids.URL:
+        decoded = st.decode(inputs.get("url"), data.kg)
+        if current and decoded == {**current, "matches": decoded["matches"]}:
             raise PreventUpdate
-        sync_controls = True
+        new: st.State | None = decoded
     elif isinstance(trigger, dict) and not value:
         raise PreventUpdate  # a freshly rendered button, not a click
-    elif kind == ids.SEARCH:
-        if not value or value not in kg.nodes:
-            raise PreventUpdate
-        new = st.focus(state, value)
-    elif kind == ids.CANVAS_NODE:
-        if not value or value.get("id") not in kg.nodes:
-            raise PreventUpdate
-        new = st.tap_node(state, value["id"])
-    elif kind == ids.CANVAS_EDGE:
-        claim = (value or {}).get("claim")
-        if claim not in kg.claims:
-            raise PreventUpdate
-        new = st.select(state, f"claim:{claim}")
-    elif kind == ids.TRACE:
-        source, target = inputs.get("source"), inputs.get("target")
-        if source not in kg.nodes or target not in kg.nodes:
-            raise PreventUpdate
-        new = st.trace(state, source, target, inputs.get("min"), bool(inputs.get("human")), inputs.get("route"))
-    elif kind == ids.PATH_ITEM:
-        new = st.pick_path(state, int(str(index)))
-    elif kind == ids.SELECT:
-        new = st.select(state, str(index))
-    elif kind == ids.FOCUS:
-        new = st.focus(state, str(index))
-    elif kind in (ids.TRACE_FROM, ids.TRACE_TO):
-        source = index if kind == ids.TRACE_FROM else state.get("source")
-        target = index if kind == ids.TRACE_TO else state.get("target")
-        new = {**state, "source": source, "target": target}
-        if source in kg.nodes and target in kg.nodes and source != target:
-            new = st.trace(new, source, target, state.get("min_evidence"), bool(state.get("human_only")),
-                           state.get("route"))
-        else:
-            new["view"] = "paths"
-        sync_controls = True
-    elif kind == ids.TOUR_GO:
-        hyp, _, number = str(index).partition("#")
-        if hyp not in kg.hypotheses:
-            raise PreventUpdate
-        new = st.start_tour(state, hyp)
-        new = st.step_tour(new, int(number or 1) - 1, len(kg.hypotheses[hyp].steps))
-        sync_controls = True
-    elif kind == ids.TOUR:
-        if value not in kg.hypotheses:
-            raise PreventUpdate
-        new = st.start_tour(state, value)
-    elif kind in (ids.TOUR_PREV, ids.TOUR_NEXT):
-        if state.get("tour") not in kg.hypotheses:
-            raise PreventUpdate
-        total = len(kg.hypotheses[state["tour"]].steps)
-        new = st.step_tour(state, -1 if kind == ids.TOUR_PREV else 1, total)
-    elif kind == ids.COMPARE_OPEN:
-        new = st.compare(state)
-    elif kind == ids.STUDIES:
-        new = st.toggle_studies(state, bool(value))
-    elif kind == ids.QUERY_STORE:
-        if not value:
-            raise PreventUpdate
-        new = st.show_matches(state, list(value.get("matches") or []))
     else:
+        action = ACTIONS.get(kind)
+        new = action(data, state, index, value, inputs) if action else None
+    if new is None:
         raise PreventUpdate
+    sync_controls = kind in SYNC_CONTROLS
     outputs: dict[str, Any] = {"state": new, "url": st.encode(new) if kind != ids.URL else no_update,
                                "search": None if kind == ids.SEARCH else no_update}
     controls = controls_for(new)
-    for key in ("source", "target", "min", "human", "route", "tour", "studies"):
+    for key in CONTROL_OUTPUTS:
         outputs[key] = controls[key] if sync_controls else no_update
-    if kind is None or kind == ids.URL:
-        outputs["url"] = no_update
     changed_view = sync_controls or new.get("view") != state.get("view")
     outputs["tab"] = TAB_FOR_VIEW.get(str(new.get("view")), "explore") if changed_view else no_update
     return outputs
