@@ -22,6 +22,7 @@ def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_
             data_dir: Path | None) -> None:
     """Open the explorer: neighbourhoods, ranked paths, hypothesis tours, evidence and a query console."""
     from explorer.app import create_app
+    from explorer.data import prepare
     from graph.curation import CurationError
     from graph.model import load_graph
 
@@ -29,6 +30,9 @@ def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_
         kg = load_graph(data_dir)
     except CurationError as err:
         fail(str(err))
-    app = create_app(kg, neo4j=neo4j_uri, neo4j_user=neo4j_user, neo4j_password=neo4j_password)
+    data = prepare(kg, neo4j=neo4j_uri, neo4j_user=neo4j_user, neo4j_password=neo4j_password)
+    app = create_app(kg, data=data)
     click.echo(f"kmoa explorer on http://{host}:{port}/  ({len(kg.nodes)} nodes, {len(kg.claims)} claims)")
+    if neo4j_uri:
+        click.echo(data.cypher_note, err=data.cypher is None)
     app.run(host=host, port=port, debug=debug)
