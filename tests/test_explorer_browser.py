@@ -302,3 +302,21 @@ def test_arrow_keys_step_through_a_tour(explorer_page: Page, explorer_url: str, 
     expect(explorer_page.locator("#tour-caption")).to_have_text(hyp.steps[1].caption)
     explorer_page.keyboard.press("ArrowLeft")
     expect(explorer_page.locator("#tour-caption")).to_have_text(hyp.steps[0].caption)
+
+
+def test_tracer_filters_change_the_ranked_paths(explorer_page: Page, explorer_url: str, kg: KnowledgeGraph) -> None:
+    from graph.paths import PathFilters
+
+    source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
+    expected = trace_mechanism_paths(kg, source, target, k=views.PATH_LIMIT, filters=PathFilters(human_only=True))
+    open_app(explorer_page, explorer_url, f"?source={source}&target={target}")
+    explorer_page.click(".filters summary")
+    explorer_page.get_by_label("human evidence only").check()
+    explorer_page.click("#path-trace")
+    if expected:
+        items = explorer_page.locator(".path-item .chain")
+        expect(items).to_have_count(len(expected))
+        expect(items).to_have_text([" → ".join(kg.nodes[n].name for n in p.nodes) for p in expected])
+    else:
+        expect(explorer_page.locator("#path-empty")).to_contain_text("No mechanism path")
+    explorer_page.wait_for_url("**human=1**")
