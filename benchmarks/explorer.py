@@ -92,12 +92,12 @@ def callback_times(data: ExplorerData, repeat: int) -> dict[str, list[float]]:
 
 def first_renders(data: ExplorerData, renders: int) -> list[float]:
     """Seconds from navigation to a drawn canvas and a filled panel, each in a fresh context."""
+    import logging
+
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
     from explorer.app import create_app
-
-    import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = create_app(data.kg, data=data)
