@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -57,7 +58,7 @@ def callback_times(data: ExplorerData, repeat: int) -> dict[str, list[float]]:
                                        "path tracing (router + render)": [],
                                        "tour step (router + render + panel)": [], "evidence panel (node)": []}
     for text in SEARCHES:
-        samples["search autocomplete"] += timed(lambda t=text: callbacks.search_options(data, t), repeat)
+        samples["search autocomplete"] += timed(partial(callbacks.search_options, data, text), repeat)
     for name in ["ketamine", "esketamine", "NMDA receptor", "rapid antidepressant effect"]:
         curie = kg.resolve(name)
 
@@ -85,8 +86,7 @@ def callback_times(data: ExplorerData, repeat: int) -> dict[str, list[float]]:
             samples["tour step (router + render + panel)"] += timed(step, max(1, repeat // 5))
             state = st.step_tour(state, 1, len(hyp.steps))
     for curie in [kg.resolve("ketamine"), kg.resolve("esketamine"), kg.resolve("NMDA receptor")]:
-        samples["evidence panel (node)"] += timed(
-            lambda c=curie: callbacks.render_panel(data, st.focus(base, c)), repeat)
+        samples["evidence panel (node)"] += timed(partial(callbacks.render_panel, data, st.focus(base, curie)), repeat)
     return samples
 
 
