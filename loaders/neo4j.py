@@ -442,9 +442,19 @@ def _delete_batched(driver: neo4j.Driver, database: str, match: str, params: dic
 
 
 def _clear_leftovers(driver: neo4j.Driver, database: str, load_id: str) -> None:
-    """Remove staged and retired nodes that crashed or interrupted loads left behind."""
-    _delete_batched(driver, database, f"MATCH (n:{STAGING}) WHERE n.load_id <> $gen", {"gen": load_id})
-    _delete_batched(driver, database, f"MATCH (n:{RETIRED})", {})
+    """Remove staged and retired nodes that crashed or interrupted loads left behind (best effort).
+
+    Leftovers are invisible to reads, so a failure here (e.g. another process is still deleting
+    the generation it retired) does not stop the load; the next load tries again.
+    """
+    import neo4j.exceptions as nx
+
+    for match, params in ((f"MATCH (n:{STAGING}) WHERE n.load_id <> $gen", {"gen": load_id}),
+                          (f"MATCH (n:{RETIRED})", {})):
+        try:
+            _delete_batched(driver, database, match, params)
+        except (nx.TransientError, nx.DatabaseError, nx.ClientError):
+            pass
 
 
 _MISSING = object()
@@ -639,11 +649,21 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iter
     except BaseException:
         _abandon(driver, database, load_id)
         raise
-    if previous is not None:
-        _delete_batched(driver, database, f"MATCH (n:{RETIRED}) WHERE n.load_id = $old", {"old": previous})
+    if previous is not None:  # the new graph is live; leftovers of the old one are invisible
+        _clear_retired(driver, database, previous)
     return LoadResult(nodes=len(plan.nodes), relationships=plan.edge_count, load_id=load_id,
                       previous=previous, seconds=round(time.perf_counter() - began, 3),
                       stage_seconds=round(staged_at - began, 3))
+
+
+def _clear_retired(driver: neo4j.Driver, database: str, previous: str) -> None:
+    """Delete the generation the switch-over retired (best effort: the next load finishes the job)."""
+    import neo4j.exceptions as nx
+
+    try:
+        _delete_batched(driver, database, f"MATCH (n:{RETIRED}) WHERE n.load_id = $old", {"old": previous})
+    except (nx.Neo4jError, nx.DriverError):
+        pass
 
 
 def _abandon(driver: neo4j.Driver, database: str, load_id: str) -> None:
