@@ -296,22 +296,40 @@ def node_properties(row: dict[str, Any]) -> dict[str, Any]:
     return _clean(props)
 
 
+_LEVEL = re.compile(r"(\d+)\s*$")
+
+
+def canmat_level(evidence_level: str | None) -> int | None:
+    """``CANMAT level 1`` -> 1; None when there is no level."""
+    match = _LEVEL.search(evidence_level or "")
+    return int(match.group(1)) if match else None
+
+
 def edge_properties(row: dict[str, Any]) -> dict[str, Any]:
     """Neo4j properties of a KGX edge row (``predicate`` becomes ``biolink_predicate``)."""
     props = {k: v for k, v in row.items() if k not in EDGE_ENDPOINT_COLUMNS and k != "predicate"}
     props["biolink_predicate"] = row.get("predicate")
-    level = row.get("evidence_level") or ""
-    match = re.search(r"(\d+)\s*$", level)
-    props["canmat_level"] = int(match.group(1)) if match else None
+    props["canmat_level"] = canmat_level(row.get("evidence_level"))
     return _clean(props)
+
+
+def edge_columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """``edge_properties`` of many rows at once, column by column (no dict per row); ids excluded."""
+    keys = set().union(*rows) - {"id", "predicate", *EDGE_ENDPOINT_COLUMNS}
+    columns = {key: [row.get(key) for row in rows] for key in sorted(keys)}
+    columns["biolink_predicate"] = [row.get("predicate") for row in rows]
+    levels: dict[Any, int | None] = {}
+    columns["canmat_level"] = [levels[v] if v in levels else levels.setdefault(v, canmat_level(v))
+                               for v in columns.get("evidence_level", [None] * len(rows))]
+    return columns
 
 
 @dataclass
 class LoadPlan:
     """Checked rows ready for the batched writes."""
 
-    nodes: list[dict[str, Any]]
-    edges_by_type: dict[str, list[dict[str, Any]]]
+    nodes: list[dict[str, Any]]  # {"id": ..., "p": properties}
+    edges_by_type: dict[str, list[dict[str, Any]]]  # KGX edge rows by kmoa predicate
     label_groups: dict[tuple[str, ...], tuple[str, tuple[str, ...]]]
 
     @property
@@ -347,10 +365,7 @@ def plan_load(nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]) 
         for end in EDGE_ENDPOINT_COLUMNS:
             if row[end] not in seen:
                 raise Neo4jLoadError(f"edge '{claim_id}' has unknown {end} '{row[end]}'")
-        props = edge_properties(row)
-        props.pop("id", None)  # set by the MERGE pattern
-        by_type.setdefault(row["kmoa_predicate"], []).append(
-            {"id": claim_id, "s": row["subject"], "o": row["object"], "p": props})
+        by_type.setdefault(row["kmoa_predicate"], []).append(row)
     return LoadPlan(staged, by_type, groups)
 
 
@@ -457,9 +472,6 @@ def _clear_leftovers(driver: neo4j.Driver, database: str, load_id: str) -> None:
             pass
 
 
-_MISSING = object()
-
-
 @dataclass(frozen=True)
 class Batch:
     """One write transaction: its Cypher, parameters and row count."""
@@ -469,21 +481,36 @@ class Batch:
     size: int
 
 
-def split_columns(props: Sequence[dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
-    """Property keys that vary within a batch, and the properties that every row shares.
+@dataclass(frozen=True)
+class BatchResult:
+    """A committed batch: its row count and, for node batches, each id's element id."""
 
-    Shared values travel once per batch (``$common``); the rest travel as positional lists, so
-    property names are not repeated in every row.
+    size: int
+    element_ids: dict[str, str] = field(default_factory=dict)
+
+
+def split_columns(columns: dict[str, list[Any]]) -> tuple[list[str], dict[str, Any], list[list[Any]]]:
+    """Split property columns into varying ones (names and value lists) and shared values.
+
+    Empty strings and nulls are absent properties. A column whose rows all hold the same value
+    travels once per batch (``$common``); the others travel as positional lists, so property
+    names are not repeated in every row.
     """
-    keys = sorted({key for p in props for key in p})
-    first = props[0] if props else {}
-    common = {}
-    for key in keys:
-        value = first.get(key, _MISSING)
-        if value is not _MISSING and all(type(p.get(key, _MISSING)) is type(value) and p[key] == value
-                                         for p in props):
-            common[key] = value
-    return [key for key in keys if key not in common], common
+    varying: list[str] = []
+    values: list[list[Any]] = []
+    common: dict[str, Any] = {}
+    for name, column in columns.items():
+        column = [None if v == "" else v for v in column]
+        size = len(column)
+        if column.count(None) == size:
+            continue
+        first = column[0]
+        if first is not None and column.count(first) == size:
+            common[name] = first
+        else:
+            varying.append(name)
+            values.append(column)
+    return varying, common, values
 
 
 def _sets(var: str, columns: list[str], common: dict[str, Any], offset: int) -> str:
@@ -494,33 +521,39 @@ def _sets(var: str, columns: list[str], common: dict[str, Any], offset: int) -> 
 
 
 def node_batch(rows: list[dict[str, Any]], load_id: str) -> Batch:
-    """MERGE staged nodes: ``row[0]`` is the id, the rest are the varying properties."""
-    columns, common = split_columns([r["p"] for r in rows])
+    """MERGE staged nodes (``row[0]`` is the id, then the varying properties); return element ids."""
+    keys = sorted(set().union(*(r["p"] for r in rows)))
+    columns, common, values = split_columns({k: [r["p"].get(k) for r in rows] for k in keys})
     query = (f"UNWIND $rows AS row MERGE (n:{STAGING} {{load_id: $gen, id: row[0]}}) "
-             + _sets("n", columns, common, 1))
-    data = [[r["id"], *(r["p"].get(c) for c in columns)] for r in rows]
+             + _sets("n", columns, common, 1) + " RETURN row[0] AS id, elementId(n) AS eid")
+    data = list(zip([r["id"] for r in rows], *values, strict=True))
     return Batch(query, {"rows": data, "common": common, "gen": load_id}, len(rows))
 
 
-def edge_batch(rel_type: str, rows: list[dict[str, Any]], load_id: str, create: bool = False) -> Batch:
-    """MERGE (or CREATE) staged relationships of one type: ``row`` = [id, subject, object, props...]."""
-    columns, common = split_columns([r["p"] for r in rows])
+def edge_batch(rel_type: str, rows: list[dict[str, Any]], load_id: str, element_ids: dict[str, str],
+               create: bool = False) -> Batch:
+    """MERGE (or CREATE) staged relationships of one type: ``row`` = [id, subject, object, props...].
+
+    End nodes are found by the element ids their node batches returned (a direct record lookup,
+    about twice as fast as an index seek), checked to be staged nodes of this load.
+    """
+    columns, common, values = split_columns(edge_columns(rows))
     verb = "CREATE" if create else "MERGE"
     query = (f"UNWIND $rows AS row "
-             f"MATCH (a:{STAGING} {{load_id: $gen, id: row[1]}}) "
-             f"MATCH (b:{STAGING} {{load_id: $gen, id: row[2]}}) "
+             f"MATCH (a:{STAGING}) WHERE elementId(a) = row[1] AND a.load_id = $gen "
+             f"MATCH (b:{STAGING}) WHERE elementId(b) = row[2] AND b.load_id = $gen "
              f"{verb} (a)-[r:{quote_name(rel_type)} {{id: row[0]}}]->(b) " + _sets("r", columns, common, 3))
-    data = [[r["id"], r["s"], r["o"], *(r["p"].get(c) for c in columns)] for r in rows]
+    data = list(zip([r["id"] for r in rows], [element_ids[r["subject"]] for r in rows],
+                    [element_ids[r["object"]] for r in rows], *values, strict=True))
     return Batch(query, {"rows": data, "common": common, "gen": load_id}, len(rows))
 
 
-def _write(driver: neo4j.Driver, database: str, batch: Batch) -> int:
-    def work(tx: neo4j.ManagedTransaction) -> None:
-        tx.run(batch.query, batch.params).consume()
+def _write(driver: neo4j.Driver, database: str, batch: Batch) -> BatchResult:
+    def work(tx: neo4j.ManagedTransaction) -> dict[str, str]:
+        return {str(rec["id"]): str(rec["eid"]) for rec in tx.run(batch.query, batch.params)}
 
     with driver.session(database=database) as session:
-        session.execute_write(work)
-    return batch.size
+        return BatchResult(batch.size, session.execute_write(work))
 
 
 def _heartbeat(driver: neo4j.Driver, database: str, load_id: str) -> None:
@@ -532,8 +565,8 @@ def _heartbeat(driver: neo4j.Driver, database: str, load_id: str) -> None:
 
 
 def _run_batches(driver: neo4j.Driver, database: str, batches: Iterable[Batch], writers: int,
-                 after_each: Callable[[int], None]) -> None:
-    """Write batches in order (writers=1) or with a pool; call after_each(rows) per committed batch."""
+                 after_each: Callable[[BatchResult], None]) -> None:
+    """Write batches in order (writers=1) or with a pool; call after_each per committed batch."""
     if writers <= 1:
         for batch in batches:
             after_each(_write(driver, database, batch))
@@ -541,7 +574,7 @@ def _run_batches(driver: neo4j.Driver, database: str, batches: Iterable[Batch], 
     from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
     pool = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="neo4j-load")
-    running: set[Future[int]] = set()
+    running: set[Future[BatchResult]] = set()
     try:
         for batch in batches:
             running.add(pool.submit(_write, driver, database, batch))
@@ -627,10 +660,13 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iter
         done = 0
         with _progress(len(plan.nodes) + plan.edge_count, progress) as bar:
 
-            def after_each(rows: int) -> None:
+            element_ids: dict[str, str] = {}
+
+            def after_each(result: BatchResult) -> None:
                 nonlocal done
                 done += 1
-                bar.update(rows)
+                bar.update(result.size)
+                element_ids.update(result.element_ids)
                 _heartbeat(driver, database, load_id)
                 if on_batch is not None:
                     on_batch(done)
@@ -639,7 +675,7 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iter
 
             node_batches = (node_batch(rows, load_id) for rows in _batches(plan.nodes, batch_size))
             _run_batches(driver, database, node_batches, writers, after_each)
-            edge_batches = (edge_batch(rel_type, rows, load_id, create_relationships)
+            edge_batches = (edge_batch(rel_type, rows, load_id, element_ids, create_relationships)
                             for rel_type, edges_of_type in sorted(plan.edges_by_type.items())
                             for rows in _batches(edges_of_type, batch_size))
             _run_batches(driver, database, edge_batches, writers, after_each)

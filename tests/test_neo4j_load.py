@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -97,6 +98,30 @@ def test_edge_properties_keep_lists_and_rename_predicate(kg: KnowledgeGraph) -> 
     assert props["review_refs"] == row["review_refs"] and all(isinstance(r, int) for r in props["review_refs"])
     assert props["biolink_predicate"] == row["predicate"] and props["kmoa_predicate"] == row["kmoa_predicate"]
     assert "subject" not in props and "object" not in props
+
+
+def test_batches_carry_exactly_the_row_properties(kg: KnowledgeGraph) -> None:
+    """The positional batch rows + shared values decode to edge_properties/node_properties."""
+    rows = edge_rows(kg)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_type.setdefault(row["kmoa_predicate"], []).append(row)
+    element_ids = {curie: f"eid-{curie}" for curie in kg.nodes}
+    for rel_type, group in by_type.items():
+        batch = nl.edge_batch(rel_type, group, "gen", element_ids)
+        names = re.findall(r"r\.`([^`]+)` = row\[(\d+)\]", batch.query)
+        for row, data in zip(group, batch.params["rows"], strict=True):
+            assert list(data[:3]) == [row["id"], element_ids[row["subject"]], element_ids[row["object"]]]
+            decoded = {**batch.params["common"], **{name: data[int(i)] for name, i in names}}
+            expected = nl.edge_properties(row)
+            expected.pop("id")
+            assert {k: v for k, v in decoded.items() if v is not None} == expected
+    plan = nl.plan_load(node_rows(kg), rows)
+    batch = nl.node_batch(plan.nodes, "gen")
+    names = re.findall(r"n\.`([^`]+)` = row\[(\d+)\]", batch.query)
+    for node, data in zip(plan.nodes, batch.params["rows"], strict=True):
+        decoded = {**batch.params["common"], **{name: data[int(i)] for name, i in names}}
+        assert {k: v for k, v in decoded.items() if v is not None} == node["p"]
 
 
 def test_plan_rejects_dangling_edges(kg: KnowledgeGraph) -> None:
