@@ -486,6 +486,24 @@ def is_imported(step: PathStep) -> bool:
     return bool(step.attributes.get("imported"))
 
 
+@dataclass
+class SearchBudget:
+    """Steps one merged path search may build in all its rounds; ``exhausted`` once they ran out."""
+
+    steps: int
+    exhausted: bool = False
+
+
+@dataclass(frozen=True)
+class MergedPaths:
+    """Ranked paths, and whether they are provably the k best (False when the budget ran out)."""
+
+    paths: list[MechanismPath]
+    exact: bool
+    rounds: int
+    steps_built: int
+
+
 class MergedAdjacency(Mapping[str, list[PathStep]]):
     """Curated steps plus imported steps, the latter built lazily from compressed arrays.
 
@@ -527,6 +545,7 @@ class MergedAdjacency(Mapping[str, list[PathStep]]):
         self.rev_offsets, self.rev_order = _group(objects, n)
         self.goals: frozenset[str] = frozenset()
         self.source: str | None = None
+        self.budget: SearchBudget | None = None
         self.cap: float | None = None  # None: every imported step (the full graph)
         self._goal_edges: dict[int, list[int]] = {}
         self._goal_targets: frozenset[int] = frozenset()
@@ -535,12 +554,16 @@ class MergedAdjacency(Mapping[str, list[PathStep]]):
         self._templates: dict[tuple[int, int], tuple[str, str, str, dict[str, Any]]] = {}
 
     def view(self, goals: frozenset[str], threshold: float = 0.0, hub_damping: float = 0.0,
-             source: str | None = None) -> MergedAdjacency:
-        """The adjacency for one query from ``source`` (sharing the arrays), pruned as described above."""
+             source: str | None = None, budget: SearchBudget | None = None) -> MergedAdjacency:
+        """The adjacency for one query from ``source`` (sharing the arrays), pruned as described above.
+
+        With a ``budget``, the view stops handing out steps once the budget's steps are spent.
+        """
         clone = object.__new__(MergedAdjacency)
         clone.__dict__.update(self.__dict__)
         clone.goals = goals
         clone.source = source
+        clone.budget = budget
         if threshold <= 0:
             clone.cap = float("inf")
         elif hub_damping <= 0:
@@ -609,7 +632,13 @@ class MergedAdjacency(Mapping[str, list[PathStep]]):
         if cached is None:
             if node not in self.curated and node not in self.graph.index:
                 raise KeyError(node)
+            budget = self.budget
+            if budget is not None and budget.steps <= 0:
+                budget.exhausted = True
+                return []
             cached = self._cache[node] = list(self.curated.get(node, ())) + self._imported(node)
+            if budget is not None:
+                budget.steps -= len(cached)
         return cached
 
     def get(self, node: str, default: Any = None) -> Any:  # type: ignore[override]
@@ -671,30 +700,49 @@ def resolve(kg: KnowledgeGraph, graph: ImportedGraph, query: str) -> str:
     return kg.resolve(query)
 
 
-def trace_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, target: str, k: int = 10,
-                       max_hops: int = 4, hub_damping: float = 0.5, max_expansions: int = 50_000,
-                       merged: tuple[MergedAdjacency, dict[str, int]] | None = None) -> list[MechanismPath]:
+def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, target: str, k: int = 10,
+                        max_hops: int = 4, hub_damping: float = 0.5, max_steps: int = 50_000,
+                        merged: tuple[MergedAdjacency, dict[str, int]] | None = None) -> MergedPaths:
     """The k best mechanism paths over the merged graph (weakest link, hub-damped, best-first).
 
     Exact threshold deepening: ``best_paths`` first runs on a view that drops every step into a
-    node whose best possible path score (step strength x degree ** -hub_damping) is below a
-    threshold. If it finds k paths scoring at least the threshold, no dropped path could beat
-    them and they are the answer; otherwise the threshold is lowered (finally to 0, the full
-    graph). Pass ``merged`` (from ``merged_adjacency``) to reuse the adjacency across queries.
+    node whose best possible path score (step strength x degree ** -hub_damping, times the
+    expanded node's own damping) is below a threshold. If it finds k paths scoring at least the
+    threshold, no dropped path could beat them and they are the answer (``exact``); otherwise the
+    threshold is lowered (finally to 0, the full graph). The search is bounded: all rounds
+    together build at most ``max_steps`` steps; when that runs out the best paths found so far
+    are returned with ``exact=False`` (pairs joined only through hubs by long, weak paths).
+    Pass ``merged`` (from ``merged_adjacency``) to reuse the adjacency across queries.
     """
     adjacency, degree = merged or merged_adjacency(kg, graph)
     source_id, target_id = resolve(kg, graph, source), resolve(kg, graph, target)
     goals = frozenset([target_id])
+    budget = SearchBudget(max_steps)
     threshold = adjacency.strength * 16 ** -hub_damping if hub_damping > 0 else 0.0
+    best: list[MechanismPath] = []
+    rounds = 0
     while True:
-        view = adjacency.view(goals, threshold, hub_damping, source_id)
+        rounds += 1
+        view = adjacency.view(goals, threshold, hub_damping, source_id, budget)
         # best_paths only calls .get() on its adjacency, which a Mapping provides.
         found = best_paths(view, source_id, [target_id], k=k, max_hops=max_hops,  # type: ignore[arg-type]
-                           hub_damping=hub_damping, degree=degree, max_expansions=max_expansions)
+                           hub_damping=hub_damping, degree=degree, max_expansions=max(max_steps, 1))
+        if (len(found), [p.score for p in found]) >= (len(best), [p.score for p in best]):
+            best = found
         # Scores are rounded to 4 decimals; keep a margin so a rounded-up score never passes.
-        if threshold <= 0 or (len(found) == k and found[-1].score - 1e-4 >= threshold):
-            return found
+        complete = threshold <= 0 or (len(found) == k and found[-1].score - 1e-4 >= threshold)
+        if budget.exhausted or complete:
+            return MergedPaths(best if budget.exhausted else found, exact=complete and not budget.exhausted,
+                               rounds=rounds, steps_built=max_steps - budget.steps)
         # Halve the threshold, but never below the k-th score found: those k paths exist in the
         # full graph, so the true k-th best scores at least that much.
         floor = found[-1].score - 2e-4 if len(found) == k else 0.0
         threshold = max(threshold / 2, floor) if threshold > 1e-6 else 0.0
+
+
+def trace_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, target: str, k: int = 10,
+                       max_hops: int = 4, hub_damping: float = 0.5, max_steps: int = 50_000,
+                       merged: tuple[MergedAdjacency, dict[str, int]] | None = None) -> list[MechanismPath]:
+    """The paths of ``search_merged_paths`` (same arguments)."""
+    return search_merged_paths(kg, graph, source, target, k=k, max_hops=max_hops, hub_damping=hub_damping,
+                               max_steps=max_steps, merged=merged).paths

@@ -29,6 +29,7 @@ from loaders.kgx_import import (
     is_imported,
     merged_adjacency,
     read_kgx,
+    search_merged_paths,
     trace_merged_paths,
 )
 from loaders.oxigraph_store import CURATED_GRAPH, build_store, source_graph
@@ -320,11 +321,28 @@ def test_pruned_search_equals_full_best_first_search(tmp_path: Path, kg: Knowled
     adjacency, degree = merged
     assert isinstance(adjacency, MergedAdjacency)
     for target in (NEW_DISEASE, anchors.disease):
-        fast = trace_merged_paths(kg, graph, anchors.compound, target, k=10, max_hops=4, merged=merged)
+        fast = search_merged_paths(kg, graph, anchors.compound, target, k=10, max_hops=4, merged=merged)
         full = best_paths(adjacency, anchors.compound, [target], k=10, max_hops=4, hub_damping=0.5,
                           degree=degree, max_expansions=10_000_000)
-        assert [p.score for p in fast] == [p.score for p in full]
-        assert fast, "the random graph should connect the compound to the target"
+        assert fast.exact
+        assert [p.score for p in fast.paths] == [p.score for p in full]
+        assert fast.paths, "the random graph should connect the compound to the target"
+
+
+def test_search_is_bounded(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors) -> None:
+    """A budget too small for the exact answer still returns real paths, flagged as not exact."""
+    graph = read_kgx(_random_kgx(tmp_path / "kgx", random.Random(4), kg, anchors), kg)
+    merged = merged_adjacency(kg, graph)
+    full = search_merged_paths(kg, graph, anchors.compound, anchors.disease, k=10, merged=merged)
+    small = search_merged_paths(kg, graph, anchors.compound, anchors.disease, k=10, merged=merged,
+                                max_steps=max(full.steps_built // 20, 1))
+    assert full.exact and not small.exact
+    assert small.steps_built < full.steps_built
+    adjacency = merged[0]
+    for path in small.paths:
+        assert path.nodes[0] == anchors.compound and path.nodes[-1] == anchors.disease
+        for step in path.steps:
+            assert step in adjacency[step.source]
 
 
 # -- Neo4j ----------------------------------------------------------------------------------------
