@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import socket
@@ -70,10 +71,12 @@ def start_endpoint(store: str, log: Path, data: Path, timeout: float = 2.0, limi
     """Start `kmoa serve sparql` on a free port and wait until it answers."""
     port = _free_port()
     handle = log.open("wb")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(
         [sys.executable, "-m", "kmoa", "serve", "sparql", "--port", str(port), "--store", store,
          "--timeout", str(timeout), "--limit", str(limit), "--quiet", "--data", str(data)],
-        stdout=handle, stderr=subprocess.STDOUT)
+        stdout=handle, stderr=subprocess.STDOUT, cwd=root, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
