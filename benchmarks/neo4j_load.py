@@ -93,12 +93,12 @@ def bench_queries(driver: Any, database: str, repeats: int) -> dict[str, tuple[f
 
 
 def report_load(label: str, result: nl.LoadResult) -> None:
-    """Print one load's throughput."""
-    rate = result.relationships / result.stage_seconds if result.stage_seconds else float("nan")
-    total_rate = result.relationships / result.seconds if result.seconds else float("nan")
-    print(f"{label}: {result.nodes} nodes, {result.relationships} edges; staged in {result.stage_seconds:.2f} s "
-          f"({rate:,.0f} edges/s), complete with switch-over and cleanup in {result.seconds:.2f} s "
-          f"({total_rate:,.0f} edges/s)")
+    """Print one load's throughput and phase times."""
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items())
+    whole = result.relationships / result.seconds if result.seconds else float("nan")
+    print(f"{label}: {result.nodes:,} nodes, {result.relationships:,} edges: relationships at "
+          f"{result.edges_per_second:,.0f} edges/s; whole load {result.seconds:.1f} s ({whole:,.0f} edges/s) "
+          f"[{phases}]")
 
 
 def main() -> None:
@@ -122,8 +122,9 @@ def main() -> None:
     settings = nl.ConnectionSettings.resolve()
     kg = load_graph()
     with nl.open_driver(settings) as driver:
+        heap = os.environ.get("KMOA_NEO4J_HEAP", "1g")
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"server {driver.get_server_info().agent} at {settings.uri}, heap {os.environ.get('KMOA_NEO4J_HEAP', '1g')}")
+              f"server {driver.get_server_info().agent} at {settings.uri}, heap {heap}")
         curated_nodes, curated_edges = node_rows(kg), edge_rows(kg)
         nl.load_rows(driver, curated_nodes, curated_edges, database=settings.database)  # warm-up
         report_load("curated", nl.load_rows(driver, curated_nodes, curated_edges, database=settings.database))

@@ -25,36 +25,43 @@ Graph model (the rows are ``loaders.kgx.node_rows`` / ``edge_rows``, the same as
 
 Replacing a load atomically (Community edition has one user database, no ``CREATE DATABASE``)
     Every load is a new *generation* ``load_id``. One ``(:KmoaMeta {key: 'kmoa'})`` node holds the
-    ``active`` generation and a load lock (``loading`` + ``heartbeat``, refreshed in every batch's
-    transaction; a lock older than ``LOCK_STALE_SECONDS`` or ``force=True`` is taken over).
+    ``active`` generation and a load lock (``loading`` + ``heartbeat``, refreshed after every
+    batch; a lock older than ``LOCK_STALE_SECONDS`` or ``force=True`` is taken over).
 
     1. Constraints and indexes are created first (idempotent).
     2. Stale leftovers of crashed loads (``KmoaStaging``/``KmoaRetired`` nodes) are deleted.
     3. The new generation is written in batches (``UNWIND $rows AS row MERGE ...``) as nodes with
        the single label ``KmoaStaging`` (unique on ``(load_id, id)``) and relationships between
        them. Staged nodes have no ``Entity`` or kind label, so no read that starts from a label
-       sees them; the active graph stays complete and queryable throughout.
+       sees them; the active graph stays complete and queryable throughout. Rows travel as
+       positional lists with the values every row of a batch shares sent once, properties are
+       SET explicitly (no Eager in the plan), and relationships find their end nodes by the element
+       ids the node batches returned (checked to be staged nodes of this load). ``writers`` > 1
+       writes batches in parallel with ``CREATE`` (concurrent relationship MERGEs deadlock; CREATE
+       is equivalent because the generation is fresh and ids are checked unique beforehand).
     4. One final transaction checks the staged counts, relabels the old generation
        ``KmoaRetired`` (dropping its ``Entity``/kind/category labels), gives the staged nodes
        their labels, and flips ``KmoaMeta.active``. Relationships are never touched: they belong
        to their nodes' generation. The flip only rewrites node labels, so its memory is
        proportional to the node count (fine for the curated graph and for ~10^5-node synthetic
        graphs with the default heap).
-    5. The retired generation is deleted in batches (``CALL (n) { DETACH DELETE n } IN
-       TRANSACTIONS``). If that is interrupted, the leftovers are invisible and removed by the next
-       load.
+    5. The retired generation is deleted in small batches, relationships first (``CALL (r) {
+       DELETE r } IN TRANSACTIONS``). If that is interrupted, the leftovers are invisible and
+       removed by the next load.
 
-    A failure in steps 1-4 leaves the previous generation exactly as it was; the loader then
-    deletes its own staged nodes (best effort) and releases the lock. ``fail_after_batches`` and
-    ``on_batch`` inject failures for tests.
+    A failure in steps 1-4 (or a killed process) leaves the previous generation exactly as it was;
+    the loader then deletes its own staged nodes (best effort) and releases the lock.
+    ``fail_after_batches`` and ``on_batch`` inject failures for tests.
 
     Reads (``kmoa cypher``, the named queries, the parity tests) match labelled nodes (``Entity``,
     a kind, a category), so they see the active generation only. An unlabelled ``MATCH (n)`` would
-    also see staged nodes while a load runs and the ``KmoaMeta`` node.
+    also see staged nodes while a load runs and the ``KmoaMeta`` node. Needs Neo4j 5.23 or later
+    (``CALL (x) { ... }`` subqueries); Aura qualifies.
 
 Queries
     :func:`run_cypher` runs one statement. Unless ``write=True`` it first runs ``EXPLAIN`` and
-    refuses anything whose ``summary.query_type`` is not ``r``, then runs the query in a READ
+    refuses anything whose ``summary.query_type`` is not ``r`` (and ``LOAD CSV`` and ``TERMINATE
+    TRANSACTIONS``, which EXPLAIN calls read-only), then runs the query in a READ
     access-mode session (the server refuses writes there: a second guard). Timeouts use the
     driver's transaction timeout (``neo4j.Query(text, timeout=...)``); rows past ``limit`` are not
     consumed and the result says it was truncated.
@@ -408,6 +415,14 @@ class LoadResult:
     previous: str | None
     seconds: float
     stage_seconds: float
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: plan, prepare (schema, lock, leftovers), nodes, relationships, switch, cleanup."""
+
+    @property
+    def edges_per_second(self) -> float:
+        """Relationships written per second of the relationship phase."""
+        seconds = self.phases.get("relationships", 0.0)
+        return self.relationships / seconds if seconds else float("nan")
 
 
 def new_load_id() -> str:
@@ -650,12 +665,23 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iter
     if writers > 1 and not create_relationships:
         raise ValueError("parallel writers need create_relationships=True (concurrent MERGE deadlocks)")
     began = time.perf_counter()
+    phases: dict[str, float] = {}
+    mark = began
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(now - mark, 3)
+        mark = now
+
     plan = plan_load(nodes, edges)
+    phase("plan")
     load_id = new_load_id()
     ensure_schema(driver, database)
     _acquire_lock(driver, database, load_id, force)
     try:
         _clear_leftovers(driver, database, load_id)
+        phase("prepare")
         total = -(-len(plan.nodes) // batch_size) + sum(-(-len(r) // batch_size) for r in plan.edges_by_type.values())
         done = 0
         with _progress(len(plan.nodes) + plan.edge_count, progress) as bar:
@@ -675,21 +701,25 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iter
 
             node_batches = (node_batch(rows, load_id) for rows in _batches(plan.nodes, batch_size))
             _run_batches(driver, database, node_batches, writers, after_each)
+            phase("nodes")
             edge_batches = (edge_batch(rel_type, rows, load_id, element_ids, create_relationships)
                             for rel_type, edges_of_type in sorted(plan.edges_by_type.items())
                             for rows in _batches(edges_of_type, batch_size))
             _run_batches(driver, database, edge_batches, writers, after_each)
+            phase("relationships")
         staged_at = time.perf_counter()
         with driver.session(database=database) as session:
             previous = session.execute_write(_flip, plan, load_id)
+        phase("switch")
     except BaseException:
         _abandon(driver, database, load_id)
         raise
     if previous is not None:  # the new graph is live; leftovers of the old one are invisible
         _clear_retired(driver, database, previous)
+    phase("cleanup")
     return LoadResult(nodes=len(plan.nodes), relationships=plan.edge_count, load_id=load_id,
                       previous=previous, seconds=round(time.perf_counter() - began, 3),
-                      stage_seconds=round(staged_at - began, 3))
+                      stage_seconds=round(staged_at - began, 3), phases=phases)
 
 
 def _clear_retired(driver: neo4j.Driver, database: str, previous: str) -> None:
