@@ -84,10 +84,12 @@ def loaded(neo4j_driver: Any, kg: KnowledgeGraph) -> nl.LoadResult:
 def test_node_properties_flatten_study_facts(kg: KnowledgeGraph) -> None:
     rows = {row["id"]: row for row in node_rows(kg)}
     study = next(n for n in kg.nodes.values() if n.study is not None and n.study.n is not None)
+    facts = study.study
+    assert facts is not None
     props = nl.node_properties(rows[study.id])
-    assert props["n"] == study.study.n
-    assert props["refs"] == list(study.study.refs)
-    assert json.loads(props["study_facts"])["n"] == study.study.n
+    assert props["n"] == facts.n
+    assert props["refs"] == list(facts.refs)
+    assert json.loads(props["study_facts"])["n"] == facts.n
     assert props["id"] == study.id and props["kmoa_kind"] == "study"
     assert all(v is not None and v != "" for v in props.values())
 
