@@ -449,6 +449,8 @@ def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedG
     from loaders.neo4j import DEFAULT_DATABASE, active_generation, load_rows
 
     began = time.perf_counter()
+    # Edge ids are unique per import and every load writes a fresh generation: CREATE is safe.
+    options.setdefault("create_relationships", True)
     database = options.get("database", DEFAULT_DATABASE)
     before = (active_generation(driver, database) or {}).get("active")
 

@@ -21,11 +21,12 @@ def import_() -> None:
 @click.option("--neo4j", "to_neo4j", is_flag=True, help="Merge into Neo4j instead (one atomic switch-over).")
 @click.option("--name", help="Name of this import (default: the directory name); names its node graph.")
 @click.option("--batch-size", default=20_000, show_default=True, help="Rows per Neo4j write transaction.")
+@click.option("--writers", default=1, show_default=True, help="Parallel Neo4j write transactions.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when on a terminal).")
 @connection_options
 @DATA_OPTION
 def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: str | None, batch_size: int,
-               progress: bool | None, uri: str | None, user: str | None, password: str | None,
+               writers: int, progress: bool | None, uri: str | None, user: str | None, password: str | None,
                database: str | None, data_dir: Path | None) -> None:
     """Merge DIRECTORY/nodes.tsv and edges.tsv with the curated graph.
 
@@ -69,7 +70,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
             settings = ConnectionSettings.resolve(uri, user, password, database)
             with open_driver(settings) as driver:
                 summary = import_into_neo4j(driver, kg, imported, progress=progress, batch_size=batch_size,
-                                            database=settings.database)
+                                            writers=writers, database=settings.database)
         except (Neo4jConnectionError, Neo4jLoadError) as err:
             fail(f"import failed, the previous Neo4j graph is unchanged: {err}")
     click.echo(f"merged into {summary.target}: {summary.edges} imported edges "
