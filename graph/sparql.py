@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_LIMIT = 10_000
 PREFIXES = """PREFIX kmoa: <https://w3id.org/kmoa/vocab/>
@@ -120,29 +122,39 @@ def run_query(graph: Graph, query: str, timeout: float = DEFAULT_TIMEOUT, limit:
     """Run a read-only query with a timeout and a row cap."""
     full = (PREFIXES + query) if add_prefixes else query
     check_read_only(full)
+    def work() -> QueryResult:
+        result = graph.query(full)
+        if result.type == "ASK":
+            return QueryResult(["ask"], [{"ask": bool(result.askAnswer)}], kind="ASK")
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            return QueryResult([], [], kind=result.type, graph=result.graph)
+        variables = [str(v) for v in result.vars or []]
+        rows: list[dict[str, Any]] = []
+        truncated = False
+        for row in result:
+            if len(rows) >= limit:
+                truncated = True
+                break
+            rows.append({v: _python_value(row[v]) for v in variables})  # type: ignore[index,call-overload]
+        return QueryResult(variables, rows, truncated)
+
+    return call_with_timeout(work, timeout)
+
+
+def call_with_timeout(fn: Callable[[], T], timeout: float) -> T:
+    """Run ``fn()`` in a worker thread; interrupt it and raise QueryTimeout after ``timeout`` seconds.
+
+    rdflib evaluates in Python, so an asynchronous exception stops a runaway query at its next
+    bytecode instead of leaving it to burn a core.
+    """
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            result = graph.query(full)
-            if result.type == "ASK":
-                outcome["result"] = QueryResult(["ask"], [{"ask": bool(result.askAnswer)}], kind="ASK")
-                return
-            if result.type in ("CONSTRUCT", "DESCRIBE"):
-                outcome["result"] = QueryResult([], [], kind=result.type, graph=result.graph)
-                return
-            variables = [str(v) for v in result.vars or []]
-            rows: list[dict[str, Any]] = []
-            truncated = False
-            for row in result:
-                if len(rows) >= limit:
-                    truncated = True
-                    break
-                rows.append({v: _python_value(row[v]) for v in variables})  # type: ignore[index,call-overload]
-            outcome["result"] = QueryResult(variables, rows, truncated)
+            outcome["value"] = fn()
         except QueryTimeout:
             outcome["timeout"] = True
-        except Exception as err:  # surfaced to the caller below
+        except Exception as err:  # re-raised in the caller's thread
             outcome["error"] = err
 
     worker = threading.Thread(target=work, name="sparql-query", daemon=True)
@@ -151,12 +163,12 @@ def run_query(graph: Graph, query: str, timeout: float = DEFAULT_TIMEOUT, limit:
     if worker.is_alive():
         _raise_in_thread(worker, QueryTimeout)
         worker.join(2.0)
-        raise QueryTimeout(f"query stopped after {timeout:g} s (raise --timeout for long queries)")
+        raise QueryTimeout(f"query stopped after {timeout:g} s (raise the timeout for long queries)")
     if "error" in outcome:
         raise outcome["error"]
     if outcome.get("timeout"):
         raise QueryTimeout(f"query stopped after {timeout:g} s")
-    return outcome["result"]
+    return outcome["value"]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ The standard library's ``ThreadingHTTPServer`` serves each request in its own th
 from __future__ import annotations
 
 import csv
-import ctypes
 import html
 import io
 import json
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
-from graph.sparql import PREFIXES, QueryRefused, QuerySyntaxError, QueryTimeout, check_read_only
+from graph.sparql import PREFIXES, QueryRefused, QuerySyntaxError, QueryTimeout, call_with_timeout, check_read_only
 from loaders.sparql_remote import CURATED_GRAPH, QUERY_KINDS
 
 if TYPE_CHECKING:
@@ -138,42 +137,6 @@ class Backend(Protocol):
 
 
 # -- rdflib backend --------------------------------------------------------------------------------
-
-
-def _interrupt(thread: threading.Thread) -> None:
-    if thread.ident is not None:
-        exc = ctypes.py_object(QueryTimeout)
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), exc)
-
-
-def call_with_timeout(fn: Any, timeout: float) -> Any:
-    """Run ``fn()`` in a worker thread; interrupt it and raise QueryTimeout after ``timeout`` seconds.
-
-    The same mechanism as ``graph.sparql.run_query``; used here because the endpoint needs rdflib
-    terms (IRI vs literal, datatypes, languages) that ``run_query`` turns into plain values.
-    """
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            outcome["value"] = fn()
-        except QueryTimeout:
-            outcome["timeout"] = True
-        except Exception as err:  # re-raised in the caller's thread
-            outcome["error"] = err
-
-    worker = threading.Thread(target=work, name="sparql-query", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        _interrupt(worker)
-        worker.join(2.0)
-        raise QueryTimeout(f"query stopped after {timeout:g} s (the server's --timeout)")
-    if "error" in outcome:
-        raise outcome["error"]
-    if outcome.get("timeout"):
-        raise QueryTimeout(f"query stopped after {timeout:g} s (the server's --timeout)")
-    return outcome["value"]
 
 
 def _capped_graph(source: Graph, limit: int) -> tuple[Graph, bool]:

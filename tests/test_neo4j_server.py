@@ -5,12 +5,10 @@ Set KMOA_SKIP_NEO4J=1 to skip; otherwise a server that fails to start fails.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import stat
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import neo4j
@@ -18,7 +16,6 @@ import pytest
 
 from loaders import neo4j_server
 from loaders.neo4j_server import Neo4jServerError, ServerInfo
-
 from tests.conftest import opted_out
 
 SKIP = opted_out("KMOA_SKIP_NEO4J")

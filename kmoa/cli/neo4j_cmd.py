@@ -10,6 +10,7 @@ import click
 
 from kmoa.cli.data import DATA_OPTION, fail
 from kmoa.cli.output import FORMATS, render
+from kmoa.cli.query import query_text
 
 
 def connection_options(func: Any) -> Any:
@@ -109,21 +110,7 @@ def cypher(query: str | None, query_file: IO[str] | None, named: str | None, par
         run_cypher,
     )
 
-    if named:
-        from graph.sparql import named_queries
-
-        library = named_queries()
-        if named not in library:
-            fail(f"unknown named query '{named}'; available: {', '.join(library)}")
-        if library[named].cypher is None:
-            fail(f"named query '{named}' has no Cypher twin (graph/queries/{named}.cypher)")
-        text = str(library[named].cypher)
-    elif query_file is not None:
-        text = query_file.read()
-    elif query:
-        text = query
-    else:
-        fail("give a QUERY, -f FILE or -n NAME")
+    text = query_text(query, query_file, named, "cypher")
     settings = _settings(uri, user, password, database)
     try:
         with open_driver(settings) as driver:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -101,6 +102,26 @@ def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | N
                        f"refs [{refs}], claim {a['id']}")
 
 
+def query_text(query: str | None, query_file: IO[str] | None, named: str | None, language: str) -> str:
+    """The query a command was given: inline, from a file, or a named query (its SPARQL or Cypher)."""
+    if named:
+        from graph.sparql import named_queries
+
+        library = named_queries()
+        if named not in library:
+            fail(f"unknown named query '{named}'; available: {', '.join(library)}")
+        text = library[named].sparql if language == "sparql" else library[named].cypher
+        if text is None:
+            fail(f"named query '{named}' has no Cypher twin (graph/queries/{named}.cypher)")
+        return str(text)
+    if query_file is not None:
+        return str(query_file.read())
+    if query:
+        return query
+    fail("give a QUERY, -f FILE or -n NAME")
+    raise AssertionError("unreachable")
+
+
 @click.command()
 @click.argument("query", required=False)
 @click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
@@ -113,19 +134,9 @@ def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | N
 def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: float, limit: int,  # type: ignore[no-untyped-def]
            endpoint: str | None, data_dir: Path | None) -> None:
     """Run a read-only SPARQL query (QUERY, -f FILE or -n NAME) with a timeout and a row cap."""
-    from graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, named_queries, run_query
+    from graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, run_query
 
-    if named:
-        library = named_queries()
-        if named not in library:
-            fail(f"unknown named query '{named}'; available: {', '.join(library)}")
-        text = library[named].sparql
-    elif query_file is not None:
-        text = query_file.read()
-    elif query:
-        text = query
-    else:
-        fail("give a QUERY, -f FILE or -n NAME")
+    text = query_text(query, query_file, named, "sparql")
     try:
         if endpoint:
             from loaders.sparql_remote import query_endpoint
