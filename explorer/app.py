@@ -53,4 +53,4 @@ def serve_layout(data: ExplorerData) -> Any:
     search = ""
     if has_request_context() and request.referrer:
         search = urlparse(request.referrer).query
-    return prerendered(data, decode(search, data.kg))
+    return prerendered(data, decode(search, data.kg, data.imported))

@@ -73,18 +73,18 @@ def _search(data: ExplorerData, state: st.State, index: Any, value: Any, inputs:
 def _tap_node(data: ExplorerData, state: st.State, index: Any, value: Any,
               inputs: dict[str, Any]) -> st.State | None:
     curie = (value or {}).get("id")
-    return st.tap_node(state, curie) if curie in data.kg.nodes else None
+    return st.tap_node(state, curie) if data.has_node(curie) else None
 
 
 def _tap_edge(data: ExplorerData, state: st.State, index: Any, value: Any,
               inputs: dict[str, Any]) -> st.State | None:
     claim = (value or {}).get("claim")
-    return st.select(state, f"claim:{claim}") if claim in data.kg.claims else None
+    return st.select(state, f"claim:{claim}") if claim in data.kg.claims or data.has_claim(claim) else None
 
 
 def _trace(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
     source, target = inputs.get("source"), inputs.get("target")
-    if source not in data.kg.nodes or target not in data.kg.nodes:
+    if not data.has_node(source) or not data.has_node(target):
         return None
     return st.trace(state, source, target, inputs.get("min"), bool(inputs.get("human")), inputs.get("route"))
 
@@ -93,7 +93,7 @@ def _trace_end(data: ExplorerData, state: st.State, index: Any, value: Any, inpu
                end: str) -> st.State | None:
     ends = {"source": state.get("source"), "target": state.get("target"), end: index}
     new = {**state, **ends, "view": "paths"}
-    if ends["source"] in data.kg.nodes and ends["target"] in data.kg.nodes and ends["source"] != ends["target"]:
+    if data.has_node(ends["source"]) and data.has_node(ends["target"]) and ends["source"] != ends["target"]:
         new = st.trace(new, ends["source"], ends["target"], state.get("min_evidence"),
                        bool(state.get("human_only")), state.get("route"))
     return new
@@ -153,7 +153,7 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
     kind = (trigger.get("type") if isinstance(trigger, dict) else trigger) or ids.URL
     index = trigger.get("index") if isinstance(trigger, dict) else None
     if kind == ids.URL:
-        decoded = st.decode(inputs.get("url"), data.kg)
+        decoded = st.decode(inputs.get("url"), data.kg, data.imported)
         if current and decoded == {**current, "matches": decoded["matches"]}:
             raise PreventUpdate
         new: st.State | None = decoded

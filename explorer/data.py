@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from graph.model import KnowledgeGraph
 
 if TYPE_CHECKING:
     import networkx as nx
     from rdflib import Graph
+
+    from loaders.kgx_import import ImportedGraph, MergedAdjacency
 
 CypherRunner = Callable[[str], tuple[list[str], list[dict[str, Any]]]]
 
@@ -31,16 +33,74 @@ class ExplorerData:
     cypher_note: str = ""
     sparql_timeout: float = 10.0
     options: Mapping[str, Any] = field(default_factory=dict)
+    # An imported KGX graph (``kmoa explore --import``) and its merged adjacency, built once.
+    imported: ImportedGraph | None = None
+    merged: tuple[MergedAdjacency, dict[str, int]] | None = None
 
     def node_name(self, curie: str) -> str:
         """The display name of a node (the CURIE itself if unknown)."""
         node = self.kg.nodes.get(curie)
-        return node.name if node is not None else curie
+        if node is not None:
+            return node.name
+        g = self.imported
+        i = g.index.get(curie) if g is not None else None
+        return g.names[i] if g is not None and i is not None else curie
+
+    def has_node(self, curie: Any) -> TypeGuard[str]:
+        """A curated node, or a node of the imported graph."""
+        return isinstance(curie, str) and (curie in self.kg.nodes
+                                           or (self.imported is not None and curie in self.imported.index))
+
+    def node_kind(self, curie: str) -> str:
+        """The kmoa kind of a curated node, or of an imported node's Biolink category."""
+        node = self.kg.nodes.get(curie)
+        if node is not None:
+            return node.kind
+        from loaders.kgx_import import kind_for
+
+        g = self.imported
+        i = g.index.get(curie) if g is not None else None
+        return kind_for(self.kg, g.categories[i]) if g is not None and i is not None else "imported_entity"
+
+    def kind_label(self, kind: str) -> str:
+        """The label of a node kind ('imported entity' for kinds the schema lacks)."""
+        spec = self.kg.schema.node_kinds.get(kind)
+        return spec.label if spec is not None else kind.replace("_", " ")
+
+    def imported_attrs(self, claim_id: str) -> dict[str, Any] | None:
+        """The attributes of an imported edge named by a merged path's claim id, else None."""
+        from explorer.imported import edge_attributes
+
+        strength = self.merged[0].strength if self.merged is not None else None
+        return edge_attributes(self.imported, claim_id, strength)
+
+    def claim_attrs(self, claim_id: str) -> dict[str, Any]:
+        """Attributes of a curated claim or an imported edge (KeyError if neither)."""
+        attrs = self.edge_attrs.get(claim_id)
+        if attrs is None:
+            attrs = self.imported_attrs(claim_id) if self.imported is not None else None
+        if attrs is None:
+            raise KeyError(claim_id)
+        return attrs
+
+    def has_claim(self, claim_id: Any) -> TypeGuard[str]:
+        """A curated claim or an imported edge."""
+        return isinstance(claim_id, str) and (claim_id in self.edge_attrs or (
+            self.imported is not None and self.imported_attrs(claim_id) is not None))
+
+    def predicate_label(self, predicate: str) -> str:
+        """A curated predicate's label, or an imported Biolink predicate in words."""
+        spec = self.kg.schema.predicates.get(predicate)
+        if spec is not None:
+            return spec.label
+        from explorer.imported import predicate_label
+
+        return predicate_label(predicate)
 
     def edge_label(self, claim_id: str) -> str:
         """'subject — predicate — object' in words."""
-        attrs = self.edge_attrs[claim_id]
-        pred = self.kg.schema.predicates[attrs["predicate"]].label
+        attrs = self.claim_attrs(claim_id)
+        pred = self.predicate_label(attrs["predicate"])
         return f"{self.node_name(attrs['subject'])} — {pred} → {self.node_name(attrs['object'])}"
 
 
@@ -74,8 +134,13 @@ def cypher_runner(uri: str, user: str | None, password: str | None,
 
 
 def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None = None,
-            neo4j_password: str | None = None, sparql_timeout: float = 10.0) -> ExplorerData:
-    """Build the networkx and rdflib graphs, attribute tables and options once."""
+            neo4j_password: str | None = None, sparql_timeout: float = 10.0,
+            imported: ImportedGraph | None = None) -> ExplorerData:
+    """Build the networkx and rdflib graphs, attribute tables and options once.
+
+    With ``imported`` (from ``loaders.kgx_import.read_kgx``) the merged adjacency is built here,
+    once, and the path tracer walks curated and imported edges together.
+    """
     from graph.sparql import named_queries
     from loaders.rdf import iri, to_rdf
 
@@ -87,6 +152,11 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
             iri_to_curie[str(iri(curie))] = curie
         except ValueError:
             continue
+    merged = None
+    if imported is not None:
+        from loaders.kgx_import import merged_adjacency
+
+        merged = merged_adjacency(kg, imported)
     if neo4j:
         cypher, note = cypher_runner(neo4j, neo4j_user, neo4j_password, sparql_timeout)
     else:
@@ -95,4 +165,5 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
         kg=kg, graph=kg.to_networkx(), rdf=to_rdf(kg), edge_attrs=edge_attrs, effects=effects,
         node_options=_node_options(kg), iri_to_curie=iri_to_curie, named_queries=named_queries(),
         cypher=cypher, cypher_note=note, sparql_timeout=sparql_timeout,
+        imported=imported, merged=merged,
     )

@@ -201,10 +201,55 @@ def claim_panel(info: dict[str, Any]) -> html.Div:
     return html.Div(body, className="panel-claim", **marker)
 
 
+def imported_claim_panel(info: dict[str, Any]) -> html.Div:
+    """Evidence panel for an imported edge: its knowledge source, KGX file and line, Biolink predicate.
+
+    An imported edge carries no review quote, references or studies: the panel says so plainly.
+    """
+    source = info["primary_knowledge_source"]
+    facts = [
+        ("Knowledge source", ident_link(source)),
+        ("Imported from", html.Code(f"{info['dataset']}/{info['file']}, line {info['line']}")),
+        ("Biolink predicate", ident_link(info["biolink"])),
+        ("Path strength", f"{info['strength']:.2f} (fixed for imported edges)"),
+        ("Edge id", html.Code(info["id"])),
+    ]
+    body: list[Any] = [
+        html.Span("imported edge", className="kind effect-tag effect-tag-imported"),
+        html.H2([select_button(f"node:{info['subject']}", info["subject_name"], "linklike node-link"),
+                 html.Span(f" {info['predicate_label']} ", className="predicate"),
+                 select_button(f"node:{info['object']}", info["object_name"], "linklike node-link")],
+                className="panel-title"),
+        html.P([f"Imported from {source} ({info['file']}, line {info['line']}): not curated from the review, "
+                "so there is no quote, no reference and no study behind it."],
+               className="notice imported-notice", id="imported-notice"),
+        facts_table(facts),
+    ]
+    marker: dict[str, Any] = {"data-selection": f"claim:{info['id']}"}
+    return html.Div(body, className="panel-claim panel-imported", **marker)
+
+
+def imported_node_panel(info: dict[str, Any]) -> html.Div:
+    """Evidence panel for a node known only from the imported graph."""
+    head: list[Any] = [
+        kind_badge(info["kind_label"], info["colour"], info["shape"]),
+        html.H2(info["name"], className="panel-title"),
+        html.Div([ident_link(info["id"])], className="ident"),
+        html.P(f"Imported from {info['dataset']} (category {info['category']}); not in the curated graph.",
+               className="notice imported-notice"),
+    ]
+    marker: dict[str, Any] = {"data-selection": f"node:{info['id']}"}
+    return html.Div(head, className="panel-node panel-imported", **marker)
+
+
 def evidence_panel(info: dict[str, Any] | None) -> html.Div:
-    """The evidence panel for a node, a claim, or nothing."""
+    """The evidence panel for a node, a claim, an imported node or edge, or nothing."""
     if info is None:
         return empty_panel()
+    if info["type"] == "imported_claim":
+        return imported_claim_panel(info)
+    if info["type"] == "imported_node":
+        return imported_node_panel(info)
     return node_panel(info) if info["type"] == "node" else claim_panel(info)
 
 
@@ -245,12 +290,18 @@ def path_steps(data: ExplorerData, path: MechanismPath) -> html.Ol:
     rows = []
     for step in path.steps:
         a = step.attributes
+        text = f"{data.node_name(step.source)} — {step.label} → {data.node_name(step.target)}"
+        if a.get("imported"):
+            rows.append(html.Li([
+                select_button(f"claim:{step.claim_id}", text, "linklike step-button step-imported"),
+                html.Span([html.Span("imported", className="ev-type ev-imported"),
+                           f" · {a['primary_knowledge_source']} · {step.strength:.2f}"], className="claim-meta"),
+            ], className="step-imported"))
+            continue
         ev = data.kg.schema.evidence_types.get(a["evidence_type"])
         extra = f" (+{len(step.evidence) - 1} more claims)" if len(step.evidence) > 1 else ""
         rows.append(html.Li([
-            select_button(f"claim:{step.claim_id}",
-                          f"{data.node_name(step.source)} — {step.label} → {data.node_name(step.target)}",
-                          "linklike step-button"),
+            select_button(f"claim:{step.claim_id}", text, "linklike step-button"),
             html.Span([html.Span(ev.label if ev else a["evidence_type"], className="ev-type"),
                        f" · {step.strength:.2f} ", refs_badges(a["refs"]), extra], className="claim-meta"),
         ]))
@@ -341,7 +392,8 @@ def legend(data: ExplorerData, kinds: Sequence[str] | None) -> html.Div:
     nodes = [html.Span([html.Span(style=swatch_style(e.colour, e.shape)), html.Span(e.label)], className="legend-item",
                        title=e.key) for e in node_legend(data.kg.schema, list(kinds) if kinds is not None else None)]
     edges = []
-    for e in edge_legend():
+    sources = data.imported.source_names if data.imported is not None else None
+    for e in edge_legend(sources):
         line = {"borderTop": f"3px {e['line']} {e['colour']}", "width": "26px", "display": "inline-block",
                 "verticalAlign": "middle"}
         edges.append(html.Span([html.Span(style=line), html.Span(e["end"], style={"color": e["colour"]},

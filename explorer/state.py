@@ -7,10 +7,13 @@ selected node or claim. Names and synonyms are accepted in a hand-written URL (`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
 from graph.model import KnowledgeGraph, UnknownEntityError
+
+if TYPE_CHECKING:
+    from loaders.kgx_import import ImportedGraph
 
 State = dict[str, Any]
 VIEWS = ("explore", "paths", "tour", "compare", "query")
@@ -40,14 +43,25 @@ def _resolve(kg: KnowledgeGraph, value: str | None) -> str | None:
         return None
 
 
-def _selection(kg: KnowledgeGraph, value: str | None) -> str | None:
+def _endpoint(kg: KnowledgeGraph, imported: ImportedGraph | None, value: str | None) -> str | None:
+    """A curated node, or (with an imported graph) an imported CURIE."""
+    from explorer.imported import canonical
+
+    return canonical(imported, value) or _resolve(kg, value)
+
+
+def _selection(kg: KnowledgeGraph, value: str | None, imported: ImportedGraph | None = None) -> str | None:
     if not value or ":" not in value:
         return None
     kind, ident = value.split(":", 1)
     if kind == "claim" and ident in kg.claims:
         return value
+    if kind == "claim" and imported is not None:
+        from explorer.imported import edge_attributes
+
+        return value if edge_attributes(imported, ident) is not None else None
     if kind == "node":
-        curie = _resolve(kg, ident)
+        curie = _endpoint(kg, imported, ident)
         return f"node:{curie}" if curie else None
     return None
 
@@ -59,8 +73,11 @@ def _int(value: str | None, default: int = 0) -> int:
         return default
 
 
-def decode(search: str | None, kg: KnowledgeGraph) -> State:
-    """The state a URL query string describes (unknown values are dropped, defaults filled in)."""
+def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | None = None) -> State:
+    """The state a URL query string describes (unknown values are dropped, defaults filled in).
+
+    With an ``imported`` graph, the tracer's ends and the selection may be imported nodes and edges.
+    """
     state = default_state(kg)
     params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items()}
     view = params.get("view")
@@ -71,8 +88,8 @@ def decode(search: str | None, kg: KnowledgeGraph) -> State:
     if params.get("expand"):
         state["expanded"] = [c for c in (_resolve(kg, x) for x in params["expand"].split(",")) if c]
     state["studies"] = params.get("studies") == "1"
-    state["source"] = _resolve(kg, params.get("source"))
-    state["target"] = _resolve(kg, params.get("target"))
+    state["source"] = _endpoint(kg, imported, params.get("source"))
+    state["target"] = _endpoint(kg, imported, params.get("target"))
     if params.get("min") in kg.schema.evidence_types:
         state["min_evidence"] = params["min"]
     state["human_only"] = params.get("human") == "1"
@@ -84,7 +101,7 @@ def decode(search: str | None, kg: KnowledgeGraph) -> State:
         state["tour"] = tour
         total = len(kg.hypotheses[tour].steps)
         state["step"] = min(max(_int(params.get("step"), 1) - 1, 0), max(total - 1, 0))
-    state["sel"] = _selection(kg, params.get("sel"))
+    state["sel"] = _selection(kg, params.get("sel"), imported)
     if view is None:
         if state["tour"]:
             state["view"] = "tour"

@@ -9,6 +9,7 @@ finding (null/negative drawn black with a circle end; contested/mixed dash-dotte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,9 +97,17 @@ def node_legend(schema: Schema, kinds: list[str] | None = None) -> list[LegendEn
     return out
 
 
-def edge_legend() -> list[dict[str, str]]:
-    """Legend rows for edge styles: effect arrows, weak evidence, negative and contested findings."""
-    return [
+# Edges from an imported public graph (``kmoa explore --import``): purple, never a curated colour.
+IMPORTED_COLOUR = "#7B4FA0"
+IMPORTED_SOURCES_SHOWN = 3
+
+
+def edge_legend(imported_sources: Sequence[str] | None = None) -> list[dict[str, str]]:
+    """Legend rows for edge styles: effect arrows, weak evidence, negative and contested findings.
+
+    With ``imported_sources`` (an imported graph's knowledge sources) a row for imported edges too.
+    """
+    rows = [
         {"key": "activating", "label": "activates / increases (arrow)", "colour": EFFECT_STYLE["activating"]["colour"],
          "line": "solid", "end": "▶"},
         {"key": "inhibiting", "label": "inhibits / blocks / treats (tee)",
@@ -112,6 +121,13 @@ def edge_legend() -> list[dict[str, str]]:
         {"key": "contested", "label": "contested or mixed finding", "colour": "#555555", "line": "double",
          "end": ""},
     ]
+    if imported_sources is not None:
+        shown = ", ".join(imported_sources[:IMPORTED_SOURCES_SHOWN])
+        more = f", +{len(imported_sources) - IMPORTED_SOURCES_SHOWN} more" if len(
+            imported_sources) > IMPORTED_SOURCES_SHOWN else ""
+        rows.append({"key": "imported", "label": f"imported edge ({shown}{more}); not curated",
+                     "colour": IMPORTED_COLOUR, "line": "dashed", "end": "›"})
+    return rows
 
 
 def swatch_style(colour: str, shape: str, size: int = 14) -> dict[str, str]:
@@ -159,6 +175,11 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
         {"selector": ".negative", "style": {
             "line-color": OKABE_ITO["black"], "target-arrow-color": OKABE_ITO["black"], "target-arrow-shape": "circle",
             "line-style": "dashed", "line-dash-pattern": [3, 3]}},
+        {"selector": "edge.imported", "style": {
+            "line-color": IMPORTED_COLOUR, "target-arrow-color": IMPORTED_COLOUR, "target-arrow-shape": "vee",
+            "line-style": "dashed", "line-dash-pattern": [12, 4], "width": 2.5}},
+        {"selector": "node.imported-node", "style": {"border-style": "dashed", "border-width": 2,
+                                                     "border-color": IMPORTED_COLOUR}},
         {"selector": ".show-label", "style": {"label": "data(label)"}},
         # View states.
         {"selector": ".focus", "style": {"width": 40, "height": 40, "border-width": 3, "border-color": "#000000",

@@ -170,6 +170,10 @@ def trace(data: ExplorerData, source: str, target: str, min_evidence: str | None
           route: str | None = None, k: int = PATH_LIMIT) -> list[MechanismPath]:
     """Ranked mechanism paths under the tracer's filters."""
     filters = PathFilters(min_evidence=min_evidence or None, human_only=bool(human_only), route=route or None)
+    if data.imported is not None and data.merged is not None:
+        from explorer.imported import trace_merged
+
+        return trace_merged(data.kg, data.imported, data.merged, source, target, filters, k)
     return trace_mechanism_paths(data.kg, source, target, k=k, filters=filters)
 
 
@@ -182,11 +186,10 @@ def _step_group(data: ExplorerData, step: Any) -> EdgeGroup:
 def path_view(data: ExplorerData, paths: Sequence[MechanismPath], selected: int = 0,
               source: str | None = None, target: str | None = None) -> Subgraph:
     """The union of the ranked paths, layered left to right, with the selected one highlighted."""
-    kg = data.kg
     if not paths:
         nodes = tuple(n for n in (source, target) if n)
         positions = {n: (i * 380.0, 0.0) for i, n in enumerate(nodes)}
-        names = " to ".join(kg.nodes[n].name for n in nodes)
+        names = " to ".join(data.node_name(n) for n in nodes)
         return Subgraph(nodes, (), positions, "layered", f"No mechanism path from {names} under these filters")
     selected = min(max(selected, 0), len(paths) - 1)
     order: list[str] = []
@@ -201,7 +204,7 @@ def path_view(data: ExplorerData, paths: Sequence[MechanismPath], selected: int 
     positions = layered_layout(nodes, [(e.source, e.target) for e in edges], first=chosen.nodes, per_row=99)
     sub = Subgraph(nodes, edges, positions, "layered", "", {n: ("layered",) for n in nodes})
     sub = highlight(sub, chosen)
-    first, last = kg.nodes[chosen.nodes[0]].name, kg.nodes[chosen.nodes[-1]].name
+    first, last = data.node_name(chosen.nodes[0]), data.node_name(chosen.nodes[-1])
     title = (f"{len(paths)} mechanism path{'s' if len(paths) != 1 else ''} from {first} to {last}; "
              f"path #{selected + 1} highlighted (score {chosen.score:.2f}, {chosen.hops} steps)")
     return replace(sub, title=title)
@@ -335,15 +338,20 @@ def query_view(data: ExplorerData, curies: Sequence[str], limit: int = MATCH_LIM
 
 
 def edge_classes(data: ExplorerData, edge: EdgeGroup) -> list[str]:
-    """Style classes of an edge: predicate effect, weak evidence, negative or contested finding."""
-    primary = data.edge_attrs[edge.claims[0]]
+    """Style classes of an edge: predicate effect, weak evidence, negative or contested finding.
+
+    An edge from an imported graph is 'imported' (drawn in its own colour), never curated evidence.
+    """
+    primary = data.claim_attrs(edge.claims[0])
+    if primary.get("imported"):
+        return ["imported"]
     effect = data.effects.get(edge.predicate, "structural")
     if edge.predicate in REVERSIBLE:
         effect = "structural"
     out = [f"effect-{effect}", f"pred-{edge.predicate}"]
     if float(primary["strength"]) < WEAK_STRENGTH:
         out.append("weak")
-    if all(data.edge_attrs[c]["finding"] in ("null", "negative") for c in edge.claims):
+    if all(data.claim_attrs(c)["finding"] in ("null", "negative") for c in edge.claims):
         out.append("negative")
     elif primary["contested"] or primary["finding"] == "mixed":
         out.append("contested")
@@ -356,19 +364,22 @@ def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = 
     sel_kind, _, sel_id = (selected or "").partition(":")
     elements: list[dict[str, Any]] = []
     for curie in subgraph.nodes:
-        node = kg.nodes[curie]
+        kind = data.node_kind(curie)
         x, y = subgraph.positions.get(curie, (0.0, 0.0))
-        classes = [f"kind-{node.kind}", *subgraph.classes.get(curie, ())]
+        classes = [f"kind-{kind}", *(() if curie in kg.nodes else ("imported-node",)),
+                   *subgraph.classes.get(curie, ())]
         elements.append({
-            "data": {"id": curie, "label": node.name, "kind": node.kind,
-                     "kind_label": kg.schema.node_kinds[node.kind].label},
+            "data": {"id": curie, "label": data.node_name(curie), "kind": kind,
+                     "kind_label": data.kind_label(kind)},
             "position": {"x": x, "y": y}, "classes": " ".join(classes),
             "selected": sel_kind == "node" and sel_id == curie,
         })
     for edge in subgraph.edges:
-        primary = data.edge_attrs[edge.claims[0]]
+        primary = data.claim_attrs(edge.claims[0])
         finding = primary["finding"]
         label = edge.label + (f" [{finding}]" if finding in ("null", "negative") else "")
+        if primary.get("imported"):
+            label += f" [{primary['primary_knowledge_source']}]"
         classes = edge_classes(data, edge) + list(subgraph.classes.get(edge.id, ()))
         elements.append({
             "data": {"id": edge.id, "source": edge.source, "target": edge.target, "label": label,
@@ -382,7 +393,7 @@ def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = 
 
 def kinds_shown(data: ExplorerData, subgraph: Subgraph) -> list[str]:
     """The node kinds on the canvas, for a legend of what is shown."""
-    return sorted({data.kg.nodes[n].kind for n in subgraph.nodes})
+    return sorted({data.node_kind(n) for n in subgraph.nodes})
 
 
 # -- evidence panel ----------------------------------------------------------------------------
@@ -510,7 +521,37 @@ def evidence_panel_data(data: ExplorerData, selection: str | None) -> dict[str, 
         return _node_panel(data, ident)
     if kind == "claim" and ident in data.edge_attrs:
         return _claim_panel(data, ident)
+    if data.imported is not None:
+        if kind == "node" and ident in data.imported.index:
+            return _imported_node_panel(data, ident)
+        attrs = data.imported_attrs(ident) if kind == "claim" else None
+        if attrs is not None:
+            return _imported_claim_panel(data, ident, attrs)
     return None
+
+
+def _imported_node_panel(data: ExplorerData, curie: str) -> dict[str, Any]:
+    """A node known only from the imported graph: its imported name, category and kind."""
+    graph = data.imported
+    assert graph is not None
+    i = graph.index[curie]
+    kind = data.node_kind(curie)
+    colour, shape = kind_style(kind)
+    return {"type": "imported_node", "id": graph.nodes[i], "name": graph.names[i], "kind": kind,
+            "kind_label": data.kind_label(kind), "colour": colour, "shape": shape, "category": graph.categories[i],
+            "dataset": graph.name, "url": link_for(graph.nodes[i])}
+
+
+def _imported_claim_panel(data: ExplorerData, claim_id: str, a: Mapping[str, Any]) -> dict[str, Any]:
+    """An imported edge: where it came from (knowledge source, KGX file and line) and its Biolink predicate."""
+    return {
+        "type": "imported_claim", "id": claim_id, "imported": True,
+        "subject": a["subject"], "subject_name": data.node_name(a["subject"]),
+        "object": a["object"], "object_name": data.node_name(a["object"]),
+        "predicate": a["predicate"], "predicate_label": data.predicate_label(a["predicate"]),
+        "biolink": a["predicate"], "primary_knowledge_source": a["primary_knowledge_source"],
+        "dataset": a["dataset"], "file": a["file"], "line": a["line"], "strength": a["strength"],
+    }
 
 
 # -- routes side by side -----------------------------------------------------------------------
@@ -575,8 +616,10 @@ def display_cell(data: ExplorerData, value: Any) -> tuple[str, str | None]:
 def subgraph_json(data: ExplorerData, subgraph: Subgraph) -> str:
     """The shown subgraph with every node and claim attribute, as JSON."""
     kg = data.kg
-    nodes = [kg.node_attributes(kg.nodes[n]) for n in subgraph.nodes]
-    claims = [data.edge_attrs[c] for e in subgraph.edges for c in e.claims]
+    nodes = [kg.node_attributes(kg.nodes[n]) if n in kg.nodes else
+             {"id": n, "name": data.node_name(n), "kind": data.node_kind(n), "imported": True}
+             for n in subgraph.nodes]
+    claims = [data.claim_attrs(c) for e in subgraph.edges for c in e.claims]
     return json.dumps({"title": subgraph.title, "nodes": nodes, "edges": claims}, indent=1, ensure_ascii=False,
                       default=str)
 
@@ -592,7 +635,7 @@ def subgraph_csv(data: ExplorerData, subgraph: Subgraph) -> str:
     writer.writerow(CSV_COLUMNS)
     for edge in subgraph.edges:
         for cid in edge.claims:
-            a = data.edge_attrs[cid]
+            a = data.claim_attrs(cid)
             writer.writerow([cid, a["subject"], data.node_name(a["subject"]), a["predicate"], a["object"],
                              data.node_name(a["object"]), a["evidence_type"], a["species"], a["finding"],
                              a["contested"], a["canmat_level"] or "", a["section"],
@@ -616,7 +659,7 @@ def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
     """The scene for a view state (see explorer.state)."""
     kg = data.kg
     view = state.get("view") or "explore"
-    if view == "paths" and state.get("source") in kg.nodes and state.get("target") in kg.nodes:
+    if view == "paths" and data.has_node(state.get("source")) and data.has_node(state.get("target")):
         paths = tuple(trace(data, state["source"], state["target"], state.get("min_evidence"),
                             bool(state.get("human_only")), state.get("route")))
         return Scene(path_view(data, paths, int(state.get("path") or 0), state["source"], state["target"]), paths)

@@ -1,4 +1,4 @@
-"""`kmoa explore`: the Dash explorer over the embedded graph (Cypher too with --neo4j)."""
+"""`kmoa explore`: the Dash explorer over the embedded graph (Cypher too with --neo4j, a KGX graph with --import)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ from kmoa.cli.data import DATA_OPTION, fail
               help="A Neo4j bolt URI: enables read-only Cypher in the query console.")
 @click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
 @click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Or set NEO4J_PASSWORD.")
+@click.option("--import", "import_dir", default=None, metavar="KGX_DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A KGX directory (nodes.tsv, edges.tsv): the path tracer walks it together with the curated graph.")
 @click.option("--debug", is_flag=True, help="Dash debug mode (reloader and dev tools).")
 @DATA_OPTION
-def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_password: str | None, debug: bool,
-            data_dir: Path | None) -> None:
+def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_password: str | None,
+            import_dir: Path | None, debug: bool, data_dir: Path | None) -> None:
     """Open the explorer: neighbourhoods, ranked paths, hypothesis tours, evidence and a query console."""
     from explorer.app import create_app
     from explorer.data import prepare
@@ -30,9 +33,20 @@ def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_
         kg = load_graph(data_dir)
     except CurationError as err:
         fail(str(err))
-    data = prepare(kg, neo4j=neo4j_uri, neo4j_user=neo4j_user, neo4j_password=neo4j_password)
+    imported = None
+    if import_dir is not None:
+        from loaders.kgx_import import KgxImportError, read_kgx
+
+        try:
+            imported = read_kgx(import_dir, kg)
+        except KgxImportError as err:
+            fail(str(err))
+    data = prepare(kg, neo4j=neo4j_uri, neo4j_user=neo4j_user, neo4j_password=neo4j_password, imported=imported)
     app = create_app(kg, data=data)
     click.echo(f"kmoa explorer on http://{host}:{port}/  ({len(kg.nodes)} nodes, {len(kg.claims)} claims)")
+    if imported is not None:
+        click.echo(f"imported {imported.name}: {imported.edge_count} edges, {imported.new_nodes} new nodes "
+                   f"({', '.join(imported.source_names)}); the path tracer walks them with the curated graph")
     if neo4j_uri:
         click.echo(data.cypher_note, err=data.cypher is None)
     app.run(host=host, port=port, debug=debug)

@@ -1,0 +1,85 @@
+"""An imported KGX graph in the explorer: names and kinds of imported nodes, imported edges by claim id.
+
+Imported steps of merged paths have claim ids ``SOURCE/edges.tsv:LINE`` (see
+``loaders.kgx_import.MergedAdjacency``). The explorer keeps no table of imported edges: an id is
+decoded back into the edge's attributes from the compact arrays (the edges are in file order, so
+the line is a bisection), which keeps selections in the URL working for any imported edge.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import TYPE_CHECKING, Any
+
+from graph.model import KnowledgeGraph
+from graph.paths import MechanismPath, PathFilters, build_adjacency, trace_mechanism_paths
+
+if TYPE_CHECKING:
+    from loaders.kgx_import import ImportedGraph, MergedAdjacency
+
+Merged = tuple["MergedAdjacency", dict[str, int]]
+
+
+def canonical(graph: ImportedGraph | None, curie: str | None) -> str | None:
+    """The node an imported CURIE (or one of its aliases) stands for; None if the import lacks it."""
+    if graph is None or not curie:
+        return None
+    i = graph.index.get(curie)
+    return graph.nodes[i] if i is not None else None
+
+
+def edge_attributes(graph: ImportedGraph | None, claim_id: str, strength: float | None = None) -> dict[str, Any] | None:
+    """The attributes of the imported edge a claim id names (None if it names none)."""
+    if graph is None:
+        return None
+    source, sep, where = claim_id.partition("/")
+    file, _, line = where.rpartition(":")
+    if not sep or file != graph.edges_file or not line.isdigit():
+        return None
+    lineno = int(line)
+    e = bisect_left(graph.lines, lineno)
+    if e >= len(graph.lines) or graph.lines[e] != lineno or graph.source_names[graph.sources[e]] != source:
+        return None
+    if strength is None:
+        from loaders.kgx_import import IMPORTED_STRENGTH
+
+        strength = IMPORTED_STRENGTH
+    predicate = graph.predicate_names[graph.predicates[e]]
+    return {
+        "id": where, "subject": graph.nodes[graph.subjects[e]], "object": graph.nodes[graph.objects[e]],
+        "predicate": predicate, "biolink_predicate": predicate, "primary_knowledge_source": source,
+        "imported": True, "strength": strength, "evidence_type": "imported", "species": "unspecified",
+        "finding": "positive", "contested": False, "canmat_level": None, "section": "", "refs": [], "quote": "",
+        "studies": [], "route": None, "hypothesis_steps": [], "dataset": graph.name, "line": lineno,
+        "file": graph.edges_file, "claim_id": claim_id,
+    }
+
+
+def predicate_label(predicate: str) -> str:
+    """'biolink:interacts_with' -> 'interacts with'."""
+    return predicate.split(":", 1)[-1].replace("_", " ")
+
+
+def trace_merged(kg: KnowledgeGraph, graph: ImportedGraph, merged: Merged, source: str, target: str,
+                 filters: PathFilters, k: int) -> list[MechanismPath]:
+    """Ranked paths over curated + imported edges under the tracer's filters.
+
+    The filters narrow the curated half exactly as in ``trace_mechanism_paths``. Imported edges
+    have no species or route, so those filters keep them; a minimum evidence type stronger than
+    an imported edge excludes them all, and the trace is the curated one.
+    """
+    from loaders.kgx_import import trace_merged_paths
+
+    adjacency, degree = merged
+    if filters.min_evidence and kg.schema.evidence_strength(filters.min_evidence) > adjacency.strength:
+        if source not in kg.nodes or target not in kg.nodes:
+            return []
+        return trace_mechanism_paths(kg, source, target, k=k, filters=filters)
+    if filters != PathFilters():
+        # A view of the same imported arrays with the curated steps the filters allow.
+        narrowed = object.__new__(type(adjacency))
+        narrowed.__dict__.update(adjacency.__dict__)
+        narrowed.curated = build_adjacency(kg, filters)
+        narrowed._cache = {}
+        adjacency = narrowed
+    return trace_merged_paths(kg, graph, source, target, k=k, merged=(adjacency, degree))
