@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
     from loaders.kgx_import import ImportedGraph, MergedAdjacency
 
+# The tracer's pickers list an imported graph's new nodes only up to this many (URLs take any CURIE).
+IMPORTED_OPTION_LIMIT = 5000
 CypherRunner = Callable[[str], tuple[list[str], list[dict[str, Any]]]]
 
 
@@ -113,6 +115,24 @@ def _node_options(kg: KnowledgeGraph) -> list[dict[str, str]]:
     return [{"label": f"{n.name} · {kg.schema.node_kinds[n.kind].label}", "value": n.id} for n in nodes]
 
 
+def _imported_options(kg: KnowledgeGraph, imported: ImportedGraph) -> list[dict[str, str]]:
+    """Picker options for an imported graph's new nodes (none when there are too many for a dropdown)."""
+    from loaders.kgx_import import kind_for
+
+    if imported.new_nodes > IMPORTED_OPTION_LIMIT:
+        return []
+    out = []
+    for i, curie in enumerate(imported.nodes):
+        if imported.curated[i]:
+            continue
+        kind = kind_for(kg, imported.categories[i])
+        spec = kg.schema.node_kinds.get(kind)
+        label = spec.label if spec is not None else kind.replace("_", " ")
+        out.append({"label": f"{imported.names[i]} · {label} (imported, {curie})", "value": curie})
+    out.sort(key=lambda o: o["label"].lower())
+    return out
+
+
 def cypher_runner(uri: str, user: str | None, password: str | None,
                   timeout: float = 10.0) -> tuple[CypherRunner | None, str]:
     """Read-only Cypher through ``loaders.neo4j`` (one driver for the app's life), or (None, why not)."""
@@ -163,7 +183,8 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
         cypher, note = None, "Cypher is off: start with `kmoa explore --neo4j bolt://host:7687` to enable it."
     return ExplorerData(
         kg=kg, graph=kg.to_networkx(), rdf=to_rdf(kg), edge_attrs=edge_attrs, effects=effects,
-        node_options=_node_options(kg), iri_to_curie=iri_to_curie, named_queries=named_queries(),
+        node_options=_node_options(kg) + (_imported_options(kg, imported) if imported is not None else []),
+        iri_to_curie=iri_to_curie, named_queries=named_queries(),
         cypher=cypher, cypher_note=note, sparql_timeout=sparql_timeout,
         imported=imported, merged=merged,
     )

@@ -231,12 +231,18 @@ def imported_claim_panel(info: dict[str, Any]) -> html.Div:
 
 def imported_node_panel(info: dict[str, Any]) -> html.Div:
     """Evidence panel for a node known only from the imported graph."""
+    curie = info["id"]
+    actions = [html.Button("Trace from here", id={"type": ids.TRACE_FROM, "index": curie}, n_clicks=0,
+                           className="btn btn-small"),
+               html.Button("Trace to here", id={"type": ids.TRACE_TO, "index": curie}, n_clicks=0,
+                           className="btn btn-small")]
     head: list[Any] = [
         kind_badge(info["kind_label"], info["colour"], info["shape"]),
         html.H2(info["name"], className="panel-title"),
-        html.Div([ident_link(info["id"])], className="ident"),
+        html.Div([ident_link(curie)], className="ident"),
         html.P(f"Imported from {info['dataset']} (category {info['category']}); not in the curated graph.",
                className="notice imported-notice"),
+        html.Div(actions, className="actions"),
     ]
     marker: dict[str, Any] = {"data-selection": f"node:{info['id']}"}
     return html.Div(head, className="panel-node panel-imported", **marker)

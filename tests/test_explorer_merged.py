@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from explorer import panels, views
+from explorer import callbacks, ids, panels, views
 from explorer import state as st
 from explorer.data import ExplorerData, prepare
 from graph.model import KnowledgeGraph
@@ -162,11 +162,22 @@ def test_path_list_and_legend_mark_imported_steps(merged: ExplorerData) -> None:
     assert f"imported edge ({SOURCE})" in legend
 
 
-def test_imported_node_panel(merged: ExplorerData) -> None:
+def test_imported_node_panel_and_pickers(merged: ExplorerData, kg: KnowledgeGraph) -> None:
     info = views.evidence_panel_data(merged, f"node:{GENE}")
     assert info is not None and info["type"] == "imported_node"
     assert info["name"] == GENE_NAME and info["category"] == "biolink:Gene"
-    assert GENE_NAME in texts(panels.evidence_panel(info))
+    panel = panels.evidence_panel(info)
+    assert GENE_NAME in texts(panel)
+    assert {"Trace from here", "Trace to here"} <= set(texts(panel))
+    # The pickers offer the imported node after the curated ones, which keep their order.
+    values = [o["value"] for o in merged.node_options]
+    curated = [o["value"] for o in prepare(kg).node_options]
+    assert values == [*curated, GENE]
+    # "Trace to here" on the imported node traces from the current source to it.
+    state = {**st.default_state(kg), "source": KETAMINE}
+    new = callbacks.ACTIONS[ids.TRACE_TO](merged, state, GENE, None, {})
+    assert new is not None and (new["view"], new["target"]) == ("paths", GENE)
+    assert views.scene_for(merged, new).paths[0].nodes == (KETAMINE, GENE)
 
 
 def test_url_state_keeps_imported_ends_and_selection(merged: ExplorerData, imported: ImportedGraph,
