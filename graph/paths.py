@@ -213,10 +213,13 @@ def trace_mechanism_paths(kg: KnowledgeGraph, source: str, target: str, k: int =
 
 
 def _has_mechanism(kg: KnowledgeGraph) -> Callable[[tuple[str, ...]], bool]:
-    """Paths must pass through a receptor, gene, cell, region, process or pathway."""
+    """Paths must reach a receptor, gene, cell, region, process or pathway after the source.
+
+    A path to an indication must therefore cross a mechanism; a path to a receptor may be one step.
+    """
 
     def accept(nodes: tuple[str, ...]) -> bool:
-        return any(kg.nodes[n].kind in MECHANISM_KINDS for n in nodes[1:-1] if n in kg.nodes)
+        return any(kg.nodes[n].kind in MECHANISM_KINDS for n in nodes[1:] if n in kg.nodes)
 
     return accept
 

@@ -31,13 +31,13 @@ import threading
 import time
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graph.model import KnowledgeGraph
-from graph.paths import MechanismPath, PathFilters, PathStep, best_paths, build_adjacency
+from graph.paths import MECHANISM_KINDS, MechanismPath, PathFilters, PathStep, best_paths, build_adjacency
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
 from loaders.kgx import SEP, KgxFormatError
 
@@ -702,9 +702,29 @@ def resolve(kg: KnowledgeGraph, graph: ImportedGraph, query: str) -> str:
     return kg.resolve(query)
 
 
+def passes_mechanism(kg: KnowledgeGraph, graph: ImportedGraph) -> Callable[[tuple[str, ...]], bool]:
+    """Like ``kmoa paths``: a path must cross a receptor, gene, cell, region, process or pathway.
+
+    Imported intermediate nodes count by the kind of their Biolink category.
+    """
+
+    def kind(curie: str) -> str:
+        node = kg.nodes.get(curie)
+        if node is not None:
+            return node.kind
+        i = graph.index.get(curie)
+        return kind_for(kg, graph.categories[i]) if i is not None else ""
+
+    def accept(nodes: tuple[str, ...]) -> bool:
+        return any(kind(n) in MECHANISM_KINDS for n in nodes[1:])
+
+    return accept
+
+
 def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, target: str, k: int = 10,
                         max_hops: int = 4, hub_damping: float = 0.5, max_steps: int = 50_000,
-                        merged: tuple[MergedAdjacency, dict[str, int]] | None = None) -> MergedPaths:
+                        merged: tuple[MergedAdjacency, dict[str, int]] | None = None,
+                        allow_direct: bool = False) -> MergedPaths:
     """The k best mechanism paths over the merged graph (weakest link, hub-damped, best-first).
 
     Exact threshold deepening: ``best_paths`` first runs on a view that drops every step into a
@@ -714,7 +734,8 @@ def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, t
     threshold is lowered (finally to 0, the full graph). The search is bounded: all rounds
     together build at most ``max_steps`` steps; when that runs out the best paths found so far
     are returned with ``exact=False`` (pairs joined only through hubs by long, weak paths).
-    Pass ``merged`` (from ``merged_adjacency``) to reuse the adjacency across queries.
+    Pass ``merged`` (from ``merged_adjacency``) to reuse the adjacency across queries. As in
+    ``kmoa paths``, a path must pass through a mechanism node unless ``allow_direct``.
     """
     adjacency, degree = merged or merged_adjacency(kg, graph)
     source_id, target_id = resolve(kg, graph, source), resolve(kg, graph, target)
@@ -723,12 +744,14 @@ def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, t
     threshold = adjacency.strength * 16 ** -hub_damping if hub_damping > 0 else 0.0
     best: list[MechanismPath] = []
     rounds = 0
+    accept = None if allow_direct else passes_mechanism(kg, graph)
     while True:
         rounds += 1
         view = adjacency.view(goals, threshold, hub_damping, source_id, budget)
         # best_paths only calls .get() on its adjacency, which a Mapping provides.
         found = best_paths(view, source_id, [target_id], k=k, max_hops=max_hops,  # type: ignore[arg-type]
-                           hub_damping=hub_damping, degree=degree, max_expansions=max(max_steps, 1))
+                           hub_damping=hub_damping, degree=degree, max_expansions=max(max_steps, 1),
+                           accept=accept)
         if (len(found), [p.score for p in found]) >= (len(best), [p.score for p in best]):
             best = found
         # Scores are rounded to 4 decimals; keep a margin so a rounded-up score never passes.
@@ -744,7 +767,8 @@ def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, t
 
 def trace_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, target: str, k: int = 10,
                        max_hops: int = 4, hub_damping: float = 0.5, max_steps: int = 50_000,
-                       merged: tuple[MergedAdjacency, dict[str, int]] | None = None) -> list[MechanismPath]:
+                       merged: tuple[MergedAdjacency, dict[str, int]] | None = None,
+                       allow_direct: bool = False) -> list[MechanismPath]:
     """The paths of ``search_merged_paths`` (same arguments)."""
     return search_merged_paths(kg, graph, source, target, k=k, max_hops=max_hops, hub_damping=hub_damping,
-                               max_steps=max_steps, merged=merged).paths
+                               max_steps=max_steps, merged=merged, allow_direct=allow_direct).paths

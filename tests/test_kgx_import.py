@@ -28,6 +28,7 @@ from loaders.kgx_import import (
     import_into_oxigraph,
     is_imported,
     merged_adjacency,
+    passes_mechanism,
     read_kgx,
     search_merged_paths,
     trace_merged_paths,
@@ -268,11 +269,16 @@ def test_endpoint_serves_the_merged_store(tmp_path: Path, kg: KnowledgeGraph, an
 def test_merged_paths_mix_curated_and_imported_edges(tmp_path: Path, kg: KnowledgeGraph,
                                                      anchors: Anchors) -> None:
     graph = read_kgx(write_kgx(tmp_path / "kgx", anchors), kg)
-    found = trace_merged_paths(kg, graph, anchors.compound, NEW_DISEASE, k=10, hub_damping=0.0)
+    found = trace_merged_paths(kg, graph, anchors.compound, NEW_DISEASE, k=10, hub_damping=0.0, allow_direct=True)
     assert found
     routes = {tuple(p.nodes) for p in found}
     assert (anchors.compound, NEW_DISEASE) in routes
     assert (anchors.compound, anchors.mechanism, NEW_GENE, NEW_DISEASE) in routes
+    # As in `kmoa paths`, a mechanism path must cross a gene, receptor, process, ... by default.
+    default = {tuple(p.nodes) for p in trace_merged_paths(kg, graph, anchors.compound, NEW_DISEASE, k=10,
+                                                           hub_damping=0.0)}
+    assert (anchors.compound, NEW_DISEASE) not in default
+    assert (anchors.compound, anchors.mechanism, NEW_GENE, NEW_DISEASE) in default
     mixed = [p for p in found if len({is_imported(s) for s in p.steps}) == 2]
     assert mixed, "some path should use both a curated and an imported edge"
     for path in found:
@@ -323,7 +329,7 @@ def test_pruned_search_equals_full_best_first_search(tmp_path: Path, kg: Knowled
     for target in (NEW_DISEASE, anchors.disease):
         fast = search_merged_paths(kg, graph, anchors.compound, target, k=10, max_hops=4, merged=merged)
         full = best_paths(adjacency, anchors.compound, [target], k=10, max_hops=4, hub_damping=0.5,
-                          degree=degree, max_expansions=10_000_000)
+                          degree=degree, max_expansions=10_000_000, accept=passes_mechanism(kg, graph))
         assert fast.exact
         assert [p.score for p in fast.paths] == [p.score for p in full]
         assert fast.paths, "the random graph should connect the compound to the target"

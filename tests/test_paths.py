@@ -126,3 +126,8 @@ def test_direct_clinical_evidence_is_listed_beside_the_paths(kg: KnowledgeGraph)
     assert [r["strength"] for r in rows] == sorted((r["strength"] for r in rows), reverse=True)
     output = CliRunner().invoke(main, ["paths", "ketamine", "TRD", "-k", "1"]).output
     assert "Direct evidence" in output and rows[0]["id"] in output
+
+
+def test_a_receptor_target_may_be_one_step_away(tiny: KnowledgeGraph) -> None:
+    paths = trace_mechanism_paths(tiny, "ketamine", "NMDA receptor")
+    assert paths and paths[0].nodes == (KETAMINE, NMDA)
