@@ -127,3 +127,11 @@ def test_treats_is_reserved_for_approved_or_established_uses(kg: KnowledgeGraph)
     wrong = [c.id for c in kg.claims.values() if c.predicate == "treats" and c.provenance.finding == "positive"
              and c.provenance.evidence_type in trial_level]
     assert not wrong, f"`treats` backed by trials only (use studied_to_treat): {wrong}"
+
+
+def test_every_entity_takes_part_in_a_claim(kg: KnowledgeGraph) -> None:
+    """Nodes without claims clutter search; norketamine is kept on purpose (the review names only HNKs)."""
+    used = {c.subject for c in kg.claims.values()} | {c.object for c in kg.claims.values()}
+    used |= {s for c in kg.claims.values() for s in c.studies}
+    isolated = sorted(n for n in kg.nodes if n not in used)
+    assert isolated == ["CHEBI:91519"]
