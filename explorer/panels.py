@@ -113,11 +113,7 @@ def node_panel(info: dict[str, Any]) -> html.Div:
     actions = [html.Button("Explore neighbourhood", id={"type": ids.FOCUS, "index": curie}, n_clicks=0,
                            className="btn btn-small")]
     if info["mechanistic"]:
-        actions += [
-            html.Button("Trace from here", id={"type": ids.TRACE_FROM, "index": curie}, n_clicks=0,
-                        className="btn btn-small"),
-            html.Button("Trace to here", id={"type": ids.TRACE_TO, "index": curie}, n_clicks=0,
-                        className="btn btn-small")]
+        actions += trace_buttons(curie)
     head: list[Any] = [
         kind_badge(info["kind_label"], info["colour"], info["shape"]),
         html.H2(info["name"], className="panel-title"),
@@ -229,13 +225,18 @@ def imported_claim_panel(info: dict[str, Any]) -> html.Div:
     return html.Div(body, className="panel-claim panel-imported", **marker)
 
 
+def trace_buttons(curie: str) -> list[html.Button]:
+    """'Trace from here' and 'Trace to here' for a node's panel."""
+    return [html.Button("Trace from here", id={"type": ids.TRACE_FROM, "index": curie}, n_clicks=0,
+                        className="btn btn-small"),
+            html.Button("Trace to here", id={"type": ids.TRACE_TO, "index": curie}, n_clicks=0,
+                        className="btn btn-small")]
+
+
 def imported_node_panel(info: dict[str, Any]) -> html.Div:
     """Evidence panel for a node known only from the imported graph."""
     curie = info["id"]
-    actions = [html.Button("Trace from here", id={"type": ids.TRACE_FROM, "index": curie}, n_clicks=0,
-                           className="btn btn-small"),
-               html.Button("Trace to here", id={"type": ids.TRACE_TO, "index": curie}, n_clicks=0,
-                           className="btn btn-small")]
+    actions = trace_buttons(curie)
     head: list[Any] = [
         kind_badge(info["kind_label"], info["colour"], info["shape"]),
         html.H2(info["name"], className="panel-title"),

@@ -419,15 +419,8 @@ def _password_for(cache: Path, java: str, classpath: list[str]) -> str:
 
 def status(cache_dir: Path | str | None = None) -> ServerInfo | None:
     """Return the info of this cache's server if it runs and answers Bolt, else None."""
-    cache = _cache(cache_dir)
-    state = _read_json(_state_file(cache))
-    if not state:
-        return None
-    try:
-        info = _info_from_state(state)
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not _is_our_server(info.pid, Path(info.home)):
+    info = _recorded_server(_cache(cache_dir), forget_stale=False)
+    if info is None:
         return None
     try:
         return info if _bolt_answers(info.uri, info.password) else None
@@ -485,18 +478,29 @@ def stop(cache_dir: Path | str | None = None) -> bool:
 # --------------------------------------------------------------------------- process
 
 
-def _reuse_running(cache: Path, timeout: float) -> ServerInfo | None:
-    """Info of an already running server of this cache (waiting if it is booting)."""
+def _recorded_server(cache: Path, forget_stale: bool) -> ServerInfo | None:
+    """The server recorded in this cache's state file if its JVM still runs, else None.
+
+    With ``forget_stale`` an unreadable record, or one whose JVM is gone, is deleted.
+    """
     state = _read_json(_state_file(cache))
     if not state:
         return None
     try:
         info = _info_from_state(state)
     except (KeyError, TypeError, ValueError):
-        _state_file(cache).unlink()
+        info = None
+    if info is None or not _is_our_server(info.pid, Path(info.home)):
+        if forget_stale:
+            _state_file(cache).unlink(missing_ok=True)
         return None
-    if not _is_our_server(info.pid, Path(info.home)):
-        _state_file(cache).unlink()  # stale: the JVM is gone
+    return info
+
+
+def _reuse_running(cache: Path, timeout: float) -> ServerInfo | None:
+    """Info of an already running server of this cache (waiting if it is booting)."""
+    info = _recorded_server(cache, forget_stale=True)
+    if info is None:
         return None
     _wait_for_bolt(cache, info, timeout)
     return info
