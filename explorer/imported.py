@@ -41,9 +41,9 @@ def edge_attributes(graph: ImportedGraph | None, claim_id: str, strength: float 
     if e >= len(graph.lines) or graph.lines[e] != lineno or graph.source_names[graph.sources[e]] != source:
         return None
     if strength is None:
-        from loaders.kgx_import import IMPORTED_STRENGTH
+        from ontology.schema import load_schema
 
-        strength = IMPORTED_STRENGTH
+        strength = load_schema().walk.imported_strength
     predicate = graph.predicate_names[graph.predicates[e]]
     return {
         "id": where, "subject": graph.nodes[graph.subjects[e]], "object": graph.nodes[graph.objects[e]],
@@ -82,4 +82,5 @@ def trace_merged(kg: KnowledgeGraph, graph: ImportedGraph, merged: Merged, sourc
         narrowed.curated = build_adjacency(kg, filters)
         narrowed._cache = {}
         adjacency = narrowed
-    return trace_merged_paths(kg, graph, source, target, k=k, merged=(adjacency, degree))
+    return trace_merged_paths(kg, graph, source, target, k=k, merged=(adjacency, degree),
+                              allow_direct=filters.allow_direct)

@@ -21,7 +21,7 @@ from explorer.layouts import component_layout, force_layout, layered_layout
 from explorer.links import link_for
 from explorer.style import WEAK_STRENGTH, kind_style
 from graph.model import KnowledgeGraph
-from graph.paths import REVERSIBLE, MechanismPath, PathFilters, trace_mechanism_paths
+from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
 from graph.records import Hypothesis
 
 __all__ = [
@@ -276,7 +276,9 @@ def tour_step(kg: KnowledgeGraph, hypothesis: Hypothesis | str, i: int) -> TourS
 def _oriented(data: ExplorerData, claim_id: str) -> tuple[str, str]:
     """Subject and object, flipped for metabolite/enantiomer links so the parent compound comes first."""
     a = data.edge_attrs[claim_id]
-    return (a["object"], a["subject"]) if a["predicate"] in REVERSIBLE else (a["subject"], a["object"])
+    if a["predicate"] in data.kg.schema.walk.parent_to_child:
+        return a["object"], a["subject"]
+    return a["subject"], a["object"]
 
 
 def tour_view(data: ExplorerData, hypothesis: str, step: int) -> Subgraph:
@@ -346,7 +348,7 @@ def edge_classes(data: ExplorerData, edge: EdgeGroup) -> list[str]:
     if primary.get("imported"):
         return ["imported"]
     effect = data.effects.get(edge.predicate, "structural")
-    if edge.predicate in REVERSIBLE:
+    if edge.predicate in data.kg.schema.walk.parent_to_child:
         effect = "structural"
     out = [f"effect-{effect}", f"pred-{edge.predicate}"]
     if float(primary["strength"]) < WEAK_STRENGTH:

@@ -2,11 +2,15 @@
 
 Scoring (documented for users):
 
-* Each edge has a *strength* in [0, 1] from its evidence type (meta-analysis 1.0, RCT 0.9,
-  guideline/regulatory 0.85, open-label 0.6, retrospective 0.5, preclinical animal 0.45,
-  review 0.4, case report 0.3, mechanistic hypothesis 0.2; CANMAT level 1 raises it to 0.95).
-  Contested or mixed findings halve it. Null and negative findings are not traversed unless
-  ``include_negative`` is set (then they count a quarter).
+The rules live in ``ontology/schema.yaml`` (``walk:``, read as ``Schema.walk``): which predicates
+are walked and in which direction (metabolite and enantiomer links parent to child), which node
+kinds a path may stand on and must cross, and how evidence becomes strength. Every store feeds its
+candidate edges to :func:`steps_from_edges` and searches with :func:`best_paths`, so the curated
+graph, the merged graph and Neo4j give the same answers.
+
+* Each claim has a *strength* in [0, 1] from its evidence type (meta-analysis 1.0 ... mechanistic
+  hypothesis 0.2; CANMAT level 1 raises it), times its finding's factor (mixed halves it; null and
+  negative are not walked unless ``include_negative``); contested claims are halved (once).
 * A path's *score* is its weakest link: the minimum edge strength. A chain of mechanism is only
   as well supported as its least supported step. Ties are broken by the mean strength, then by
   fewer hops.
@@ -27,15 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graph.model import KnowledgeGraph
-
-# Predicates that carry causation along a mechanism; structural ones (tested_in, located_in,
-# part_of_hypothesis, ...) are evidence around the path, not steps on it.
-REVERSIBLE = {"metabolite_of": "has metabolite", "enantiomer_of": "has enantiomer"}
-# Clinical verdicts (a trial or an approval) are the evidence a path explains, not mechanism steps:
-# a path reaches an indication through an outcome that ameliorates it.
-CLINICAL = {"treats", "studied_to_treat", "beneficial_in_models_for"}
-# A mechanism path passes through at least one of these (unless PathFilters.allow_direct).
-MECHANISM_KINDS = {"receptor", "gene", "cell_type", "brain_region", "process", "pathway"}
+from ontology.schema import Schema, WalkRules
 
 
 @dataclass(frozen=True)
@@ -96,52 +92,54 @@ class PathFilters:
     allow_direct: bool = False
 
 
-def _edge_ok(kg: KnowledgeGraph, attrs: dict[str, Any], filters: PathFilters, min_strength: float) -> bool:
-    if attrs["finding"] in ("null", "negative") and not filters.include_negative:
+def edge_passes(rules: WalkRules, attrs: dict[str, Any], filters: PathFilters, min_strength: float,
+                relatives: frozenset[str] | None, subject_kind: str | None) -> bool:
+    """Whether one claim may be walked under the filters (the same test for every store)."""
+    if attrs.get("finding", "positive") not in rules.walked_findings(filters.include_negative):
         return False
-    if filters.human_only and attrs["species"] == "animal":
+    if filters.human_only and attrs.get("species") == "animal":
         return False
     if filters.route and attrs.get("route") and attrs["route"] != filters.route:
         return False
-    if min_strength and kg.schema.evidence_strength(attrs["evidence_type"]) < min_strength:
+    if min_strength and rules.evidence_strengths.get(attrs.get("evidence_type") or "", 0.0) < min_strength:
         return False
-    if filters.compound:
-        subject = kg.nodes.get(attrs["subject"])
-        if subject is not None and subject.kind == "compound" and attrs["subject"] != filters.compound:
-            # Metabolites and enantiomers of the chosen compound stay allowed.
-            return attrs["subject"] in _relatives(kg, filters.compound)
-    return True
+    # Only the chosen compound and its metabolites/enantiomers may act on the path.
+    return relatives is None or subject_kind != "compound" or attrs["subject"] in relatives
 
 
-def _relatives(kg: KnowledgeGraph, compound: str) -> set[str]:
-    out = {compound}
-    for claim in kg.claims.values():
-        if claim.predicate in REVERSIBLE and claim.object == compound:
-            out.add(claim.subject)
-    return out
+def claim_step_strength(rules: WalkRules, attrs: dict[str, Any], include_negative: bool = False) -> float:
+    """A claim's strength as a step, from its evidence type, CANMAT level, finding and contest."""
+    return rules.strength(attrs.get("evidence_type"), attrs.get("canmat_level"), attrs.get("finding"),
+                          bool(attrs.get("contested")), include_negative)
 
 
-def build_adjacency(kg: KnowledgeGraph, filters: PathFilters) -> dict[str, list[PathStep]]:
-    """Walkable steps out of each node under the filters."""
-    min_strength = kg.schema.evidence_strength(filters.min_evidence) if filters.min_evidence else 0.0
-    causal = {name for name, p in kg.schema.predicates.items()
-              if p.effect in ("activating", "inhibiting") and name not in CLINICAL}
-    mechanistic = kg.schema.mechanistic_kinds
+def steps_from_edges(schema: Schema, edges: Iterable[dict[str, Any]],
+                     kind_of: Callable[[str], str | None], filters: PathFilters,
+                     relatives: frozenset[str] | None = None) -> dict[str, list[PathStep]]:
+    """Walkable steps out of each node, from candidate edges (``edge_attributes`` dicts) of any store.
+
+    Every store hands its candidate edges to this one function, so a step means the same
+    everywhere: the walked direction, the kinds it may join, the filters and the strength all come
+    from ``schema.walk``. Parallel claims between two nodes form one step, as strong as its strongest.
+    """
+    rules = schema.walk
+    min_strength = rules.evidence_strengths.get(filters.min_evidence, 0.0) if filters.min_evidence else 0.0
     grouped: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
-    for claim in kg.iter_edges():
-        attrs = kg.edge_attributes(claim)
-        if claim.predicate not in causal and claim.predicate not in REVERSIBLE:
+    for edge in edges:
+        predicate = edge["predicate"]
+        oriented = rules.orient(predicate, edge["subject"], edge["object"])
+        if oriented is None:
             continue
-        if kg.nodes[claim.subject].kind not in mechanistic or kg.nodes[claim.object].kind not in mechanistic:
+        if kind_of(edge["subject"]) not in rules.node_kinds or kind_of(edge["object"]) not in rules.node_kinds:
             continue
-        if not _edge_ok(kg, attrs, filters, min_strength):
+        if not edge_passes(rules, edge, filters, min_strength, relatives, kind_of(edge["subject"])):
             continue
-        attrs["effect"] = kg.schema.predicates[claim.predicate].effect
-        if claim.predicate in REVERSIBLE:
-            key, label = (claim.object, claim.subject), REVERSIBLE[claim.predicate]
-        else:
-            key, label = (claim.subject, claim.object), kg.schema.predicates[claim.predicate].label
-        grouped.setdefault(key, []).append((claim.predicate, label, attrs))
+        attrs = dict(edge)
+        attrs["strength"] = claim_step_strength(rules, attrs, filters.include_negative)
+        declared = schema.predicates[predicate]
+        attrs["effect"] = "structural" if predicate in rules.parent_to_child else declared.effect
+        label = rules.parent_to_child.get(predicate) or declared.label
+        grouped.setdefault(oriented, []).append((predicate, label, attrs))
     adjacency: dict[str, list[PathStep]] = {}
     for (source, target), claims in sorted(grouped.items()):
         claims.sort(key=lambda c: (-c[2]["strength"], c[2]["id"]))
@@ -150,6 +148,43 @@ def build_adjacency(kg: KnowledgeGraph, filters: PathFilters) -> dict[str, list[
             source, target, best["id"], predicate, label, best["strength"], best,
             tuple(c[2] for c in claims)))
     return adjacency
+
+
+def relatives_of(kg: KnowledgeGraph, compound: str) -> frozenset[str]:
+    """The compound and its children along parent-to-child links (its metabolites and enantiomers)."""
+    rules = kg.schema.walk
+    return frozenset({compound} | {c.subject for c in kg.claims.values()
+                                   if c.predicate in rules.parent_to_child and c.object == compound})
+
+
+def crosses_mechanism(rules: WalkRules, kind_of: Callable[[str], str | None]) -> Callable[[tuple[str, ...]], bool]:
+    """Accept a complete path only if a node after its source is of a ``must_cross`` kind.
+
+    That node may be the path's end: a path to a receptor may be one step.
+    """
+
+    def accept(nodes: tuple[str, ...]) -> bool:
+        return any(kind_of(n) in rules.must_cross for n in nodes[1:])
+
+    return accept
+
+
+def build_adjacency(kg: KnowledgeGraph, filters: PathFilters) -> dict[str, list[PathStep]]:
+    """Walkable steps out of each node of the curated graph under the filters."""
+    rules = kg.schema.walk
+    relatives = relatives_of(kg, filters.compound) if filters.compound else None
+    edges = (kg.edge_attributes(c) for c in kg.iter_edges() if c.predicate in rules.walked_predicates)
+    return steps_from_edges(kg.schema, edges, _kind_lookup(kg), filters, relatives)
+
+
+def _kind_lookup(kg: KnowledgeGraph) -> Callable[[str], str | None]:
+    nodes = kg.nodes
+
+    def kind_of(curie: str) -> str | None:
+        node = nodes.get(curie)
+        return node.kind if node is not None else None
+
+    return kind_of
 
 
 def best_paths(adjacency: dict[str, list[PathStep]], source: str, targets: Iterable[str], k: int = 10,
@@ -192,9 +227,12 @@ def best_paths(adjacency: dict[str, list[PathStep]], source: str, targets: Itera
 
 
 def trace_mechanism_paths(kg: KnowledgeGraph, source: str, target: str, k: int = 10, max_hops: int = 8,
-                          filters: PathFilters | None = None, hub_damping: float = 0.0) -> list[MechanismPath]:
+                          filters: PathFilters | None = None, hub_damping: float | None = None) -> list[MechanismPath]:
     """Ranked mechanism paths from a compound (name, synonym or CURIE) to an outcome or indication."""
     filters = filters or PathFilters()
+    rules = kg.schema.walk
+    if hub_damping is None:
+        hub_damping = rules.hub_damping_curated
     source_id = kg.resolve(source)
     target_id = kg.resolve(target)
     if filters.compound:
@@ -207,21 +245,9 @@ def trace_mechanism_paths(kg: KnowledgeGraph, source: str, target: str, k: int =
             for step in steps:
                 degree[step.source] = degree.get(step.source, 0) + 1
                 degree[step.target] = degree.get(step.target, 0) + 1
-    accept = None if filters.allow_direct else _has_mechanism(kg)
+    accept = None if filters.allow_direct else crosses_mechanism(rules, _kind_lookup(kg))
     return best_paths(adjacency, source_id, [target_id], k=k, max_hops=max_hops,
                       hub_damping=hub_damping, degree=degree, accept=accept)
-
-
-def _has_mechanism(kg: KnowledgeGraph) -> Callable[[tuple[str, ...]], bool]:
-    """Paths must reach a receptor, gene, cell, region, process or pathway after the source.
-
-    A path to an indication must therefore cross a mechanism; a path to a receptor may be one step.
-    """
-
-    def accept(nodes: tuple[str, ...]) -> bool:
-        return any(kg.nodes[n].kind in MECHANISM_KINDS for n in nodes[1:] if n in kg.nodes)
-
-    return accept
 
 
 def direct_evidence(kg: KnowledgeGraph, source: str, target: str) -> list[dict[str, Any]]:

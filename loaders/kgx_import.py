@@ -17,7 +17,8 @@ Writers:
   ``primary_knowledge_source`` (never ``infores:kmoa``) and ``imported: true``.
 
 Path tracing over the merged graph: ``merged_adjacency`` feeds ``graph.paths.best_paths`` with
-curated steps plus imported steps (strength ``IMPORTED_STRENGTH``, attribute ``imported``); the
+curated steps plus imported steps (strength ``walk.imported_strength`` of the schema, attribute
+``imported``); the
 imported half is a compressed adjacency whose ``PathStep`` objects are built only for the nodes
 the best-first search actually expands, so nothing enumerates all simple paths.
 """
@@ -37,14 +38,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graph.model import KnowledgeGraph
-from graph.paths import MECHANISM_KINDS, MechanismPath, PathFilters, PathStep, best_paths, build_adjacency
+from graph.paths import MechanismPath, PathFilters, PathStep, best_paths, build_adjacency, crosses_mechanism
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
 from loaders.kgx import SEP, KgxFormatError
 
 if TYPE_CHECKING:
     import neo4j
 
-IMPORTED_STRENGTH = 0.3
 MAX_ERRORS = 20
 CURIE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:[^\s|]+$")
 BIOLINK_CATEGORY = re.compile(r"^biolink:[A-Z][A-Za-z]*$")
@@ -517,8 +517,7 @@ class MergedAdjacency(Mapping[str, list[PathStep]]):
     the cut is a bisection, and ``PathStep`` objects are built only for nodes the search expands.
     """
 
-    def __init__(self, curated: dict[str, list[PathStep]], graph: ImportedGraph,
-                 strength: float = IMPORTED_STRENGTH):
+    def __init__(self, curated: dict[str, list[PathStep]], graph: ImportedGraph, strength: float):
         self.curated = curated
         self.graph = graph
         self.strength = strength
@@ -689,8 +688,13 @@ def _degrees(curated: dict[str, list[PathStep]], graph: ImportedGraph) -> dict[s
 
 
 def merged_adjacency(kg: KnowledgeGraph, graph: ImportedGraph, filters: PathFilters | None = None,
-                     strength: float = IMPORTED_STRENGTH) -> tuple[MergedAdjacency, dict[str, int]]:
-    """Adjacency and degrees over curated + imported edges, ready for ``graph.paths.best_paths``."""
+                     strength: float | None = None) -> tuple[MergedAdjacency, dict[str, int]]:
+    """Adjacency and degrees over curated + imported edges, ready for ``graph.paths.best_paths``.
+
+    Imported steps count ``strength`` (default: the schema's ``walk.imported_strength``).
+    """
+    if strength is None:
+        strength = kg.schema.walk.imported_strength
     adjacency = MergedAdjacency(build_adjacency(kg, filters or PathFilters()), graph, strength)
     return adjacency, adjacency.degree
 
@@ -703,9 +707,9 @@ def resolve(kg: KnowledgeGraph, graph: ImportedGraph, query: str) -> str:
 
 
 def passes_mechanism(kg: KnowledgeGraph, graph: ImportedGraph) -> Callable[[tuple[str, ...]], bool]:
-    """Like ``kmoa paths``: a path must cross a receptor, gene, cell, region, process or pathway.
+    """The schema's rule, as in ``kmoa paths``: a path must reach a node of a ``walk.must_cross`` kind.
 
-    Imported intermediate nodes count by the kind of their Biolink category.
+    Imported nodes count by the kind of their Biolink category.
     """
 
     def kind(curie: str) -> str:
@@ -715,14 +719,11 @@ def passes_mechanism(kg: KnowledgeGraph, graph: ImportedGraph) -> Callable[[tupl
         i = graph.index.get(curie)
         return kind_for(kg, graph.categories[i]) if i is not None else ""
 
-    def accept(nodes: tuple[str, ...]) -> bool:
-        return any(kind(n) in MECHANISM_KINDS for n in nodes[1:])
-
-    return accept
+    return crosses_mechanism(kg.schema.walk, kind)
 
 
 def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, target: str, k: int = 10,
-                        max_hops: int = 4, hub_damping: float = 0.5, max_steps: int = 50_000,
+                        max_hops: int = 4, hub_damping: float | None = None, max_steps: int = 50_000,
                         merged: tuple[MergedAdjacency, dict[str, int]] | None = None,
                         allow_direct: bool = False) -> MergedPaths:
     """The k best mechanism paths over the merged graph (weakest link, hub-damped, best-first).
@@ -734,9 +735,12 @@ def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, t
     threshold is lowered (finally to 0, the full graph). The search is bounded: all rounds
     together build at most ``max_steps`` steps; when that runs out the best paths found so far
     are returned with ``exact=False`` (pairs joined only through hubs by long, weak paths).
-    Pass ``merged`` (from ``merged_adjacency``) to reuse the adjacency across queries. As in
+    Pass ``merged`` (from ``merged_adjacency``) to reuse the adjacency across queries;
+    ``hub_damping`` defaults to the schema's ``walk.hub_damping.merged``. As in
     ``kmoa paths``, a path must pass through a mechanism node unless ``allow_direct``.
     """
+    if hub_damping is None:
+        hub_damping = kg.schema.walk.hub_damping_merged
     adjacency, degree = merged or merged_adjacency(kg, graph)
     source_id, target_id = resolve(kg, graph, source), resolve(kg, graph, target)
     goals = frozenset([target_id])
@@ -766,7 +770,7 @@ def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, t
 
 
 def trace_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, target: str, k: int = 10,
-                       max_hops: int = 4, hub_damping: float = 0.5, max_steps: int = 50_000,
+                       max_hops: int = 4, hub_damping: float | None = None, max_steps: int = 50_000,
                        merged: tuple[MergedAdjacency, dict[str, int]] | None = None,
                        allow_direct: bool = False) -> list[MechanismPath]:
     """The paths of ``search_merged_paths`` (same arguments)."""

@@ -67,9 +67,10 @@ Queries
     consumed and the result says it was truncated.
 
 Paths
-    :func:`trace_paths_cypher` fetches every candidate mechanism path with one variable-length
-    (quantified path pattern) Cypher query under the same edge filters as ``graph.paths`` and
-    ranks them with ``graph.paths.best_paths`` (weakest-link scoring, parallel claims merged).
+    :func:`trace_paths_cypher` fetches the edges of every candidate mechanism path with one
+    variable-length (quantified path pattern) Cypher query generated from the schema's walk rules
+    (:func:`paths_query`, :func:`walk_parameters`) and ranks them with the one search in
+    ``graph.paths`` (``steps_from_edges`` + ``best_paths``), like the curated and merged graphs.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
 
     from graph.model import KnowledgeGraph
     from graph.paths import MechanismPath, PathFilters
+    from ontology.schema import WalkRules
 
 DEFAULT_DATABASE = "neo4j"
 DEFAULT_USER = "neo4j"
@@ -905,39 +907,49 @@ def run_cypher(driver: neo4j.Driver, query: str, params: dict[str, Any] | None =
 # --------------------------------------------------------------------------- paths
 
 
-def _walkable_types() -> tuple[list[str], list[str]]:
-    from graph.paths import CLINICAL, REVERSIBLE
-    from ontology.schema import load_schema
+def paths_query(rules: WalkRules, max_hops: int) -> str:
+    """The variable-length Cypher returning every relationship on a candidate path, generated from ``rules``.
 
-    schema = load_schema()
-    forward = sorted(name for name, p in schema.predicates.items()
-                     if p.effect in ("activating", "inhibiting") and name not in CLINICAL)
-    return forward, sorted(REVERSIBLE)
-
-
-def paths_query(max_hops: int) -> str:
-    """Build the variable-length Cypher that returns every candidate path's relationships."""
-    forward, backward = _walkable_types()
-    types = "|".join(quote_name(t) for t in forward + backward)
+    The relationship types, the walked direction of each, the node kinds a path may stand on and
+    must cross, and the walked findings all come from the schema's ``walk:`` section (as the
+    parameters of :func:`walk_parameters`); only the filters are the caller's.
+    """
+    types = "|".join(quote_name(t) for t in sorted(rules.walked_predicates))
     hops = int(max_hops)
     return (
         f"MATCH (s:{ENTITY} {{id: $source}}), (t:{ENTITY} {{id: $target}}) "
         f"MATCH p = (s) ((a)-[r:{types}]-(b) WHERE "
-        "((type(r) IN $forward AND startNode(r) = a) OR (type(r) IN $backward AND endNode(r) = a)) "
-        "AND a.kmoa_kind IN $mechanistic AND b.kmoa_kind IN $mechanistic "
-        "AND ($include_negative OR NOT coalesce(r.finding, 'positive') IN ['null', 'negative']) "
+        "((type(r) IN $forward AND startNode(r) = a) OR (type(r) IN $parent_to_child AND endNode(r) = a)) "
+        "AND a.kmoa_kind IN $node_kinds AND b.kmoa_kind IN $node_kinds "
+        "AND coalesce(r.finding, 'positive') IN $walked_findings "
         "AND (NOT $human_only OR r.species <> 'animal') "
         "AND ($route IS NULL OR r.route IS NULL OR r.route = $route) "
         "AND ($evidence IS NULL OR r.evidence_type IN $evidence) "
         "AND ($relatives IS NULL OR startNode(r).kmoa_kind <> 'compound' OR startNode(r).id IN $relatives)"
         f"){{1,{hops}}} (t) "
         "WITH p, nodes(p) AS ns WHERE all(i IN range(0, size(ns) - 2) WHERE NOT ns[i] IN ns[i + 1..]) "
+        "AND ($allow_direct OR any(n IN ns[1..] WHERE n.kmoa_kind IN $must_cross)) "
         "UNWIND relationships(p) AS rel "
         "WITH DISTINCT rel "
         "RETURN startNode(rel).id AS subject, endNode(rel).id AS object, type(rel) AS predicate, "
         "properties(rel) AS props, startNode(rel).kmoa_kind AS subject_kind, "
         "endNode(rel).kmoa_kind AS object_kind"
     )
+
+
+def walk_parameters(rules: WalkRules, filters: PathFilters) -> dict[str, Any]:
+    """The parameters of :func:`paths_query`: the schema's walk rules, then the caller's filters."""
+    evidence = None
+    if filters.min_evidence:
+        floor = rules.evidence_strengths.get(filters.min_evidence, 0.0)
+        evidence = sorted(name for name, strength in rules.evidence_strengths.items() if strength >= floor)
+    return {
+        "forward": sorted(rules.forward), "parent_to_child": sorted(rules.parent_to_child),
+        "node_kinds": sorted(rules.node_kinds), "must_cross": sorted(rules.must_cross),
+        "walked_findings": list(rules.walked_findings(filters.include_negative)),
+        "allow_direct": filters.allow_direct, "human_only": filters.human_only, "route": filters.route,
+        "evidence": evidence,
+    }
 
 
 def edge_attributes(props: dict[str, Any], subject: str, obj: str, predicate: str) -> dict[str, Any]:
@@ -948,7 +960,7 @@ def edge_attributes(props: dict[str, Any], subject: str, obj: str, predicate: st
         "quote": props.get("supporting_text"), "evidence_type": props.get("evidence_type"),
         "species": props.get("species"), "finding": props.get("finding", "positive"),
         "contested": bool(props.get("contested", False)), "canmat_level": props.get("canmat_level"),
-        "studies": list(props.get("studies", [])), "strength": float(props.get("evidence_strength", 0.0)),
+        "studies": list(props.get("studies", [])), "route": props.get("route"),
     }
 
 
@@ -965,10 +977,8 @@ def _resolve_id(driver: neo4j.Driver, database: str, text: str) -> str:
     return str(records[0]["id"])
 
 
-def _relatives_cypher(driver: neo4j.Driver, database: str, compound: str) -> list[str]:
-    from graph.paths import REVERSIBLE
-
-    types = "|".join(quote_name(t) for t in sorted(REVERSIBLE))
+def _relatives_cypher(driver: neo4j.Driver, database: str, rules: WalkRules, compound: str) -> list[str]:
+    types = "|".join(quote_name(t) for t in sorted(rules.parent_to_child))
     records = driver.execute_query(f"MATCH (m:{ENTITY})-[:{types}]->(:{ENTITY} {{id: $c}}) RETURN m.id AS id",
                                    c=compound, database_=database, routing_="r").records
     return sorted({compound, *(str(r["id"]) for r in records)})
@@ -977,48 +987,32 @@ def _relatives_cypher(driver: neo4j.Driver, database: str, compound: str) -> lis
 def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 10,
                        filters: PathFilters | None = None, max_hops: int = 8,
                        database: str = DEFAULT_DATABASE, timeout: float = 60.0) -> list[MechanismPath]:
-    """Ranked mechanism paths fetched with Cypher, scored like ``graph.paths.trace_mechanism_paths``."""
+    """Ranked mechanism paths: Cypher fetches the candidate edges, ``graph.paths`` ranks them.
+
+    The query is generated from the schema's walk rules; its rows go through the same
+    ``steps_from_edges`` and ``best_paths`` as the curated and merged graphs.
+    """
     import neo4j
 
-    from graph.paths import MECHANISM_KINDS, REVERSIBLE, PathFilters, PathStep, best_paths
+    from graph.paths import PathFilters, best_paths, crosses_mechanism, steps_from_edges
     from ontology.schema import load_schema
 
     schema = load_schema()
+    rules = schema.walk
     filters = filters or PathFilters()
     source_id, target_id = _resolve_id(driver, database, source), _resolve_id(driver, database, target)
-    relatives = _relatives_cypher(driver, database, _resolve_id(driver, database, filters.compound)) \
+    relatives = _relatives_cypher(driver, database, rules, _resolve_id(driver, database, filters.compound)) \
         if filters.compound else None
-    evidence = None
-    if filters.min_evidence:
-        floor = schema.evidence_strength(filters.min_evidence)
-        evidence = sorted(name for name, et in schema.evidence_types.items() if et.strength >= floor)
-    forward, backward = _walkable_types()
-    params = {
-        "source": source_id, "target": target_id, "forward": forward, "backward": backward,
-        "mechanistic": sorted(schema.mechanistic_kinds), "include_negative": filters.include_negative,
-        "human_only": filters.human_only, "route": filters.route, "evidence": evidence,
-        "relatives": relatives,
-    }
+    params = {"source": source_id, "target": target_id, "relatives": relatives, **walk_parameters(rules, filters)}
     with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-        records = list(session.run(neo4j.Query(paths_query(max_hops), timeout=timeout), params))
+        records = list(session.run(neo4j.Query(paths_query(rules, max_hops), timeout=timeout), params))
     kinds: dict[str, str] = {}
-    grouped: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
+    edges = []
     for rec in records:
         kinds[rec["subject"]], kinds[rec["object"]] = rec["subject_kind"], rec["object_kind"]
-        attrs = edge_attributes(rec["props"], rec["subject"], rec["object"], rec["predicate"])
-        if rec["predicate"] in REVERSIBLE:
-            key, label = (rec["object"], rec["subject"]), REVERSIBLE[rec["predicate"]]
-        else:
-            key, label = (rec["subject"], rec["object"]), schema.predicates[rec["predicate"]].label
-        grouped.setdefault(key, []).append((rec["predicate"], label, attrs))
-    adjacency: dict[str, list[PathStep]] = {}
-    for (start, end), claims in sorted(grouped.items()):
-        claims.sort(key=lambda c: (-c[2]["strength"], c[2]["id"]))
-        predicate, label, best = claims[0]
-        adjacency.setdefault(start, []).append(PathStep(
-            start, end, best["id"], predicate, label, best["strength"], best, tuple(c[2] for c in claims)))
-
-    def accept(nodes: tuple[str, ...]) -> bool:
-        return filters.allow_direct or any(kinds.get(n) in MECHANISM_KINDS for n in nodes[1:-1])
-
+        edges.append(edge_attributes(rec["props"], rec["subject"], rec["object"], rec["predicate"]))
+    adjacency = steps_from_edges(schema, edges, kinds.get, filters,
+                                 frozenset(relatives) if relatives is not None else None)
+    accept = None if filters.allow_direct else crosses_mechanism(rules, kinds.get)
     return best_paths(adjacency, source_id, [target_id], k=k, max_hops=max_hops, accept=accept)
+

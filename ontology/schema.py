@@ -54,17 +54,75 @@ class EvidenceType:
 
 
 @dataclass(frozen=True)
+class WalkRules:
+    """Which edges a mechanism path walks, in which direction, across which kinds, and how strong.
+
+    Declared once in ``schema.yaml`` (``walk:``); the Python search, the merged-graph search and
+    the generated Cypher all read these rules, so they cannot drift apart.
+    """
+
+    node_kinds: frozenset[str]
+    must_cross: frozenset[str]
+    forward: tuple[str, ...]
+    parent_to_child: dict[str, str]
+    clinical: tuple[str, ...]
+    evidence_strengths: dict[str, float]
+    canmat_level_1: float
+    contested_factor: float
+    finding_factors: dict[str, float]
+    include_negative_factor: float
+    hub_damping_curated: float
+    hub_damping_merged: float
+    imported_strength: float
+
+    @property
+    def walked_predicates(self) -> tuple[str, ...]:
+        """Every predicate a path may walk, in either direction."""
+        return (*self.forward, *self.parent_to_child)
+
+    def walked_findings(self, include_negative: bool = False) -> tuple[str, ...]:
+        """Findings whose claims are walked (all of them with ``include_negative``)."""
+        return tuple(f for f, factor in self.finding_factors.items() if include_negative or factor > 0)
+
+    def orient(self, predicate: str, subject: str, obj: str) -> tuple[str, str] | None:
+        """The walked direction (from, to) of an edge, or None when its predicate is not walked."""
+        if predicate in self.parent_to_child:
+            return obj, subject
+        if predicate in self.forward:
+            return subject, obj
+        return None
+
+    def strength(self, evidence_type: str | None, canmat_level: int | None, finding: str | None,
+                 contested: bool, include_negative: bool = False) -> float:
+        """A claim's step strength in [0, 1] (0: not walked)."""
+        strength = self.evidence_strengths.get(evidence_type or "", 0.0)
+        if canmat_level == 1:
+            strength = max(strength, self.canmat_level_1)
+        factor = self.finding_factors.get(finding or "positive", 0.0)
+        if factor == 0 and include_negative:
+            factor = self.include_negative_factor
+        if contested:
+            factor = min(factor, self.contested_factor)
+        return round(strength * factor, 4)
+
+
+@dataclass(frozen=True)
 class Schema:
     """The whole schema; everything else is checked against it."""
 
     prefixes: dict[str, str]
     node_kinds: dict[str, NodeKind]
     predicates: dict[str, Predicate]
-    mechanistic_kinds: frozenset[str]
+    walk: WalkRules
     evidence_types: dict[str, EvidenceType]
     species: tuple[str, ...]
     findings: dict[str, str]
     routes: tuple[str, ...]
+
+    @property
+    def mechanistic_kinds(self) -> frozenset[str]:
+        """Node kinds that may stand on a mechanism path (``walk.node_kinds``)."""
+        return self.walk.node_kinds
 
     def evidence_strength(self, evidence_type: str) -> float:
         """Strength of an evidence type (0 when unknown)."""
@@ -82,16 +140,52 @@ def _parse(raw: dict[str, Any]) -> Schema:
         spec["qualifiers"] = dict(spec.get("qualifiers") or {})
         preds[name] = Predicate(name=name, **spec)
     evidence = {name: EvidenceType(name=name, **spec) for name, spec in raw["evidence_types"].items()}
+    findings = {str(k): v for k, v in raw["findings"].items()}
     return Schema(
         prefixes=dict(raw["prefixes"]),
         node_kinds=kinds,
         predicates=preds,
-        mechanistic_kinds=frozenset(raw["mechanistic_kinds"]),
+        walk=_walk_rules(raw["walk"], kinds, preds, evidence, findings),
         evidence_types=evidence,
         species=tuple(raw["species"]),
-        findings={str(k): v for k, v in raw["findings"].items()},
+        findings=findings,
         routes=tuple(raw["routes"]),
     )
+
+
+class SchemaError(ValueError):
+    """``schema.yaml`` contradicts itself (an unknown kind, predicate or finding in a rule)."""
+
+
+def _walk_rules(raw: dict[str, Any], kinds: dict[str, NodeKind], preds: dict[str, Predicate],
+                evidence: dict[str, EvidenceType], findings: dict[str, str]) -> WalkRules:
+    strength = raw["strength"]
+    damping = raw["hub_damping"]
+    rules = WalkRules(
+        node_kinds=frozenset(raw["node_kinds"]),
+        must_cross=frozenset(raw["must_cross"]),
+        forward=tuple(raw["forward"]),
+        parent_to_child={str(k): str(v) for k, v in raw["parent_to_child"].items()},
+        clinical=tuple(raw["clinical"]),
+        evidence_strengths={name: et.strength for name, et in evidence.items()},
+        canmat_level_1=float(strength["canmat_level_1"]),
+        contested_factor=float(strength["contested_factor"]),
+        finding_factors={str(k): float(v) for k, v in strength["finding_factors"].items()},
+        include_negative_factor=float(strength["include_negative_factor"]),
+        hub_damping_curated=float(damping["curated"]),
+        hub_damping_merged=float(damping["merged"]),
+        imported_strength=float(raw["imported_strength"]),
+    )
+    problems = [f"walk: unknown node kind '{k}'" for k in sorted(rules.node_kinds | rules.must_cross) if k not in kinds]
+    problems += [f"walk: unknown predicate '{p}'" for p in (*rules.walked_predicates, *rules.clinical)
+                 if p not in preds]
+    problems += [f"walk: predicate '{p}' is both walked and clinical" for p in rules.clinical
+                 if p in rules.walked_predicates]
+    problems += [f"walk: finding '{f}' is not in findings" for f in rules.finding_factors if f not in findings]
+    problems += [f"walk: finding '{f}' has no factor" for f in findings if f not in rules.finding_factors]
+    if problems:
+        raise SchemaError("ontology/schema.yaml: " + "; ".join(problems))
+    return rules
 
 
 @cache

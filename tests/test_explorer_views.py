@@ -19,7 +19,7 @@ from explorer.data import ExplorerData, prepare
 from explorer.links import link_for
 from explorer.style import OKABE_ITO, WEAK_STRENGTH, kind_style, node_legend, stylesheet
 from graph.model import KnowledgeGraph
-from graph.paths import REVERSIBLE, PathFilters, trace_mechanism_paths
+from graph.paths import PathFilters, trace_mechanism_paths
 from tests.browser_fixtures import HOSTILE_CLAIM, HOSTILE_NAME, HOSTILE_NODE, HOSTILE_QUOTE, hostile_graph
 from tests.conftest import HYP_DISINHIBITION
 
@@ -92,7 +92,9 @@ def test_edge_classes_follow_schema_effect_strength_and_finding(data: ExplorerDa
     assert sub.edges
     for edge in sub.edges:
         classes = set(views.edge_classes(data, edge))
-        effect = "structural" if edge.predicate in REVERSIBLE else kg.schema.predicates[edge.predicate].effect
+        effect = kg.schema.predicates[edge.predicate].effect
+        if edge.predicate in kg.schema.walk.parent_to_child:
+            effect = "structural"
         assert f"effect-{effect}" in classes
         primary = data.edge_attrs[edge.claims[0]]
         assert ("weak" in classes) == (primary["strength"] < WEAK_STRENGTH)

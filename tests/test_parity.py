@@ -165,7 +165,7 @@ def _assert_same_ranking(ours: list[MechanismPath], theirs: list[MechanismPath],
             assert a_nodes <= complete and b_nodes <= complete, key
 
 
-def _pairs(kg: KnowledgeGraph) -> list[tuple[str, str, PathFilters]]:
+def _outcome_pairs(kg: KnowledgeGraph) -> list[tuple[str, str, PathFilters]]:
     trd = kg.resolve("treatment-resistant depression")
     ketamine, esketamine = kg.resolve("ketamine"), kg.resolve("esketamine")
     outcome = kg.resolve("rapid antidepressant effect")
@@ -179,7 +179,29 @@ def _pairs(kg: KnowledgeGraph) -> list[tuple[str, str, PathFilters]]:
     ]
 
 
-@pytest.mark.parametrize("index", range(6))
+# Targets of every kind a path may end at: receptors (one-step paths and metabolite detours), a
+# gene, processes, a cell type; with filters that change which edges are walked.
+MECHANISM_TARGETS = [
+    ("ketamine", "NMDA receptor", PathFilters()),
+    ("ketamine", "AMPA receptor", PathFilters()),
+    ("ketamine", "mTORC1", PathFilters(route="intravenous")),
+    ("ketamine", "BDNF", PathFilters()),
+    ("ketamine", "TrkB", PathFilters(min_evidence="preclinical_animal")),
+    ("ketamine", "glutamate surge", PathFilters()),
+    ("ketamine", "GABA release", PathFilters(compound="esketamine")),
+    ("esketamine", "neuroplasticity", PathFilters()),
+    ("ketamine", "CL:0000679", PathFilters()),
+    ("esketamine", "AMPA receptor", PathFilters(allow_direct=True)),
+]
+
+
+def _pairs(kg: KnowledgeGraph) -> list[tuple[str, str, PathFilters]]:
+    outcomes = _outcome_pairs(kg)
+    mechanisms = [(kg.resolve(s), kg.resolve(t), f) for s, t, f in MECHANISM_TARGETS]
+    return outcomes + mechanisms
+
+
+@pytest.mark.parametrize("index", range(6 + len(MECHANISM_TARGETS)))
 def test_paths_cypher_matches_python(index: int, kg: KnowledgeGraph, loaded: Any) -> None:
     source, target, filters = _pairs(kg)[index]
     everything = trace_mechanism_paths(kg, source, target, k=10_000, filters=filters)
@@ -202,3 +224,29 @@ def test_paths_for_every_compound_to_trd(kg: KnowledgeGraph, loaded: Any) -> Non
         _assert_same_ranking(ours, expected, everything)
         compared += bool(expected)
     assert compared >= 2
+
+
+def test_a_region_target_gets_the_same_answer(kg: KnowledgeGraph, loaded: Any) -> None:
+    """The lateral habenula is reached only by `located_in`, which the schema does not walk: no path anywhere."""
+    region = kg.resolve("lateral habenula")
+    assert kg.nodes[region].kind == "brain_region"
+    assert "located_in" not in kg.schema.walk.walked_predicates
+    ketamine = kg.resolve("ketamine")
+    for filters in (PathFilters(), PathFilters(allow_direct=True)):
+        python = trace_mechanism_paths(kg, ketamine, region, k=100, filters=filters)
+        cypher = nl.trace_paths_cypher(loaded, ketamine, region, k=100, filters=filters)
+        assert [p.nodes for p in cypher] == [p.nodes for p in python] == []
+
+
+def test_paths_cypher_is_generated_from_the_schema_rules(kg: KnowledgeGraph) -> None:
+    """Every walked predicate is a relationship type of the query and every rule a parameter."""
+    rules = kg.schema.walk
+    text = nl.paths_query(rules, 4)
+    for predicate in rules.walked_predicates:
+        assert predicate in text
+    assert "located_in" not in text and "studied_to_treat" not in text
+    params = nl.walk_parameters(rules, PathFilters())
+    assert set(params["parent_to_child"]) == set(rules.parent_to_child)
+    assert set(params["must_cross"]) == set(rules.must_cross)
+    assert "null" not in params["walked_findings"]
+    assert "null" in nl.walk_parameters(rules, PathFilters(include_negative=True))["walked_findings"]

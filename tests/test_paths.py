@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from graph.model import KnowledgeGraph, UnknownEntityError
-from graph.paths import MECHANISM_KINDS, PathFilters, trace_mechanism_paths
+from graph.paths import PathFilters, trace_mechanism_paths
 from kmoa.cli import main
 from tests.conftest import AMPA, ESKETAMINE, HNK_2R6R, KETAMINE, NMDA, TRD
 
@@ -18,7 +18,7 @@ def test_paths_run_from_the_compound_to_the_indication_through_a_mechanism(tiny:
     assert paths
     for path in paths:
         assert path.nodes[0] == KETAMINE and path.nodes[-1] == TRD
-        assert any(tiny.nodes[n].kind in MECHANISM_KINDS for n in path.nodes[1:-1])
+        assert any(tiny.nodes[n].kind in tiny.schema.walk.must_cross for n in path.nodes[1:-1])
         assert len(set(path.nodes)) == len(path.nodes)
         assert path.score == min(s.strength for s in path.steps)
 
