@@ -21,7 +21,10 @@ or from a shell: ``eval "$(kmoa neo4j start)"`` / ``kmoa neo4j status`` /
 
 Cache layout (default ``$KMOA_CACHE/neo4j``, else ``~/.cache/kmoa/neo4j``)::
 
-    dist/<version>/lib/*.jar      jars from Maven Central (mvn runs once)
+    dist/<version>/lib/*.jar      jars from Maven Central (mvn runs once); another
+                                  folder with ``KMOA_NEO4J_DOWNLOADS=DIR``
+                                  (``DIR/<version>/...``), so that several caches
+                                  (e.g. one per test session) share one download
     dist/<version>/classpath.txt  marks a complete download; reused later
     home/                         NEO4J_HOME: conf/neo4j.conf, data/, logs/
     credentials.json              generated password (0600), kept with data/
@@ -73,6 +76,7 @@ DEFAULT_HEAP = "1g"
 PAGECACHE = "256m"
 """Page cache size; override with KMOA_NEO4J_PAGECACHE (e.g. 2g for million-edge benchmarks)."""
 MVN_TIMEOUT = 1800.0
+PORT_ATTEMPTS = 3
 STOP_TIMEOUT = 60.0
 
 INSTALL_HINT = (
@@ -165,8 +169,14 @@ def _cache(cache_dir: Path | str | None) -> Path:
     return (Path(cache_dir).expanduser() if cache_dir else default_cache_dir()).resolve()
 
 
+def _downloads(cache: Path) -> Path:
+    """Folder of the downloaded versions: ``$KMOA_NEO4J_DOWNLOADS``, else ``<cache>/dist``."""
+    shared = os.environ.get("KMOA_NEO4J_DOWNLOADS")
+    return Path(shared).expanduser().resolve() if shared else cache / "dist"
+
+
 def _dist_dir(cache: Path) -> Path:
-    return cache / "dist" / NEO4J_VERSION
+    return _downloads(cache) / NEO4J_VERSION
 
 
 def _home(cache: Path) -> Path:
@@ -228,16 +238,15 @@ def _tail(path: Path, lines: int = 30) -> str:
 def _logs_excerpt(cache: Path) -> str:
     return (
         f"--- last lines of {_log_file(cache)} ---\n{_tail(_log_file(cache))}\n"
-        f"--- last lines of {_home(cache) / 'logs' / 'neo4j.log'} ---\n"
-        f"{_tail(_home(cache) / 'logs' / 'neo4j.log')}"
+        f"--- last lines of {_neo4j_log(cache)} ---\n{_tail(_neo4j_log(cache))}"
     )
 
 
 @contextlib.contextmanager
-def _locked(cache: Path) -> Iterator[None]:
-    """Serialise start/stop across processes using the same cache dir."""
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / ".lock", "w") as fh:
+def _locked(folder: Path) -> Iterator[None]:
+    """Serialise start/stop (or a download) across processes using the same folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -308,15 +317,31 @@ def _info_from_state(state: dict[str, Any]) -> ServerInfo:
 # --------------------------------------------------------------------------- install
 
 
-def ensure_installed(cache_dir: Path | str | None = None) -> list[str]:
-    """Return the Neo4j classpath, fetching jars with Maven on first use only."""
-    cache = _cache(cache_dir)
-    dist = _dist_dir(cache)
+def _complete_download(dist: Path) -> list[str] | None:
     cp_file = dist / "classpath.txt"
     if cp_file.exists():
         jars = cp_file.read_text().split(os.pathsep)
         if jars and all(Path(j).exists() for j in jars):
             return jars
+    return None
+
+
+def ensure_installed(cache_dir: Path | str | None = None) -> list[str]:
+    """Return the Neo4j classpath, fetching jars with Maven on first use only.
+
+    Concurrent callers sharing a download folder wait for one download (a file lock).
+    """
+    dist = _dist_dir(_cache(cache_dir))
+    jars = _complete_download(dist)
+    if jars:
+        return jars
+    with _locked(dist.parent):
+        return _complete_download(dist) or _download(dist)
+
+
+def _download(dist: Path) -> list[str]:
+    """Fetch the jars into dist with Maven (called under the download folder's lock)."""
+    cp_file = dist / "classpath.txt"
     mvn = _which("mvn")
     dist.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{NEO4J_VERSION}.", dir=dist.parent))
@@ -429,7 +454,11 @@ def status(cache_dir: Path | str | None = None) -> ServerInfo | None:
 
 
 def start(cache_dir: Path | str | None = None, timeout: float = 120) -> ServerInfo:
-    """Start (or reuse) the local Neo4j server of this cache and wait for Bolt."""
+    """Start (or reuse) the local Neo4j server of this cache and wait for Bolt.
+
+    The Bolt port is a free one chosen at start; if another process takes it before the JVM
+    binds it, the start is retried on a new port (so concurrent caches never collide).
+    """
     cache = _cache(cache_dir)
     java = _which("java")
     with _locked(cache):
@@ -438,28 +467,64 @@ def start(cache_dir: Path | str | None = None, timeout: float = 120) -> ServerIn
             return running
         classpath = ensure_installed(cache)
         home = _home(cache)
-        port = _free_port()
-        _write_config(home, port)
-        password = _password_for(cache, java, classpath)
-        heap = os.environ.get("KMOA_NEO4J_HEAP", DEFAULT_HEAP)
-        cmd = [
-            java, f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS,
-            "-cp", os.pathsep.join(classpath), ENTRY_POINT,
-            f"--home-dir={home}", f"--config-dir={home / 'conf'}",
-        ]  # fmt: skip
-        pid = _spawn_detached(cmd, _log_file(cache), home)
-        uri = f"bolt://127.0.0.1:{port}"
-        info = ServerInfo(uri=uri, user=USER, password=password, pid=pid, port=port, home=str(home))
-        state = asdict(info) | {"version": NEO4J_VERSION, "started_at": time.time()}
-        _write_private(_state_file(cache), state)
-        try:
-            _wait_for_bolt(cache, info, timeout)
-        except BaseException:
-            _terminate(pid, home)
-            with contextlib.suppress(FileNotFoundError):
-                _state_file(cache).unlink()
-            raise
-        return info
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            port = _free_port()
+            _write_config(home, port)
+            password = _password_for(cache, java, classpath)
+            log_start = _size(_neo4j_log(cache))
+            try:
+                return _launch(cache, java, classpath, port, password, timeout)
+            except Neo4jServerError:
+                if attempt == PORT_ATTEMPTS or not _port_taken(_neo4j_log(cache), log_start):
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _launch(cache: Path, java: str, classpath: list[str], port: int, password: str,
+            timeout: float) -> ServerInfo:
+    """Spawn the JVM on port, record it, wait for Bolt (undo the record if it fails)."""
+    home = _home(cache)
+    heap = os.environ.get("KMOA_NEO4J_HEAP", DEFAULT_HEAP)
+    cmd = [
+        java, f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS,
+        "-cp", os.pathsep.join(classpath), ENTRY_POINT,
+        f"--home-dir={home}", f"--config-dir={home / 'conf'}",
+    ]  # fmt: skip
+    pid = _spawn_detached(cmd, _log_file(cache), home)
+    uri = f"bolt://127.0.0.1:{port}"
+    info = ServerInfo(uri=uri, user=USER, password=password, pid=pid, port=port, home=str(home))
+    state = asdict(info) | {"version": NEO4J_VERSION, "started_at": time.time()}
+    _write_private(_state_file(cache), state)
+    try:
+        _wait_for_bolt(cache, info, timeout)
+    except BaseException:
+        _terminate(pid, home)
+        with contextlib.suppress(FileNotFoundError):
+            _state_file(cache).unlink()
+        raise
+    return info
+
+
+def _neo4j_log(cache: Path) -> Path:
+    return _home(cache) / "logs" / "neo4j.log"
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _port_taken(neo4j_log: Path, offset: int) -> bool:
+    """Tell whether the lines logged since offset say the Bolt port was already bound."""
+    try:
+        with open(neo4j_log, "rb") as fh:
+            fh.seek(offset)
+            text = fh.read().decode(errors="replace")
+    except OSError:
+        return False
+    return "already in use" in text or "BindException" in text
 
 
 def stop(cache_dir: Path | str | None = None) -> bool:

@@ -2,11 +2,19 @@
 
 Services are real. In CI (CI=true) a missing Neo4j or Chromium fails the run; on a laptop the
 Neo4j tests may be skipped only with KMOA_SKIP_NEO4J=1, the browser tests with KMOA_SKIP_BROWSER=1.
+
+The test session runs its own Neo4j: a cache folder of its own in a temporary directory (own data,
+password, free Bolt port), removed at the end. Only the downloaded jars are shared with the user's
+cache (``KMOA_NEO4J_DOWNLOADS``; Maven runs once). ``KMOA_CACHE`` points at the session's folder
+and the ``NEO4J_*`` variables are unset for the session, so no code path under test can reach a
+server or data folder the user runs, and two concurrent test runs never meet.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,18 +60,36 @@ def tiny() -> KnowledgeGraph:
     return load_graph(TINY_DATA)
 
 
+NEO4J_CONNECTION_VARIABLES = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_neo4j_cache() -> Iterator[Path]:
+    """A Neo4j cache folder for this session only; the user's server, data and NEO4J_* stay untouched."""
+    from loaders import neo4j_server
+
+    downloads = os.environ.get("KMOA_NEO4J_DOWNLOADS") or str(neo4j_server.default_cache_dir() / "dist")
+    session_dir = Path(tempfile.mkdtemp(prefix="kmoa-test-cache-"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KMOA_NEO4J_DOWNLOADS", downloads)
+        patch.setenv("KMOA_CACHE", str(session_dir))
+        for name in NEO4J_CONNECTION_VARIABLES:
+            patch.delenv(name, raising=False)
+        try:
+            yield neo4j_server.default_cache_dir()
+        finally:
+            neo4j_server.stop()  # no-op unless this session started its server
+            shutil.rmtree(session_dir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def neo4j_server_info() -> Iterator[object]:
-    """A running Neo4j from the default cache; stopped at the end if this session started it."""
+def neo4j_server_info(isolated_neo4j_cache: Path) -> Iterator[object]:
+    """This session's own Neo4j (started on first use, stopped with the session cache)."""
     if opted_out("KMOA_SKIP_NEO4J"):
         pytest.skip("KMOA_SKIP_NEO4J=1")
     from loaders import neo4j_server
 
-    already = neo4j_server.status()
-    info = already or neo4j_server.start(timeout=240)
-    yield info
-    if already is None:
-        neo4j_server.stop()
+    yield neo4j_server.start(isolated_neo4j_cache, timeout=240)
 
 
 @pytest.fixture(scope="session")

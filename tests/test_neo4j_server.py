@@ -5,10 +5,12 @@ Set KMOA_SKIP_NEO4J=1 to skip; otherwise a server that fails to start fails.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import neo4j
@@ -94,20 +96,45 @@ def test_shell_exports_round_trip_through_bash(neo4j_server_info: ServerInfo) ->
 
 def _private_cache(tmp_path: Path) -> Path:
     """A cache folder of its own (own data, port, password) sharing the downloaded jars."""
-    shared = neo4j_server.default_cache_dir()
-    neo4j_server.ensure_installed(shared)
+    neo4j_server.ensure_installed()  # KMOA_NEO4J_DOWNLOADS (conftest): no second download
     cache = tmp_path / "neo4j"
     cache.mkdir()
-    (cache / "dist").symlink_to(shared / "dist")  # no second download
     return cache
 
 
+def test_session_server_is_its_own(neo4j_server_info: ServerInfo, isolated_neo4j_cache: Path) -> None:
+    """The suite's server lives in the session's temporary cache; connections default to it."""
+    from loaders.neo4j import ConnectionSettings
+
+    assert Path(neo4j_server_info.home).is_relative_to(isolated_neo4j_cache)
+    assert isolated_neo4j_cache.is_relative_to(Path(tempfile.gettempdir()).resolve())
+    assert not any(os.environ.get(name) for name in ("NEO4J_URI", "NEO4J_PASSWORD"))
+    settings = ConnectionSettings.resolve()
+    assert (settings.uri, settings.password) == (neo4j_server_info.uri, neo4j_server_info.password)
+    downloads = Path(os.environ["KMOA_NEO4J_DOWNLOADS"])
+    assert not downloads.is_relative_to(isolated_neo4j_cache)
+    assert not list(isolated_neo4j_cache.glob("dist"))  # jars come from the shared download
+
+
 @requires_neo4j
-def test_start_reuse_stop_in_own_cache(tmp_path: Path) -> None:
-    """A second, private server: start, reuse, stop ends the JVM and closes the port."""
+def test_start_reuse_stop_in_own_cache(tmp_path: Path, neo4j_server_info: ServerInfo,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second, private server: start, reuse, stop ends the JVM and closes the port.
+
+    The first port it picks is taken by someone else before the JVM binds it (as when two test
+    runs start at once): the start moves to another port.
+    """
     cache = _private_cache(tmp_path)
-    info = neo4j_server.start(cache, timeout=180)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        ports = iter([taken])
+        free_port = neo4j_server._free_port
+        monkeypatch.setattr(neo4j_server, "_free_port", lambda: next(ports, None) or free_port())
+        info = neo4j_server.start(cache, timeout=180)
     try:
+        assert info.port != taken
         assert info.uri == f"bolt://127.0.0.1:{info.port}"
         with neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password)) as driver:
             records, _, _ = driver.execute_query("RETURN 1 AS x")
@@ -116,6 +143,7 @@ def test_start_reuse_stop_in_own_cache(tmp_path: Path) -> None:
         assert neo4j_server.status(cache) == info
     finally:
         assert neo4j_server.stop(cache) is True
+    assert neo4j_server.status() is not None  # the session's server is untouched
     assert not Path(f"/proc/{info.pid}").exists() or not _pid_running(info.pid)
     assert not _port_open(info.port)
     assert not (cache / "server.json").exists()
@@ -148,6 +176,7 @@ def test_missing_maven_says_what_to_install(tmp_path: Path, monkeypatch: pytest.
             neo4j_server.start(tmp_path)
         return
     monkeypatch.setenv("JAVA_HOME", str(Path(java).resolve().parent.parent))
+    monkeypatch.delenv("KMOA_NEO4J_DOWNLOADS")
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     with pytest.raises(Neo4jServerError) as err:
         neo4j_server.start(tmp_path / "neo4j")
