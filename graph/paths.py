@@ -248,13 +248,3 @@ def trace_mechanism_paths(kg: KnowledgeGraph, source: str, target: str, k: int =
     accept = None if filters.allow_direct else crosses_mechanism(rules, _kind_lookup(kg))
     return best_paths(adjacency, source_id, [target_id], k=k, max_hops=max_hops,
                       hub_damping=hub_damping, degree=degree, accept=accept)
-
-
-def direct_evidence(kg: KnowledgeGraph, source: str, target: str) -> list[dict[str, Any]]:
-    """Claims straight from source to target (trials, approvals, guidelines), strongest first.
-
-    These are what a mechanism path explains; they are shown beside the paths, not walked.
-    """
-    source_id, target_id = kg.resolve(source), kg.resolve(target)
-    rows = [kg.edge_attributes(c) for c in kg.claims.values() if c.subject == source_id and c.object == target_id]
-    return sorted(rows, key=lambda a: (-a["strength"], a["id"]))

@@ -119,13 +119,14 @@ def test_net_sign_of_a_therapeutic_path_lowers_the_disease(tiny: KnowledgeGraph)
 
 
 def test_direct_clinical_evidence_is_listed_beside_the_paths(kg: KnowledgeGraph) -> None:
-    from graph.paths import direct_evidence
+    from graph.path_answers import direct_claims
 
-    rows = direct_evidence(kg, "ketamine", "TRD")
+    rows, total = direct_claims(kg, KETAMINE, TRD, PathFilters())
+    assert len(rows) == total
     assert rows and all(r["subject"] == KETAMINE and r["object"] == TRD for r in rows)
     assert [r["strength"] for r in rows] == sorted((r["strength"] for r in rows), reverse=True)
     output = CliRunner().invoke(main, ["paths", "ketamine", "TRD", "-k", "1"]).output
-    assert "Direct evidence" in output and rows[0]["id"] in output
+    assert "Direct clinical claims" in output and rows[0]["id"] in output
 
 
 def test_a_receptor_target_may_be_one_step_away(tiny: KnowledgeGraph) -> None:

@@ -25,6 +25,7 @@ def _load(data_dir: Path | None):  # type: ignore[no-untyped-def]
 @click.argument("source")
 @click.argument("target")
 @click.option("-k", "k", default=5, show_default=True, help="How many ranked paths.")
+@click.option("--offset", default=0, show_default=True, help="Skip this many listed paths (the next page).")
 @click.option("--max-hops", default=8, show_default=True)
 @click.option("--min-evidence", type=click.Choice(["meta_analysis", "rct", "guideline", "regulatory", "open_label",
                                                    "retrospective", "preclinical_animal", "review", "case_report",
@@ -38,68 +39,125 @@ def _load(data_dir: Path | None):  # type: ignore[no-untyped-def]
               help="Also list paths with no receptor, gene, cell, process or pathway in between.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @DATA_OPTION
-def paths(source: str, target: str, k: int, max_hops: int, min_evidence: str | None, human_only: bool,
-          route: str | None, compound: str | None, include_negative: bool, allow_direct: bool, fmt: str,
-          data_dir: Path | None) -> None:
+def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evidence: str | None,
+          human_only: bool, route: str | None, compound: str | None, include_negative: bool, allow_direct: bool,
+          fmt: str, data_dir: Path | None) -> None:
     """Ranked mechanism paths from SOURCE to TARGET (names, synonyms or CURIEs).
 
-    Paths are ranked by their weakest link: the lowest evidence strength of any step
-    (meta-analysis 1.0 > RCT 0.9 > guideline/regulatory 0.85 > open-label 0.6 > retrospective 0.5 >
-    animal 0.45 > review 0.4 > case report 0.3 > hypothesis 0.2), ties by mean strength, then length.
+    Each path is labelled with the review's hypothesis it follows; the best path of every
+    hypothesis comes first, then more of the same. Paths that differ only by a detour through an
+    enantiomer or metabolite are listed once, with their variants. Scores are the weakest link:
+    the lowest evidence strength of any step (meta-analysis 1.0 > RCT 0.9 > guideline/regulatory
+    0.85 > open-label 0.6 > retrospective 0.5 > animal 0.45 > review 0.4 > case report 0.3 >
+    hypothesis 0.2; see ontology/schema.yaml `walk:`).
     """
     import json
 
     from graph.model import UnknownEntityError
-    from graph.paths import PathFilters, direct_evidence, trace_mechanism_paths
+    from graph.path_answers import answer_paths
+    from graph.paths import PathFilters
 
+    if k < 1 or offset < 0:
+        fail("-k must be at least 1 and --offset at least 0")
     kg = _load(data_dir)
     filters = PathFilters(min_evidence, human_only, route, compound, include_negative, allow_direct)
     try:
-        found = trace_mechanism_paths(kg, source, target, k=k, max_hops=max_hops, filters=filters)
+        answer = answer_paths(kg, source, target, k=k, offset=offset, max_hops=max_hops, filters=filters)
     except UnknownEntityError as err:
         fail(str(err))
     if fmt == "json":
-        click.echo(json.dumps([{
-            "rank": i, "score": p.score, "mean_strength": p.mean_strength, "sign": p.sign, "nodes": list(p.nodes),
-            "steps": [{"from": s.source, "to": s.target, "predicate": s.predicate, "claim": s.claim_id,
-                       "other_claims": [e["id"] for e in s.evidence[1:]],
-                       **{key: s.attributes[key] for key in ("section", "refs", "quote", "evidence_type",
-                                                             "species", "finding", "canmat_level", "studies")}}
-                      for s in p.steps]} for i, p in enumerate(found, start=1)], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([_path_json(r, rank) for rank, r in enumerate(answer.paths, start=offset + 1)],
+                              indent=2, ensure_ascii=False))
         return
-    src, dst = kg.resolve(source), kg.resolve(target)
-    if not found:
-        click.echo(f"No mechanism path from {kg.nodes[src].name} to {kg.nodes[dst].name} under these filters.")
-        return
-    click.echo(f"{len(found)} path(s) from {kg.nodes[src].name} ({src}) to {kg.nodes[dst].name} ({dst}), "
-               "ranked by weakest-link evidence:\n")
-    for i, p in enumerate(found, start=1):
+    click.echo("\n".join(path_answer_lines(kg, answer, _next_command(source, target, k, offset, filters))))
+
+
+def _path_json(r, rank: int) -> dict:  # type: ignore[no-untyped-def]
+    def steps(p):  # type: ignore[no-untyped-def]
+        return [{"from": s.source, "to": s.target, "predicate": s.predicate, "claim": s.claim_id,
+                 "other_claims": [e["id"] for e in s.evidence[1:]],
+                 **{key: s.attributes[key] for key in ("section", "refs", "quote", "evidence_type",
+                                                       "species", "finding", "canmat_level", "studies")}}
+                for s in p.steps]
+
+    p, h = r.path, r.hypothesis
+    return {"rank": rank, "score": p.score, "mean_strength": p.mean_strength, "sign": p.sign, "nodes": list(p.nodes),
+            "hypothesis": None if h is None else {"id": h.hypothesis, "name": h.name, "route": h.route,
+                                                  "steps_walked": list(h.steps), "steps": h.step_count},
+            "variants": [{"nodes": list(v.nodes), "score": v.score} for v in r.variants],
+            "steps": steps(p)}
+
+
+def _next_command(source: str, target: str, k: int, offset: int, filters) -> str:  # type: ignore[no-untyped-def]
+    import shlex
+
+    words = ["kmoa", "paths", source, target, "-k", str(k), "--offset", str(offset + k)]
+    for name in ("min_evidence", "route", "compound"):
+        if getattr(filters, name):
+            words += ["--" + name.replace("_", "-"), getattr(filters, name)]
+    for name in ("human_only", "include_negative", "allow_direct"):
+        if getattr(filters, name):
+            words.append("--" + name.replace("_", "-"))
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def path_answer_lines(kg, answer, next_command: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The text of `kmoa paths`: notes, the page of paths with hypotheses and variants, direct claims."""
+    src, dst = kg.nodes[answer.source], kg.nodes[answer.target]
+    out = list(answer.notes)
+    if answer.why_none:
+        out.append(answer.why_none)
+    elif not answer.paths:
+        out.append(f"No more paths: {answer.total} listed in all.")
+    else:
+        first, last = answer.offset + 1, answer.offset + len(answer.paths)
+        out.append(f"Paths {first}-{last} of {answer.total} from {src.name} ({src.id}) to {dst.name} ({dst.id}): "
+                   "the best path of each hypothesis first, then more by weakest-link evidence.")
+    out.append("")
+    for rank, r in enumerate(answer.paths, start=answer.offset + 1):
+        p = r.path
         names = " -> ".join(kg.nodes[n].name for n in p.nodes)
         net = "raises" if p.sign > 0 else "lowers"
-        click.echo(f"#{i}  score {p.score:.2f} (mean {p.mean_strength:.2f}, {p.hops} steps, net: {net} the target)"
+        out.append(f"#{rank}  score {p.score:.2f} (mean {p.mean_strength:.2f}, {p.hops} steps, net: {net} the target)"
                    f"  {names}")
+        h = r.hypothesis
+        if h is not None:
+            walked = ", ".join(str(i) for i in h.steps) or "none"
+            out.append(f"    follows: {h.name} [{h.hypothesis}] (walks its steps {walked} of {h.step_count})")
+        else:
+            out.append("    follows: no single hypothesis of the review")
         for s in p.steps:
             a = s.attributes
-            refs = ", ".join(str(r) for r in a["refs"]) or "none"
+            refs = ", ".join(str(x) for x in a["refs"]) or "none"
             level = f", CANMAT level {a['canmat_level']}" if a["canmat_level"] else ""
             finding = f", finding {a['finding']}" if a["finding"] != "positive" else ""
-            click.echo(f"    {kg.nodes[s.source].name} --{s.label}--> {kg.nodes[s.target].name}")
-            click.echo(f"        [{a['evidence_type']}, {a['species']}{level}{finding}] section {a['section']}, "
+            out.append(f"    {kg.nodes[s.source].name} --{s.label}--> {kg.nodes[s.target].name}")
+            out.append(f"        [{a['evidence_type']}, {a['species']}{level}{finding}] section {a['section']}, "
                        f"refs [{refs}], claim {s.claim_id}")
-            click.echo(f"        \"{a['quote']}\"")
+            out.append(f"        \"{a['quote']}\"")
             if len(s.evidence) > 1:
                 others = ", ".join(e["id"] for e in s.evidence[1:])
-                click.echo(f"        + {len(s.evidence) - 1} more claim(s) for this step: {others}")
-        click.echo("")
-    direct = direct_evidence(kg, src, dst)
-    if direct:
-        click.echo(f"Direct evidence {kg.nodes[src].name} -> {kg.nodes[dst].name} ({len(direct)} claims; "
-                   "what the paths explain):")
-        for a in direct[:8]:
+                out.append(f"        + {len(s.evidence) - 1} more claim(s) for this step: {others}")
+        for v in r.variants:
+            out.append(f"    variant (same path with a detour), score {v.score:.2f}: "
+                       + " -> ".join(kg.nodes[n].name for n in v.nodes))
+        out.append("")
+    if answer.more:
+        out.append(f"More paths: {next_command}")
+        out.append("")
+    if answer.direct_total:
+        shown = f"{len(answer.direct)} of {answer.direct_total} pass the filters" \
+            if len(answer.direct) != answer.direct_total else f"{answer.direct_total} claims"
+        out.append(f"Direct clinical claims {src.name} -> {dst.name} ({shown}; what the paths explain):")
+        for a in answer.direct[:8]:
             level = f", CANMAT level {a['canmat_level']}" if a["canmat_level"] else ""
-            refs = ", ".join(str(r) for r in a["refs"]) or "none"
-            click.echo(f"    {a['predicate']} [{a['evidence_type']}{level}, {a['finding']}] section {a['section']}, "
-                       f"refs [{refs}], claim {a['id']}")
+            refs = ", ".join(str(x) for x in a["refs"]) or "none"
+            route = f", {a['route']}" if a["route"] else ""
+            out.append(f"    {a['predicate']} [{a['evidence_type']}{level}, {a['species']}{route}, {a['finding']}] "
+                       f"section {a['section']}, refs [{refs}], claim {a['id']}")
+        if len(answer.direct) > 8:
+            out.append(f"    ... {len(answer.direct) - 8} more")
+    return out
 
 
 def query_text(query: str | None, query_file: IO[str] | None, named: str | None, language: str) -> str:
