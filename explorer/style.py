@@ -116,10 +116,12 @@ def edge_legend(imported_sources: Sequence[str] | None = None) -> list[dict[str,
          "colour": EFFECT_STYLE["structural"]["colour"], "line": "dotted", "end": "›"},
         {"key": "weak", "label": f"weak evidence (strength < {WEAK_STRENGTH}); width = strength",
          "colour": "#555555", "line": "dashed", "end": ""},
-        {"key": "negative", "label": "null or negative finding", "colour": OKABE_ITO["black"], "line": "dashed",
-         "end": "●"},
-        {"key": "contested", "label": "contested or mixed finding", "colour": "#555555", "line": "double",
-         "end": ""},
+        {"key": "negative", "label": "NOT so: the review negates it (null or negative finding)",
+         "colour": OKABE_ITO["black"], "line": "dashed", "end": "●"},
+        {"key": "contested", "label": "not asserted: contested, mixed or insufficient evidence", "colour": "#555555",
+         "line": "double", "end": ""},
+        {"key": "inferred", "label": "curator inference, not stated in the review", "colour": "#555555",
+         "line": "dotted", "end": ""},
     ]
     if imported_sources is not None:
         shown = ", ".join(imported_sources[:IMPORTED_SOURCES_SHOWN])
@@ -175,6 +177,7 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
         {"selector": ".negative", "style": {
             "line-color": OKABE_ITO["black"], "target-arrow-color": OKABE_ITO["black"], "target-arrow-shape": "circle",
             "line-style": "dashed", "line-dash-pattern": [3, 3]}},
+        {"selector": "edge.inferred", "style": {"line-style": "dotted", "opacity": 0.7}},
         {"selector": "edge.imported", "style": {
             "line-color": IMPORTED_COLOUR, "target-arrow-color": IMPORTED_COLOUR, "target-arrow-shape": "vee",
             "line-style": "dashed", "line-dash-pattern": [12, 4], "width": 2.5}},

@@ -353,10 +353,12 @@ def edge_classes(data: ExplorerData, edge: EdgeGroup) -> list[str]:
     out = [f"effect-{effect}", f"pred-{edge.predicate}"]
     if float(primary["strength"]) < WEAK_STRENGTH:
         out.append("weak")
-    if all(data.claim_attrs(c)["finding"] in ("null", "negative") for c in edge.claims):
+    if all(data.claim_attrs(c).get("negated") for c in edge.claims):
         out.append("negative")
-    elif primary["contested"] or primary["finding"] == "mixed":
+    elif primary["contested"] or not primary.get("asserted", True):
         out.append("contested")
+    if primary.get("inferred"):
+        out.append("inferred")
     return out
 
 
@@ -379,7 +381,11 @@ def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = 
     for edge in subgraph.edges:
         primary = data.claim_attrs(edge.claims[0])
         finding = primary["finding"]
-        label = edge.label + (f" [{finding}]" if finding in ("null", "negative") else "")
+        label = ("NOT " + edge.label) if primary.get("negated") else edge.label
+        if finding != "positive":
+            label += f" [{finding}]"
+        if primary.get("inferred"):
+            label += " [inferred]"
         if primary.get("imported"):
             label += f" [{primary['primary_knowledge_source']}]"
         classes = edge_classes(data, edge) + list(subgraph.classes.get(edge.id, ()))
@@ -409,10 +415,12 @@ STUDY_FIELDS = (
 
 
 def finding_flags(kg: KnowledgeGraph, finding: str, contested: bool) -> list[dict[str, str]]:
-    """Warnings for anything but a plain positive finding: null, negative, mixed, contested."""
+    """Warnings for anything but a plain positive finding: negated, hedged, rare, mixed, contested."""
     flags = []
-    if finding in ("null", "negative", "mixed"):
-        flags.append({"kind": finding, "text": f"{finding.upper()} FINDING: {kg.schema.findings[finding]}"})
+    if finding != "positive":
+        kind = kg.schema.finding(finding)
+        prefix = "NOT SO — " if kind.negated else ""
+        flags.append({"kind": finding, "text": f"{prefix}{finding.upper()} FINDING: {kind.description}"})
     if contested:
         flags.append({"kind": "contested", "text": "CONTESTED: the review reports conflicting evidence"})
     return flags

@@ -17,7 +17,9 @@ import yaml
 
 from graph.records import (
     REVIEW_REFERENCE_COUNT,
+    Arm,
     Claim,
+    Comparison,
     Hypothesis,
     HypothesisStep,
     Location,
@@ -33,15 +35,17 @@ STUDY_KEYS = (
     "refs", "section", "design", "evidence_type", "species", "n", "population", "intervention",
     "comparator", "route", "dose", "endpoint", "scale", "timing", "result", "effect_size", "finding", "note",
 )
-PROVENANCE_KEYS = ("section", "refs", "quote", "evidence_type", "species", "finding", "contested", "canmat_level")
+PROVENANCE_KEYS = ("section", "refs", "quote", "evidence_type", "species", "finding", "frequency", "contested",
+                   "canmat_level", "inferred")
 CLAIM_KEYS = (
-    "id", "subject", "predicate", "object", "section", "refs", "quote", "evidence_type", "species",
-    "finding", "contested", "canmat_level", "studies", "route", "dose", "timing", "anatomical_context", "note",
+    "id", "subject", "predicate", "object", *PROVENANCE_KEYS, "studies", "route", "dose", "timing",
+    "anatomical_context", "population", "line_of_therapy", "adjunctive", "note",
 )
 HYPOTHESIS_KEYS = (
-    "id", "name", "route", "synonyms", "description", "section", "refs", "quote", "evidence_type",
-    "species", "finding", "contested", "canmat_level", "steps", "supported_by", "contradicted_by",
+    "id", "name", "route", "synonyms", "description", *PROVENANCE_KEYS, "steps", "supported_by", "contradicted_by",
 )
+COMPARISON_KEYS = ("id", "name", "arm_a", "arm_b", "outcome", "result", *PROVENANCE_KEYS, "studies", "population",
+                   "note")
 REQUIRED_CLAIM = ("id", "subject", "predicate", "object", "section", "refs", "quote", "evidence_type", "species")
 SECTION_RE = re.compile(r"^(abstract|fig1|\d{1,2}(\.\d{1,2})?)$")
 CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[^\s]+$")
@@ -85,6 +89,7 @@ class Curation:
     nodes: tuple[Node, ...]
     claims: tuple[Claim, ...]
     hypotheses: tuple[Hypothesis, ...]
+    comparisons: tuple[Comparison, ...] = ()
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -198,16 +203,34 @@ class _Reader:
         self.vocab(finding, self.schema.findings, where, rid, "finding")
         return evidence, species, finding
 
+    def flag(self, raw: dict[str, Any], key: str, where: Location, rid: str) -> bool:
+        value = raw.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(where, rid, f"field '{key}' must be true or false")
+            return False
+        return value
+
+    def canmat(self, raw: dict[str, Any], where: Location, rid: str) -> tuple[int | None, int | None]:
+        """A CANMAT level (3) or range ([3, 4]) as (best level, other end of the range)."""
+        level = raw.get("canmat_level")
+        values = level if isinstance(level, list) else [level] if level is not None else []
+        if not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4 for v in values) \
+                or len(values) > 2 or (len(values) == 2 and values[0] >= values[1]):
+            self.problem(where, rid, "canmat_level must be 1, 2, 3 or 4, or a range such as [3, 4]")
+            return None, None
+        if not values:
+            return None, None
+        return values[0], (values[1] if len(values) == 2 else None)
+
     def provenance(self, raw: dict[str, Any], where: Location, rid: str) -> Provenance:
         evidence, species, finding = self.evidence(raw, where, rid)
-        contested = raw.get("contested", False)
-        if not isinstance(contested, bool):
-            self.problem(where, rid, "field 'contested' must be true or false")
-            contested = False
-        level = raw.get("canmat_level")
-        if level is not None and (not isinstance(level, int) or not 1 <= level <= 4):
-            self.problem(where, rid, "canmat_level must be 1, 2, 3 or 4")
-            level = None
+        contested = self.flag(raw, "contested", where, rid)
+        level, level_max = self.canmat(raw, where, rid)
+        frequency = self.text(raw, "frequency", where, rid)
+        if finding == "rare" and frequency is None:
+            self.problem(where, rid, "a 'rare' finding needs its 'frequency' in the review's words")
+        if frequency is not None and finding != "rare":
+            self.problem(where, rid, "'frequency' belongs to a 'rare' finding")
         return Provenance(
             section=self.section(raw, where, rid),
             refs=self.refs(raw, where, rid),
@@ -217,6 +240,9 @@ class _Reader:
             finding=finding,  # type: ignore[arg-type]
             contested=contested,
             canmat_level=level,
+            canmat_level_max=level_max,
+            frequency=frequency,
+            inferred=self.flag(raw, "inferred", where, rid),
         )
 
     def node(self, raw: dict[str, Any], where: Location) -> Node | None:
@@ -284,13 +310,48 @@ class _Reader:
         self.curie(context, where, rid, "anatomical_context")
         studies = self.strings(raw, "studies", where, rid)
         provenance = self.provenance(raw, where, rid)
+        line = self.text(raw, "line_of_therapy", where, rid)
+        self.vocab(line, self.schema.lines_of_therapy, where, rid, "line_of_therapy")
         if claim_id is None or subject is None or predicate is None or obj is None:
             return None
         return Claim(
             id=claim_id, subject=subject, predicate=predicate, object=obj, provenance=provenance,
             studies=studies, route=route, dose=self.text(raw, "dose", where, rid),
             timing=self.text(raw, "timing", where, rid), anatomical_context=context,
+            population=self.text(raw, "population", where, rid), line_of_therapy=line,  # type: ignore[arg-type]
+            adjunctive=self.flag(raw, "adjunctive", where, rid),
             note=self.text(raw, "note", where, rid), location=where,
+        )
+
+    def arm(self, raw: dict[str, Any], key: str, where: Location, rid: str) -> Arm | None:
+        value = raw.get(key)
+        if not isinstance(value, dict) or not isinstance(value.get("node"), str):
+            self.problem(where, rid, f"field '{key}' must be a mapping with 'node' (a CURIE) and optional 'regimen'")
+            return None
+        self.check_keys(value, ("node", "regimen"), where, rid)
+        self.curie(value["node"], where, rid, f"{key}.node")
+        return Arm(node=value["node"], regimen=self.text(value, "regimen", where, rid))
+
+    def comparison(self, raw: dict[str, Any], where: Location) -> Comparison | None:
+        rid = str(raw.get("id", "?"))
+        self.check_keys(raw, COMPARISON_KEYS, where, rid)
+        comp_id = self.text(raw, "id", where, rid, required=True)
+        self.curie(comp_id, where, rid, "id")
+        name = self.text(raw, "name", where, rid, required=True)
+        arm_a, arm_b = self.arm(raw, "arm_a", where, rid), self.arm(raw, "arm_b", where, rid)
+        outcome = self.text(raw, "outcome", where, rid, required=True)
+        self.curie(outcome, where, rid, "outcome")
+        result = self.text(raw, "result", where, rid, required=True)
+        self.vocab(result, self.schema.comparison_results, where, rid, "result")
+        studies = self.strings(raw, "studies", where, rid)
+        provenance = self.provenance(raw, where, rid)
+        if None in (comp_id, name, arm_a, arm_b, outcome, result):
+            return None
+        return Comparison(
+            id=comp_id, name=name, arm_a=arm_a, arm_b=arm_b, outcome=outcome,  # type: ignore[arg-type]
+            result=result, provenance=provenance, studies=studies,  # type: ignore[arg-type]
+            population=self.text(raw, "population", where, rid), note=self.text(raw, "note", where, rid),
+            location=where,
         )
 
     def hypothesis(self, raw: dict[str, Any], where: Location) -> Hypothesis | None:
@@ -358,17 +419,21 @@ def read_curation(data_dir: Path | None = None, schema: Schema | None = None,
     for raw, where in gather("hypotheses.yaml"):
         if (hyp := reader.hypothesis(raw, where)) is not None:
             hypotheses.append(hyp)
+    comparisons: list[Comparison] = []
+    for raw, where in gather("comparisons.yaml"):
+        if (comp := reader.comparison(raw, where)) is not None:
+            comparisons.append(comp)
     if syntax:  # cross-record checks would only echo the unreadable file
         raise CurationError(syntax)
     problems = reader.problems
-    curation = Curation(tuple(nodes), tuple(claims), tuple(hypotheses))
+    curation = Curation(tuple(nodes), tuple(claims), tuple(hypotheses), tuple(comparisons))
     problems += check_references(curation, schema, review)
     if problems:
         raise CurationError(problems)
     return curation
 
 
-def _loc(record: Node | Claim | Hypothesis) -> Location:
+def _loc(record: Node | Claim | Hypothesis | Comparison) -> Location:
     return record.location or Location("?", 0)
 
 
@@ -376,12 +441,13 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
     """Cross-record checks: duplicates, dangling ids, domain and range, quotes in the review."""
     problems: list[Problem] = []
 
-    def add(record: Node | Claim | Hypothesis, message: str) -> None:
+    def add(record: Node | Claim | Hypothesis | Comparison, message: str) -> None:
         where = _loc(record)
         problems.append(Problem(where.file, where.line, record.id, message))
 
     nodes: dict[str, Node] = {}
-    for node in list(curation.nodes) + [h.as_node() for h in curation.hypotheses]:
+    derived_nodes = [h.as_node() for h in curation.hypotheses] + [c.as_node() for c in curation.comparisons]
+    for node in list(curation.nodes) + derived_nodes:
         if node.id in nodes:
             add(node, f"duplicate node id (first at {_loc(nodes[node.id])})")
         else:
@@ -416,6 +482,21 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
         if claim.provenance.quote and not review.contains(claim.provenance.quote):
             add(claim, f"quote not found verbatim in the review: \"{claim.provenance.quote[:80]}\"")
 
+    for comp in curation.comparisons:
+        if comp.provenance.quote and not review.contains(comp.provenance.quote):
+            add(comp, f"quote not found verbatim in the review: \"{comp.provenance.quote[:80]}\"")
+        roles = (("arm_a", comp.arm_a.node, "compares"), ("arm_b", comp.arm_b.node, "compares"),
+                 ("outcome", comp.outcome, "compared_on"))
+        for role, curie, predicate in roles:
+            target = nodes.get(curie)
+            if target is None:
+                add(comp, f"dangling {role} '{curie}' is not a curated node")
+            elif target.kind not in schema.predicates[predicate].range:
+                add(comp, f"{role} '{curie}' is a {target.kind}; allowed: "
+                          f"{', '.join(schema.predicates[predicate].range)}")
+        for study in comp.studies:
+            if study not in nodes or nodes[study].kind != "study":
+                add(comp, f"'{study}' in studies is not a curated study")
     for hyp in curation.hypotheses:
         if hyp.provenance.quote and not review.contains(hyp.provenance.quote):
             add(hyp, f"quote not found verbatim in the review: \"{hyp.provenance.quote[:80]}\"")

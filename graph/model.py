@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graph.curation import Curation, read_curation
-from graph.records import PRIMARY_KNOWLEDGE_SOURCE, Claim, Hypothesis, Node, Provenance
+from graph.records import PRIMARY_KNOWLEDGE_SOURCE, Claim, Comparison, Hypothesis, Node, Provenance
 from ontology.schema import Schema, load_schema
 
 if TYPE_CHECKING:
@@ -63,6 +63,21 @@ def derived_hypothesis_claims(hyp: Hypothesis, claims: dict[str, Claim], nodes: 
     ]
 
 
+def derived_comparison_claims(comp: Comparison) -> list[Claim]:
+    """Edges from a comparison to its arms, the outcome compared and the studies reporting it."""
+    slug = comp.id.split(":", 1)[1]
+
+    def edge(suffix: str, predicate: str, obj: str) -> Claim:
+        return Claim(id=f"{slug}.{suffix}", subject=comp.id, predicate=predicate, object=obj,
+                     provenance=comp.provenance, studies=comp.studies, population=comp.population,
+                     derived_from=comp.id, location=comp.location)
+
+    claims = [edge("arm_a", "compares", comp.arm_a.node), edge("arm_b", "compares", comp.arm_b.node),
+              edge("outcome", "compared_on", comp.outcome)]
+    claims += [edge(f"study.{i:02d}", "reported_in", study) for i, study in enumerate(comp.studies, start=1)]
+    return claims
+
+
 @dataclass
 class KnowledgeGraph:
     """Nodes, claims (edges) and hypotheses of the curated graph, plus derived edges."""
@@ -71,6 +86,7 @@ class KnowledgeGraph:
     claims: dict[str, Claim]
     hypotheses: dict[str, Hypothesis]
     schema: Schema = field(default_factory=load_schema)
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
 
     @classmethod
     def from_curation(cls, curation: Curation, schema: Schema | None = None) -> KnowledgeGraph:
@@ -83,7 +99,12 @@ class KnowledgeGraph:
         for hyp in curation.hypotheses:
             for claim in derived_hypothesis_claims(hyp, claims, nodes, schema):
                 claims[claim.id] = claim
-        return cls(nodes=nodes, claims=claims, hypotheses={h.id: h for h in curation.hypotheses}, schema=schema)
+        for comp in curation.comparisons:
+            nodes[comp.id] = comp.as_node()
+            for claim in derived_comparison_claims(comp):
+                claims[claim.id] = claim
+        return cls(nodes=nodes, claims=claims, hypotheses={h.id: h for h in curation.hypotheses}, schema=schema,
+                   comparisons={c.id: c for c in curation.comparisons})
 
     # -- look-up -------------------------------------------------------------------------------
 
@@ -166,36 +187,59 @@ class KnowledgeGraph:
                     pubs.append(curie)
         return pubs
 
+    def is_asserted(self, claim: Claim) -> bool:
+        """The review states the claim holds (a direct triple, an unqualified edge)."""
+        return self.schema.finding(claim.provenance.finding).asserted
+
+    def is_negated(self, claim: Claim) -> bool:
+        """The review says the claim does not hold (Biolink ``negated``)."""
+        return self.schema.finding(claim.provenance.finding).negated
+
     def edge_attributes(self, claim: Claim) -> dict[str, Any]:
         """Every attribute of an edge, as plain values (lists stay lists)."""
         pred = self.schema.predicates[claim.predicate]
         prov: Provenance = claim.provenance
+        inference = self.schema.inference
+        qualifiers = dict(pred.qualifiers)
+        if claim.population:
+            qualifiers["population_context_qualifier"] = claim.population
+        if prov.frequency:
+            qualifiers["frequency_qualifier"] = prov.frequency
         return {
             "id": claim.id,
             "subject": claim.subject,
             "object": claim.object,
             "predicate": claim.predicate,
             "biolink_predicate": pred.biolink,
-            "qualifiers": dict(pred.qualifiers),
+            "qualifiers": qualifiers,
             "section": prov.section,
             "refs": list(prov.refs),
             "quote": prov.quote,
             "evidence_type": prov.evidence_type,
             "species": prov.species,
             "finding": prov.finding,
+            "negated": self.is_negated(claim),
+            "asserted": self.is_asserted(claim),
+            "frequency": prov.frequency,
             "contested": prov.contested,
             "canmat_level": prov.canmat_level,
+            "canmat_level_max": prov.canmat_level_max,
+            "inferred": prov.inferred,
+            "eco": inference.eco if prov.inferred else self.schema.evidence_types[prov.evidence_type].eco,
             "studies": list(claim.studies),
             "publications": self.publications(claim),
             "route": claim.route,
             "dose": claim.dose,
             "timing": claim.timing,
             "anatomical_context": claim.anatomical_context,
+            "population": claim.population,
+            "line_of_therapy": claim.line_of_therapy,
+            "adjunctive": claim.adjunctive,
             "note": claim.note,
             "derived_from": claim.derived_from,
             "hypothesis_steps": list(self.hypothesis_steps.get(claim.id, [])),
             "primary_knowledge_source": PRIMARY_KNOWLEDGE_SOURCE,
-            "knowledge_level": "knowledge_assertion",
+            "knowledge_level": inference.knowledge_level if prov.inferred else inference.asserted_knowledge_level,
             "agent_type": "manual_agent",
             "strength": self.claim_strength(claim),
         }
@@ -203,14 +247,8 @@ class KnowledgeGraph:
     def claim_strength(self, claim: Claim) -> float:
         """Evidence strength in [0, 1] used to rank paths (see graph.paths for the scoring)."""
         prov = claim.provenance
-        strength = self.schema.evidence_strength(prov.evidence_type)
-        if prov.canmat_level == 1:
-            strength = max(strength, 0.95)
-        if prov.contested or prov.finding == "mixed":
-            strength *= 0.5
-        if prov.finding in ("null", "negative"):
-            strength *= 0.25
-        return round(strength, 4)
+        return self.schema.walk.strength(prov.evidence_type, prov.canmat_level, prov.finding, prov.contested,
+                                         include_negative=True)
 
     def iter_edges(self) -> Iterator[Claim]:
         """All edges in a stable order (claim id)."""
@@ -232,6 +270,14 @@ class KnowledgeGraph:
             facts = asdict(node.study)
             facts["refs"] = list(node.study.refs)
             attrs["study"] = facts
+        comp = self.comparisons.get(node.id)
+        if comp is not None:
+            attrs["comparison"] = {
+                "arm_a": {"node": comp.arm_a.node, "regimen": comp.arm_a.regimen},
+                "arm_b": {"node": comp.arm_b.node, "regimen": comp.arm_b.regimen},
+                "outcome": comp.outcome, "result": comp.result, "studies": list(comp.studies),
+                "population": comp.population, **provenance_dict(comp.provenance),
+            }
         hyp = self.hypotheses.get(node.id)
         if hyp is not None:
             attrs["hypothesis"] = {

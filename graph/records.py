@@ -8,11 +8,13 @@ from typing import Any, Literal
 Curie = str
 ClaimId = str
 EvidenceTypeName = Literal[
-    "meta_analysis", "rct", "guideline", "regulatory", "open_label", "retrospective",
-    "preclinical_animal", "review", "case_report", "mechanistic_hypothesis",
+    "meta_analysis", "systematic_review", "rct", "guideline", "regulatory", "open_label", "retrospective",
+    "preclinical_animal", "review", "expert_recommendation", "case_report", "mechanistic_hypothesis", "not_stated",
 ]
 Species = Literal["human", "animal", "human_and_animal"]
-Finding = Literal["positive", "negative", "null", "mixed"]
+Finding = Literal["positive", "suggestive", "rare", "mixed", "insufficient", "null", "negative"]
+ComparisonResult = Literal["no_difference", "a_superior", "b_superior", "not_established", "a_more_potent"]
+LineOfTherapy = Literal["first_line", "second_line", "third_line"]
 
 REVIEW_REFERENCE_COUNT = 88
 PRIMARY_KNOWLEDGE_SOURCE = "infores:kmoa"
@@ -78,7 +80,13 @@ class Provenance:
     species: Species
     finding: Finding = "positive"
     contested: bool = False
+    #: CANMAT level, or the best level of a range (``canmat_level_max`` is the other end).
     canmat_level: int | None = None
+    canmat_level_max: int | None = None
+    #: How often, for a ``rare`` finding, in the review's words ("very rarely reported").
+    frequency: str | None = None
+    #: The curator inferred this step; the quote supports it only indirectly.
+    inferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,9 +103,46 @@ class Claim:
     dose: str | None = None
     timing: str | None = None
     anatomical_context: Curie | None = None
+    #: Who the claim is about when narrower than the indication ("adults aged 65 or older").
+    population: str | None = None
+    line_of_therapy: LineOfTherapy | None = None
+    #: Given as an add-on to another treatment (an oral antidepressant, a mood stabilizer).
+    adjunctive: bool = False
     note: str | None = None
     derived_from: Curie | None = None
     location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One arm of a comparison: a compound or intervention, and the regimen in the review's words."""
+
+    node: Curie
+    regimen: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A head-to-head or regimen comparison: arm A vs arm B on an outcome, with its result.
+
+    Not a drug effect: "twice vs thrice weekly, no difference" says nothing against the drug.
+    """
+
+    id: Curie
+    name: str
+    arm_a: Arm
+    arm_b: Arm
+    outcome: Curie
+    result: ComparisonResult
+    provenance: Provenance
+    studies: tuple[Curie, ...] = ()
+    population: str | None = None
+    note: str | None = None
+    location: Location | None = field(default=None, compare=False)
+
+    def as_node(self) -> Node:
+        """The comparison as a graph node of kind ``comparison``."""
+        return Node(id=self.id, kind="comparison", name=self.name, description=self.note, location=self.location)
 
 
 @dataclass(frozen=True)

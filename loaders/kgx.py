@@ -13,20 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from graph.model import KnowledgeGraph
-from graph.records import Claim, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
+from graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
 from loaders.base import Sink, Source, register_sink, register_source
 from ontology.schema import load_schema
 
 NODE_COLUMNS = ["id", "category", "name", "description", "xref", "synonym", "provided_by", "kmoa_kind",
-                "study_facts", "hypothesis"]
+                "study_facts", "hypothesis", "comparison"]
 QUALIFIER_COLUMNS = ["object_direction_qualifier", "object_aspect_qualifier", "causal_mechanism_qualifier",
-                     "anatomical_context_qualifier"]
+                     "anatomical_context_qualifier", "population_context_qualifier", "frequency_qualifier"]
 EDGE_COLUMNS = (
-    ["id", "subject", "predicate", "object"] + QUALIFIER_COLUMNS
-    + ["knowledge_level", "agent_type", "primary_knowledge_source", "publications",
+    ["id", "subject", "predicate", "object", "negated"] + QUALIFIER_COLUMNS
+    + ["knowledge_level", "agent_type", "primary_knowledge_source", "publications", "has_evidence",
        "review_section", "review_refs", "supporting_text", "evidence_type", "species", "evidence_level",
-       "kmoa_predicate", "finding", "contested", "studies", "route", "dose", "timing", "note",
-       "hypothesis_steps", "derived_from", "evidence_strength"]
+       "kmoa_predicate", "finding", "contested", "inferred", "studies", "route", "dose", "timing",
+       "line_of_therapy", "adjunctive", "note", "hypothesis_steps", "derived_from", "evidence_strength"]
 )
 SEP = "|"
 
@@ -45,6 +45,7 @@ def node_rows(kg: KnowledgeGraph) -> list[dict[str, Any]]:
             "description": attrs["description"] or "", "xref": attrs["xref"], "synonym": attrs["synonyms"],
             "provided_by": ["infores:kmoa"], "kmoa_kind": attrs["kind"],
             "study_facts": attrs.get("study"), "hypothesis": attrs.get("hypothesis"),
+            "comparison": attrs.get("comparison"),
         })
     return rows
 
@@ -57,21 +58,42 @@ def edge_rows(kg: KnowledgeGraph) -> list[dict[str, Any]]:
         qualifiers = a["qualifiers"]
         rows.append({
             "id": a["id"], "subject": a["subject"], "predicate": a["biolink_predicate"], "object": a["object"],
+            "negated": a["negated"],
             "object_direction_qualifier": qualifiers.get("object_direction_qualifier", ""),
             "object_aspect_qualifier": qualifiers.get("object_aspect_qualifier", ""),
             "causal_mechanism_qualifier": qualifiers.get("causal_mechanism_qualifier", ""),
             "anatomical_context_qualifier": a["anatomical_context"] or "",
+            "population_context_qualifier": a["population"] or "",
+            "frequency_qualifier": a["frequency"] or "",
+            "has_evidence": [a["eco"]],
             "knowledge_level": a["knowledge_level"], "agent_type": a["agent_type"],
             "primary_knowledge_source": a["primary_knowledge_source"], "publications": a["publications"],
             "review_section": a["section"], "review_refs": a["refs"], "supporting_text": a["quote"],
             "evidence_type": a["evidence_type"], "species": a["species"],
-            "evidence_level": f"CANMAT level {a['canmat_level']}" if a["canmat_level"] else "",
+            "evidence_level": canmat_text(a["canmat_level"], a["canmat_level_max"]),
             "kmoa_predicate": a["predicate"], "finding": a["finding"], "contested": a["contested"],
-            "studies": a["studies"], "route": a["route"] or "", "dose": a["dose"] or "",
-            "timing": a["timing"] or "", "note": a["note"] or "", "hypothesis_steps": a["hypothesis_steps"],
+            "inferred": a["inferred"], "studies": a["studies"], "route": a["route"] or "", "dose": a["dose"] or "",
+            "timing": a["timing"] or "", "line_of_therapy": a["line_of_therapy"] or "",
+            "adjunctive": a["adjunctive"], "note": a["note"] or "", "hypothesis_steps": a["hypothesis_steps"],
             "derived_from": a["derived_from"] or "", "evidence_strength": a["strength"],
         })
     return rows
+
+
+def canmat_text(level: int | None, level_max: int | None) -> str:
+    """``CANMAT level 1`` or ``CANMAT level 3-4``; empty without a level."""
+    if not level:
+        return ""
+    return f"CANMAT level {level}-{level_max}" if level_max else f"CANMAT level {level}"
+
+
+def parse_canmat(text: str) -> tuple[int | None, int | None]:
+    """The inverse of :func:`canmat_text` (ValueError on anything else)."""
+    if not text:
+        return None, None
+    value = text.removeprefix("CANMAT level ").strip()
+    low, _, high = value.partition("-")
+    return int(low), (int(high) if high else None)
 
 
 def _cell(value: Any) -> str:
@@ -145,6 +167,7 @@ class KgxSource(Source):
         kind_by_category = {k.biolink: k.name for k in schema.node_kinds.values()}
         nodes: dict[str, Node] = {}
         hypotheses_raw: dict[str, dict[str, Any]] = {}
+        comparisons_raw: dict[str, dict[str, Any]] = {}
         for lineno, row in read_tsv(path / "nodes.tsv", ["id", "category", "name"]):
             try:
                 kind = row.get("kmoa_kind") or kind_by_category[row["category"].split(SEP)[0]]
@@ -155,6 +178,8 @@ class KgxSource(Source):
                     study = StudyFacts(**facts)
                 if row.get("hypothesis"):
                     hypotheses_raw[row["id"]] = json.loads(row["hypothesis"])
+                if row.get("comparison"):
+                    comparisons_raw[row["id"]] = json.loads(row["comparison"])
             except (KeyError, ValueError, TypeError) as err:
                 raise KgxFormatError(f"{path / 'nodes.tsv'}:{lineno}: {row.get('id')}: {err}") from None
             nodes[row["id"]] = Node(
@@ -164,13 +189,14 @@ class KgxSource(Source):
         claims: dict[str, Claim] = {}
         for lineno, row in read_tsv(path / "edges.tsv", ["subject", "predicate", "object"]):
             try:
-                level = row.get("evidence_level", "")
+                level, level_max = parse_canmat(row.get("evidence_level", ""))
                 prov = Provenance(
                     section=row["review_section"], refs=tuple(sorted(int(r) for r in _split(row["review_refs"]))),
                     quote=row["supporting_text"], evidence_type=row["evidence_type"],  # type: ignore[arg-type]
                     species=row["species"], finding=row.get("finding") or "positive",  # type: ignore[arg-type]
                     contested=row.get("contested") == "true",
-                    canmat_level=int(level.rsplit(" ", 1)[1]) if level else None,
+                    canmat_level=level, canmat_level_max=level_max,
+                    frequency=row.get("frequency_qualifier") or None, inferred=row.get("inferred") == "true",
                 )
                 claim = Claim(
                     id=row["id"], subject=row["subject"], predicate=row["kmoa_predicate"], object=row["object"],
@@ -178,6 +204,9 @@ class KgxSource(Source):
                     route=row.get("route") or None, dose=row.get("dose") or None,
                     timing=row.get("timing") or None,
                     anatomical_context=row.get("anatomical_context_qualifier") or None,
+                    population=row.get("population_context_qualifier") or None,
+                    line_of_therapy=row.get("line_of_therapy") or None,  # type: ignore[arg-type]
+                    adjunctive=row.get("adjunctive") == "true",
                     note=row.get("note") or None, derived_from=row.get("derived_from") or None,
                 )
             except (KeyError, ValueError, IndexError) as err:
@@ -194,5 +223,16 @@ class KgxSource(Source):
                 synonyms=node.synonyms, description=node.description,
                 supported_by=tuple(sorted(raw["supported_by"])), contradicted_by=tuple(sorted(raw["contradicted_by"])),
             )
-        return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema)
+        comparisons = {}
+        for curie, raw in comparisons_raw.items():
+            node = nodes[curie]
+            prov = Provenance(**{f.name: raw[f.name] for f in fields(Provenance)})
+            prov = replace(prov, refs=tuple(raw["refs"]))
+            comparisons[curie] = Comparison(
+                id=curie, name=node.name, arm_a=Arm(**raw["arm_a"]), arm_b=Arm(**raw["arm_b"]),
+                outcome=raw["outcome"], result=raw["result"], provenance=prov, studies=tuple(raw["studies"]),
+                population=raw["population"], note=node.description,
+            )
+        return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema,
+                              comparisons=comparisons)
 

@@ -111,7 +111,7 @@ META_KEY = "kmoa"
 SUPPORTED_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 EDGE_ENDPOINT_COLUMNS = ("subject", "object")
-NODE_JSON_COLUMNS = ("study_facts", "hypothesis")
+NODE_JSON_COLUMNS = ("study_facts", "hypothesis", "comparison")
 
 
 # --------------------------------------------------------------------------- errors
@@ -300,16 +300,20 @@ def node_properties(row: dict[str, Any]) -> dict[str, Any]:
     if hyp:
         props.update(_flat_hypothesis(hyp))
         props["hypothesis"] = json.dumps(hyp, sort_keys=True, ensure_ascii=False)
+    comparison = row.get("comparison")
+    if comparison:
+        props["comparison_result"] = comparison["result"]
+        props["comparison"] = json.dumps(comparison, sort_keys=True, ensure_ascii=False)
     for core in ("id", "name", "kmoa_kind", "category"):  # flattened facts never shadow the node's own
         props[core] = row[core]
     return _clean(props)
 
 
-_LEVEL = re.compile(r"(\d+)\s*$")
+_LEVEL = re.compile(r"(\d+)(?:\s*-\s*\d+)?\s*$")
 
 
 def canmat_level(evidence_level: str | None) -> int | None:
-    """``CANMAT level 1`` -> 1; None when there is no level."""
+    """``CANMAT level 1`` -> 1, ``CANMAT level 3-4`` -> 3 (the best level); None without a level."""
     match = _LEVEL.search(evidence_level or "")
     return int(match.group(1)) if match else None
 
@@ -319,6 +323,7 @@ def edge_properties(row: dict[str, Any]) -> dict[str, Any]:
     props = {k: v for k, v in row.items() if k not in EDGE_ENDPOINT_COLUMNS and k != "predicate"}
     props["biolink_predicate"] = row.get("predicate")
     props["canmat_level"] = canmat_level(row.get("evidence_level"))
+    props["asserted"] = finding_asserted(row.get("finding"))
     return _clean(props)
 
 
@@ -330,7 +335,16 @@ def edge_columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     levels: dict[Any, int | None] = {}
     columns["canmat_level"] = [levels[v] if v in levels else levels.setdefault(v, canmat_level(v))
                                for v in columns.get("evidence_level", [None] * len(rows))]
+    columns["asserted"] = [finding_asserted(v) for v in columns.get("finding", [None] * len(rows))]
     return columns
+
+
+def finding_asserted(finding: str | None) -> bool:
+    """Whether a relationship with this finding states what the review asserts (no finding: an import's edge)."""
+    from ontology.schema import load_schema
+
+    findings = load_schema().findings
+    return finding not in findings or findings[finding].asserted
 
 
 @dataclass
@@ -959,6 +973,7 @@ def edge_attributes(props: dict[str, Any], subject: str, obj: str, predicate: st
         "section": props.get("review_section"), "refs": list(props.get("review_refs", [])),
         "quote": props.get("supporting_text"), "evidence_type": props.get("evidence_type"),
         "species": props.get("species"), "finding": props.get("finding", "positive"),
+        "negated": bool(props.get("negated", False)),
         "contested": bool(props.get("contested", False)), "canmat_level": props.get("canmat_level"),
         "studies": list(props.get("studies", [])), "route": props.get("route"),
     }

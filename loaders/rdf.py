@@ -1,9 +1,11 @@
 """RDF: the graph as rdflib triples (direct edges plus reified claims carrying provenance), and back.
 
-Every claim is written twice: as the direct triple ``subject kmoa:<predicate> object`` that plain
-SPARQL can walk, and as a ``kmoa:Claim`` (an ``rdf:Statement``) with its provenance. Hypotheses
-carry ordered ``kmoa:has_step`` nodes and ``kmoa:supported_by`` / ``kmoa:contradicted_by`` links to
-claims.
+Every claim is a ``kmoa:Claim`` (an ``rdf:Statement``) with its provenance. A claim the review asserts
+(its finding is ``asserted`` in the schema) is also written as the direct triple
+``subject kmoa:<predicate> object`` that plain SPARQL can walk; negated, null, mixed and insufficient
+claims are reified only, so a plain triple pattern never returns what the review denies or leaves
+open. Hypotheses carry ordered ``kmoa:has_step`` nodes and ``kmoa:supported_by`` /
+``kmoa:contradicted_by`` links to claims; comparisons carry their arms, outcome and result.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRe
 from rdflib.term import Node as RDFNode
 
 from graph.model import KnowledgeGraph
-from graph.records import Claim, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
+from graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
 from loaders.base import Sink, Source, register_sink, register_source
 from ontology.schema import Schema, load_schema
 
@@ -26,8 +28,9 @@ CLAIM = Namespace("https://w3id.org/kmoa/claim/")
 BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 
-PROVENANCE_FIELDS = ("section", "quote", "evidence_type", "species", "finding", "contested", "canmat_level")
-CLAIM_TEXT_FIELDS = ("route", "dose", "timing", "note")
+PROVENANCE_FIELDS = ("section", "quote", "evidence_type", "species", "finding", "frequency", "contested",
+                     "canmat_level", "canmat_level_max", "inferred")
+CLAIM_TEXT_FIELDS = ("route", "dose", "timing", "population", "line_of_therapy", "note")
 STUDY_FIELDS = [f.name for f in fields(StudyFacts) if f.name != "refs"]
 
 
@@ -124,6 +127,21 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
             g.add((h, KMOA.supported_by, claim_iri(claim_id)))
         for claim_id in hyp.contradicted_by:
             g.add((h, KMOA.contradicted_by, claim_iri(claim_id)))
+    for comp in kg.comparisons.values():
+        c = iri(comp.id)
+        _add_provenance(g, c, comp.provenance)
+        g.add((c, KMOA.result, Literal(comp.result)))
+        g.add((c, KMOA.outcome, iri(comp.outcome)))
+        for role, arm in (("arm_a", comp.arm_a), ("arm_b", comp.arm_b)):
+            b = BNode(f"{comp.id.split(':', 1)[1]}_{role}")
+            g.add((c, KMOA[role], b))
+            g.add((b, KMOA.arm_node, iri(arm.node)))
+            if arm.regimen:
+                g.add((b, KMOA.regimen, Literal(arm.regimen)))
+        for study in comp.studies:
+            g.add((c, KMOA.study, iri(study)))
+        if comp.population:
+            g.add((c, KMOA.population, Literal(comp.population)))
     for claim in kg.claims.values():
         _add_claim(g, kg, claim)
     return g
@@ -132,7 +150,10 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
 def _add_claim(g: Graph, kg: KnowledgeGraph, claim: Claim) -> None:
     pred = kg.schema.predicates[claim.predicate]
     s, o, c = iri(claim.subject), iri(claim.object), claim_iri(claim.id)
-    g.add((s, KMOA[claim.predicate], o))
+    if kg.is_asserted(claim):
+        g.add((s, KMOA[claim.predicate], o))
+    if kg.is_negated(claim):
+        g.add((c, BIOLINK.negated, _lit(True)))
     g.add((c, RDF.type, KMOA.Claim))
     g.add((c, RDF.type, RDF.Statement))
     g.add((c, KMOA.id, Literal(claim.id)))
@@ -143,6 +164,17 @@ def _add_claim(g: Graph, kg: KnowledgeGraph, claim: Claim) -> None:
     for qualifier, value in pred.qualifiers.items():
         g.add((c, BIOLINK[qualifier], Literal(value)))
     g.add((c, BIOLINK.primary_knowledge_source, Literal("infores:kmoa")))
+    attrs_level = kg.schema.inference
+    g.add((c, BIOLINK.knowledge_level, Literal(
+        attrs_level.knowledge_level if claim.provenance.inferred else attrs_level.asserted_knowledge_level)))
+    if claim.provenance.inferred:
+        g.add((c, KMOA.eco, iri(attrs_level.eco)))
+    if claim.population:
+        g.add((c, BIOLINK.population_context_qualifier, Literal(claim.population)))
+    if claim.provenance.frequency:
+        g.add((c, BIOLINK.frequency_qualifier, Literal(claim.provenance.frequency)))
+    if claim.adjunctive:
+        g.add((c, KMOA.adjunctive, _lit(True)))
     _add_provenance(g, c, claim.provenance)
     for study in claim.studies:
         g.add((c, KMOA.study, iri(study)))
@@ -183,6 +215,9 @@ def _provenance(g: Graph, s: RDFNode) -> Provenance:
         finding=str(_one(g, s, KMOA.finding) or "positive"),  # type: ignore[arg-type]
         contested=bool(_one(g, s, KMOA.contested)),
         canmat_level=_one(g, s, KMOA.canmat_level),
+        canmat_level_max=_one(g, s, KMOA.canmat_level_max),
+        frequency=_one(g, s, KMOA.frequency),
+        inferred=bool(_one(g, s, KMOA.inferred)),
     )
 
 
@@ -215,6 +250,7 @@ def from_rdf(g: Graph, schema: Schema | None = None) -> KnowledgeGraph:
             studies=tuple(sorted(curie_of(v) for v in g.objects(c, KMOA.study))),
             anatomical_context=curie_of(context) if context is not None else None,
             derived_from=curie_of(derived) if derived is not None else None,
+            adjunctive=bool(_one(g, c, KMOA.adjunctive)),
             **{name: _one(g, c, KMOA[name]) for name in CLAIM_TEXT_FIELDS},
         )
         claims[claim.id] = claim
@@ -234,7 +270,23 @@ def from_rdf(g: Graph, schema: Schema | None = None) -> KnowledgeGraph:
             contradicted_by=tuple(sorted(
                 str(v).removeprefix(str(CLAIM)) for v in g.objects(h, KMOA.contradicted_by))),
         )
-    return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema)
+    comparisons: dict[str, Comparison] = {}
+    for c in g.subjects(RDF.type, KMOA.Comparison):
+        curie = str(_one(g, c, KMOA.id))
+        arms = {}
+        for role in ("arm_a", "arm_b"):
+            b = g.value(c, KMOA[role])
+            if b is None:
+                raise ValueError(f"comparison {curie} has no {role}")
+            arms[role] = Arm(node=curie_of(g.value(b, KMOA.arm_node)), regimen=_one(g, b, KMOA.regimen))
+        node = nodes[curie]
+        comparisons[curie] = Comparison(
+            id=curie, name=node.name, arm_a=arms["arm_a"], arm_b=arms["arm_b"],
+            outcome=curie_of(g.value(c, KMOA.outcome)), result=str(_one(g, c, KMOA.result)),  # type: ignore[arg-type]
+            provenance=_provenance(g, c), studies=tuple(sorted(curie_of(v) for v in g.objects(c, KMOA.study))),
+            population=_one(g, c, KMOA.population), note=node.description,
+        )
+    return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema, comparisons=comparisons)
 
 
 class _RdfSink(Sink):

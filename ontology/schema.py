@@ -107,6 +107,27 @@ class WalkRules:
 
 
 @dataclass(frozen=True)
+class FindingKind:
+    """What the review says about a claim, and what that means for every serialization."""
+
+    name: str
+    description: str
+    #: The review states it holds: RDF gets a direct triple, property graphs an unqualified edge.
+    asserted: bool
+    #: The review says it does not hold (Biolink ``negated: true``); paths do not walk it unless asked.
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Inference:
+    """How a curator inference is marked: Biolink knowledge levels and the ECO code."""
+
+    knowledge_level: str
+    eco: Curie
+    asserted_knowledge_level: str
+
+
+@dataclass(frozen=True)
 class Schema:
     """The whole schema; everything else is checked against it."""
 
@@ -116,8 +137,18 @@ class Schema:
     walk: WalkRules
     evidence_types: dict[str, EvidenceType]
     species: tuple[str, ...]
-    findings: dict[str, str]
+    findings: dict[str, FindingKind]
     routes: tuple[str, ...]
+    inference: Inference
+    comparison_results: dict[str, str]
+    lines_of_therapy: tuple[str, ...]
+
+    def finding(self, name: str) -> FindingKind:
+        """The finding kind (KeyError names the valid ones)."""
+        try:
+            return self.findings[name]
+        except KeyError:
+            raise KeyError(f"unknown finding '{name}' (one of: {', '.join(self.findings)})") from None
 
     @property
     def mechanistic_kinds(self) -> frozenset[str]:
@@ -140,7 +171,7 @@ def _parse(raw: dict[str, Any]) -> Schema:
         spec["qualifiers"] = dict(spec.get("qualifiers") or {})
         preds[name] = Predicate(name=name, **spec)
     evidence = {name: EvidenceType(name=name, **spec) for name, spec in raw["evidence_types"].items()}
-    findings = {str(k): v for k, v in raw["findings"].items()}
+    findings = {str(k): FindingKind(name=str(k), **v) for k, v in raw["findings"].items()}
     return Schema(
         prefixes=dict(raw["prefixes"]),
         node_kinds=kinds,
@@ -150,6 +181,9 @@ def _parse(raw: dict[str, Any]) -> Schema:
         species=tuple(raw["species"]),
         findings=findings,
         routes=tuple(raw["routes"]),
+        inference=Inference(**raw["inference"]),
+        comparison_results={str(k): str(v) for k, v in raw["comparison_results"].items()},
+        lines_of_therapy=tuple(raw["lines_of_therapy"]),
     )
 
 
@@ -158,7 +192,7 @@ class SchemaError(ValueError):
 
 
 def _walk_rules(raw: dict[str, Any], kinds: dict[str, NodeKind], preds: dict[str, Predicate],
-                evidence: dict[str, EvidenceType], findings: dict[str, str]) -> WalkRules:
+                evidence: dict[str, EvidenceType], findings: dict[str, FindingKind]) -> WalkRules:
     strength = raw["strength"]
     damping = raw["hub_damping"]
     rules = WalkRules(

@@ -73,9 +73,12 @@ def build_vocabulary(schema: Schema | None = None) -> Graph:
             g.add((p, SCHEMA_ORG.rangeIncludes, target))
     for name in ("section", "quote", "evidence_type", "species", "finding", "route", "dose", "timing", "note",
                  "caption", "design", "population", "intervention", "comparator", "endpoint", "scale",
-                 "result", "effect_size", "id", "xref"):
+                 "result", "effect_size", "id", "xref", "frequency", "line_of_therapy", "regimen"):
         g.add((KMOA[name], RDF.type, OWL.DatatypeProperty))
-    for name in ("ref", "canmat_level", "n", "step_index", "route_number"):
+    for name in ("inferred", "adjunctive"):
+        g.add((KMOA[name], RDF.type, OWL.DatatypeProperty))
+        g.add((KMOA[name], RDFS.range, XSD.boolean))
+    for name in ("ref", "canmat_level", "canmat_level_max", "n", "step_index", "route_number"):
         g.add((KMOA[name], RDF.type, OWL.DatatypeProperty))
         g.add((KMOA[name], RDFS.range, XSD.integer))
     return g
@@ -134,7 +137,20 @@ def build_shapes(schema: Schema | None = None) -> Graph:
     _prop(g, claim, KMOA.ref, datatype=XSD.integer, minInclusive=1, maxInclusive=88,
           message="reference numbers are the review's [1]-[88]")
     _prop(g, claim, KMOA.canmat_level, maxCount=1, datatype=XSD.integer, minInclusive=1, maxInclusive=4)
+    _prop(g, claim, KMOA.canmat_level_max, maxCount=1, datatype=XSD.integer, minInclusive=2, maxInclusive=4)
+    _prop(g, claim, KMOA.inferred, maxCount=1, datatype=XSD.boolean)
+    _prop(g, claim, KMOA.frequency, maxCount=1, minLength=3)
+    _prop(g, claim, KMOA.line_of_therapy, maxCount=1, in_=list(schema.lines_of_therapy))
     _prop(g, claim, KMOA.study, or_classes=[classes["study"]])
+
+    comparison = SHAPES.ComparisonResultShape
+    g.add((comparison, RDF.type, SH.NodeShape))
+    g.add((comparison, SH.targetClass, classes["comparison"]))
+    _prop(g, comparison, KMOA.result, minCount=1, maxCount=1, in_=list(schema.comparison_results),
+          message="a comparison needs one result from the schema")
+    _prop(g, comparison, KMOA.arm_a, minCount=1, maxCount=1, message="a comparison needs arm A")
+    _prop(g, comparison, KMOA.arm_b, minCount=1, maxCount=1, message="a comparison needs arm B")
+    _prop(g, comparison, KMOA.quote, minCount=1, maxCount=1, minLength=8)
 
     study = SHAPES.StudyShape
     g.add((study, RDF.type, SH.NodeShape))

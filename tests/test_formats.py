@@ -67,6 +67,7 @@ def test_export_then_import_gives_back_the_same_graph(format_name: str, which: s
     assert back.nodes == kg.nodes
     assert back.claims == kg.claims
     assert back.hypotheses == kg.hypotheses
+    assert back.comparisons == kg.comparisons
 
 
 def test_kgx_has_the_provenance_columns(tmp_path: Path, kg: KnowledgeGraph) -> None:
@@ -97,8 +98,16 @@ def test_every_kgx_category_and_predicate_is_valid_biolink(tmp_path: Path, kg: K
     assert [c for c in categories if not toolkit.is_category(c)] == []
     assert [p for p in predicates if not toolkit.is_predicate(p)] == []
     qualifiers = {"object_direction_qualifier", "object_aspect_qualifier", "causal_mechanism_qualifier",
-                  "anatomical_context_qualifier"}
+                  "anatomical_context_qualifier", "population_context_qualifier", "frequency_qualifier"}
     assert all(toolkit.is_qualifier(f"biolink:{q}") for q in qualifiers)
+    edges = [r for _, r in read_tsv(out / "edges.tsv", ["predicate"])]
+    # Biolink edge slots the export relies on for meaning: negation, knowledge level, evidence codes.
+    for slot in ("negated", "knowledge_level", "agent_type", "has_evidence", "primary_knowledge_source"):
+        assert toolkit.get_element(slot) is not None, slot
+    levels = set(toolkit.get_element("knowledge_level").range and
+                 toolkit.view.get_enum("KnowledgeLevelEnum").permissible_values)
+    assert {r["knowledge_level"] for r in edges} <= levels
+    assert {r["negated"] for r in edges} <= {"true", "false"}
 
 
 @pytest.mark.parametrize("format_name", ["jsonld", "graphml", "cytoscape"])

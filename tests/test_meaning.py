@@ -1,0 +1,115 @@
+"""The graph says only what the review says: negation, comparisons and inference in every serialization."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+
+from graph.curation import CurationError, read_curation
+from graph.model import KnowledgeGraph
+from loaders.base import export
+from loaders.kgx import read_tsv
+from loaders.rdf import BIOLINK, KMOA, iri, to_rdf
+from tests.conftest import HNK_2R6R, KETAMINE, NMDA, TINY_DATA, TRD
+
+MDD = "MONDO:0002009"
+
+
+@pytest.fixture(scope="module")
+def turtle(kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    out = export(kg, "turtle", tmp_path_factory.mktemp("ttl") / "kmoa.ttl")
+    return Graph().parse(out, format="turtle")
+
+
+@pytest.fixture(scope="module")
+def kgx_edges(kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    out = export(kg, "kgx", tmp_path_factory.mktemp("kgx") / "kgx")
+    return {row["id"]: row for _, row in read_tsv(out / "edges.tsv", ["id", "negated"])}
+
+
+def test_ketamine_is_not_said_to_treat_depression(turtle: Graph) -> None:
+    """The review: FDA-approved for anaesthesia 'but not for the treatment of psychiatric conditions'."""
+    for disease in (MDD, TRD):
+        assert (iri(KETAMINE), KMOA.treats, iri(disease)) not in turtle
+    rows = turtle.query("SELECT ?d WHERE { ?k kmoa:treats ?d }", initNs={"kmoa": KMOA},
+                        initBindings={"k": iri(KETAMINE)})
+    assert {str(r[0]) for r in rows}.isdisjoint({str(iri(MDD)), str(iri(TRD))})
+
+
+def test_hnk_is_not_said_to_block_nmda(turtle: Graph) -> None:
+    """'the antidepressant effects of the (2R,6R)-HNK enantiomer were independent of the NMDA receptor'."""
+    assert (iri(HNK_2R6R), KMOA.antagonist_of, iri(NMDA)) not in turtle
+
+
+def test_every_negated_claim_is_reified_only_and_flagged(kg: KnowledgeGraph, turtle: Graph,
+                                                         kgx_edges: dict[str, dict[str, str]]) -> None:
+    negated = [c for c in kg.claims.values() if kg.is_negated(c)]
+    assert negated, "the review reports null and negative findings"
+    for claim in negated:
+        claim_node = URIRef(f"https://w3id.org/kmoa/claim/{claim.id}")
+        assert (claim_node, BIOLINK.negated, None) in turtle, claim.id
+        if not any(kg.is_asserted(o) for o in kg.claims.values()
+                   if (o.subject, o.predicate, o.object) == (claim.subject, claim.predicate, claim.object)):
+            assert (iri(claim.subject), KMOA[claim.predicate], iri(claim.object)) not in turtle, claim.id
+        assert kgx_edges[claim.id]["negated"] == "true", claim.id
+    for claim_id, row in kgx_edges.items():
+        assert (row["negated"] == "true") == kg.is_negated(kg.claims[claim_id]), claim_id
+
+
+def test_unasserted_findings_have_no_direct_triple(kg: KnowledgeGraph, turtle: Graph) -> None:
+    """Mixed and insufficient evidence is reified with its finding, never a plain triple."""
+    asserted = {(c.subject, c.predicate, c.object) for c in kg.claims.values() if kg.is_asserted(c)}
+    for claim in kg.claims.values():
+        triple = (claim.subject, claim.predicate, claim.object)
+        present = (iri(claim.subject), KMOA[claim.predicate], iri(claim.object)) in turtle
+        assert present == (triple in asserted), claim.id
+
+
+def test_inferred_steps_are_marked(kg: KnowledgeGraph, kgx_edges: dict[str, dict[str, str]]) -> None:
+    inferred = [c for c in kg.claims.values() if c.provenance.inferred]
+    for claim in inferred:
+        row = kgx_edges[claim.id]
+        assert row["knowledge_level"] == "logical_entailment", claim.id
+        assert kg.schema.inference.eco in row["has_evidence"].split("|"), claim.id
+        assert row["inferred"] == "true"
+    for claim in kg.claims.values():
+        if not claim.provenance.inferred:
+            assert kgx_edges[claim.id]["knowledge_level"] == "knowledge_assertion", claim.id
+
+
+def test_comparisons_are_their_own_claims(kg: KnowledgeGraph) -> None:
+    """A regimen comparison is not a null effect of the drug: it names both arms, the outcome and the result."""
+    for comp in kg.comparisons.values():
+        node = kg.nodes[comp.id]
+        assert node.kind == "comparison"
+        arms = {c.object for c in kg.claims.values() if c.subject == comp.id and c.predicate == "compares"}
+        assert {comp.arm_a.node, comp.arm_b.node} == arms
+        assert comp.result in kg.schema.comparison_results
+
+
+def test_comparisons_reach_rdf(kg: KnowledgeGraph) -> None:
+    g = to_rdf(kg)
+    for comp in kg.comparisons.values():
+        assert (iri(comp.id), KMOA.result, None) in g
+        assert (iri(comp.id), KMOA.arm_a, None) in g and (iri(comp.id), KMOA.arm_b, None) in g
+
+
+def test_rare_needs_a_frequency(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(TINY_DATA, data)
+    claims = sorted((data / "claims").glob("*.yaml"))[0]
+    text = claims.read_text(encoding="utf-8")
+    claims.write_text(text.replace("  species: ", "  finding: rare\n  species: ", 1), encoding="utf-8")
+    with pytest.raises(CurationError) as err:
+        read_curation(data)
+    assert "frequency" in str(err.value) and claims.name in str(err.value)
+
+
+def test_canmat_range_round_trips(kg: KnowledgeGraph, kgx_edges: dict[str, dict[str, str]]) -> None:
+    ranged = [c for c in kg.claims.values() if c.provenance.canmat_level_max]
+    for claim in ranged:
+        level = f"CANMAT level {claim.provenance.canmat_level}-{claim.provenance.canmat_level_max}"
+        assert kgx_edges[claim.id]["evidence_level"] == level
