@@ -156,9 +156,9 @@ def oxigraph_runner(store_path: Path) -> Any:
     import pyoxigraph as ox
 
     from graph.sparql import PREFIXES
-    from loaders.oxigraph_store import evaluate
+    from loaders.oxigraph_store import active_generation, evaluate
 
-    store = ox.Store.read_only(str(store_path))
+    store = ox.Store.read_only(str(active_generation(store_path)))
     return lambda text: evaluate(store, PREFIXES + text, 10_000)
 
 

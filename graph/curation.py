@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from graph.identifiers import curie_problem
 from graph.records import (
     REVIEW_REFERENCE_COUNT,
     Arm,
@@ -48,7 +49,6 @@ COMPARISON_KEYS = ("id", "name", "arm_a", "arm_b", "outcome", "result", *PROVENA
                    "note")
 REQUIRED_CLAIM = ("id", "subject", "predicate", "object", "section", "refs", "quote", "evidence_type", "species")
 SECTION_RE = re.compile(r"^(abstract|fig1|\d{1,2}(\.\d{1,2})?)$")
-CURIE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[^\s]+$")
 CLAIM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 LINE_KEY = "__line__"
 
@@ -161,8 +161,9 @@ class _Reader:
     def curie(self, value: str | None, where: Location, rid: str, field_name: str) -> None:
         if value is None:
             return
-        if not CURIE_RE.match(value):
-            self.problem(where, rid, f"{field_name} '{value}' is not a CURIE (PREFIX:local)")
+        problem = curie_problem(value)
+        if problem is not None:
+            self.problem(where, rid, f"{field_name}: {problem}")
             return
         prefix = value.split(":", 1)[0]
         if prefix not in self.schema.prefixes:

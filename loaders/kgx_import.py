@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from graph.identifiers import check_curie, curie_problem
 from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, PathStep, best_paths, build_adjacency, crosses_mechanism
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
@@ -46,14 +47,13 @@ if TYPE_CHECKING:
     import neo4j
 
 MAX_ERRORS = 20
-CURIE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:[^\s|]+$")
 BIOLINK_CATEGORY = re.compile(r"^biolink:[A-Z][A-Za-z]*$")
 BIOLINK_PREDICATE = re.compile(r"^biolink:[a-z][a-z0-9_]*$")
 INFORES = re.compile(r"^infores:[A-Za-z0-9][A-Za-z0-9_.-]*$")
 FALLBACK_IRI = "https://bioregistry.io/"
-RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
-KMOA_XREF = "<https://w3id.org/kmoa/vocab/xref>"
-BIOLINK_CATEGORY_IRI = "<https://w3id.org/biolink/vocab/category>"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+KMOA_XREF = "https://w3id.org/kmoa/vocab/xref"
+BIOLINK_CATEGORY_IRI = "https://w3id.org/biolink/vocab/category"
 
 
 class KgxImportError(KgxFormatError):
@@ -188,8 +188,9 @@ def _read_nodes(path: Path, kg: KnowledgeGraph, keys: dict[str, str], graph: Imp
                 continue
             curie = cells[col["id"]]
             category = cells[col["category"]].split(SEP)[0]
-            if not CURIE.match(curie):
-                errors.add(path, lineno, f"id '{curie}' is not a CURIE (prefix:local)")
+            problem = curie_problem(curie)
+            if problem is not None:
+                errors.add(path, lineno, f"id: {problem}")
                 continue
             if not BIOLINK_CATEGORY.match(category):
                 errors.add(path, lineno, f"{curie}: category '{category}' is not a Biolink class (biolink:Xxx)")
@@ -287,20 +288,27 @@ def _edge_problem(subject: str, obj: str, predicate: str, source: str, s: int | 
 # -- RDF / Oxigraph --------------------------------------------------------------------------------
 
 
-def iri_text(curie: str) -> str:
-    """``<IRI>`` of a CURIE: declared prefixes expand as in the curated RDF, others via bioregistry.io."""
+def named_node(curie: str) -> Any:
+    """The pyoxigraph IRI of a checked CURIE (``graph.identifiers``).
+
+    Declared prefixes expand as in the curated RDF, others via bioregistry.io; InvalidIdentifier or
+    ValueError (pyoxigraph's IRI parser) for an identifier that may not be written.
+    """
     from urllib.parse import quote
+
+    import pyoxigraph as ox
 
     from loaders.rdf import converter
 
-    expanded = converter().expand(curie)
+    expanded = converter().expand(check_curie(curie))
     if expanded is None:
         expanded = FALLBACK_IRI + quote(curie, safe=":/._-~()!$&'*+,;=@")
-    return f"<{expanded}>"
+    return ox.NamedNode(expanded)
 
 
-def _literal(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+def iri_text(curie: str) -> str:
+    """``<IRI>`` of a CURIE as N-Triples writes it (see ``named_node``)."""
+    return str(named_node(curie))
 
 
 def import_graph_iri(name: str) -> str:
@@ -313,21 +321,29 @@ def import_graph_iri(name: str) -> str:
 
 
 def nquads(graph: ImportedGraph, progress: bool | None = None) -> Iterator[str]:
-    """The imported graph as N-Quads chunks: nodes into the import graph, edges into source graphs."""
+    """The imported graph as N-Quads chunks: nodes into the import graph, edges into source graphs.
+
+    Every term is built by pyoxigraph's typed constructors (``NamedNode`` checks the IRI,
+    ``Literal`` escapes the text) and written in pyoxigraph's own serialisation; only whole
+    terms are joined into lines, so no identifier or name can end a term early.
+    """
+    import pyoxigraph as ox
+
     from loaders.oxigraph_store import source_graph
 
     iris = [iri_text(c) for c in graph.nodes]
-    node_graph = f"<{import_graph_iri(graph.name)}>"
+    node_graph = str(ox.NamedNode(import_graph_iri(graph.name)))
+    label, category, xref = (str(ox.NamedNode(i)) for i in (RDFS_LABEL, BIOLINK_CATEGORY_IRI, KMOA_XREF))
     chunk = []
     for i in range(len(graph.nodes)):
         if not graph.curated[i]:
-            chunk.append(f"{iris[i]} {RDFS_LABEL} {_literal(graph.names[i])} {node_graph} .\n")
-            chunk.append(f"{iris[i]} {BIOLINK_CATEGORY_IRI} {iri_text(graph.categories[i])} {node_graph} .\n")
+            chunk.append(f"{iris[i]} {label} {ox.Literal(graph.names[i])} {node_graph} .\n")
+            chunk.append(f"{iris[i]} {category} {iri_text(graph.categories[i])} {node_graph} .\n")
     for alias, curie in sorted(graph.aliases.items()):
-        chunk.append(f"{iri_text(curie)} {KMOA_XREF} {_literal(alias)} {node_graph} .\n")
+        chunk.append(f"{iri_text(curie)} {xref} {ox.Literal(alias)} {node_graph} .\n")
     yield "".join(chunk)
     predicates = [iri_text(p) for p in graph.predicate_names]
-    graphs = [f"<{source_graph(s)}>" for s in graph.source_names]
+    graphs = [str(ox.NamedNode(source_graph(s))) for s in graph.source_names]
     step = 50_000
     with _progress(graph.edge_count, "writing edges", progress, unit="edges") as bar:
         for start in range(0, graph.edge_count, step):
@@ -358,7 +374,7 @@ def _bulk_load_streamed(store: Any, chunks: Iterator[str]) -> None:
     producer.start()
     try:
         with os.fdopen(read_fd, "rb", buffering=1 << 20) as source:
-            store.bulk_load(input=source, format=ox.RdfFormat.N_QUADS, lenient=True)
+            store.bulk_load(input=source, format=ox.RdfFormat.N_QUADS)
     finally:
         producer.join()
     if failure:
@@ -420,7 +436,7 @@ def neo4j_node_rows(kg: KnowledgeGraph, graph: ImportedGraph) -> Iterator[dict[s
             continue
         category = graph.categories[i]
         kind = kinds.get(category) or kinds.setdefault(category, kind_for(kg, category))
-        yield {"id": curie, "category": [category], "name": graph.names[i], "kmoa_kind": kind,
+        yield {"id": check_curie(curie), "category": [category], "name": graph.names[i], "kmoa_kind": kind,
                "provided_by": [f"kgx:{graph.name}"], "imported": True}
 
 

@@ -5,15 +5,27 @@ source (``primary_knowledge_source``) in its own named graph under ``SOURCE_GRAP
 imported data set in ``IMPORT_GRAPH_BASE + name``. Queries treat the default graph as the union of
 all graphs, so plain SPARQL sees the merged graph while ``GRAPH ?g`` tells the sources apart.
 
+On disk a store is a folder of generations: ``DIR/generations/gen-NNNNNN`` are RocksDB stores and
+``DIR/active`` is a symlink to the one in use. A writer (one at a time: ``DIR/write.lock``, taken
+with ``flock``) copies the active generation into a new one, writes there, and flips ``active`` with
+one atomic rename, so there is never a moment without a store and a killed write changes nothing.
+Readers pin the generation they opened (a shared ``flock`` on ``gen-NNNNNN.readers``); writers
+remove generations that are neither active nor pinned, including those of killed runs.
+
 pyoxigraph evaluates queries in native code that neither honours a timeout nor can be interrupted
 from Python, so ``OxigraphQueryPool`` runs queries in worker *processes* (each holding the store
-open read-only); a query that outlives its timeout has its worker killed and replaced.
+open read-only); a query that outlives its timeout has its worker killed and replaced. Before each
+query the pool reads the ``active`` pointer and replaces workers still on an older generation, so
+every query is answered from one generation and none from an older one once the flip is seen.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
+import re
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,12 +35,18 @@ from typing import Any
 
 from graph.model import KnowledgeGraph
 from graph.sparql import QuerySyntaxError, QueryTimeout
-from loaders.base import Sink, Source, atomic_path, register_sink, register_source
+from loaders.base import Sink, Source, register_sink, register_source
 from loaders.sparql_remote import CURATED_GRAPH
 
 SOURCE_GRAPH_BASE = "https://w3id.org/kmoa/graph/source/"
 IMPORT_GRAPH_BASE = "https://w3id.org/kmoa/graph/import/"
 STORE_PREFIX = "oxigraph:"
+# Store layout: DIR/active -> generations/gen-NNNNNN (a symlink replaced atomically), DIR/write.lock.
+ACTIVE = "active"
+GENERATIONS = "generations"
+GEN_PREFIX = "gen-"
+READERS_SUFFIX = ".readers"
+LOCK = "write.lock"
 # A term from a worker: ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype, language).
 Term = tuple[Any, ...]
 
@@ -47,8 +65,20 @@ def parse_store_spec(spec: str) -> Path | None:
 
 
 def is_store(path: Path) -> bool:
-    """Tell whether ``path`` holds an Oxigraph (RocksDB) store."""
-    return (path / "CURRENT").is_file()
+    """Tell whether ``path`` holds an Oxigraph store (generations with an ``active`` pointer, or legacy)."""
+    return active_generation(path) is not None
+
+
+def active_generation(path: Path) -> Path | None:
+    """The folder of the store's active generation (the store itself for the legacy layout); None if none."""
+    path = Path(path)
+    pointer = path / ACTIVE
+    if pointer.is_symlink():
+        target = path / os.readlink(pointer)
+        return target if (target / "CURRENT").is_file() else None
+    if (path / "CURRENT").is_file():
+        return path
+    return None
 
 
 def source_graph(source: str) -> str:
@@ -76,38 +106,199 @@ def load_curated(store: Any, kg: KnowledgeGraph) -> None:
 
 
 def build_store(path: Path, kg: KnowledgeGraph) -> Path:
-    """Create (or replace, atomically) a store at ``path`` holding the curated graph."""
-    with atomic_path(path, directory=True) as tmp:
-        _write_curated(tmp, kg)
+    """Create a store at ``path`` holding only the curated graph, or replace the contents of one."""
+    with updating_store(path, fresh=True) as store:
+        load_curated(store, kg)
     return path
 
 
-def _write_curated(out: Path, kg: KnowledgeGraph) -> None:
-    import pyoxigraph as ox
-
-    store = ox.Store(str(out))
-    load_curated(store, kg)
-    store.flush()
-    del store
+# -- generations: one writer, a pointer that flips, readers that pin what they read -------------------
 
 
 @contextmanager
-def updating_store(path: Path) -> Iterator[Any]:
-    """Yield a writable copy of the store at ``path`` (fresh if none); swap it in only on success.
+def writer_lock(path: Path) -> Iterator[None]:
+    """Hold the store's writer lock; StoreError at once if another process holds it.
 
-    A failed update leaves the store exactly as it was; readers that already opened the old
-    files keep reading them until they reopen.
+    ``path`` is created if missing; an existing folder must be empty or a store (nothing else of
+    the user's is ever written into or removed).
+    """
+    import fcntl
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path} exists and is not a folder")
+    if path.is_dir() and not is_store(path) and not (path / GENERATIONS).is_dir() \
+            and any(p.name != LOCK for p in path.iterdir()):
+        raise StoreError(f"{path} exists, is not empty and is not an Oxigraph store; choose another folder")
+    path.mkdir(parents=True, exist_ok=True)
+    with (path / LOCK).open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise StoreError(f"{path} is being written by {holder}; wait until it finishes, then try again "
+                             "(one writer at a time)") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()} (since {time.strftime('%Y-%m-%d %H:%M:%S')})\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+
+
+@contextmanager
+def updating_store(path: Path, fresh: bool = False) -> Iterator[Any]:
+    """Yield a writable new generation of the store at ``path``; flip ``active`` to it on success.
+
+    The new generation starts as a copy of the active one (empty when ``fresh``); the flip is one
+    atomic rename.
+    One writer at a time (``writer_lock``). A failed or killed update leaves the active generation
+    as it was; its unfinished generation is removed by the next writer. Readers keep the generation
+    they opened until they reopen (the query pool does on its next query).
     """
     import pyoxigraph as ox
 
-    with atomic_path(path, directory=True) as tmp:
-        if is_store(path):
-            tmp.rmdir()
-            ox.Store.read_only(str(path)).backup(str(tmp))
-        store = ox.Store(str(tmp))
-        yield store
-        store.flush()
-        del store
+    path = Path(path)
+    with writer_lock(path):
+        remove_leftovers(path)
+        current = active_generation(path)
+        generation = _new_generation(path)
+        try:
+            if current is not None and not fresh:
+                with read_only_store(path) as old:
+                    old.backup(str(generation))
+            store = ox.Store(str(generation))
+            yield store
+            store.flush()
+            del store
+            _flip(path, generation)
+        except BaseException:
+            _remove_generation(generation)
+            raise
+        if current == path:  # the legacy layout, now superseded by the first generation
+            _remove_legacy_files(path)
+        remove_leftovers(path)
+
+
+def _new_generation(path: Path) -> Path:
+    folder = path / GENERATIONS
+    folder.mkdir(exist_ok=True)
+    numbers = [int(p.name[len(GEN_PREFIX):]) for p in folder.iterdir()
+               if p.name.startswith(GEN_PREFIX) and p.name[len(GEN_PREFIX):].isdigit()]
+    generation = folder / f"{GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
+    _readers_file(generation).touch()
+    return generation
+
+
+def _readers_file(generation: Path) -> Path:
+    return generation.with_name(generation.name + READERS_SUFFIX)
+
+
+def _flip(path: Path, generation: Path) -> None:
+    """Point ``active`` at ``generation``: a new symlink renamed over the old one (atomic)."""
+    pointer = path / ACTIVE
+    staged = path / f".{ACTIVE}.{os.getpid()}"
+    if staged.is_symlink() or staged.exists():
+        staged.unlink()
+    os.symlink(os.path.relpath(generation, path), staged)
+    os.replace(staged, pointer)
+    folder = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def remove_leftovers(path: Path) -> list[Path]:
+    """Remove generations that are neither active nor open by a reader (killed or superseded writes).
+
+    Call only while holding the writer lock. Returns what was removed.
+    """
+    import fcntl
+
+    path = Path(path)
+    removed: list[Path] = []
+    for staged in path.glob(f".{ACTIVE}.*"):
+        staged.unlink()
+    folder = path / GENERATIONS
+    if not folder.is_dir():
+        return removed
+    active = active_generation(path)
+    for entry in sorted(folder.iterdir()):
+        if entry.name.endswith(READERS_SUFFIX):
+            generation = entry.with_name(entry.name[:-len(READERS_SUFFIX)])
+        elif entry.name.startswith(GEN_PREFIX):
+            generation = entry
+        else:
+            continue
+        if generation == active or generation in removed:
+            continue
+        readers = _readers_file(generation)
+        with readers.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a server still reads it; a later writer removes it
+            shutil.rmtree(generation, ignore_errors=True)
+            readers.unlink()
+        removed.append(generation)
+    return removed
+
+
+def _remove_generation(generation: Path) -> None:
+    shutil.rmtree(generation, ignore_errors=True)
+    _readers_file(generation).unlink(missing_ok=True)
+
+
+def _remove_legacy_files(path: Path) -> None:
+    """Remove the RocksDB files of a store in the layout without generations (after its migration)."""
+    legacy = re.compile(r"(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(sst|log|blob))")
+    for entry in path.iterdir():
+        if entry.is_file() and legacy.fullmatch(entry.name):
+            entry.unlink()
+
+
+@contextmanager
+def pinned_generation(path: Path, attempts: int = 20) -> Iterator[Path]:
+    """Yield the active generation of the store at ``path``, pinned (a writer will not remove it)."""
+    import fcntl
+
+    path = Path(path)
+    for _ in range(attempts):
+        generation = active_generation(path)
+        if generation is None:
+            raise StoreError(f"{path} is not an Oxigraph store")
+        if generation == path:  # legacy layout: nothing to pin
+            yield generation
+            return
+        try:
+            handle = _readers_file(generation).open("r")
+        except FileNotFoundError:
+            continue  # removed after a flip: read the pointer again
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            if os.fstat(handle.fileno()).st_nlink and (generation / "CURRENT").is_file():
+                yield generation
+                return
+    raise StoreError(f"{path}: the active generation kept changing; try again")
+
+
+@contextmanager
+def read_only_store(path: Path) -> Iterator[Any]:
+    """The store's active generation opened read-only, pinned while the block runs."""
+    import pyoxigraph as ox
+
+    with pinned_generation(path) as generation:
+        store = ox.Store.read_only(str(generation))
+        try:
+            yield store
+        finally:
+            del store
 
 
 @register_sink
@@ -119,7 +310,7 @@ class OxigraphSink(Sink):
 
     def write(self, kg: KnowledgeGraph, out: Path) -> None:
         """Create the store at ``out`` and bulk-load the curated graph."""
-        _write_curated(out, kg)
+        build_store(out, kg)
 
 
 @register_source
@@ -135,10 +326,8 @@ class OxigraphSource(Source):
 
         from loaders.rdf import from_rdf
 
-        if not is_store(path):
-            raise StoreError(f"{path} is not an Oxigraph store")
-        store = ox.Store.read_only(str(path))
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(CURATED_GRAPH))
+        with read_only_store(path) as store:
+            data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(CURATED_GRAPH))
         g = Graph()
         g.parse(data=data, format="nt")
         return from_rdf(g)
@@ -191,15 +380,22 @@ def evaluate(store: Any, text: str, limit: int, default_graph: str | None = None
 
 
 def _worker_main(path: str, conn: Any) -> None:
-    """Worker process: open the store read-only, answer (text, limit, default_graph) requests."""
+    """Worker process: pin the active generation, open it read-only, answer requests.
+
+    Requests are (text, limit, default_graph); the pin lasts as long as the process.
+    """
     import pyoxigraph as ox
 
     try:
-        store = ox.Store.read_only(path)
-    except OSError as err:
+        with pinned_generation(Path(path)) as generation:
+            store = ox.Store.read_only(str(generation))
+            conn.send(("ready", str(generation)))
+            _serve(store, conn)
+    except (OSError, StoreError) as err:
         conn.send(("error", "StoreError", str(err)))
-        return
-    conn.send(("ready",))
+
+
+def _serve(store: Any, conn: Any) -> None:
     while True:
         try:
             request = conn.recv()
@@ -220,6 +416,7 @@ def _worker_main(path: str, conn: Any) -> None:
 class _Worker:
     process: Any
     conn: Any
+    generation: str
 
 
 @dataclass
@@ -252,7 +449,20 @@ class OxigraphQueryPool:
         if message[0] != "ready":
             process.join()
             raise StoreError(f"cannot open {self.path}: {message[2]}")
-        return _Worker(process, parent)
+        return _Worker(process, parent, message[1])
+
+    @classmethod
+    def _retire(cls, worker: _Worker) -> None:
+        """Stop an idle worker (it unpins its generation as it exits)."""
+        try:
+            worker.conn.send(None)
+        except OSError:
+            pass
+        worker.process.join(2)
+        if worker.process.is_alive():
+            cls._kill(worker)
+        else:
+            worker.conn.close()
 
     @staticmethod
     def _kill(worker: _Worker) -> None:
@@ -269,8 +479,12 @@ class OxigraphQueryPool:
         except queue.Empty:
             raise QueryTimeout(f"all {self.workers} query workers stayed busy for {timeout:g} s") from None
         try:
+            if worker is not None and worker.generation != str(active_generation(self.path)):
+                self._retire(worker)  # the store flipped: answer from the new generation
+                worker = None
             if worker is None or not worker.process.is_alive():
                 worker = self._spawn()
+                started = time.monotonic()  # starting a worker is not the query's time
             worker.conn.send((text, limit, default_graph))
             if not worker.conn.poll(max(timeout - (time.monotonic() - started), 0.0)):
                 self._kill(worker)
@@ -300,13 +514,7 @@ class OxigraphQueryPool:
             except queue.Empty:
                 return
             if worker is not None:
-                try:
-                    worker.conn.send(None)
-                except OSError:
-                    pass
-                worker.process.join(2)
-                if worker.process.is_alive():
-                    self._kill(worker)
+                self._retire(worker)
 
 
 def dump_graphs(path: Path) -> Iterator[tuple[str, Path]]:
@@ -315,8 +523,7 @@ def dump_graphs(path: Path) -> Iterator[tuple[str, Path]]:
 
     import pyoxigraph as ox
 
-    store = ox.Store.read_only(str(path))
-    with tempfile.TemporaryDirectory(prefix="kmoa-dump-") as folder:
+    with read_only_store(path) as store, tempfile.TemporaryDirectory(prefix="kmoa-dump-") as folder:
         for i, graph in enumerate(sorted(store.named_graphs(), key=lambda g: str(g))):
             out = Path(folder) / f"graph{i}.nt"
             store.dump(str(out), format=ox.RdfFormat.N_TRIPLES, from_graph=graph)

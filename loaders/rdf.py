@@ -18,6 +18,7 @@ from typing import Any
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node as RDFNode
 
+from graph.identifiers import check_curie
 from graph.model import KnowledgeGraph
 from graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
 from loaders.base import Sink, Source, register_sink, register_source
@@ -43,8 +44,8 @@ def converter() -> Any:
 
 
 def iri(curie: str) -> URIRef:
-    """Expand a CURIE to an IRI (ValueError for an undeclared prefix)."""
-    expanded = converter().expand(curie)
+    """Expand a checked CURIE (``graph.identifiers``) to an IRI; ValueError for a bad or undeclared one."""
+    expanded = converter().expand(check_curie(curie))
     if expanded is None:
         raise ValueError(f"cannot expand '{curie}': prefix not declared in ontology/schema.yaml")
     return URIRef(expanded)

@@ -55,9 +55,9 @@ def test_unknown_prefix_names_record_and_prefix(data: Path) -> None:
 
 
 def test_dangling_edge_names_the_missing_node(data: Path) -> None:
-    _replace(data / "claims" / "tiny.yaml", "object: HGNC:1033", "object: HGNC:999999")
+    _replace(data / "claims" / "tiny.yaml", "object: HGNC:1033", "object: HGNC:99999")
     message = _single_problem(data)
-    assert "dangling edge" in message and "HGNC:999999" in message and "t.ampa_bdnf" in message
+    assert "dangling edge" in message and "HGNC:99999" in message and "t.ampa_bdnf" in message
 
 
 def test_quote_not_in_the_review_is_rejected(data: Path) -> None:
@@ -81,17 +81,17 @@ def test_a_failed_build_writes_nothing_and_keeps_old_artifacts(data: Path, tmp_p
     assert ok.exit_code == 0, ok.output
     before = sorted(p.name for p in out.iterdir())
     turtle = (out / "kmoa.ttl").read_text(encoding="utf-8")
-    _replace(data / "claims" / "tiny.yaml", "object: HGNC:1033", "object: HGNC:999999")
+    _replace(data / "claims" / "tiny.yaml", "object: HGNC:1033", "object: HGNC:99999")
     failed = runner.invoke(main, ["build", "--data", str(data), "--out", str(out)])
     assert failed.exit_code != 0
-    assert "HGNC:999999" in failed.output and "Nothing was written" in failed.output
+    assert "HGNC:99999" in failed.output and "Nothing was written" in failed.output
     assert sorted(p.name for p in out.iterdir()) == before
     assert (out / "kmoa.ttl").read_text(encoding="utf-8") == turtle
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_build_into_a_new_folder_leaves_nothing_on_failure(data: Path, tmp_path: Path) -> None:
-    _replace(data / "claims" / "tiny.yaml", "object: HGNC:1033", "object: HGNC:999999")
+    _replace(data / "claims" / "tiny.yaml", "object: HGNC:1033", "object: HGNC:99999")
     out = tmp_path / "fresh"
     result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out)])
     assert result.exit_code != 0 and not out.exists()

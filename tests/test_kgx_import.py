@@ -33,7 +33,7 @@ from loaders.kgx_import import (
     search_merged_paths,
     trace_merged_paths,
 )
-from loaders.oxigraph_store import CURATED_GRAPH, build_store, source_graph
+from loaders.oxigraph_store import CURATED_GRAPH, build_store, read_only_store, source_graph
 from loaders.rdf import iri, to_rdf
 
 NEW_GENE = "NCBIGene:990001"
@@ -109,18 +109,16 @@ def write_kgx(folder: Path, a: Anchors, extra_edges: list[str] | None = None,
 
 def store_quads(path: Path) -> Counter[str]:
     """The store's quads, blank node labels blanked (each load labels them afresh)."""
-    import pyoxigraph as ox
-
-    return Counter(re.sub(r"_:\w+", "_:b", str(q)) for q in ox.Store.read_only(str(path)))
+    with read_only_store(path) as store:
+        return Counter(re.sub(r"_:\w+", "_:b", str(q)) for q in store)
 
 
 def ask(path: Path, query: str) -> Any:
-    import pyoxigraph as ox
-
     from graph.sparql import PREFIXES
     from loaders.oxigraph_store import evaluate
 
-    return evaluate(ox.Store.read_only(str(path)), PREFIXES + query, 10_000)
+    with read_only_store(path) as store:
+        return evaluate(store, PREFIXES + query, 10_000)
 
 
 # -- reading and mapping ---------------------------------------------------------------------------

@@ -75,7 +75,8 @@ def start_endpoint(store: str, log: Path, data: Path, timeout: float = 2.0, limi
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(
         [sys.executable, "-m", "kmoa", "serve", "sparql", "--port", str(port), "--store", store,
-         "--timeout", str(timeout), "--limit", str(limit), "--quiet", "--data", str(data)],
+         "--timeout", str(timeout), "--limit", str(limit), "--quiet", "--data", str(data),
+         *(["--create"] if store.startswith("oxigraph:") else [])],
         stdout=handle, stderr=subprocess.STDOUT, cwd=root, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

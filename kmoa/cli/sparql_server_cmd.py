@@ -23,15 +23,16 @@ def serve() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8890, show_default=True, help="Port (0 picks a free one).")
 @click.option("--store", default="memory", show_default=True,
-              help="'memory' (the curated graph in rdflib) or 'oxigraph:DIR' (an on-disk store; "
-                   "built with the curated graph if DIR does not exist).")
+              help="'memory' (the curated graph in rdflib) or 'oxigraph:DIR' (an on-disk store).")
+@click.option("--create", is_flag=True,
+              help="With oxigraph:DIR: build DIR with the curated graph if it does not exist yet.")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds before a query is stopped (503).")
 @click.option("--limit", default=10_000, show_default=True, help="Maximum rows (or triples) per answer.")
 @click.option("--workers", default=2, show_default=True, help="Query worker processes for an Oxigraph store.")
 @click.option("--quiet", is_flag=True, help="Do not log requests.")
 @DATA_OPTION
-def serve_sparql(host: str, port: int, store: str, timeout: float, limit: int, workers: int, quiet: bool,
-                 data_dir: Path | None) -> None:
+def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float, limit: int, workers: int,
+                 quiet: bool, data_dir: Path | None) -> None:
     """Serve a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql (no updates, SERVICE or FROM)."""
     from graph.curation import CurationError
     from loaders.oxigraph_store import StoreError, parse_store_spec
@@ -48,13 +49,17 @@ def serve_sparql(host: str, port: int, store: str, timeout: float, limit: int, w
         else:
             from loaders.oxigraph_store import build_store, is_store
 
-            if not location.exists():
+            if not location.exists() and create:
                 from graph.model import load_graph
 
                 click.echo(f"building an Oxigraph store with the curated graph in {location}", err=True)
                 build_store(location, load_graph(data_dir))
+            elif not location.exists():
+                fail(f"no Oxigraph store at {location}: create one with `kmoa import kgx KGX_DIR --store "
+                     f"oxigraph:{location}`, or pass --create for one holding only the curated graph")
             elif not is_store(location):
-                fail(f"{location} exists but is not an Oxigraph store")
+                fail(f"{location} holds no Oxigraph store (no active generation); "
+                     f"a store is created by `kmoa import kgx KGX_DIR --store oxigraph:{location}`")
             backend = OxigraphBackend(location, workers=workers)
     except (CurationError, StoreError) as err:
         fail(str(err))
