@@ -165,9 +165,9 @@ def updating_store(path: Path, fresh: bool = False) -> Iterator[Any]:
 
     path = Path(path)
     with writer_lock(path):
-        remove_leftovers(path)
         current = active_generation(path)
         generation = _new_generation(path)
+        remove_leftovers(path, keep=generation)
         try:
             if current is not None and not fresh:
                 with read_only_store(path) as old:
@@ -188,8 +188,8 @@ def updating_store(path: Path, fresh: bool = False) -> Iterator[Any]:
 def _new_generation(path: Path) -> Path:
     folder = path / GENERATIONS
     folder.mkdir(exist_ok=True)
-    numbers = [int(p.name[len(GEN_PREFIX):]) for p in folder.iterdir()
-               if p.name.startswith(GEN_PREFIX) and p.name[len(GEN_PREFIX):].isdigit()]
+    numbers = [int(match.group(1)) for p in folder.iterdir()
+               if (match := re.fullmatch(re.escape(GEN_PREFIX) + r"(\d+)(\.readers)?", p.name))]
     generation = folder / f"{GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
     _readers_file(generation).touch()
     return generation
@@ -214,10 +214,11 @@ def _flip(path: Path, generation: Path) -> None:
         os.close(folder)
 
 
-def remove_leftovers(path: Path) -> list[Path]:
-    """Remove generations that are neither active nor open by a reader (killed or superseded writes).
+def remove_leftovers(path: Path, keep: Path | None = None) -> list[Path]:
+    """Remove generations that are neither active, ``keep``, nor pinned by a reader.
 
-    Call only while holding the writer lock. Returns what was removed.
+    They are the unfinished generations of killed writes and superseded ones. Call only while
+    holding the writer lock. Returns what was removed.
     """
     import fcntl
 
@@ -236,7 +237,7 @@ def remove_leftovers(path: Path) -> list[Path]:
             generation = entry
         else:
             continue
-        if generation == active or generation in removed:
+        if generation in (active, keep) or generation in removed:
             continue
         readers = _readers_file(generation)
         with readers.open("a") as handle:
