@@ -8,10 +8,13 @@ curated node's id or xref *is* that curated node. Edges keep their ``primary_kno
 
 Writers:
 
-* ``import_into_oxigraph``: a copy of the store (or a fresh one) gets the current curated graph,
-  one named graph per knowledge source (``loaders.oxigraph_store.source_graph``) and the imported
-  nodes' labels and categories in ``IMPORT_GRAPH_BASE + name``; the copy replaces the store only
-  when everything succeeded. Re-importing a source replaces its named graph.
+* ``import_into_oxigraph``: a new generation of the store (``loaders.oxigraph_store.updating_store``)
+  gets the current curated graph, one named graph per knowledge source (``source_graph``) and the
+  imported nodes' labels and categories in ``IMPORT_GRAPH_BASE + name``; the store switches to it
+  only when everything succeeded. Re-importing a source replaces its named graph.
+
+Node ids are checked by ``graph.identifiers`` when read, and every term is built by pyoxigraph's
+typed constructors when written.
 * ``import_into_neo4j``: one atomic generation switch-over with ``loaders.neo4j.load_rows``
   (curated and imported rows together). Imported relationships carry
   ``primary_knowledge_source`` (never ``infores:kmoa``) and ``imported: true``.
