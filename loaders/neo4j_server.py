@@ -7,7 +7,17 @@ server entry point ``org.neo4j.server.CommunityEntryPoint`` -- the same class
 the official tarball's ``bin/neo4j console`` runs -- with a generated
 ``neo4j.conf`` (Bolt only, bound to 127.0.0.1 on a random free port, auth on).
 The initial password is set with the stock admin tool
-(``neo4j-admin dbms set-initial-password``, class ``org.neo4j.cli.AdminTool``).
+(``neo4j-admin dbms set-initial-password``, class ``org.neo4j.cli.AdminTool``),
+which reads it from a 0600 file (picocli's ``@file`` argument), so it never
+appears on a command line.
+
+What the server may touch: ``LOAD CSV`` cannot read local files
+(``dbms.security.allow_csv_import_from_file_urls=false``, and the import
+folder is an empty private ``home/import``); the cache folder, ``home/`` and
+its ``data/`` are 0700 and everything the JVM and the admin tool create is
+private (umask 077), so ``auth.ini`` and the stores are readable by the owner
+only. ``kmoa neo4j status`` does not print the password; ``kmoa neo4j start``
+prints it only inside the ``export`` line meant for ``eval``.
 
 Usage::
 
@@ -28,6 +38,7 @@ Cache layout (default ``$KMOA_CACHE/neo4j``, else ``~/.cache/kmoa/neo4j``)::
     dist/<version>/classpath.txt  marks a complete download; reused later
     home/                         NEO4J_HOME: conf/neo4j.conf, data/, logs/
     credentials.json              generated password (0600), kept with data/
+    home/import/                  the only folder LOAD CSV could name (empty, 0700)
     server.json                   state of the running server (0600): pid,
                                   port, password; removed by stop()
     server.log                    JVM stdout/stderr
@@ -60,7 +71,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -137,21 +148,17 @@ class ServerInfo:
 
     uri: str
     user: str
-    password: str
+    password: str = field(repr=False)
     pid: int
     port: int
     home: str
 
-    def shell_exports(self) -> str:
-        """Return one `export` line for NEO4J_URI/USER/PASSWORD, shell-quoted."""
-        return "export " + " ".join(
-            f"{name}={shlex.quote(value)}"
-            for name, value in (
-                ("NEO4J_URI", self.uri),
-                ("NEO4J_USER", self.user),
-                ("NEO4J_PASSWORD", self.password),
-            )
-        )
+    def shell_exports(self, with_password: bool = True) -> str:
+        """Return one `export` line for NEO4J_URI/USER (and PASSWORD), shell-quoted."""
+        pairs = [("NEO4J_URI", self.uri), ("NEO4J_USER", self.user)]
+        if with_password:
+            pairs.append(("NEO4J_PASSWORD", self.password))
+        return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
 
 
 # --------------------------------------------------------------------------- paths
@@ -167,6 +174,25 @@ def default_cache_dir() -> Path:
 
 def _cache(cache_dir: Path | str | None) -> Path:
     return (Path(cache_dir).expanduser() if cache_dir else default_cache_dir()).resolve()
+
+
+PRIVATE_UMASK = 0o077
+"""Files the JVM and the admin tool create are readable by the owner only."""
+
+
+def _make_private(cache: Path) -> None:
+    """Create (or repair) the owner-only modes: folders 0700, the auth file 0600.
+
+    Older caches were created with the default umask; the cache folder itself being 0700 is
+    what keeps other local users out, the inner modes hold if it is ever loosened.
+    """
+    home = _home(cache)
+    for folder in (cache, home, home / "data", home / "data" / "dbms", home / "logs", home / "import"):
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+    for secret in (home / "data" / "dbms" / "auth.ini", _credentials_file(cache), _state_file(cache)):
+        if secret.exists():
+            os.chmod(secret, 0o600)
 
 
 def _downloads(cache: Path) -> Path:
@@ -189,6 +215,11 @@ def _state_file(cache: Path) -> Path:
 
 def _credentials_file(cache: Path) -> Path:
     return cache / "credentials.json"
+
+
+def credentials_file(cache_dir: Path | str | None = None) -> Path:
+    """The owner-only file that holds the generated password of this cache's server."""
+    return _credentials_file(_cache(cache_dir))
 
 
 def _log_file(cache: Path) -> Path:
@@ -399,6 +430,9 @@ def _write_config(home: Path, port: int) -> None:
         "server.http.enabled=false\n"
         "server.https.enabled=false\n"
         "dbms.security.auth_enabled=true\n"
+        "# LOAD CSV may not read local files; its import folder is an empty private folder.\n"
+        "dbms.security.allow_csv_import_from_file_urls=false\n"
+        f"server.directories.import={home / 'import'}\n"
         "dbms.usage_report.enabled=false\n"
         f"server.memory.pagecache.size={os.environ.get('KMOA_NEO4J_PAGECACHE', PAGECACHE)}\n"
         "# Keep at most ~1 GB of transaction logs: '1 days' kept tens of GB after a few\n"
@@ -425,11 +459,21 @@ def _password_for(cache: Path, java: str, classpath: list[str]) -> str:
     with contextlib.suppress(FileNotFoundError):
         (home / "data" / "dbms" / "auth.ini").unlink()
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home / "conf"))
-    proc = subprocess.run(
-        [java, "-Xmx256m", "-cp", os.pathsep.join(classpath), ADMIN_TOOL,
-         "dbms", "set-initial-password", password],
-        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    # picocli expands `@file` into the file's tokens: the password never reaches a command line.
+    password_file = cache / ".initial-password"
+    password_file.unlink(missing_ok=True)
+    fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password)
+    try:
+        proc = subprocess.run(
+            [java, "-Xmx256m", "-cp", os.pathsep.join(classpath), ADMIN_TOOL,
+             "dbms", "set-initial-password", f"@{password_file}"],
+            env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+            umask=PRIVATE_UMASK,
+        )  # fmt: skip
+    finally:
+        password_file.unlink(missing_ok=True)
     if proc.returncode != 0:
         raise Neo4jServerError(
             f"neo4j-admin dbms set-initial-password failed (exit {proc.returncode}):\n"
@@ -466,10 +510,10 @@ def start(cache_dir: Path | str | None = None, timeout: float = 120) -> ServerIn
         if running:
             return running
         classpath = ensure_installed(cache)
-        home = _home(cache)
+        _make_private(cache)
         for attempt in range(1, PORT_ATTEMPTS + 1):
             port = _free_port()
-            _write_config(home, port)
+            _write_config(_home(cache), port)
             password = _password_for(cache, java, classpath)
             log_start = _size(_neo4j_log(cache))
             try:
@@ -582,7 +626,7 @@ def _spawn_detached(cmd: list[str], log: Path, home: Path) -> int:
     proc = subprocess.run(
         ["/bin/sh", "-c", launcher, "sh", str(log), *cmd],
         env=env, cwd=home, capture_output=True, text=True, start_new_session=True,
-        stdin=subprocess.DEVNULL, timeout=30,
+        stdin=subprocess.DEVNULL, timeout=30, umask=PRIVATE_UMASK,
     )  # fmt: skip
     try:
         return int(proc.stdout.strip())

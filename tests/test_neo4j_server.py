@@ -132,9 +132,21 @@ def test_start_reuse_stop_in_own_cache(tmp_path: Path, neo4j_server_info: Server
         ports = iter([taken])
         free_port = neo4j_server._free_port
         monkeypatch.setattr(neo4j_server, "_free_port", lambda: next(ports, None) or free_port())
+        commands: list[list[str]] = []
+        run = subprocess.run
+
+        def recording_run(args: list[str], **kwargs: object) -> object:
+            commands.append([str(a) for a in args])
+            return run(args, **kwargs)  # type: ignore[call-overload]
+
+        monkeypatch.setattr(neo4j_server.subprocess, "run", recording_run)
         info = neo4j_server.start(cache, timeout=180)
     try:
         assert info.port != taken
+        admin = [c for c in commands if "set-initial-password" in c]
+        assert admin, "the admin tool set the password"
+        assert not any(info.password in arg for command in commands for arg in command)
+        assert not list(cache.glob(".initial-password*"))  # the 0600 password file is gone
         assert info.uri == f"bolt://127.0.0.1:{info.port}"
         with neo4j.GraphDatabase.driver(info.uri, auth=(info.user, info.password)) as driver:
             records, _, _ = driver.execute_query("RETURN 1 AS x")
@@ -184,3 +196,69 @@ def test_missing_maven_says_what_to_install(tmp_path: Path, monkeypatch: pytest.
     assert "`mvn` was not found" in message
     assert "apt-get install openjdk-17-jdk-headless maven" in message
     assert "docker run -p 7687:7687 -e NEO4J_AUTH=neo4j/secret neo4j:5" in message
+
+
+def _loose_modes(folder: Path) -> list[str]:
+    """Paths under folder that a group or other user could read, write or enter."""
+    found = []
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_symlink():
+            continue
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            found.append(f"{path} {oct(stat.S_IMODE(path.stat().st_mode))}")
+    return found
+
+
+def test_data_and_auth_file_are_owner_only(neo4j_server_info: ServerInfo, isolated_neo4j_cache: Path) -> None:
+    home = Path(neo4j_server_info.home)
+    auth = home / "data" / "dbms" / "auth.ini"
+    assert stat.S_IMODE(auth.stat().st_mode) == 0o600
+    for folder in (isolated_neo4j_cache, home, home / "data"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert _loose_modes(home / "data") == []
+    assert stat.S_IMODE(neo4j_server.credentials_file().stat().st_mode) == 0o600
+
+
+def test_old_cache_modes_are_repaired(tmp_path: Path) -> None:
+    """A cache made with a loose umask (as before) is made owner-only on the next start."""
+    cache = tmp_path / "neo4j"
+    auth = cache / "home" / "data" / "dbms" / "auth.ini"
+    auth.parent.mkdir(parents=True, mode=0o755)
+    auth.write_text("neo4j:...")
+    auth.chmod(0o644)
+    for folder in (cache, cache / "home", cache / "home" / "data"):
+        folder.chmod(0o755)
+    neo4j_server._make_private(cache)
+    assert stat.S_IMODE(auth.stat().st_mode) == 0o600
+    assert _loose_modes(cache / "home") == []
+
+
+def test_status_does_not_print_the_password(neo4j_server_info: ServerInfo) -> None:
+    from click.testing import CliRunner
+
+    from kmoa.cli import main
+
+    result = CliRunner().invoke(main, ["neo4j", "status"])
+    assert result.exit_code == 0, result.output
+    shown = result.output + result.stderr
+    assert neo4j_server_info.uri in shown
+    assert neo4j_server_info.password not in shown
+    assert "NEO4J_PASSWORD" not in result.stdout
+    assert str(neo4j_server.credentials_file()) in shown
+    assert neo4j_server_info.password not in repr(neo4j_server_info)
+
+
+def test_load_csv_cannot_read_local_files(neo4j_driver: neo4j.Driver, neo4j_server_info: ServerInfo,
+                                         tmp_path: Path) -> None:
+    """Even a query that reaches the server unchecked cannot read a file with LOAD CSV."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text("only-the-owner-may-read-this\n")
+    with pytest.raises(neo4j.exceptions.ClientError) as err:
+        neo4j_driver.execute_query(f"LOAD CSV FROM 'file://{secret}' AS r RETURN r")
+    assert "only-the-owner" not in str(err.value)
+    records, _, _ = neo4j_driver.execute_query(
+        "SHOW SETTINGS YIELD name, value WHERE name IN ['dbms.security.allow_csv_import_from_file_urls', "
+        "'server.directories.import'] RETURN name, value")
+    settings = {r["name"]: r["value"] for r in records}
+    assert settings["dbms.security.allow_csv_import_from_file_urls"] == "false"
+    assert settings["server.directories.import"] == str(Path(neo4j_server_info.home) / "import")

@@ -2,7 +2,8 @@
 
 `start` prints only the `export NEO4J_URI=... NEO4J_USER=... NEO4J_PASSWORD=...`
 line on stdout (progress goes to stderr), so a shell can do
-`eval "$(kmoa neo4j start)"`.
+`eval "$(kmoa neo4j start)"`. `status` never prints the password (a status line ends up in
+logs and screenshots); it says which owner-only file holds it.
 """
 
 from __future__ import annotations
@@ -71,4 +72,6 @@ def status(cache_dir: Path | None) -> None:
         click.echo("Not running.", err=True)
         click.get_current_context().exit(1)
     click.echo(f"Running: {info.uri} (pid {info.pid}, home {info.home})", err=True)
-    click.echo(info.shell_exports())
+    click.echo(f"Password: in {neo4j_server.credentials_file(cache_dir)} (owner only); "
+               '`eval "$(kmoa neo4j start)"` exports it.', err=True)
+    click.echo(info.shell_exports(with_password=False))
