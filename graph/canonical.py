@@ -13,6 +13,7 @@ import yaml
 
 from graph.curation import (
     CLAIM_KEYS,
+    COMPARISON_KEYS,
     HYPOTHESIS_KEYS,
     LINE_KEY,
     NODE_KEYS,
@@ -60,6 +61,9 @@ def canonical_record(record: dict[str, Any], keys: tuple[str, ...]) -> dict[str,
     out = _order(record, keys)
     if isinstance(out.get("study"), dict):
         out["study"] = _order(out["study"], STUDY_KEYS)
+    for arm in ("arm_a", "arm_b"):
+        if isinstance(out.get(arm), dict):
+            out[arm] = _order(out[arm], ("node", "regimen"))
     if isinstance(out.get("steps"), list):
         out["steps"] = [_order(s, ("claim", "caption")) if isinstance(s, dict) else s for s in out["steps"]]
     return out
@@ -71,6 +75,8 @@ def keys_for(path: Path) -> tuple[str, ...]:
         return HYPOTHESIS_KEYS
     if path.parent.name == "claims":
         return CLAIM_KEYS
+    if path.parent.name == "comparisons":
+        return COMPARISON_KEYS
     return NODE_KEYS
 
 
@@ -86,7 +92,7 @@ def canonical_text(path: Path) -> str:
 def data_files(data_dir: Path) -> list[Path]:
     """Every curated YAML file."""
     return sorted([*data_dir.glob("nodes/*.yaml"), *data_dir.glob("claims/*.yaml"),
-                   *data_dir.glob("hypotheses.yaml")])
+                   *data_dir.glob("comparisons/*.yaml"), *data_dir.glob("hypotheses.yaml")])
 
 
 def format_files(data_dir: Path, check: bool = False) -> list[Path]:

@@ -421,7 +421,7 @@ def read_curation(data_dir: Path | None = None, schema: Schema | None = None,
         if (hyp := reader.hypothesis(raw, where)) is not None:
             hypotheses.append(hyp)
     comparisons: list[Comparison] = []
-    for raw, where in gather("comparisons.yaml"):
+    for raw, where in gather("comparisons/*.yaml"):
         if (comp := reader.comparison(raw, where)) is not None:
             comparisons.append(comp)
     if syntax:  # cross-record checks would only echo the unreadable file
