@@ -113,3 +113,50 @@ def test_canmat_range_round_trips(kg: KnowledgeGraph, kgx_edges: dict[str, dict[
     for claim in ranged:
         level = f"CANMAT level {claim.provenance.canmat_level}-{claim.provenance.canmat_level_max}"
         assert kgx_edges[claim.id]["evidence_level"] == level
+
+
+LINT_CLAIMS = """\
+- id: t.lint_mentions_nothing
+  subject: HGNC:1033
+  predicate: leads_to
+  object: GO:0007416
+  section: '8'
+  refs: []
+  quote: >-
+    These symptoms are very rarely reported at the subanesthetic doses typically administered to treat depression.
+  evidence_type: review
+  species: human
+- id: t.lint_justified
+  subject: GO:0032281
+  predicate: increases
+  object: HGNC:1033
+  section: '2'
+  refs: [16]
+  quote: >-
+    Current evidence suggests that a convergence of multiple pathways may best explain ketamine’s unique
+    therapeutic effects
+  evidence_type: review
+  species: human
+  note: 'Lint: kept to exercise the justification path.'
+"""
+
+
+def test_support_lint_locates_unsupported_and_hedged_claims(tmp_path: Path) -> None:
+    """`kmoa validate` warns with file:line when a quote names neither end or contradicts the finding."""
+    from click.testing import CliRunner
+
+    from kmoa.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(TINY_DATA, data)
+    (data / "claims" / "lint.yaml").write_text(LINT_CLAIMS, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--data", str(data), "--no-shacl"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    unsupported = [line for line in lines if "t.lint_mentions_nothing" in line]
+    assert any("claims/lint.yaml:1:" in line and "names neither" in line for line in unsupported)
+    assert any("'rarely'" in line for line in unsupported)
+    assert not any("t.lint_justified" in line for line in lines)
+    assert "2 justified in claim notes" in result.output  # the justified claim's mention and hedge warnings
+    listed = CliRunner().invoke(main, ["validate", "--data", str(data), "--no-shacl", "--all-warnings"])
+    assert any("t.lint_justified" in line and "justified" in line for line in listed.output.splitlines())

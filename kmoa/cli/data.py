@@ -18,17 +18,32 @@ def fail(message: str) -> None:
 @click.command()
 @DATA_OPTION
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL pass (referential checks only).")
-def validate(data_dir: Path | None, no_shacl: bool) -> None:
-    """Check every record: fields, identifiers, dangling edges, domain/range, quotes, SHACL."""
+@click.option("--all-warnings", is_flag=True,
+              help="Also list support-lint warnings already justified in claim notes ('Lint: ...').")
+def validate(data_dir: Path | None, no_shacl: bool, all_warnings: bool) -> None:
+    """Check every record: fields, identifiers, dangling edges, domain/range, quotes, SHACL.
+
+    Then the support lint warns, with file:line, about claims whose quote names neither their
+    subject nor their object, or whose finding or design disagrees with the quote's wording.
+    Warnings do not fail the check; a curator justifies a kept one in the claim's note ("Lint: ...").
+    """
     from graph.curation import CurationError
+    from graph.lint import support_warnings
     from graph.validate import validate as run
 
     try:
         kg = run(data_dir, shacl=not no_shacl)
     except CurationError as err:
         fail(str(err))
-    click.echo(f"ok: {len(kg.nodes)} nodes, {len(kg.claims)} edges, {len(kg.hypotheses)} hypotheses; "
-               f"SHACL {'skipped' if no_shacl else 'conforms'}")
+    click.echo(f"ok: {len(kg.nodes)} nodes, {len(kg.claims)} edges, {len(kg.hypotheses)} hypotheses, "
+               f"{len(kg.comparisons)} comparisons; SHACL {'skipped' if no_shacl else 'conforms'}")
+    warnings = support_warnings(kg)
+    justified = [w for w in warnings if w.justified]
+    for warning in warnings:
+        if all_warnings or not warning.justified:
+            click.echo(f"warning: {warning}" + (" [justified in note]" if warning.justified else ""))
+    click.echo(f"support lint: {len(warnings) - len(justified)} warning(s), {len(justified)} justified in "
+               "claim notes" + ("" if all_warnings or not justified else " (--all-warnings lists them)"))
 
 
 @click.command()
