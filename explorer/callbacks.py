@@ -126,6 +126,7 @@ ACTIONS: dict[str, Action] = {
     ids.CANVAS_EDGE: _tap_edge,
     ids.TRACE: _trace,
     ids.PATH_ITEM: lambda data, state, index, value, inputs: st.pick_path(state, int(str(index))),
+    ids.PATHS_MORE: lambda data, state, index, value, inputs: st.more_paths(state),
     ids.SELECT: lambda data, state, index, value, inputs: st.select(state, str(index)),
     ids.FOCUS: lambda data, state, index, value, inputs: st.focus(state, str(index)),
     ids.TRACE_FROM: lambda data, state, index, value, inputs: _trace_end(data, state, index, value, inputs, "source"),
@@ -287,7 +288,8 @@ def pick_trigger(triggered: list[dict[str, Any]]) -> tuple[Any, Any]:
 def register_callbacks(app: Dash, data: ExplorerData) -> None:
     """Attach every callback to the app; all of them close over the prepared data only."""
     pattern = {f"p_{name.replace('-', '_')}": Input({"type": name, "index": ALL}, "n_clicks")
-               for name in (ids.PATH_ITEM, ids.SELECT, ids.FOCUS, ids.TRACE_FROM, ids.TRACE_TO, ids.TOUR_GO)}
+               for name in (ids.PATH_ITEM, ids.PATHS_MORE, ids.SELECT, ids.FOCUS, ids.TRACE_FROM, ids.TRACE_TO,
+                            ids.TOUR_GO)}
 
     @app.callback(
         output={"state": Output(ids.STATE, "data"), "url": Output(ids.URL, "search"),

@@ -54,6 +54,7 @@ TRACE_FROM = "trace-from"  # index: CURIE
 TRACE_TO = "trace-to"      # index: CURIE
 TOUR_GO = "tour-go"        # index: "HYPOTHESIS#step" (1-based)
 PATH_ITEM = "path-item"    # index: rank (0-based)
+PATHS_MORE = "paths-more"  # index: "more" (list the next paths)
 
 # Pseudo-ids the router uses for the canvas' two tap events.
 CANVAS_NODE = "canvas-node"

@@ -16,6 +16,7 @@ from explorer.data import ExplorerData
 from explorer.links import link_for
 from explorer.style import edge_legend, node_legend, swatch_style
 from explorer.views import Scene, display_cell
+from graph.path_answers import HypothesisMatch, PathAnswer
 from graph.paths import MechanismPath
 
 CLAIM_LIST_LIMIT = 60
@@ -264,32 +265,87 @@ def evidence_panel(info: dict[str, Any] | None) -> html.Div:
 
 
 def path_list(data: ExplorerData, scene: Scene, state: dict[str, Any]) -> html.Div:
-    """Ranked paths with scores; the selected one lists its steps as buttons."""
+    """Ranked paths with scores and hypotheses; the selected one lists its steps and detour variants.
+
+    With no path, the reason (which filter removed what) and the pair's direct clinical claims.
+    """
     if state.get("view") != "paths":
         return html.Div(html.P("Pick a compound and an outcome or indication, then Trace.", className="muted"))
     paths = scene.paths
+    answer = scene.answer
+    notes = [html.P(note, className="notice small path-note") for note in (answer.notes if answer else [])]
     if not paths:
-        return html.Div(html.P(scene.subgraph.title + ". Relax the filters or pick another pair.",
-                               className="notice"), id="path-empty")
+        reason = answer.why_none if answer and answer.why_none else scene.subgraph.title + "."
+        return html.Div([
+            html.P(reason + " Relax the filters or pick another pair.", className="notice"),
+            *notes, direct_claims(data, answer),
+        ], id="path-empty")
     chosen = min(int(state.get("path") or 0), len(paths) - 1)
+    ranked = answer.paths if answer else None
     items = []
     for i, path in enumerate(paths):
         names = " → ".join(data.node_name(n) for n in path.nodes)
+        hypothesis = ranked[i].hypothesis if ranked else None
+        label = hypothesis_label(hypothesis) if ranked else None
         header = html.Button([
             html.Span(f"#{i + 1}", className="rank"),
             html.Span(f"score {path.score:.2f}", className="score"),
             html.Span(f"mean {path.mean_strength:.2f} · {path.hops} steps", className="muted small"),
+            *([label] if label is not None else []),
             html.Div(names, className="chain"),
         ], id={"type": ids.PATH_ITEM, "index": i}, n_clicks=0, className="path-head")
         children: list[Any] = [header]
         if i == chosen:
             children.append(path_steps(data, path))
+            if ranked and ranked[i].variants:
+                children.append(html.Div([
+                    html.Span("Same path with a detour through an enantiomer or metabolite:", className="muted small"),
+                    html.Ul([html.Li(" → ".join(data.node_name(n) for n in v.nodes) + f" (score {v.score:.2f})",
+                                     className="path-variant") for v in ranked[i].variants]),
+                ], className="path-variants"))
         items.append(html.Li(children, className="path-item selected" if i == chosen else "path-item"))
+    more: list[Any] = []
+    if answer is not None and answer.more:
+        more = [html.Button(f"More paths ({answer.total - len(paths)} not listed yet)",
+                            id={"type": ids.PATHS_MORE, "index": "more"}, n_clicks=0, className="paths-more")]
     return html.Div([
-        html.P("Ranked by weakest link: a path is as strong as its least supported step "
-               "(meta-analysis 1.0 … mechanistic hypothesis 0.2).", className="muted small"),
+        html.P("The best path of each of the review's hypotheses first, then more by weakest link: a path is "
+               "as strong as its least supported step (meta-analysis 1.0 … mechanistic hypothesis 0.2).",
+               className="muted small"),
+        *notes,
         html.Ol(items, className="path-list"),
+        *more,
+        direct_claims(data, answer),
     ])
+
+
+def hypothesis_label(match: HypothesisMatch | None) -> html.Span:
+    """Which of the review's hypotheses a path follows (and how many of its steps it walks)."""
+    if match is None:
+        return html.Span("follows no single hypothesis", className="path-hypothesis muted small")
+    walked = f" · steps {', '.join(str(i) for i in match.steps)} of {match.step_count}" if match.steps else ""
+    return html.Span(f"{match.name}{walked}", className="path-hypothesis small", title=match.hypothesis)
+
+
+def direct_claims(data: ExplorerData, answer: PathAnswer | None) -> html.Div:
+    """The pair's direct clinical claims under the tracer's filters: evidence beside the paths, not walked."""
+    if answer is None or not answer.direct_total:
+        return html.Div()
+    src, dst = data.node_name(answer.source), data.node_name(answer.target)
+    count = f"{len(answer.direct)} of {answer.direct_total} pass the filters" \
+        if len(answer.direct) != answer.direct_total else f"{answer.direct_total}"
+    rows = []
+    for a in answer.direct:
+        ev = data.kg.schema.evidence_types.get(a["evidence_type"])
+        finding = f" · {a['finding']}" if a["finding"] != "positive" else ""
+        rows.append(html.Li([
+            select_button(f"claim:{a['id']}", f"{src} — {a['predicate'].replace('_', ' ')} → {dst}",
+                          "linklike step-button"),
+            html.Span([html.Span(ev.label if ev else a["evidence_type"], className="ev-type"),
+                       f"{finding} · section {a['section']} ", refs_badges(a["refs"])], className="claim-meta"),
+        ], className="direct-claim"))
+    return html.Div([html.H4(f"Direct clinical claims ({count})"), html.Ol(rows, className="direct-claims")],
+                    id="path-direct")
 
 
 def path_steps(data: ExplorerData, path: MechanismPath) -> html.Ol:

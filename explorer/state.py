@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 State = dict[str, Any]
 VIEWS = ("explore", "paths", "tour", "compare", "query")
+PATHS_PER_PAGE = 10  # paths listed at first; "more" lists this many more
+MAX_SHOWN = 200  # at most this many paths are listed
 
 
 def default_state(kg: KnowledgeGraph) -> State:
@@ -30,7 +32,7 @@ def default_state(kg: KnowledgeGraph) -> State:
     return {
         "view": "explore", "focus": focus, "expanded": [], "studies": False,
         "source": None, "target": None, "min_evidence": None, "human_only": False, "route": None, "path": 0,
-        "tour": None, "step": 0, "sel": f"node:{focus}" if focus else None, "matches": [],
+        "shown": PATHS_PER_PAGE, "tour": None, "step": 0, "sel": f"node:{focus}" if focus else None, "matches": [],
     }
 
 
@@ -96,6 +98,8 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
     if params.get("route") in kg.schema.routes:
         state["route"] = params["route"]
     state["path"] = max(_int(params.get("path"), 1) - 1, 0)
+    state["path"] = min(state["path"], MAX_SHOWN - 1)
+    state["shown"] = min(max(_int(params.get("shown"), PATHS_PER_PAGE), PATHS_PER_PAGE, state["path"] + 1), MAX_SHOWN)
     tour = _resolve(kg, params.get("tour"))
     if tour in kg.hypotheses:
         state["tour"] = tour
@@ -135,6 +139,8 @@ def encode(state: State) -> str:
         if state.get("route"):
             params.append(("route", state["route"]))
         params.append(("path", str(int(state.get("path") or 0) + 1)))
+        if int(state.get("shown") or PATHS_PER_PAGE) > PATHS_PER_PAGE:
+            params.append(("shown", str(int(state["shown"]))))
     if view == "tour" and state.get("tour"):
         params += [("tour", state["tour"]), ("step", str(int(state.get("step") or 0) + 1))]
     if state.get("sel"):
@@ -168,12 +174,19 @@ def trace(state: State, source: str, target: str, min_evidence: str | None = Non
           route: str | None = None) -> State:
     """Trace ranked mechanism paths; the best one is highlighted first."""
     return {**state, "view": "paths", "source": source, "target": target, "min_evidence": min_evidence or None,
-            "human_only": bool(human_only), "route": route or None, "path": 0, "sel": None}
+            "human_only": bool(human_only), "route": route or None, "path": 0, "shown": PATHS_PER_PAGE,
+            "sel": None}
 
 
 def pick_path(state: State, index: int) -> State:
     """Highlight another of the listed paths."""
     return {**state, "view": "paths", "path": max(int(index), 0), "sel": None}
+
+
+def more_paths(state: State) -> State:
+    """List the next paths below the ones shown (the selection stays)."""
+    shown = min(int(state.get("shown") or PATHS_PER_PAGE) + PATHS_PER_PAGE, MAX_SHOWN)
+    return {**state, "view": "paths", "shown": shown}
 
 
 def start_tour(state: State, hypothesis: str) -> State:

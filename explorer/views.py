@@ -19,8 +19,10 @@ from typing import Any
 from explorer.data import ExplorerData
 from explorer.layouts import component_layout, force_layout, layered_layout
 from explorer.links import link_for
+from explorer.state import PATHS_PER_PAGE
 from explorer.style import WEAK_STRENGTH, kind_style
 from graph.model import KnowledgeGraph
+from graph.path_answers import PathAnswer, answer_paths
 from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
 from graph.records import Hypothesis
 
@@ -31,7 +33,7 @@ __all__ = [
 
 NEIGHBOUR_LIMIT = 24
 MATCH_LIMIT = 60
-PATH_LIMIT = 10
+PATH_LIMIT = PATHS_PER_PAGE
 DRAWN_PATHS = 3  # the canvas draws the selected path and the best few others, the list shows all
 
 
@@ -175,6 +177,13 @@ def trace(data: ExplorerData, source: str, target: str, min_evidence: str | None
 
         return trace_merged(data.kg, data.imported, data.merged, source, target, filters, k)
     return trace_mechanism_paths(data.kg, source, target, k=k, filters=filters)
+
+
+def answer_for(data: ExplorerData, source: str, target: str, min_evidence: str | None = None,
+               human_only: bool = False, route: str | None = None, k: int = PATH_LIMIT) -> PathAnswer:
+    """The first k paths as ``kmoa paths`` lists them: one per hypothesis first, detours folded, why none."""
+    filters = PathFilters(min_evidence=min_evidence or None, human_only=bool(human_only), route=route or None)
+    return answer_paths(data.kg, source, target, k=k, filters=filters)
 
 
 def _step_group(data: ExplorerData, step: Any) -> EdgeGroup:
@@ -663,6 +672,7 @@ class Scene:
     subgraph: Subgraph
     paths: tuple[MechanismPath, ...] = ()
     tour: TourStep | None = None
+    answer: PathAnswer | None = None
 
 
 def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
@@ -670,9 +680,19 @@ def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
     kg = data.kg
     view = state.get("view") or "explore"
     if view == "paths" and data.has_node(state.get("source")) and data.has_node(state.get("target")):
-        paths = tuple(trace(data, state["source"], state["target"], state.get("min_evidence"),
-                            bool(state.get("human_only")), state.get("route")))
-        return Scene(path_view(data, paths, int(state.get("path") or 0), state["source"], state["target"]), paths)
+        shown = int(state.get("shown") or PATH_LIMIT)
+        answer = None
+        if data.imported is None:
+            answer = answer_for(data, state["source"], state["target"], state.get("min_evidence"),
+                                bool(state.get("human_only")), state.get("route"), shown)
+            paths = tuple(r.path for r in answer.paths)
+        else:
+            paths = tuple(trace(data, state["source"], state["target"], state.get("min_evidence"),
+                                bool(state.get("human_only")), state.get("route"), k=shown))
+        sub = path_view(data, paths, int(state.get("path") or 0), state["source"], state["target"])
+        if answer is not None and answer.why_none:
+            sub = replace(sub, title=answer.why_none)
+        return Scene(sub, paths, answer=answer)
     if view == "tour" and state.get("tour") in kg.hypotheses:
         hyp = kg.hypotheses[state["tour"]]
         step = min(max(int(state.get("step") or 0), 0), len(hyp.steps) - 1)

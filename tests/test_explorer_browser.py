@@ -16,7 +16,8 @@ from playwright.sync_api import Page, expect
 from explorer import views
 from explorer.data import ExplorerData, prepare
 from graph.model import KnowledgeGraph
-from graph.paths import trace_mechanism_paths
+from graph.path_answers import answer_paths
+from graph.paths import PathFilters
 from graph.sparql import run_query
 from tests.browser_fixtures import (
     HOSTILE_CAPTION,
@@ -97,7 +98,8 @@ def test_search_esketamine_focuses_it_and_shows_its_panel(explorer_page: Page, e
 def test_trace_ketamine_to_trd_lists_and_highlights_the_paths(explorer_page: Page, explorer_url: str,
                                                               kg: KnowledgeGraph) -> None:
     source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
-    expected = trace_mechanism_paths(kg, source, target, k=views.PATH_LIMIT)
+    answer = answer_paths(kg, source, target, k=views.PATH_LIMIT)
+    expected = [r.path for r in answer.paths]
     assert expected
     open_app(explorer_page, explorer_url)
     explorer_page.click("#tab-paths")
@@ -108,9 +110,12 @@ def test_trace_ketamine_to_trd_lists_and_highlights_the_paths(explorer_page: Pag
     explorer_page.click("#path-trace")
     items = explorer_page.locator(".path-item")
     expect(items).to_have_count(len(expected))
-    for item, path in zip(items.all(), expected, strict=True):
+    for item, ranked in zip(items.all(), answer.paths, strict=True):
+        path = ranked.path
         expect(item.locator(".chain")).to_have_text(" → ".join(kg.nodes[n].name for n in path.nodes))
         expect(item.locator(".score")).to_have_text(f"score {path.score:.2f}")
+        if ranked.hypothesis is not None:
+            expect(item.locator(".path-hypothesis")).to_contain_text(ranked.hypothesis.name)
     expect(explorer_page.locator("#canvas-title")).to_contain_text("path #1 highlighted")
     explorer_page.wait_for_function(f"(n) => {CY}.nodes('.highlighted').length === n", arg=len(expected[0].nodes))
     assert highlighted(explorer_page) == set(expected[0].nodes)
@@ -163,7 +168,7 @@ def test_clicking_an_edge_shows_its_quote_and_references(explorer_page: Page, ex
 
 def test_path_step_buttons_show_each_steps_evidence(explorer_page: Page, explorer_url: str, kg: KnowledgeGraph) -> None:
     source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
-    best = trace_mechanism_paths(kg, source, target, k=1)[0]
+    best = answer_paths(kg, source, target, k=1).paths[0].path
     open_app(explorer_page, explorer_url, f"?source={source}&target={target}&path=1")
     buttons = explorer_page.locator(".path-item.selected .step-button")
     expect(buttons).to_have_count(best.hops)
@@ -220,7 +225,7 @@ def test_a_write_query_is_refused_visibly(explorer_page: Page, explorer_url: str
 
 def test_the_url_reopens_a_path_and_a_tour_step(explorer_page: Page, explorer_url: str, kg: KnowledgeGraph) -> None:
     source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
-    paths = trace_mechanism_paths(kg, source, target, k=views.PATH_LIMIT)
+    paths = [r.path for r in answer_paths(kg, source, target, k=views.PATH_LIMIT).paths]
     pick = min(2, len(paths))
     open_app(explorer_page, explorer_url, f"?view=paths&source={source}&target={target}&path={pick}")
     expect(explorer_page.locator("#canvas-title")).to_contain_text(f"path #{pick} highlighted")
@@ -305,10 +310,9 @@ def test_arrow_keys_step_through_a_tour(explorer_page: Page, explorer_url: str, 
 
 
 def test_tracer_filters_change_the_ranked_paths(explorer_page: Page, explorer_url: str, kg: KnowledgeGraph) -> None:
-    from graph.paths import PathFilters
-
     source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
-    expected = trace_mechanism_paths(kg, source, target, k=views.PATH_LIMIT, filters=PathFilters(human_only=True))
+    expected = [r.path for r in answer_paths(kg, source, target, k=views.PATH_LIMIT,
+                                             filters=PathFilters(human_only=True)).paths]
     open_app(explorer_page, explorer_url, f"?source={source}&target={target}")
     explorer_page.click(".filters summary")
     explorer_page.get_by_label("human evidence only").check()
@@ -320,3 +324,30 @@ def test_tracer_filters_change_the_ranked_paths(explorer_page: Page, explorer_ur
     else:
         expect(explorer_page.locator("#path-empty")).to_contain_text("No mechanism path")
     explorer_page.wait_for_url("**human=1**")
+
+
+def test_more_paths_and_why_no_path(explorer_page: Page, explorer_url: str, kg: KnowledgeGraph) -> None:
+    source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
+    first = answer_paths(kg, source, target, k=views.PATH_LIMIT)
+    assert first.more
+    open_app(explorer_page, explorer_url, f"?source={source}&target={target}")
+    items = explorer_page.locator(".path-item")
+    expect(items).to_have_count(len(first.paths))
+    explorer_page.click(".paths-more")
+    shown = min(first.total, 2 * views.PATH_LIMIT)
+    expect(items).to_have_count(shown)
+    nxt = answer_paths(kg, source, target, k=views.PATH_LIMIT, offset=views.PATH_LIMIT).paths
+    expect(items.nth(views.PATH_LIMIT).locator(".chain")).to_have_text(
+        " → ".join(kg.nodes[n].name for n in nxt[0].path.nodes))
+    explorer_page.wait_for_url(f"**shown={2 * views.PATH_LIMIT}**")
+    # Filters that leave no mechanism path: the panel names them and lists the direct RCT claims.
+    esketamine = kg.resolve("esketamine")
+    answer = answer_paths(kg, esketamine, target, k=3, filters=PathFilters(human_only=True, min_evidence="rct"))
+    assert not answer.paths and answer.direct
+    open_app(explorer_page, explorer_url, f"?source={esketamine}&target={target}&min=rct&human=1")
+    empty = explorer_page.locator("#path-empty")
+    expect(empty).to_contain_text("--min-evidence rct removes")
+    expect(empty.locator(".direct-claim")).to_have_count(len(answer.direct))
+    empty.locator(".direct-claim .step-button").first.click()
+    quote = kg.claims[answer.direct[0]["id"]].provenance.quote
+    expect(explorer_page.locator("#evidence-panel .quote-text")).to_have_text(f"“{quote}”")

@@ -488,3 +488,61 @@ def test_no_path_is_said_plainly(data: ExplorerData) -> None:
     scene = views.scene_for(data, state)
     assert scene.paths == () and scene.subgraph.title.startswith("No mechanism path")
     assert "No mechanism path" in " ".join(texts(panels.path_list(data, scene, state)))
+
+
+# -- paths that teach: hypotheses, detours, more, why none ------------------------------------
+
+
+def _paths_state(kg: KnowledgeGraph, source: str, target: str, **extra: Any) -> st.State:
+    return {**st.trace(st.default_state(kg), source, target, extra.get("min_evidence"),
+                       bool(extra.get("human_only")), extra.get("route"))}
+
+
+def test_the_paths_view_lists_paths_as_kmoa_paths_does_with_their_hypotheses(data: ExplorerData) -> None:
+    from graph.path_answers import answer_paths
+
+    kg = data.kg
+    state = _paths_state(kg, ketamine(kg), trd(kg))
+    scene = views.scene_for(data, state)
+    expected = answer_paths(kg, ketamine(kg), trd(kg), k=views.PATH_LIMIT)
+    assert [p.nodes for p in scene.paths] == [r.path.nodes for r in expected.paths]
+    shown = " ".join(texts(panels.path_list(data, scene, state)))
+    assert kg.hypotheses[HYP_DISINHIBITION].name in shown
+    for r in expected.paths[:3]:
+        assert (r.hypothesis.name if r.hypothesis else "follows no single hypothesis") in shown
+    # The selected path lists the detours folded into it.
+    with_variant = next(i for i, r in enumerate(expected.paths) if r.variants)
+    panel = panels.path_list(data, scene, st.pick_path(state, with_variant))
+    variant = expected.paths[with_variant].variants[0]
+    assert " → ".join(kg.nodes[n].name for n in variant.nodes) + f" (score {variant.score:.2f})" in texts(panel)
+
+
+def test_more_lists_the_next_paths(data: ExplorerData) -> None:
+    kg = data.kg
+    state = _paths_state(kg, ketamine(kg), trd(kg))
+    first = views.scene_for(data, state)
+    assert first.answer is not None and first.answer.more
+    more = [c for c in components(panels.path_list(data, first, state))
+            if isinstance(getattr(c, "id", None), dict) and c.id.get("type") == ids.PATHS_MORE]
+    assert len(more) == 1
+    outputs = callbacks.route(data, {"type": ids.PATHS_MORE, "index": "more"}, 1, {}, state)
+    after = views.scene_for(data, outputs["state"])
+    assert after.paths[:len(first.paths)] == first.paths and len(after.paths) > len(first.paths)
+    assert "shown=" in outputs["url"]
+    assert st.decode(outputs["url"], kg)["shown"] == outputs["state"]["shown"]
+
+
+def test_when_filters_remove_every_path_the_panel_says_which_and_shows_direct_claims(data: ExplorerData) -> None:
+    kg = data.kg
+    esketamine = kg.resolve("esketamine")
+    state = _paths_state(kg, esketamine, trd(kg), min_evidence="rct", human_only=True)
+    scene = views.scene_for(data, state)
+    assert not scene.paths and scene.answer is not None
+    shown = " ".join(texts(panels.path_list(data, scene, state)))
+    assert "--min-evidence rct removes" in shown and "Direct clinical claims" in shown
+    for claim in scene.answer.direct:
+        assert claim["evidence_type"] in ("rct", "meta_analysis")
+    clickable = {c.id["index"] for c in components(panels.path_list(data, scene, state))
+                 if isinstance(getattr(c, "id", None), dict) and c.id.get("type") == ids.SELECT}
+    assert {f"claim:{a['id']}" for a in scene.answer.direct} <= clickable
+    assert scene.subgraph.title == scene.answer.why_none
