@@ -189,6 +189,25 @@ def test_labels_types_and_properties(loaded: nl.LoadResult, neo4j_driver: Any, k
     assert sorted(ids) == sorted(kg.claims)
 
 
+def test_negated_relationships_never_read_as_assertions(loaded: nl.LoadResult, neo4j_driver: Any,
+                                                         kg: KnowledgeGraph) -> None:
+    """Every claim the review negates is a relationship with negated = true; asserted ones are not negated."""
+    records = neo4j_driver.execute_query(
+        "MATCH (:Entity)-[r]->(:Entity) RETURN r.id AS id, coalesce(r.negated, false) AS negated, "
+        "r.asserted AS asserted", database_="neo4j").records
+    by_id = {r["id"]: (r["negated"], r["asserted"]) for r in records}
+    for claim in kg.claims.values():
+        assert by_id[claim.id] == (kg.is_negated(claim), kg.is_asserted(claim)), claim.id
+    # What a script asks for "ketamine treats" gets only what the review asserts.
+    asserted = {r["d"] for r in neo4j_driver.execute_query(
+        "MATCH (:Entity {id: 'CHEBI:6121'})-[r:treats]->(d:Entity) WHERE r.asserted RETURN d.id AS d",
+        database_="neo4j").records}
+    expected = {c.object for c in kg.claims.values()
+                if c.subject == "CHEBI:6121" and c.predicate == "treats" and kg.is_asserted(c)}
+    assert asserted == expected
+    assert "MONDO:0002009" not in asserted and "EFO:0009854" not in asserted
+
+
 def test_trials_filterable_by_n(loaded: nl.LoadResult, neo4j_driver: Any, kg: KnowledgeGraph) -> None:
     expected = sorted(n.id for n in kg.nodes.values() if n.study and n.study.n is not None and n.study.n >= 100)
     result = nl.run_cypher(neo4j_driver, "MATCH (s:Study) WHERE s.n >= $n RETURN s.id AS id ORDER BY id", {"n": 100})
