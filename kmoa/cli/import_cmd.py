@@ -76,3 +76,53 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     click.echo(f"merged into {summary.target}: {summary.edges} imported edges "
                f"({', '.join(summary.sources)}), {summary.new_nodes} new nodes, curated graph refreshed, "
                f"in {summary.seconds} s")
+
+
+@import_.command("drugmechdb")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--store", "store_spec", help="Oxigraph store to merge into (oxigraph:DIR; created if missing).")
+@click.option("--neo4j", "to_neo4j", is_flag=True, help="Merge into Neo4j instead (one atomic switch-over).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Only convert: write OUT/nodes.tsv and edges.tsv (a new folder) for `kmoa import kgx` "
+                   "or `kmoa explore --import`.")
+@click.option("--defects", type=click.Choice(["keep", "skip"]), default="keep", show_default=True,
+              help="What to do with a path that has defects (all are reported with their line): keep it as "
+                   "read, or skip the whole path.")
+@click.option("--strict", is_flag=True, help="Refuse the file if it has any defect.")
+@click.pass_context
+def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to_neo4j: bool, out_dir: Path | None,
+                      defects: str, strict: bool) -> None:
+    """Merge DrugMechDB's indication paths (its YAML as published) with the curated graph.
+
+    Labels and predicates are mapped to Biolink by ontology/drugmechdb.yaml; every edge keeps
+    infores:drugmechdb as its source and names its path, drug, disease and YAML line. Defects of
+    the data are listed with their line; --defects skip leaves out the paths that have them and
+    --strict refuses the file. The merge itself is that of `kmoa import kgx`.
+    """
+    import tempfile
+
+    from loaders.drugmechdb import DrugMechDBError, read_drugmechdb, write_kgx
+
+    if sum(bool(x) for x in (store_spec, to_neo4j, out_dir)) != 1:
+        fail("choose one target: --store oxigraph:DIR, --neo4j or --out DIR")
+    try:
+        db = read_drugmechdb(file)
+    except DrugMechDBError as err:
+        fail(str(err))
+    for defect in db.defects:
+        click.echo(f"defect: {file}:{defect.line}: {defect.path}: {defect.message}", err=True)
+    kept = db.kept(defects)  # type: ignore[arg-type]
+    click.echo(f"read {file}: {len(db.paths)} paths, {len(db.defects)} defect(s) in "
+               f"{len({d.path for d in db.defects})} path(s); {len(kept)} paths to import "
+               f"({'defective paths kept' if defects == 'keep' else 'defective paths skipped'})", err=True)
+    if strict and db.defects:
+        fail(f"{file}: {len(db.defects)} defect(s) (listed above); --strict refuses the file, nothing was imported")
+    if out_dir is not None:
+        if out_dir.exists():
+            fail(f"{out_dir} exists; --out writes a new folder")
+        write_kgx(db, out_dir, defects)  # type: ignore[arg-type]
+        click.echo(f"wrote {out_dir}/nodes.tsv and edges.tsv", err=True)
+        return
+    with tempfile.TemporaryDirectory(prefix="kmoa-drugmechdb-") as tmp:
+        kgx_dir = write_kgx(db, Path(tmp) / "drugmechdb", defects)  # type: ignore[arg-type]
+        ctx.invoke(import_kgx, directory=kgx_dir, store_spec=store_spec, to_neo4j=to_neo4j, name="drugmechdb")

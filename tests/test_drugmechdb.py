@@ -1,0 +1,114 @@
+"""DrugMechDB's real indication paths: mapping to Biolink, defects by line, conversion and import.
+
+The fixture is a byte-for-byte excerpt of DrugMechDB's early release (MIT licence, notice in the file):
+the depressive-disorder paths and every kind of defect the data is known to have.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from kmoa.cli import main
+from loaders.drugmechdb import KNOWLEDGE_SOURCE, edge_rows, load_mapping, node_rows, read_drugmechdb
+from loaders.kgx import read_tsv
+
+FIXTURE = Path(__file__).parent / "fixtures" / "drugmechdb" / "indication_paths_excerpt.yaml"
+MDD_MESH = "MESH:D003865"
+
+
+@pytest.fixture(scope="module")
+def raw() -> list[dict]:
+    return yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
+
+
+def _line_of(text: str, needle: str, after: int = 0) -> int:
+    lines = text.splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if i > after and line.rstrip().endswith(needle))
+
+
+def test_mapping_covers_the_data_and_is_valid_biolink(raw: list[dict]) -> None:
+    from bmt import Toolkit
+
+    toolkit = Toolkit(schema=str(files("biolink_model") / "schema" / "biolink_model.yaml"),
+                      predicate_map={"predicate mappings": []})
+    mapping = load_mapping()
+    assert {n["label"] for e in raw for n in e["nodes"]} <= set(mapping.categories)
+    assert {link["key"] for e in raw for link in e["links"]} <= set(mapping.predicates)
+    assert [c for c in mapping.categories.values() if not toolkit.is_category(c)] == []
+    aspects = toolkit.view.get_enum("GeneOrGeneProductOrChemicalEntityAspectEnum").permissible_values
+    directions = toolkit.view.get_enum("DirectionQualifierEnum").permissible_values
+    for phrase, spec in mapping.predicates.items():
+        assert toolkit.is_predicate(spec["predicate"]), phrase
+        for qualifier, value in (spec.get("qualifiers") or {}).items():
+            assert toolkit.is_qualifier(f"biolink:{qualifier}"), phrase
+            allowed = aspects if qualifier == "object_aspect_qualifier" else directions
+            assert value in allowed, (phrase, value)
+
+
+def test_every_known_defect_is_reported_with_its_line() -> None:
+    text = FIXTURE.read_text(encoding="utf-8")
+    db = read_drugmechdb(FIXTURE)
+    found = {(d.line, d.message.split(":")[0]) for d in db.defects}
+    messages = [(d.line, d.message) for d in db.defects]
+    assert (_line_of(text, "id: GO:005507"), "node 'GO") in found
+    assert any("swapped" in m for _, m in messages)
+    lines = text.splitlines()
+    mislabelled = [line for line, m in messages if "labelled 'Disease'" in m]
+    assert mislabelled and all(lines[line - 1].strip() == "-   id: MESH:C559147" for line in mislabelled)
+    assert any("DB:DB00285" in m and "amoxapine" in m for _, m in messages)
+    assert db.duplicates == 1 and any("duplicate of the entry at line" in m for _, m in messages)
+
+
+def test_paths_keep_their_unit_source_and_line() -> None:
+    db = read_drugmechdb(FIXTURE)
+    edges = list(edge_rows(db))
+    duloxetine = [e for e in edges if e["drugmechdb_drug"] == "duloxetine"]
+    assert duloxetine and {e["drugmechdb_path"] for e in duloxetine} == {duloxetine[0]["drugmechdb_path"]}
+    assert all(e["primary_knowledge_source"] == KNOWLEDGE_SOURCE and e["drugmechdb_disease"] == MDD_MESH
+               for e in duloxetine)
+    text = FIXTURE.read_text(encoding="utf-8").splitlines()
+    for edge in duloxetine:
+        assert "key:" in text[edge["source_line"] - 1]  # the line of the link in the YAML
+    chain = [(e["subject"], e["object"]) for e in duloxetine]
+    assert chain[0][0].startswith("MESH:") and chain[-1][1] == MDD_MESH
+    assert ("UniProtKB:P31645", "GO:0051610") in chain  # UniProt: is written as UniProtKB:
+    assert all(n["id"] != "GO:005507" for n in node_rows(db))  # an id that may not be written is never a node
+
+
+def test_skip_and_strict(tmp_path: Path) -> None:
+    db = read_drugmechdb(FIXTURE)
+    defective = {p.id for p in db.paths if p.defects}  # a duplicate entry is read once, not a defect of its path
+    assert len(defective) == 5
+    assert {e["drugmechdb_path"] for e in edge_rows(db, "skip")}.isdisjoint(defective)
+    runner = CliRunner()
+    out = tmp_path / "strict"
+    refused = runner.invoke(main, ["import", "drugmechdb", str(FIXTURE), "--out", str(out), "--strict"])
+    assert refused.exit_code == 1 and "--strict refuses" in refused.output and not out.exists()
+    converted = runner.invoke(main, ["import", "drugmechdb", str(FIXTURE), "--out", str(tmp_path / "kgx"),
+                                     "--defects", "skip"])
+    assert converted.exit_code == 0, converted.output
+    rows = [row for _, row in read_tsv(tmp_path / "kgx" / "edges.tsv", ["subject", "predicate", "object"])]
+    assert rows and {r["drugmechdb_path"] for r in rows}.isdisjoint(defective)
+    assert f"{FIXTURE}:" in converted.output and "defect:" in converted.output
+
+
+def test_import_into_oxigraph_answers_sparql_with_the_source(tmp_path: Path) -> None:
+    import pyoxigraph as ox
+
+    from loaders.oxigraph_store import read_only_store, source_graph
+
+    store = tmp_path / "store"
+    result = CliRunner().invoke(main, ["import", "drugmechdb", str(FIXTURE), "--store", f"oxigraph:{store}"])
+    assert result.exit_code == 0, result.output
+    with read_only_store(store) as opened:
+        rows = list(opened.query(
+            "SELECT ?s ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+            default_graph=None, named_graphs=[ox.NamedNode(source_graph(KNOWLEDGE_SOURCE))]))
+    pairs = {(str(r["s"].value), str(r["o"].value)) for r in rows}
+    expected = {(e["subject"], e["object"]) for e in edge_rows(read_drugmechdb(FIXTURE))}
+    assert len(pairs) == len(expected)
