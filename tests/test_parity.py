@@ -103,7 +103,7 @@ def _hypothesis_evidence(kg: KnowledgeGraph) -> list[dict[str, Any]]:
 def _iv_ketamine_trd_evidence(kg: KnowledgeGraph) -> list[dict[str, Any]]:
     return [{"claim": c.id, "predicate": c.predicate, "evidence_type": c.provenance.evidence_type,
              "canmat_level": c.provenance.canmat_level, "finding": c.provenance.finding,
-             "section": c.provenance.section}
+             "population": c.population, "section": c.provenance.section}
             for c in kg.claims.values() if c.subject == KETAMINE and c.object == TRD and c.route == "intravenous"]
 
 

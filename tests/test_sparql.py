@@ -38,6 +38,20 @@ def test_iv_ketamine_in_trd(kg: KnowledgeGraph, rdf) -> None:  # type: ignore[no
     assert 1 in {r["canmat_level"] for r in rows}, "CANMAT level 1 for single IV infusion is missing"
 
 
+def test_iv_ketamine_in_trd_lists_no_regimen_comparison_as_a_failed_trial(  # type: ignore[no-untyped-def]
+        kg: KnowledgeGraph, rdf) -> None:
+    """Six vs one infusion and twice vs thrice weekly are comparisons of ketamine regimens, not trials it failed."""
+    regimen_studies = {s for comp in kg.comparisons.values()
+                       if comp.arm_a.node == comp.arm_b.node == KETAMINE for s in comp.studies}
+    assert regimen_studies, "no comparison of ketamine regimens is curated"
+    rows = named(rdf, "iv_ketamine_trd_evidence")
+    failed = [r["claim"] for r in rows if r["finding"] in ("null", "negative")
+              and set(kg.claims[r["claim"]].studies) & regimen_studies]
+    assert not failed, f"regimen comparisons listed as failed trials of ketamine: {failed}"
+    assert {r["claim"]: r["population"] for r in rows} == {
+        r["claim"]: kg.claims[r["claim"]].population for r in rows}
+
+
 def test_trials_with_at_least_100_participants(kg: KnowledgeGraph, rdf) -> None:  # type: ignore[no-untyped-def]
     expected = {n.id for n in kg.nodes.values() if n.study and n.study.n and n.study.n >= 100}
     rows = named(rdf, "trials_n_at_least_100")
