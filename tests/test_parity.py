@@ -2,7 +2,9 @@
 
 Named queries: SPARQL on the embedded rdflib graph vs. the Cypher twin on the real Neo4j server (and
 a Python formulation over ``kg`` where one is natural). Mechanism paths: ``graph.paths`` vs.
-``loaders.neo4j.trace_paths_cypher``.
+``loaders.neo4j.trace_paths_cypher`` vs. ``graph.sparql_paths.trace_paths_sparql`` (both queries
+generated from the schema's walk rules), to outcomes, indications, receptors, genes, processes, a
+cell type and a region.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
 from graph.sparql import named_queries, run_query
+from graph.sparql_paths import trace_paths_sparql
 from loaders import neo4j as nl
 from loaders.rdf import to_rdf
 
@@ -188,7 +191,7 @@ MECHANISM_TARGETS = [
     ("ketamine", "BDNF", PathFilters()),
     ("ketamine", "TrkB", PathFilters(min_evidence="preclinical_animal")),
     ("ketamine", "glutamate surge", PathFilters()),
-    ("ketamine", "GABA release", PathFilters(compound="esketamine")),
+    ("ketamine", "GABA release", PathFilters(compound="CHEBI:60799")),
     ("esketamine", "neuroplasticity", PathFilters()),
     ("ketamine", "CL:0000679", PathFilters()),
     ("esketamine", "AMPA receptor", PathFilters(allow_direct=True)),
@@ -202,12 +205,15 @@ def _pairs(kg: KnowledgeGraph) -> list[tuple[str, str, PathFilters]]:
 
 
 @pytest.mark.parametrize("index", range(6 + len(MECHANISM_TARGETS)))
-def test_paths_cypher_matches_python(index: int, kg: KnowledgeGraph, loaded: Any) -> None:
+def test_paths_cypher_matches_python(index: int, kg: KnowledgeGraph, loaded: Any, rdf: Any) -> None:
     source, target, filters = _pairs(kg)[index]
     everything = trace_mechanism_paths(kg, source, target, k=10_000, filters=filters)
     assert everything, f"no path from {source} to {target}: pick a pair from the data that has one"
     ours = nl.trace_paths_cypher(loaded, source, target, k=10_000, filters=filters)
     assert sorted((p.nodes, p.score, p.mean_strength) for p in ours) == \
+        sorted((p.nodes, p.score, p.mean_strength) for p in everything)
+    over_rdf = trace_paths_sparql(rdf, source, target, k=10_000, filters=filters)
+    assert sorted((p.nodes, p.score, p.mean_strength) for p in over_rdf) == \
         sorted((p.nodes, p.score, p.mean_strength) for p in everything)
     for k in (1, 3, 5):
         _assert_same_ranking(nl.trace_paths_cypher(loaded, source, target, k=k, filters=filters),
@@ -226,7 +232,7 @@ def test_paths_for_every_compound_to_trd(kg: KnowledgeGraph, loaded: Any) -> Non
     assert compared >= 2
 
 
-def test_a_region_target_gets_the_same_answer(kg: KnowledgeGraph, loaded: Any) -> None:
+def test_a_region_target_gets_the_same_answer(kg: KnowledgeGraph, loaded: Any, rdf: Any) -> None:
     """The lateral habenula is reached only by `located_in`, which the schema does not walk: no path anywhere."""
     region = kg.resolve("lateral habenula")
     assert kg.nodes[region].kind == "brain_region"
@@ -235,7 +241,8 @@ def test_a_region_target_gets_the_same_answer(kg: KnowledgeGraph, loaded: Any) -
     for filters in (PathFilters(), PathFilters(allow_direct=True)):
         python = trace_mechanism_paths(kg, ketamine, region, k=100, filters=filters)
         cypher = nl.trace_paths_cypher(loaded, ketamine, region, k=100, filters=filters)
-        assert [p.nodes for p in cypher] == [p.nodes for p in python] == []
+        over_rdf = trace_paths_sparql(rdf, ketamine, region, k=100, filters=filters)
+        assert [p.nodes for p in cypher] == [p.nodes for p in over_rdf] == [p.nodes for p in python] == []
 
 
 def test_paths_cypher_is_generated_from_the_schema_rules(kg: KnowledgeGraph) -> None:
@@ -250,3 +257,16 @@ def test_paths_cypher_is_generated_from_the_schema_rules(kg: KnowledgeGraph) -> 
     assert set(params["must_cross"]) == set(rules.must_cross)
     assert "null" not in params["walked_findings"]
     assert "null" in nl.walk_parameters(rules, PathFilters(include_negative=True))["walked_findings"]
+
+
+def test_the_sparql_candidate_query_is_generated_from_the_schema_rules(kg: KnowledgeGraph) -> None:
+    from graph.sparql_paths import walk_edges_query
+
+    rules = kg.schema.walk
+    text = walk_edges_query(kg.schema, PathFilters())
+    for predicate in rules.walked_predicates:
+        assert f"kmoa:{predicate}" in text
+    for kind in rules.node_kinds:
+        assert f"kmoa:{kg.schema.node_kinds[kind].class_name}" in text
+    assert "kmoa:located_in" not in text and "kmoa:studied_to_treat" not in text
+    assert '"null"' not in text and '"null"' in walk_edges_query(kg.schema, PathFilters(include_negative=True))

@@ -1,0 +1,95 @@
+"""Mechanism paths over the RDF graph: a SPARQL query generated from the walk rules feeds the one search.
+
+The query returns every reified claim (``kmoa:Claim``) a path may walk: its predicate is walked
+(``walk.forward`` or ``walk.parent_to_child``), both ends are of a ``walk.node_kinds`` kind, its
+finding is walked, and it passes the caller's species, route and evidence filters. Its rows go
+through ``graph.paths.steps_from_edges`` and ``best_paths`` exactly like the curated graph's claims
+and the Cypher candidate rows, so SPARQL, Python and Cypher give the same paths.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from graph.paths import MechanismPath, PathFilters, best_paths, crosses_mechanism, steps_from_edges
+from graph.sparql import run_query
+from ontology.schema import Schema, load_schema
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+
+def sparql_string(text: str) -> str:
+    """A SPARQL string literal holding ``text`` exactly."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+def _values(pairs: list[tuple[str, str]], left: str, right: str) -> str:
+    rows = " ".join(f"({a} {sparql_string(b)})" for a, b in pairs)
+    return f"VALUES (?{left} ?{right}) {{ {rows} }}"
+
+
+def walk_edges_query(schema: Schema, filters: PathFilters) -> str:
+    """The SELECT returning every walkable claim under the filters, generated from ``schema.walk``."""
+    rules = schema.walk
+    predicates = [(f"kmoa:{p}", p) for p in sorted(rules.walked_predicates)]
+    kinds = [(f"kmoa:{schema.node_kinds[k].class_name}", k) for k in sorted(rules.node_kinds)]
+    findings = ", ".join(sparql_string(f) for f in rules.walked_findings(filters.include_negative))
+    conditions = [f"?finding IN ({findings})"]
+    if filters.human_only:
+        conditions.append('?species != "animal"')
+    if filters.route:
+        conditions.append(f"(!BOUND(?route) || ?route = {sparql_string(filters.route)})")
+    if filters.min_evidence:
+        floor = rules.evidence_strengths.get(filters.min_evidence, 0.0)
+        allowed = sorted(name for name, strength in rules.evidence_strengths.items() if strength >= floor)
+        conditions.append(f"?evidence_type IN ({', '.join(sparql_string(e) for e in allowed)})")
+    return f"""SELECT ?id ?subject ?object ?predicate ?subject_kind ?object_kind ?evidence_type ?species ?finding
+       ?contested ?canmat_level ?route
+WHERE {{
+  ?c a kmoa:Claim ; kmoa:id ?id ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+     kmoa:evidence_type ?evidence_type ; kmoa:species ?species .
+  ?s kmoa:id ?subject ; a ?subject_class .
+  ?o kmoa:id ?object ; a ?object_class .
+  {_values(predicates, "p", "predicate")}
+  {_values(kinds, "subject_class", "subject_kind")}
+  {_values(kinds, "object_class", "object_kind")}
+  OPTIONAL {{ ?c kmoa:finding ?stated }}
+  BIND(COALESCE(?stated, "positive") AS ?finding)
+  OPTIONAL {{ ?c kmoa:contested ?contested }}
+  OPTIONAL {{ ?c kmoa:canmat_level ?canmat_level }}
+  OPTIONAL {{ ?c kmoa:route ?route }}
+  FILTER({" && ".join(conditions)})
+}}"""
+
+
+def relatives_query(schema: Schema, compound: str) -> str:
+    """The compound and its children along the parent-to-child predicates (its metabolites and enantiomers)."""
+    predicates = " ".join(f"kmoa:{p}" for p in sorted(schema.walk.parent_to_child))
+    return f"""SELECT DISTINCT ?child WHERE {{
+  VALUES ?p {{ {predicates} }}
+  ?c a kmoa:Claim ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+  ?o kmoa:id {sparql_string(compound)} . ?s kmoa:id ?child .
+}}"""
+
+
+def trace_paths_sparql(graph: Graph, source: str, target: str, k: int = 10, filters: PathFilters | None = None,
+                       max_hops: int = 8, schema: Schema | None = None, timeout: float = 30.0) -> list[MechanismPath]:
+    """Ranked mechanism paths between two CURIEs, their candidate edges fetched with SPARQL."""
+    schema = schema or load_schema()
+    filters = filters or PathFilters()
+    limit = 1_000_000
+    rows = run_query(graph, walk_edges_query(schema, filters), timeout=timeout, limit=limit).rows
+    relatives = None
+    if filters.compound:
+        found = run_query(graph, relatives_query(schema, filters.compound), timeout=timeout, limit=limit).rows
+        relatives = frozenset({filters.compound, *(str(r["child"]) for r in found)})
+    kinds: dict[str, str] = {}
+    edges: list[dict[str, Any]] = []
+    for row in rows:
+        kinds[row["subject"]], kinds[row["object"]] = row["subject_kind"], row["object_kind"]
+        edges.append({**row, "contested": bool(row["contested"]), "refs": [], "studies": []})
+    adjacency = steps_from_edges(schema, edges, kinds.get, filters, relatives)
+    accept = None if filters.allow_direct else crosses_mechanism(schema.walk, kinds.get)
+    return best_paths(adjacency, source, [target], k=k, max_hops=max_hops, accept=accept)
