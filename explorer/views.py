@@ -390,7 +390,8 @@ def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = 
     for edge in subgraph.edges:
         primary = data.claim_attrs(edge.claims[0])
         finding = primary["finding"]
-        label = ("NOT " + edge.label) if primary.get("negated") else edge.label
+        predicate = data.kg.schema.predicates.get(edge.predicate)
+        label = predicate.label_for(True) if primary.get("negated") and predicate else edge.label
         if finding != "positive":
             label += f" [{finding}]"
         if primary.get("inferred"):

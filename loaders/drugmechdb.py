@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import yaml
 
+from graph.compare import CompareStep, Mechanism
 from graph.identifiers import curie_problem
 from loaders.kgx import write_tsv
 
@@ -298,3 +299,40 @@ def write_kgx(db: DrugMechDB, out: Path, policy: DefectPolicy = "keep") -> Path:
     write_tsv(out / "nodes.tsv", NODE_COLUMNS, list(node_rows(db, policy)))
     write_tsv(out / "edges.tsv", EDGE_COLUMNS, list(edge_rows(db, policy)))
     return out
+
+
+def mechanisms(db: DrugMechDB, drug: str, diseases: set[str]) -> list[Mechanism]:
+    """DrugMechDB's paths from a drug (name, MeSH or DrugBank id) to any of the disease ids, as chains."""
+    key = drug.casefold()
+    out = []
+    for mech in db.paths:
+        ids = {mech.drug.casefold(), mech.drug_id.casefold(), (mech.drugbank or "").casefold()}
+        if key not in ids or mech.disease_id not in diseases:
+            continue
+        names = {normalise_id(str(n.get("id"))): str(n.get("name") or n.get("id")) for n in mech.nodes}
+        steps = []
+        for link in _chain(mech):
+            source, target = normalise_id(str(link["source"])), normalise_id(str(link["target"]))
+            steps.append(CompareStep(
+                subject=names.get(source, source), label=str(link.get("key")), object=names.get(target, target),
+                source="DrugMechDB", reference=f"path {mech.id}, line {link.get(LINE, mech.line)}",
+                text=f"{names.get(source, source)} ({source}) {link.get('key')} {names.get(target, target)} ({target})"))
+        out.append(Mechanism(mech.drug, "DrugMechDB", f"DrugMechDB path {mech.id}", tuple(steps)))
+    return out
+
+
+def _chain(mech: MechanismPath) -> list[dict[str, Any]]:
+    """The path's links from the drug to the disease, in walking order (branches after the main chain)."""
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for link in mech.links:
+        by_source[str(link.get("source"))].append(link)
+    ordered, seen = [], set()
+    frontier = [n.get("id") for n in mech.nodes if normalise_id(str(n.get("id"))) == normalise_id(mech.drug_id)]
+    while frontier:
+        node = frontier.pop(0)
+        for link in by_source.get(str(node), []):
+            if id(link) not in seen:
+                seen.add(id(link))
+                ordered.append(link)
+                frontier.append(link.get("target"))
+    return ordered + [link for link in mech.links if id(link) not in seen]

@@ -41,6 +41,14 @@ class Predicate:
     effect: str
     qualifiers: dict[str, str] = field(default_factory=dict)
     obo: Curie | None = None
+    #: How a negated claim reads ("studied to treat, no effect shown"); default "NOT <label>".
+    negated_label: str | None = None
+
+    def label_for(self, negated: bool) -> str:
+        """The label of a claim with this predicate, as the review says it (negated or not)."""
+        if not negated:
+            return self.label
+        return self.negated_label or f"NOT {self.label}"
 
 
 @dataclass(frozen=True)

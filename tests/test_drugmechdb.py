@@ -112,3 +112,28 @@ def test_import_into_oxigraph_answers_sparql_with_the_source(tmp_path: Path) -> 
     pairs = {(str(r["s"].value), str(r["o"].value)) for r in rows}
     expected = {(e["subject"], e["object"]) for e in edge_rows(read_drugmechdb(FIXTURE))}
     assert len(pairs) == len(expected)
+
+
+def test_compare_ketamine_with_duloxetine_side_by_side(kg) -> None:  # type: ignore[no-untyped-def]
+    """Both mechanisms end on the same line at the shared indication, each step with its source."""
+    result = CliRunner().invoke(main, ["compare", "ketamine", "duloxetine", "--to", "major depressive disorder",
+                                       "--drugmechdb", str(FIXTURE)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    mdd = kg.nodes[kg.resolve("major depressive disorder")].name
+    ends = [line for line in lines if line.count(f"v {mdd}") == 2 or
+            (f"v {mdd}" in line.split("|")[0] and mdd.lower() in line.split("|")[-1].lower())]
+    assert ends, "the two chains end on one line at the shared indication"
+    db = read_drugmechdb(FIXTURE)
+    duloxetine = next(p for p in db.paths if p.drug == "duloxetine")
+    assert f"path {duloxetine.id}, line " in result.output
+    claim_ids = [line.split("claim ", 1)[1].split(",")[0] for line in lines if "] review: claim " in line]
+    assert claim_ids and all(c in kg.claims for c in claim_ids)
+    for claim_id in claim_ids:
+        assert kg.claims[claim_id].provenance.quote in result.output
+    assert "Clinical facts the review gives for ketamine" in result.output
+
+
+def test_compare_without_the_file_says_what_is_missing() -> None:
+    result = CliRunner().invoke(main, ["compare", "ketamine", "duloxetine", "--to", "MDD"])
+    assert result.exit_code == 1 and "--drugmechdb" in result.output and "Traceback" not in result.output

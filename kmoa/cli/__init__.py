@@ -15,6 +15,7 @@ COMMANDS = [
     ("kmoa.cli.query", "paths"),
     ("kmoa.cli.query", "sparql"),
     ("kmoa.cli.query", "queries"),
+    ("kmoa.cli.compare_cmd", "compare"),
 ]
 OPTIONAL_COMMANDS = [
     ("kmoa.cli.neo4j_server_cmd", "neo4j"),
