@@ -313,10 +313,11 @@ def mechanisms(db: DrugMechDB, drug: str, diseases: set[str]) -> list[Mechanism]
         steps = []
         for link in _chain(mech):
             source, target = normalise_id(str(link["source"])), normalise_id(str(link["target"]))
+            subject, obj = names.get(source, source), names.get(target, target)
             steps.append(CompareStep(
-                subject=names.get(source, source), label=str(link.get("key")), object=names.get(target, target),
-                source="DrugMechDB", reference=f"path {mech.id}, line {link.get(LINE, mech.line)}",
-                text=f"{names.get(source, source)} ({source}) {link.get('key')} {names.get(target, target)} ({target})"))
+                subject=subject, label=str(link.get("key")), object=obj, source="DrugMechDB",
+                reference=f"path {mech.id}, line {link.get(LINE, mech.line)}",
+                text=f"{subject} ({source}) {link.get('key')} {obj} ({target})"))
         out.append(Mechanism(mech.drug, "DrugMechDB", f"DrugMechDB path {mech.id}", tuple(steps)))
     return out
 
