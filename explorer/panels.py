@@ -339,7 +339,8 @@ def direct_claims(data: ExplorerData, answer: PathAnswer | None) -> html.Div:
         ev = data.kg.schema.evidence_types.get(a["evidence_type"])
         finding = f" · {a['finding']}" if a["finding"] != "positive" else ""
         rows.append(html.Li([
-            select_button(f"claim:{a['id']}", f"{src} — {a['predicate'].replace('_', ' ')} → {dst}",
+            select_button(f"claim:{a['id']}",
+                          f"{src} — {'NOT ' if a.get('negated') else ''}{a['predicate'].replace('_', ' ')} → {dst}",
                           "linklike step-button"),
             html.Span([html.Span(ev.label if ev else a["evidence_type"], className="ev-type"),
                        f"{finding} · section {a['section']} ", refs_badges(a["refs"])], className="claim-meta"),
@@ -363,6 +364,8 @@ def path_steps(data: ExplorerData, path: MechanismPath) -> html.Ol:
             continue
         ev = data.kg.schema.evidence_types.get(a["evidence_type"])
         extra = f" (+{len(step.evidence) - 1} more claims)" if len(step.evidence) > 1 else ""
+        if a.get("inferred"):
+            extra += " · curator inference"
         rows.append(html.Li([
             select_button(f"claim:{step.claim_id}", text, "linklike step-button"),
             html.Span([html.Span(ev.label if ev else a["evidence_type"], className="ev-type"),

@@ -140,3 +140,30 @@ def test_route_on_mechanism_paths_says_what_it_applies_to(kg: KnowledgeGraph) ->
     assert all(a["route"] in (None, "intravenous") for a in answer.direct)
     everything = answer_paths(kg, "ketamine", "TRD", k=3)
     assert len(answer.direct) < everything.direct_total
+
+
+def test_negated_direct_claims_read_as_not(kg: KnowledgeGraph) -> None:
+    ketamine, mdd = kg.resolve("ketamine"), kg.resolve("major depressive disorder")
+    negated = [c for c in kg.claims.values() if c.subject == ketamine and c.object == mdd and kg.is_negated(c)]
+    assert negated
+    output = CliRunner().invoke(main, ["paths", "ketamine", "major depressive disorder", "-k", "1"]).output
+    for claim in negated:
+        line = next(x for x in output.splitlines() if x.endswith(f"claim {claim.id}"))
+        assert line.strip().startswith(f"NOT {claim.predicate}")
+
+
+def test_inferred_steps_say_so(kg: KnowledgeGraph) -> None:
+    checked = 0
+    for claim in (c for c in kg.claims.values() if c.provenance.inferred):
+        oriented = kg.schema.walk.orient(claim.predicate, claim.subject, claim.object)
+        if oriented is None:
+            continue
+        source, target = oriented
+        answer = answer_paths(kg, source, target, k=50, filters=PathFilters(allow_direct=True))
+        if not any(s.claim_id == claim.id for r in answer.paths for s in r.path.steps):
+            continue
+        output = CliRunner().invoke(main, ["paths", source, target, "-k", "50", "--allow-direct"]).output
+        line = next(x for x in output.splitlines() if x.endswith(f"claim {claim.id}"))
+        assert "curator inference" in line
+        checked += 1
+    assert checked, "no inferred claim is walked: the check would prove nothing"

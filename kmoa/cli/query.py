@@ -9,6 +9,7 @@ import click
 
 from kmoa.cli.data import DATA_OPTION, fail
 from kmoa.cli.output import FORMATS, render
+from ontology.schema import load_schema
 
 
 def _load(data_dir: Path | None):  # type: ignore[no-untyped-def]
@@ -27,10 +28,8 @@ def _load(data_dir: Path | None):  # type: ignore[no-untyped-def]
 @click.option("-k", "k", default=5, show_default=True, help="How many ranked paths.")
 @click.option("--offset", default=0, show_default=True, help="Skip this many listed paths (the next page).")
 @click.option("--max-hops", default=8, show_default=True)
-@click.option("--min-evidence", type=click.Choice(["meta_analysis", "rct", "guideline", "regulatory", "open_label",
-                                                   "retrospective", "preclinical_animal", "review", "case_report",
-                                                   "mechanistic_hypothesis"]),
-              help="Walk only edges at least this strong (see `kmoa paths --help` scoring).")
+@click.option("--min-evidence", type=click.Choice(list(load_schema().evidence_types)),
+              help="Walk only edges whose evidence type is at least this strong (ontology/schema.yaml).")
 @click.option("--human-only", is_flag=True, help="Skip edges supported only by animal studies.")
 @click.option("--route", help="Skip edges whose route differs (e.g. intravenous, intranasal).")
 @click.option("--compound", help="Only this compound (and its metabolites/enantiomers) may act on a path.")
@@ -48,8 +47,8 @@ def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evid
     hypothesis comes first, then more of the same. Paths that differ only by a detour through an
     enantiomer or metabolite are listed once, with their variants. Scores are the weakest link:
     the lowest evidence strength of any step (meta-analysis 1.0 > RCT 0.9 > guideline/regulatory
-    0.85 > open-label 0.6 > retrospective 0.5 > animal 0.45 > review 0.4 > case report 0.3 >
-    hypothesis 0.2; see ontology/schema.yaml `walk:`).
+    0.85 > ... > mechanistic hypothesis 0.2; the rules are in ontology/schema.yaml `walk:`, see
+    docs/path-search.md). --offset N lists the paths after the first N.
     """
     import json
 
@@ -131,6 +130,7 @@ def path_answer_lines(kg, answer, next_command: str) -> list[str]:  # type: igno
             refs = ", ".join(str(x) for x in a["refs"]) or "none"
             level = f", CANMAT level {a['canmat_level']}" if a["canmat_level"] else ""
             finding = f", finding {a['finding']}" if a["finding"] != "positive" else ""
+            finding += ", curator inference (not stated in the review)" if a.get("inferred") else ""
             out.append(f"    {kg.nodes[s.source].name} --{s.label}--> {kg.nodes[s.target].name}")
             out.append(f"        [{a['evidence_type']}, {a['species']}{level}{finding}] section {a['section']}, "
                        f"refs [{refs}], claim {s.claim_id}")
@@ -153,7 +153,8 @@ def path_answer_lines(kg, answer, next_command: str) -> list[str]:  # type: igno
             level = f", CANMAT level {a['canmat_level']}" if a["canmat_level"] else ""
             refs = ", ".join(str(x) for x in a["refs"]) or "none"
             route = f", {a['route']}" if a["route"] else ""
-            out.append(f"    {a['predicate']} [{a['evidence_type']}{level}, {a['species']}{route}, {a['finding']}] "
+            predicate = ("NOT " if a.get("negated") else "") + a["predicate"]
+            out.append(f"    {predicate} [{a['evidence_type']}{level}, {a['species']}{route}, {a['finding']}] "
                        f"section {a['section']}, refs [{refs}], claim {a['id']}")
         if len(answer.direct) > 8:
             out.append(f"    ... {len(answer.direct) - 8} more")
