@@ -53,10 +53,17 @@ MAX_ERRORS = 20
 BIOLINK_CATEGORY = re.compile(r"^biolink:[A-Z][A-Za-z]*$")
 BIOLINK_PREDICATE = re.compile(r"^biolink:[a-z][a-z0-9_]*$")
 INFORES = re.compile(r"^infores:[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Biolink's KnowledgeLevelEnum; an edges file without the column gets "not_provided".
+KNOWLEDGE_LEVELS = ("knowledge_assertion", "logical_entailment", "prediction", "statistical_association",
+                    "observation", "not_provided")
 FALLBACK_IRI = "https://bioregistry.io/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 KMOA_XREF = "https://w3id.org/kmoa/vocab/xref"
 BIOLINK_CATEGORY_IRI = "https://w3id.org/biolink/vocab/category"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+BIOLINK = "https://w3id.org/biolink/vocab/"
+KMOA_ID = "https://w3id.org/kmoa/vocab/id"
+IMPORTED_EDGE_BASE = "https://w3id.org/kmoa/imported-edge/"
 
 
 class KgxImportError(KgxFormatError):
@@ -82,11 +89,21 @@ class ImportedGraph:
     predicate_names: list[str] = field(default_factory=list)
     source_names: list[str] = field(default_factory=list)
     edges_file: str = "edges.tsv"
+    #: Provenance of each edge: its KGX ``id`` (None: the file has no id column), its knowledge
+    #: level (index into ``KNOWLEDGE_LEVELS``) and, for edges that have them, its publications.
+    edge_ids: list[str] | None = None
+    levels: array[int] = field(default_factory=lambda: array("B"))
+    publications: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def edge_count(self) -> int:
         """Number of imported edges."""
         return len(self.subjects)
+
+    def edge_id(self, e: int) -> str:
+        """The KGX id of edge ``e``, or ``kgx:NAME:LINE`` when the file gives none."""
+        given = self.edge_ids[e] if self.edge_ids is not None else ""
+        return given or f"kgx:{self.name}:{self.lines[e]}"
 
     @property
     def new_nodes(self) -> int:
@@ -225,6 +242,13 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
         width = len(header)
         s_col, p_col, o_col = header.index("subject"), header.index("predicate"), header.index("object")
         k_col = header.index("primary_knowledge_source")
+        id_col = header.index("id") if "id" in header else None
+        level_col = header.index("knowledge_level") if "knowledge_level" in header else None
+        pub_col = header.index("publications") if "publications" in header else None
+        levels = {name: i for i, name in enumerate(KNOWLEDGE_LEVELS)}
+        not_provided = levels["not_provided"]
+        ids: list[str] | None = [] if id_col is not None else None
+        graph.edge_ids = ids
         subjects, objects, preds, srcs, lines = (graph.subjects, graph.objects, graph.predicates,
                                                  graph.sources, graph.lines)
         done = 0
@@ -257,6 +281,16 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
             if s is None or o is None or p is None or k is None:
                 errors.add(path, lineno, _edge_problem(subject, obj, predicate, source, s, o, p))
                 continue
+            level_cell = cells[level_col] if level_col is not None else ""
+            level = levels.get(level_cell) if level_cell else not_provided
+            if level is None:
+                errors.add(path, lineno, f"knowledge_level '{level_cell}' is not one of {', '.join(KNOWLEDGE_LEVELS)}")
+                continue
+            if pub_col is not None and cells[pub_col]:
+                graph.publications[len(subjects)] = tuple(v for v in cells[pub_col].split(SEP) if v)
+            if ids is not None and id_col is not None:
+                ids.append(cells[id_col])
+            graph.levels.append(level)
             subjects.append(s)
             objects.append(o)
             preds.append(p)
@@ -323,8 +357,22 @@ def import_graph_iri(name: str) -> str:
     return IMPORT_GRAPH_BASE + quote(name, safe="")
 
 
-def nquads(graph: ImportedGraph, progress: bool | None = None) -> Iterator[str]:
+def edge_iri(graph: ImportedGraph, e: int) -> str:
+    """IRI of the statement that carries edge ``e``'s provenance (unique per import and line)."""
+    from urllib.parse import quote
+
+    return f"{IMPORTED_EDGE_BASE}{quote(graph.name, safe='')}/{graph.lines[e]}"
+
+
+def nquads(graph: ImportedGraph, progress: bool | None = None, provenance: bool = True) -> Iterator[str]:
     """The imported graph as N-Quads chunks: nodes into the import graph, edges into source graphs.
+
+    Each edge is the direct triple ``subject predicate object`` (what plain SPARQL walks) and, with
+    ``provenance``, a statement node (``edge_iri``) in the same source graph, described as curated
+    claims are: ``rdf:subject/predicate/object``, ``kmoa:id`` (the KGX id),
+    ``biolink:primary_knowledge_source``, ``biolink:knowledge_level`` and one
+    ``biolink:publications`` per publication (six quads per edge and one per publication, which
+    multiplies the size and load time of a large import by about six; ``provenance=False`` skips them).
 
     Every term is built by pyoxigraph's typed constructors (``NamedNode`` checks the IRI,
     ``Literal`` escapes the text) and written in pyoxigraph's own serialisation; only whole
@@ -355,7 +403,35 @@ def nquads(graph: ImportedGraph, progress: bool | None = None) -> Iterator[str]:
                 f"{iris[s]} {predicates[p]} {iris[o]} {graphs[k]} .\n"
                 for s, p, o, k in zip(graph.subjects[start:end], graph.predicates[start:end],
                                       graph.objects[start:end], graph.sources[start:end], strict=True))
+            if provenance:
+                yield _statements(graph, range(start, end), iris, predicates, graphs)
             bar.update(end - start)
+
+
+def _statements(graph: ImportedGraph, edges: range, iris: list[str], predicates: list[str],
+                graphs: list[str]) -> str:
+    """The provenance statements of some edges as N-Quads (see ``nquads``)."""
+    import pyoxigraph as ox
+
+    subject, predicate, object_, kmoa_id, pks, level, publication = (
+        str(ox.NamedNode(i)) for i in (RDF + "subject", RDF + "predicate", RDF + "object", KMOA_ID,
+                                       BIOLINK + "primary_knowledge_source", BIOLINK + "knowledge_level",
+                                       BIOLINK + "publications"))
+    sources = [str(ox.Literal(s)) for s in graph.source_names]
+    levels = [str(ox.Literal(v)) for v in KNOWLEDGE_LEVELS]
+    out = []
+    for e in edges:
+        g = graphs[graph.sources[e]]
+        node = str(ox.NamedNode(edge_iri(graph, e)))
+        out.append(f"{node} {subject} {iris[graph.subjects[e]]} {g} .\n"
+                   f"{node} {predicate} {predicates[graph.predicates[e]]} {g} .\n"
+                   f"{node} {object_} {iris[graph.objects[e]]} {g} .\n"
+                   f"{node} {kmoa_id} {ox.Literal(graph.edge_id(e))} {g} .\n"
+                   f"{node} {pks} {sources[graph.sources[e]]} {g} .\n"
+                   f"{node} {level} {levels[graph.levels[e]]} {g} .\n")
+        for reference in graph.publications.get(e, ()):
+            out.append(f"{node} {publication} {ox.Literal(reference)} {g} .\n")
+    return "".join(out)
 
 
 def _bulk_load_streamed(store: Any, chunks: Iterator[str]) -> None:
@@ -377,7 +453,9 @@ def _bulk_load_streamed(store: Any, chunks: Iterator[str]) -> None:
     producer.start()
     try:
         with os.fdopen(read_fd, "rb", buffering=1 << 20) as source:
-            store.bulk_load(input=source, format=ox.RdfFormat.N_QUADS)
+            # Every term was built and checked by pyoxigraph's constructors (see ``nquads``), so the
+            # parser's own IRI validation, which doubles the load time, is skipped.
+            store.bulk_load(input=source, format=ox.RdfFormat.N_QUADS, lenient=True)
     finally:
         producer.join()
     if failure:
@@ -398,7 +476,7 @@ class ImportSummary:
 
 
 def import_into_oxigraph(store_path: Path, kg: KnowledgeGraph, graph: ImportedGraph,
-                         progress: bool | None = None) -> ImportSummary:
+                         progress: bool | None = None, provenance: bool = True) -> ImportSummary:
     """Write curated + imported graphs into a copy of the store and swap it in (see module docstring)."""
     import pyoxigraph as ox
 
@@ -410,7 +488,7 @@ def import_into_oxigraph(store_path: Path, kg: KnowledgeGraph, graph: ImportedGr
         for iri in [import_graph_iri(graph.name), *(source_graph(s) for s in graph.source_names)]:
             if store.contains_named_graph(ox.NamedNode(iri)):
                 store.clear_graph(ox.NamedNode(iri))
-        _bulk_load_streamed(store, nquads(graph, progress))
+        _bulk_load_streamed(store, nquads(graph, progress, provenance))
     return _summary(graph, began, f"oxigraph:{store_path}")
 
 
@@ -448,10 +526,12 @@ def neo4j_edge_rows(graph: ImportedGraph) -> Iterator[dict[str, Any]]:
     locals_ = [p.split(":", 1)[1] for p in graph.predicate_names]
     for e in range(graph.edge_count):
         p = graph.predicates[e]
-        yield {"id": f"kgx:{graph.name}:{graph.lines[e]}", "subject": graph.nodes[graph.subjects[e]],
+        yield {"id": f"kgx:{graph.name}:{graph.lines[e]}", "kgx_id": graph.edge_id(e),
+               "subject": graph.nodes[graph.subjects[e]],
                "object": graph.nodes[graph.objects[e]], "predicate": graph.predicate_names[p],
                "kmoa_predicate": locals_[p], "primary_knowledge_source": graph.source_names[graph.sources[e]],
-               "knowledge_level": "knowledge_assertion", "imported": True}
+               "knowledge_level": KNOWLEDGE_LEVELS[graph.levels[e]],
+               "publications": list(graph.publications.get(e, ())) or None, "imported": True}
 
 
 def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedGraph,

@@ -28,6 +28,7 @@ from loaders.kgx_import import (
     import_into_oxigraph,
     is_imported,
     merged_adjacency,
+    neo4j_edge_rows,
     passes_mechanism,
     read_kgx,
     search_merged_paths,
@@ -209,6 +210,62 @@ def test_import_into_oxigraph_keeps_sources_apart(tmp_path: Path, kg: KnowledgeG
     assert xref == ("ASK", True)
 
 
+def test_imported_edges_keep_their_provenance(tmp_path: Path, kg: KnowledgeGraph, data_dir: Path,
+                                              anchors: Anchors) -> None:
+    """Each imported edge: its KGX id, source, knowledge level and publications, queryable in SPARQL."""
+    folder = tmp_path / "kgx"
+    write_kgx(folder, anchors)
+    edges = folder / "edges.tsv"
+    rows = edges.read_text(encoding="utf-8").splitlines()
+    rows[0] += "\tpublications"
+    rows[1:] = [row + ("\tPMID:111|PMID:222" if row.startswith("t3\t") else "\t") for row in rows[1:]]
+    rows = [row.replace("\tknowledge_assertion\t", "\tprediction\t") if row.startswith("t4\t") else row
+            for row in rows]
+    edges.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(main, ["import", "kgx", "--data", str(data_dir), str(folder),
+                                       "--store", f"oxigraph:{store}", "--name", "fixture"])
+    assert result.exit_code == 0, result.output
+    answer = ask(store, """
+        SELECT ?id ?g ?s ?p ?o ?source ?level (GROUP_CONCAT(?pub; separator="|") AS ?pubs) WHERE {
+          GRAPH ?g { ?e kmoa:id ?id ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+                        biolink:primary_knowledge_source ?source ; biolink:knowledge_level ?level .
+                     OPTIONAL { ?e biolink:publications ?pub } }
+          FILTER(?source != "infores:kmoa")
+        } GROUP BY ?id ?g ?s ?p ?o ?source ?level ORDER BY ?id""")
+    found = {row[0][1]: [term[1] if term else None for term in row[1:]] for row in answer[2]}
+    assert sorted(found) == ["t1", "t2", "t3", "t4", "t5"]
+    graph = read_kgx(folder, kg)
+    for e in range(graph.edge_count):
+        kgx_id = graph.edge_id(e)
+        g, s, p, o, source, level, pubs = found[kgx_id]
+        assert source is not None and g == source_graph(source)  # the statement sits in its source's graph
+        predicate = graph.predicate_names[graph.predicates[e]]
+        ends = graph.nodes[graph.subjects[e]], graph.nodes[graph.objects[e]]
+        assert (s, p, o) == (str(iri(ends[0])), str(iri(predicate)), str(iri(ends[1])))
+        direct = ask(store, f"ASK {{ GRAPH <{g}> {{ <{s}> <{p}> <{o}> }} }}")
+        assert direct == ("ASK", True)
+        assert level == ("prediction" if kgx_id == "t4" else "knowledge_assertion")
+        assert sorted(pubs.split("|") if pubs else []) == (["PMID:111", "PMID:222"] if kgx_id == "t3" else [])
+    rows_for_neo4j = {row["kgx_id"]: row for row in neo4j_edge_rows(graph)}
+    assert rows_for_neo4j["t3"]["publications"] == ["PMID:111", "PMID:222"]
+    assert rows_for_neo4j["t4"]["knowledge_level"] == "prediction"
+
+    lean = tmp_path / "lean"
+    result = CliRunner().invoke(main, ["import", "kgx", "--data", str(data_dir), str(folder),
+                                       "--store", f"oxigraph:{lean}", "--no-edge-provenance"])
+    assert result.exit_code == 0, result.output
+    assert ask(lean, f"ASK {{ GRAPH <{source_graph('infores:test_a')}> {{ ?e kmoa:id ?id }} }}") == ("ASK", False)
+    assert ask(lean, f"ASK {{ ?s biolink:treats <{iri(NEW_DISEASE)}> }}") == ("ASK", True)
+
+
+def test_unknown_knowledge_level_is_located(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors) -> None:
+    row = f"t9\t{NEW_GENE}\tbiolink:interacts_with\t{MAPPED_GENE}\tinfores:test_a\tprobably"
+    folder = write_kgx(tmp_path / "kgx", anchors, extra_edges=[row])
+    with pytest.raises(KgxImportError, match=r"edges.tsv:7: knowledge_level 'probably' is not one of"):
+        read_kgx(folder, kg)
+
+
 def test_oxigraph_sink_and_source_round_trip(tmp_path: Path, kg: KnowledgeGraph) -> None:
     from loaders.base import export, get_source
 
@@ -236,8 +293,8 @@ def test_failure_while_writing_leaves_store_unchanged(tmp_path: Path, kg: Knowle
     before = store_quads(store)
     real = kgx_import.nquads
 
-    def failing(graph: ImportedGraph, progress: bool | None = None) -> Any:
-        chunks = real(graph, progress)
+    def failing(graph: ImportedGraph, progress: bool | None = None, provenance: bool = True) -> Any:
+        chunks = real(graph, progress, provenance)
         yield next(chunks)
         raise OSError("disk full (injected)")
 

@@ -23,11 +23,14 @@ def import_() -> None:
 @click.option("--batch-size", default=20_000, show_default=True, help="Rows per Neo4j write transaction.")
 @click.option("--writers", default=1, show_default=True, help="Parallel Neo4j write transactions.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when on a terminal).")
+@click.option("--edge-provenance/--no-edge-provenance", default=True, show_default=True,
+              help="Oxigraph: also write each edge's KGX id, knowledge level, source and publications "
+                   "(about six times the size and load time of the edges alone).")
 @connection_options
 @DATA_OPTION
 def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: str | None, batch_size: int,
-               writers: int, progress: bool | None, uri: str | None, user: str | None, password: str | None,
-               database: str | None, data_dir: Path | None) -> None:
+               writers: int, progress: bool | None, edge_provenance: bool, uri: str | None, user: str | None,
+               password: str | None, database: str | None, data_dir: Path | None) -> None:
     """Merge DIRECTORY/nodes.tsv and edges.tsv with the curated graph.
 
     Nodes are matched onto curated nodes by CURIE and by xref; every edge keeps its
@@ -60,7 +63,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
             fail("--store must be oxigraph:DIR (the memory store cannot be imported into)")
             return
         try:
-            summary = import_into_oxigraph(location, kg, imported, progress=progress)
+            summary = import_into_oxigraph(location, kg, imported, progress=progress, provenance=edge_provenance)
         except (OSError, StoreError, SyntaxError) as err:
             fail(f"import failed, {location} is unchanged: {err}")
     else:
