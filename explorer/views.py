@@ -181,8 +181,20 @@ def trace(data: ExplorerData, source: str, target: str, min_evidence: str | None
 
 def answer_for(data: ExplorerData, source: str, target: str, min_evidence: str | None = None,
                human_only: bool = False, route: str | None = None, k: int = PATH_LIMIT) -> PathAnswer:
-    """The first k paths as ``kmoa paths`` lists them: one per hypothesis first, detours folded, why none."""
+    """The first k paths as ``kmoa paths`` lists them: one per hypothesis first, detours folded, why none.
+
+    With an imported graph the same answer is built over the merged graph's search.
+    """
     filters = PathFilters(min_evidence=min_evidence or None, human_only=bool(human_only), route=route or None)
+    if data.imported is not None and data.merged is not None:
+        from explorer.imported import trace_merged
+
+        imported, merged = data.imported, data.merged
+
+        def search(s: str, t: str, n: int, f: PathFilters) -> list[MechanismPath]:
+            return trace_merged(data.kg, imported, merged, s, t, f, n)
+
+        return answer_paths(data.kg, source, target, k=k, filters=filters, search=search)
     return answer_paths(data.kg, source, target, k=k, filters=filters)
 
 
@@ -682,16 +694,11 @@ def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
     view = state.get("view") or "explore"
     if view == "paths" and data.has_node(state.get("source")) and data.has_node(state.get("target")):
         shown = int(state.get("shown") or PATH_LIMIT)
-        answer = None
-        if data.imported is None:
-            answer = answer_for(data, state["source"], state["target"], state.get("min_evidence"),
-                                bool(state.get("human_only")), state.get("route"), shown)
-            paths = tuple(r.path for r in answer.paths)
-        else:
-            paths = tuple(trace(data, state["source"], state["target"], state.get("min_evidence"),
-                                bool(state.get("human_only")), state.get("route"), k=shown))
+        answer = answer_for(data, state["source"], state["target"], state.get("min_evidence"),
+                            bool(state.get("human_only")), state.get("route"), shown)
+        paths = tuple(r.path for r in answer.paths)
         sub = path_view(data, paths, int(state.get("path") or 0), state["source"], state["target"])
-        if answer is not None and answer.why_none:
+        if answer.why_none:
             sub = replace(sub, title=answer.why_none)
         return Scene(sub, paths, answer=answer)
     if view == "tour" and state.get("tour") in kg.hypotheses:

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,6 +31,8 @@ from graph.paths import MechanismPath, PathFilters, PathStep, edge_passes, relat
 
 # How many candidate paths are ranked before folding and grouping, at least.
 MIN_POOL = 200
+# A path search: (source, target, k, filters) -> the k best paths; the curated graph's by default.
+Search = Callable[[str, str, int, PathFilters], list[MechanismPath]]
 
 
 @dataclass(frozen=True)
@@ -279,12 +281,22 @@ def _route_note(kg: KnowledgeGraph, filters: PathFilters, pool: list[MechanismPa
 
 
 def answer_paths(kg: KnowledgeGraph, source: str, target: str, k: int = 5, offset: int = 0,
-                 filters: PathFilters | None = None, max_hops: int = 8) -> PathAnswer:
-    """One page of teaching-ordered paths from source to target (names, synonyms or CURIEs)."""
+                 filters: PathFilters | None = None, max_hops: int = 8, search: Search | None = None) -> PathAnswer:
+    """One page of teaching-ordered paths from source to target (names, synonyms or CURIEs).
+
+    ``search`` replaces the curated graph's search (the explorer passes the merged-graph search);
+    it is then given the ids as they are.
+    """
     filters = filters or PathFilters()
-    source_id, target_id = kg.resolve(source), kg.resolve(target)
+    if search is None:
+        source_id, target_id = kg.resolve(source), kg.resolve(target)
+
+        def search(s: str, t: str, n: int, f: PathFilters) -> list[MechanismPath]:
+            return trace_mechanism_paths(kg, s, t, k=n, max_hops=max_hops, filters=f)
+    else:
+        source_id, target_id = source, target
     pool_size = max(MIN_POOL, 10 * (offset + k))
-    found = trace_mechanism_paths(kg, source_id, target_id, k=pool_size, max_hops=max_hops, filters=filters)
+    found = search(source_id, target_id, pool_size, filters)
     index = _index(kg)
     ranked = [RankedPath(rep, hypothesis_of(kg, rep, index), tuple(variants))
               for rep, variants in fold_detours(kg, found)]
@@ -293,29 +305,32 @@ def answer_paths(kg: KnowledgeGraph, source: str, target: str, k: int = 5, offse
     effects: list[FilterEffect] = []
     active = replace(filters, allow_direct=False, include_negative=False) != PathFilters()
     if active and (not ordered or filters.route):
-        unfiltered = trace_mechanism_paths(kg, source_id, target_id, k=pool_size, max_hops=max_hops,
-                                           filters=PathFilters(allow_direct=filters.allow_direct))
+        unfiltered = search(source_id, target_id, pool_size, PathFilters(allow_direct=filters.allow_direct))
     if not ordered and unfiltered:
         effects = filter_effects(kg, source_id, target_id, filters, unfiltered, max_hops)
     notes = [note for note in (_route_note(kg, filters, unfiltered or found),) if note]
     direct, direct_total = direct_claims(kg, source_id, target_id, filters)
     why = None
     if not ordered:
-        why = _why_none(kg, source_id, target_id, filters, unfiltered, effects, max_hops)
+        why = _why_none(kg, source_id, target_id, filters, unfiltered, effects, max_hops, search)
     return PathAnswer(source_id, target_id, ordered[offset:offset + k], offset, len(ordered), direct,
                       direct_total, effects, notes, why)
 
 
+def _name(kg: KnowledgeGraph, curie: str) -> str:
+    node = kg.nodes.get(curie)
+    return node.name if node is not None else curie
+
+
 def _why_none(kg: KnowledgeGraph, source: str, target: str, filters: PathFilters, unfiltered: list[MechanismPath],
-              effects: list[FilterEffect], max_hops: int) -> str:
-    names = f"{kg.nodes[source].name} to {kg.nodes[target].name}"
+              effects: list[FilterEffect], max_hops: int, search: Search) -> str:
+    names = f"{_name(kg, source)} to {_name(kg, target)}"
     if unfiltered:
         return (f"The filters removed all {len(unfiltered)} mechanism paths from {names}: "
                 + "; ".join(str(e) for e in effects) + ".")
     text = f"No mechanism path leads from {names} in the graph (within {max_hops} steps), even without filters."
     if not filters.allow_direct:
-        direct = trace_mechanism_paths(kg, source, target, k=MIN_POOL, max_hops=max_hops,
-                                       filters=PathFilters(allow_direct=True))
+        direct = search(source, target, MIN_POOL, PathFilters(allow_direct=True))
         if direct:
             kinds = ", ".join(sorted(kg.schema.walk.must_cross))
             text += (f" {len(direct)} path(s) that cross no {kinds} node exist (--allow-direct lists them).")

@@ -616,10 +616,13 @@ class MergedAdjacency(Mapping[str, list[PathStep]]):
     the cut is a bisection, and ``PathStep`` objects are built only for nodes the search expands.
     """
 
-    def __init__(self, curated: dict[str, list[PathStep]], graph: ImportedGraph, strength: float):
+    def __init__(self, curated: dict[str, list[PathStep]], graph: ImportedGraph, strength: float,
+                 walkable: bytearray | None = None):
         self.curated = curated
         self.graph = graph
         self.strength = strength
+        # Per imported edge: 1 if the schema's walk rules let a path take it (None: every edge).
+        self.walkable = walkable
         self.degree = _degrees(curated, graph)
         n, nodes = len(graph.nodes), graph.nodes
         node_degree = [self.degree.get(c, 0) for c in nodes]
@@ -707,7 +710,10 @@ class MergedAdjacency(Mapping[str, list[PathStep]]):
         templates = self._templates
         nodes, objects, predicates, sources, lines = g.nodes, g.objects, g.predicates, g.sources, g.lines
         prefix = g.edges_file + ":"
+        walkable = self.walkable
         for e in self._edges(i):
+            if walkable is not None and not walkable[e]:
+                continue
             target = nodes[objects[e]]
             key = (predicates[e], sources[e])
             predicate, label, source, template = templates.get(key) or self._template(key)
@@ -794,8 +800,31 @@ def merged_adjacency(kg: KnowledgeGraph, graph: ImportedGraph, filters: PathFilt
     """
     if strength is None:
         strength = kg.schema.walk.imported_strength
-    adjacency = MergedAdjacency(build_adjacency(kg, filters or PathFilters()), graph, strength)
+    adjacency = MergedAdjacency(build_adjacency(kg, filters or PathFilters()), graph, strength,
+                                walkable_imported_edges(kg, graph))
     return adjacency, adjacency.degree
+
+
+def walkable_imported_edges(kg: KnowledgeGraph, graph: ImportedGraph) -> bytearray:
+    """Per imported edge, whether the schema's walk rules let a path take it.
+
+    An imported edge is not walked when its Biolink predicate is that of a clinical verdict
+    (``walk.clinical``: ``biolink:treats``, ``biolink:in_clinical_trials_for``, ...), or when an end
+    is a node of a kmoa kind that no path may stand on (a study, a guideline, ...). Imported nodes
+    count by the kind of their Biolink category; categories kmoa has no kind for may be walked.
+    """
+    rules = kg.schema.walk
+    clinical = {kg.schema.predicates[p].biolink for p in rules.clinical}
+    skip = bytearray(1 if name in clinical else 0 for name in graph.predicate_names)
+    kinds = {kind.biolink: kind.name for kind in kg.schema.node_kinds.values()}
+    node_ok = bytearray(len(graph.nodes))
+    for i, curie in enumerate(graph.nodes):
+        node = kg.nodes.get(curie) if graph.curated[i] else None
+        kind = node.kind if node is not None else kinds.get(graph.categories[i])
+        node_ok[i] = 1 if kind is None or kind in rules.node_kinds else 0
+    subjects, objects, predicates = graph.subjects, graph.objects, graph.predicates
+    return bytearray(0 if skip[predicates[e]] or not (node_ok[subjects[e]] and node_ok[objects[e]]) else 1
+                     for e in range(len(subjects)))
 
 
 def resolve(kg: KnowledgeGraph, graph: ImportedGraph, query: str) -> str:

@@ -277,7 +277,7 @@ def test_browser_lists_and_explains_an_imported_step(explorer_page: Any, merged_
 
     from tests.test_explorer_browser import cy, open_app
 
-    paths = views.trace(merged, KETAMINE, MDD)
+    paths = [r.path for r in views.answer_for(merged, KETAMINE, MDD).paths]
     index, path = imported_path(paths)
     open_app(explorer_page, merged_url, f"?source={KETAMINE}&target={MDD}&path={index + 1}")
     steps = explorer_page.locator(".path-item.selected .step-button")
@@ -294,3 +294,17 @@ def test_browser_lists_and_explains_an_imported_step(explorer_page: Any, merged_
     # The URL reopens the same imported step.
     open_app(explorer_page, explorer_page.url)
     expect(explorer_page.locator("#evidence-panel #imported-notice")).to_contain_text(SOURCE)
+
+
+def test_merged_paths_are_listed_as_kmoa_paths_lists_them(merged: ExplorerData, kg: KnowledgeGraph) -> None:
+    state = st.trace(st.default_state(kg), KETAMINE, MDD)
+    scene = views.scene_for(merged, state)
+    assert scene.answer is not None
+    assert list(scene.paths) == [r.path for r in scene.answer.paths]
+    imported_path(list(scene.paths))  # the route through the imported gene is listed
+    words = " ".join(texts(panels.path_list(merged, scene, state)))
+    assert any(hyp.name in words for hyp in kg.hypotheses.values())
+    # One path per hypothesis first, as in the curated view.
+    labels = [r.hypothesis.hypothesis if r.hypothesis else None for r in scene.answer.paths]
+    firsts = list(dict.fromkeys(labels))
+    assert labels[:len(firsts)] == firsts

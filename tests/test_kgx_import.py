@@ -327,7 +327,8 @@ def test_merged_paths_mix_curated_and_imported_edges(tmp_path: Path, kg: Knowled
     found = trace_merged_paths(kg, graph, anchors.compound, NEW_DISEASE, k=10, hub_damping=0.0, allow_direct=True)
     assert found
     routes = {tuple(p.nodes) for p in found}
-    assert (anchors.compound, NEW_DISEASE) in routes
+    # The imported biolink:treats edge is a clinical verdict: evidence for the pair, never a step.
+    assert (anchors.compound, NEW_DISEASE) not in routes
     assert (anchors.compound, anchors.mechanism, NEW_GENE, NEW_DISEASE) in routes
     # As in `kmoa paths`, a mechanism path must cross a gene, receptor, process, ... by default.
     default = {tuple(p.nodes) for p in trace_merged_paths(kg, graph, anchors.compound, NEW_DISEASE, k=10,
