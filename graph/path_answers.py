@@ -9,7 +9,9 @@
 * **Hypothesis labels.** Each path is labelled with the hypothesis (Fig. 1 routes 1-6, opioid,
   anti-inflammatory, ...) whose steps it overlaps most: shared claims and shared intermediate
   nodes, each weighted by 1 / (number of hypotheses that contain it), so a node every route passes
-  through (the AMPA receptor) says less than one only a single route has (GABA release).
+  through (the AMPA receptor) says less than one only a single route has (GABA release). Where the
+  compound acts (the first node past the source and its detours) decides first: only hypotheses
+  whose steps include that node are candidates, when there are any.
 * **One path per hypothesis first.** The best path of every hypothesis that connects the pair
   comes before a second path of the same hypothesis; paths that follow no hypothesis count as one
   more group. Within that first round, paths rank by score, then by how many of their
@@ -159,8 +161,12 @@ def hypothesis_of(kg: KnowledgeGraph, path: MechanismPath,
     index = index or _index(kg)
     claims = set().union(*(_step_claims(s) for s in path.steps)) if path.steps else set()
     inner = set(path.nodes[1:-1])
+    # Where the compound acts (the first node past the source and its detours) tells the routes
+    # apart: prefer hypotheses whose steps include that node.
+    entry = next((n for n in path.nodes[1:] if n not in detour_nodes(kg, path)), None)
+    candidates = sorted(h for h in kg.hypotheses if entry in index.nodes[h]) or sorted(kg.hypotheses)
     scored: list[tuple[float, str]] = []
-    for hyp_id in sorted(kg.hypotheses):
+    for hyp_id in candidates:
         overlap = sum(index.weight[c] for c in claims & index.claims[hyp_id])
         overlap += sum(index.weight[n] for n in inner & index.nodes[hyp_id])
         if overlap > 0:
