@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -205,13 +206,19 @@ def _flip(path: Path, generation: Path) -> None:
     staged = path / f".{ACTIVE}.{os.getpid()}"
     if staged.is_symlink() or staged.exists():
         staged.unlink()
+    _fsync_folder(generation)
+    _fsync_folder(generation.parent)
     os.symlink(os.path.relpath(generation, path), staged)
     os.replace(staged, pointer)
-    folder = os.open(path, os.O_RDONLY)
+    _fsync_folder(path)
+
+
+def _fsync_folder(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(folder)
+        os.fsync(handle)
     finally:
-        os.close(folder)
+        os.close(handle)
 
 
 def remove_leftovers(path: Path, keep: Path | None = None) -> list[Path]:
@@ -223,7 +230,7 @@ def remove_leftovers(path: Path, keep: Path | None = None) -> list[Path]:
     import fcntl
 
     path = Path(path)
-    removed: list[Path] = []
+    removed: list[Path] = _remove_hidden_copies(path)
     for staged in path.glob(f".{ACTIVE}.*"):
         staged.unlink()
     folder = path / GENERATIONS
@@ -248,6 +255,23 @@ def remove_leftovers(path: Path, keep: Path | None = None) -> list[Path]:
             shutil.rmtree(generation, ignore_errors=True)
             readers.unlink()
         removed.append(generation)
+    return removed
+
+
+def _remove_hidden_copies(path: Path) -> list[Path]:
+    """Remove the partial copies that killed writes of the earlier layout left beside the store.
+
+    They are ``.NAME.XXXXXXXX/NAME`` (the temporary folder of ``loaders.base.atomic_path``) holding
+    nothing but a RocksDB store; anything else beside the store is left alone.
+    """
+    removed = []
+    for entry in path.parent.glob(f".{glob_escape(path.name)}.*"):
+        inner = entry / path.name
+        if (re.fullmatch(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}", entry.name) and entry.is_dir()
+                and [p.name for p in entry.iterdir()] == [path.name] and (inner / "CURRENT").is_file()
+                and not (inner / ACTIVE).exists()):
+            shutil.rmtree(entry)
+            removed.append(entry)
     return removed
 
 

@@ -377,6 +377,24 @@ def test_store_in_the_layout_without_generations_is_read_and_migrated(tmp_path: 
     assert sorted(p.name for p in store.iterdir()) == [ACTIVE, GENERATIONS, "write.lock"]
 
 
+def test_hidden_copies_of_the_earlier_layout_are_removed(tmp_path: Path, tiny_kg: KnowledgeGraph) -> None:
+    """A killed import used to leave `.NAME.XXXXXXXX/NAME`, a partial copy of the store, beside it."""
+    import pyoxigraph as ox
+
+    store = tmp_path / "store"
+    build_store(store, tiny_kg)
+    copy = tmp_path / ".store.k2j9x_0a" / "store"
+    copy.mkdir(parents=True)
+    ox.Store(str(copy)).flush()
+    mine = [tmp_path / ".store.notes", tmp_path / ".store.abcdefgh"]
+    mine[0].write_text("mine", encoding="utf-8")
+    (mine[1] / "other").mkdir(parents=True)
+    import_into_oxigraph(store, tiny_kg, read_kgx(write_kgx(tmp_path / "a", "infores:a"), tiny_kg))
+    assert not copy.parent.exists()
+    assert all(p.exists() for p in mine)
+    assert (mine[1] / "other").is_dir()
+
+
 # -- a server while the store flips --------------------------------------------------------------------
 
 
