@@ -137,3 +137,27 @@ def test_compare_ketamine_with_duloxetine_side_by_side(kg) -> None:  # type: ign
 def test_compare_without_the_file_says_what_is_missing() -> None:
     result = CliRunner().invoke(main, ["compare", "ketamine", "duloxetine", "--to", "MDD"])
     assert result.exit_code == 1 and "--drugmechdb" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.neo4j
+def test_import_into_neo4j_answers_cypher_with_the_source(neo4j_server_info, neo4j_driver) -> None:  # type: ignore[no-untyped-def]
+    info = neo4j_server_info
+    result = CliRunner().invoke(main, ["import", "drugmechdb", str(FIXTURE), "--neo4j", "--uri", info.uri,
+                                       "--user", info.user, "--password", info.password])
+    assert result.exit_code == 0, result.output
+    records = neo4j_driver.execute_query(
+        "MATCH (s:Entity)-[r]->(o:Entity) WHERE r.primary_knowledge_source = $source "
+        "RETURN s.id AS s, o.id AS o", source=KNOWLEDGE_SOURCE, database_="neo4j").records
+    from graph.model import load_graph
+    from loaders import neo4j as nl
+    from loaders.kgx_import import curated_keys
+
+    kg = load_graph()
+    keys = curated_keys(kg)  # DrugMechDB's MESH:D003865 is the curated major depressive disorder
+    pairs = {(r["s"], r["o"]) for r in records}
+    expected = {(keys.get(e["subject"], e["subject"]), keys.get(e["object"], e["object"]))
+                for e in edge_rows(read_drugmechdb(FIXTURE))}
+    assert pairs == expected
+    mdd = kg.resolve("major depressive disorder")
+    assert any(o == mdd for _, o in pairs)
+    nl.load_graph(neo4j_driver, kg)  # leave the curated graph for the other tests

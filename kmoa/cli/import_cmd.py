@@ -92,9 +92,12 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
               help="What to do with a path that has defects (all are reported with their line): keep it as "
                    "read, or skip the whole path.")
 @click.option("--strict", is_flag=True, help="Refuse the file if it has any defect.")
+@connection_options
+@DATA_OPTION
 @click.pass_context
 def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to_neo4j: bool, out_dir: Path | None,
-                      defects: str, strict: bool) -> None:
+                      defects: str, strict: bool, uri: str | None, user: str | None, password: str | None,
+                      database: str | None, data_dir: Path | None) -> None:
     """Merge DrugMechDB's indication paths (its YAML as published) with the curated graph.
 
     Labels and predicates are mapped to Biolink by ontology/drugmechdb.yaml; every edge keeps
@@ -128,4 +131,5 @@ def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to
         return
     with tempfile.TemporaryDirectory(prefix="kmoa-drugmechdb-") as tmp:
         kgx_dir = write_kgx(db, Path(tmp) / "drugmechdb", defects)  # type: ignore[arg-type]
-        ctx.invoke(import_kgx, directory=kgx_dir, store_spec=store_spec, to_neo4j=to_neo4j, name="drugmechdb")
+        ctx.invoke(import_kgx, directory=kgx_dir, store_spec=store_spec, to_neo4j=to_neo4j, name="drugmechdb",
+                   uri=uri, user=user, password=password, database=database, data_dir=data_dir)
