@@ -19,13 +19,18 @@ ARTIFACTS = {
 }
 
 
-def build(out: Path, data_dir: Path | None = None) -> tuple[KnowledgeGraph, dict[str, object]]:
-    """Validate the curation and write all artifacts to ``out``; nothing is written on failure."""
-    from loaders.base import atomic_path, get_sink
+def build(out: Path, data_dir: Path | None = None, force: bool = False) -> tuple[KnowledgeGraph, dict[str, object]]:
+    """Validate the curation and write all artifacts to ``out``; nothing is written on failure.
+
+    ``out`` must be new, empty or an earlier build (it holds kmoa's marker); ``force`` allows any
+    folder. Only the artifacts are replaced: other files in ``out`` are kept.
+    """
+    from loaders.base import check_output, get_sink, output_path
 
     started = time.perf_counter()
+    check_output(out, directory=True, force=force)  # before the slow part
     kg = validate(data_dir)
-    with atomic_path(out, directory=True) as tmp:
+    with output_path(out, directory=True, force=force) as tmp:
         for format_name, name in ARTIFACTS.items():
             sink = get_sink(format_name)
             sink.write(kg, tmp / name)

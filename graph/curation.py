@@ -58,6 +58,20 @@ def default_data_dir() -> Path:
     return Path(str(files("graph") / "data"))
 
 
+class NotADataFolder(ValueError):
+    """A folder given as curated data that holds none (it would read as an empty graph)."""
+
+
+def check_data_dir(data_dir: Path) -> Path:
+    """Return ``data_dir`` if it is a curated data folder (``nodes/*.yaml`` and ``claims/*.yaml``)."""
+    if not data_dir.is_dir():
+        raise NotADataFolder(f"{data_dir} is not a folder" if data_dir.exists() else f"{data_dir} does not exist")
+    missing = [f"{sub}/*.yaml" for sub in ("nodes", "claims") if not any((data_dir / sub).glob("*.yaml"))]
+    if missing:
+        raise NotADataFolder(f"{data_dir} is not a curated data folder (no {' or '.join(missing)})")
+    return data_dir
+
+
 @dataclass(frozen=True)
 class Problem:
     """One curation problem, located."""
@@ -393,7 +407,7 @@ def _records(path: Path, root: Path) -> list[tuple[dict[str, Any], Location]]:
 def read_curation(data_dir: Path | None = None, schema: Schema | None = None,
                   review: Review | None = None) -> Curation:
     """Read and check every curated file; raise CurationError listing all problems."""
-    data_dir = data_dir or default_data_dir()
+    data_dir = check_data_dir(data_dir or default_data_dir())
     schema = schema or load_schema()
     review = review or Review.load(data_dir / "review.txt" if (data_dir / "review.txt").exists() else None)
     reader = _Reader(schema)

@@ -8,6 +8,7 @@ is interrupted with an asynchronous exception, so a runaway query cannot hold th
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,12 +118,31 @@ def _python_value(term: Any) -> Any:
     return str(term)
 
 
+def _engine_error(err: Exception) -> Exception:
+    """Turn an error of rdflib for a query that parsed but cannot run into a QuerySyntaxError."""
+    text = str(err)
+    if text.startswith("Unknown namespace prefix"):
+        prefix = text.rpartition(":")[2].strip()
+        return QuerySyntaxError(f"SPARQL: unknown prefix '{prefix}:' (declare it with PREFIX {prefix}: <IRI>)")
+    if isinstance(err, (ValueError, OverflowError)) and ("islice" in text or "too large" in text):
+        return QuerySyntaxError(f"SPARQL: LIMIT or OFFSET is too large (at most {sys.maxsize})")
+    return err
+
+
 def run_query(graph: Graph, query: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
               add_prefixes: bool = True) -> QueryResult:
     """Run a read-only query with a timeout and a row cap."""
     full = (PREFIXES + query) if add_prefixes else query
     check_read_only(full)
     def work() -> QueryResult:
+        try:
+            return evaluate()
+        except QueryTimeout:
+            raise
+        except Exception as err:
+            raise _engine_error(err) from err
+
+    def evaluate() -> QueryResult:
         result = graph.query(full)
         if result.type == "ASK":
             return QueryResult(["ask"], [{"ask": bool(result.askAnswer)}], kind="ASK")

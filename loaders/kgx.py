@@ -133,18 +133,39 @@ class KgxFormatError(ValueError):
     """A malformed KGX row; the message names the file and line."""
 
 
+def open_tsv(path: Path) -> Any:
+    """Open a TSV for reading: UTF-8, a leading byte-order mark dropped, undecodable bytes kept for ``is_utf8``."""
+    return path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def is_utf8(line: str) -> bool:
+    """Tell whether a line read by ``open_tsv`` was valid UTF-8 (fast for ASCII lines)."""
+    if line.isascii():
+        return True
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_tsv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
     """Rows of a KGX TSV with their line numbers; KgxFormatError on a malformed row."""
     rows = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        header = handle.readline().rstrip("\n").split("\t")
+    with open_tsv(path) as handle:
+        header_line = handle.readline()
+        if not is_utf8(header_line):
+            raise KgxFormatError(f"{path}:1: not UTF-8 text")
+        header = header_line.rstrip("\r\n").split("\t")
         missing = [c for c in required if c not in header]
         if missing:
             raise KgxFormatError(f"{path}:1: missing column(s): {', '.join(missing)}")
         for lineno, line in enumerate(handle, start=2):
-            line = line.rstrip("\n")
+            line = line.rstrip("\r\n")
             if not line:
                 continue
+            if not is_utf8(line):
+                raise KgxFormatError(f"{path}:{lineno}: not UTF-8 text")
             cells = line.split("\t")
             if len(cells) != len(header):
                 raise KgxFormatError(f"{path}:{lineno}: expected {len(header)} columns, found {len(cells)}")

@@ -44,7 +44,7 @@ from graph.identifiers import check_curie, curie_problem
 from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, PathStep, best_paths, build_adjacency, crosses_mechanism
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
-from loaders.kgx import SEP, KgxFormatError
+from loaders.kgx import SEP, KgxFormatError, is_utf8, open_tsv
 
 if TYPE_CHECKING:
     import neo4j
@@ -134,7 +134,10 @@ class _Errors:
 
 
 def _header(path: Path, handle: Any, required: list[str]) -> list[str]:
-    header = handle.readline().rstrip("\r\n").split("\t")
+    line = handle.readline()
+    if not is_utf8(line):
+        raise KgxImportError(f"{path}:1: not UTF-8 text")
+    header = line.rstrip("\r\n").split("\t")
     missing = [c for c in required if c not in header]
     if missing:
         raise KgxImportError(f"{path}:1: missing column(s): {', '.join(missing)}")
@@ -194,13 +197,16 @@ def _add_node(graph: ImportedGraph, curie: str, name: str, category: str, curate
 def _read_nodes(path: Path, kg: KnowledgeGraph, keys: dict[str, str], graph: ImportedGraph,
                 errors: _Errors) -> None:
     seen: set[str] = set()
-    with path.open(encoding="utf-8", newline="") as handle:
+    with open_tsv(path) as handle:
         header = _header(path, handle, ["id", "category"])
         col = {c: i for i, c in enumerate(header)}
         name_col, xref_col = col.get("name"), col.get("xref")
         for lineno, line in enumerate(handle, start=2):
             line = line.rstrip("\r\n")
             if not line:
+                continue
+            if not is_utf8(line):
+                errors.add(path, lineno, "not UTF-8 text")
                 continue
             cells = line.split("\t")
             if len(cells) != len(header):
@@ -236,7 +242,7 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
     predicates: dict[str, int] = {}
     sources: dict[str, int] = {}
     index = graph.index
-    with path.open(encoding="utf-8", newline="") as handle, \
+    with open_tsv(path) as handle, \
             _progress(path.stat().st_size, f"reading {path.name}", progress) as bar:
         header = _header(path, handle, ["subject", "predicate", "object", "primary_knowledge_source"])
         width = len(header)
@@ -257,6 +263,9 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
             if lineno % 200_000 == 0:
                 bar.update(done)
                 done = 0
+            if not is_utf8(line):
+                errors.add(path, lineno, "not UTF-8 text")
+                continue
             cells = line.rstrip("\r\n").split("\t")
             if len(cells) != width:
                 if len(cells) == 1 and not cells[0]:

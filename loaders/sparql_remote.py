@@ -88,9 +88,21 @@ def _read_body(response: Any, deadline: float, max_bytes: int) -> bytes:
         chunks.append(chunk)
 
 
+def check_http_url(url: str) -> str:
+    """Return ``url`` if it is an http:// or https:// URL with a host; RemoteEndpointError otherwise.
+
+    urllib also opens file:, ftp: and data: URLs, which would let an "endpoint" read local files.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise RemoteEndpointError(f"'{url}' is not an http:// or https:// URL with a host")
+    return url
+
+
 def _send(request: urllib.request.Request, opener: urllib.request.OpenerDirector, timeout: float,
           max_bytes: int = MAX_RESPONSE_BYTES) -> tuple[int, str, bytes]:
     """Status, content type and body of a request; RemoteEndpointError / QueryTimeout on failure."""
+    check_http_url(request.full_url)
     deadline = time.monotonic() + timeout
     try:
         with opener.open(request, timeout=timeout) as response:

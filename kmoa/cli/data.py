@@ -6,8 +6,23 @@ from pathlib import Path
 
 import click
 
-DATA_OPTION = click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False),
-                           default=None, help="Curated data folder (default: the packaged graph/data).")
+from kmoa.cli.options import FORCE_OPTION, OUTPUT_PATH
+
+
+def _data_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    if value is None:
+        return None
+    from graph.curation import NotADataFolder, check_data_dir
+
+    try:
+        return check_data_dir(Path(value))
+    except NotADataFolder as err:
+        raise click.BadParameter(str(err)) from None
+
+
+DATA_OPTION = click.option("--data", "data_dir", type=click.Path(), callback=_data_dir, default=None,
+                           help="Curated data folder, with nodes/*.yaml and claims/*.yaml "
+                                "(default: the packaged graph/data).")
 
 
 def fail(message: str) -> None:
@@ -66,13 +81,21 @@ def fmt(data_dir: Path | None, check: bool) -> None:
 
 @click.command()
 @DATA_OPTION
-@click.option("--out", type=click.Path(path_type=Path), default=Path("artifacts"), show_default=True,
-              help="Folder for the artifacts; replaced atomically.")
+@click.option("--out", type=OUTPUT_PATH, default="artifacts", show_default=True,
+              help="Folder for the artifacts: new, empty or an earlier build's; its artifacts are replaced at once.")
+@FORCE_OPTION
 @click.option("--ontology", is_flag=True, help="Also regenerate ontology/kmoa.ttl and shapes.ttl from schema.yaml.")
-def build(data_dir: Path | None, out: Path, ontology: bool) -> None:
-    """Validate, then write Turtle, N-Triples, JSON-LD, KGX, GraphML and Cytoscape JSON."""
+def build(data_dir: Path | None, out: Path, force: bool, ontology: bool) -> None:
+    """Validate, then write Turtle, N-Triples, JSON-LD, KGX, GraphML and Cytoscape JSON.
+
+    OUT must be a new or empty folder or one an earlier build wrote (it holds a .kmoa-output
+    marker); --force allows any folder. Other files in OUT are never touched.
+    """
     from graph.build import build as run
     from graph.curation import CurationError
+    from loaders.base import check_output
+
+    check_output(out, directory=True, force=force)  # before regenerating anything
 
     if ontology:
         from ontology.vocabulary import write_committed
@@ -81,7 +104,7 @@ def build(data_dir: Path | None, out: Path, ontology: bool) -> None:
             click.echo(f"regenerated {path}")
 
     try:
-        _, summary = run(out, data_dir)
+        _, summary = run(out, data_dir, force=force)
     except CurationError as err:
         fail(str(err) + "\nNothing was written.")
     click.echo(f"built {out}/: {summary['nodes']} nodes, {summary['edges']} edges, "
@@ -91,17 +114,24 @@ def build(data_dir: Path | None, out: Path, ontology: bool) -> None:
 @click.command()
 @click.argument("format_name", metavar="FORMAT",
                 type=click.Choice(["turtle", "jsonld", "ntriples", "kgx", "graphml", "cytoscape"]))
-@click.argument("out", type=click.Path(path_type=Path))
+@click.argument("out", type=OUTPUT_PATH)
+@FORCE_OPTION
 @DATA_OPTION
-def export(format_name: str, out: Path, data_dir: Path | None) -> None:
-    """Write the graph as FORMAT to OUT (a folder for kgx), atomically."""
+def export(format_name: str, out: Path, force: bool, data_dir: Path | None) -> None:
+    """Write the graph as FORMAT to OUT (a folder for kgx), atomically.
+
+    A file OUT is replaced. A folder OUT must be new, empty or an earlier export's (it holds a
+    .kmoa-output marker); --force allows any folder. Other files in it are never touched.
+    """
     from graph.curation import CurationError
     from graph.model import load_graph
+    from loaders.base import check_output, get_sink
     from loaders.base import export as run
 
+    check_output(out, directory=get_sink(format_name).directory, force=force)
     try:
         kg = load_graph(data_dir)
     except CurationError as err:
         fail(str(err))
-    run(kg, format_name, out)
+    run(kg, format_name, out, force=force)
     click.echo(f"wrote {out}")

@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
+from kmoa.cli.options import PORT
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8050, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8050, show_default=True, type=click.IntRange(1, PORT.max), help="Port to listen on.")
 @click.option("--neo4j", "neo4j_uri", default=None, metavar="URI",
               help="A Neo4j bolt URI: enables read-only Cypher in the query console.")
 @click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")

@@ -8,6 +8,7 @@ import click
 
 from kmoa.cli.data import DATA_OPTION, fail
 from kmoa.cli.neo4j_cmd import connection_options
+from kmoa.cli.options import AT_LEAST_ONE
 
 
 @click.group(name="import")
@@ -20,8 +21,9 @@ def import_() -> None:
 @click.option("--store", "store_spec", help="Oxigraph store to merge into (oxigraph:DIR; created if missing).")
 @click.option("--neo4j", "to_neo4j", is_flag=True, help="Merge into Neo4j instead (one atomic switch-over).")
 @click.option("--name", help="Name of this import (default: the directory name); names its node graph.")
-@click.option("--batch-size", default=20_000, show_default=True, help="Rows per Neo4j write transaction.")
-@click.option("--writers", default=1, show_default=True, help="Parallel Neo4j write transactions.")
+@click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True,
+              help="Rows per Neo4j write transaction.")
+@click.option("--writers", type=AT_LEAST_ONE, default=1, show_default=True, help="Parallel Neo4j write transactions.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when on a terminal).")
 @click.option("--edge-provenance/--no-edge-provenance", default=True, show_default=True,
               help="Oxigraph: also write each edge's KGX id, knowledge level, source and publications "

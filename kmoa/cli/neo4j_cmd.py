@@ -9,6 +9,7 @@ from typing import IO, Any
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
+from kmoa.cli.options import AT_LEAST_ONE, ROW_CAP, SECONDS
 from kmoa.cli.output import FORMATS, render
 from kmoa.cli.query import query_text
 
@@ -42,8 +43,8 @@ def load() -> None:
 
 @load.command(name="neo4j")
 @connection_options
-@click.option("--batch-size", default=20_000, show_default=True, help="Rows per write transaction.")
-@click.option("--writers", default=1, show_default=True,
+@click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True, help="Rows per write transaction.")
+@click.option("--writers", type=AT_LEAST_ONE, default=1, show_default=True,
               help="Parallel write transactions (more than 1 implies --create-relationships).")
 @click.option("--create-relationships", is_flag=True,
               help="CREATE instead of MERGE relationships (safe: every load writes a fresh generation).")
@@ -93,8 +94,9 @@ def _params(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("-p", "--param", "param_pairs", multiple=True, metavar="KEY=VALUE",
               help="Query parameter ($KEY); VALUE is parsed as JSON when it can be. Repeatable.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds before the server stops the query.")
-@click.option("--limit", default=10_000, show_default=True, help="Maximum rows returned.")
+@click.option("--timeout", type=SECONDS, default=10.0, show_default=True,
+              help="Seconds before the server stops the query.")
+@click.option("--limit", type=ROW_CAP, default=10_000, show_default=True, help="Maximum rows returned.")
 @click.option("--write", is_flag=True, help="Allow queries that write (refused by default).")
 @connection_options
 def cypher(query: str | None, query_file: IO[str] | None, named: str | None, param_pairs: tuple[str, ...], fmt: str,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from kmoa.cli.options import SECONDS
 from loaders import neo4j_server
 
 _CACHE_OPTION = click.option(
@@ -30,7 +31,7 @@ def neo4j() -> None:
 
 @neo4j.command()
 @_CACHE_OPTION
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for Bolt.")
+@click.option("--timeout", type=SECONDS, default=120.0, show_default=True, help="Seconds to wait for Bolt.")
 def start(cache_dir: Path | None, timeout: float) -> None:
     """Start the server (or reuse a running one) and print the export line."""
     began = time.monotonic()

@@ -8,6 +8,7 @@ from typing import IO
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
+from kmoa.cli.options import AT_LEAST_ONE, ROW_CAP, SECONDS, http_url, route_name
 from kmoa.cli.output import FORMATS, render
 from ontology.schema import load_schema
 
@@ -25,13 +26,15 @@ def _load(data_dir: Path | None):  # type: ignore[no-untyped-def]
 @click.command()
 @click.argument("source")
 @click.argument("target")
-@click.option("-k", "k", default=5, show_default=True, help="How many ranked paths.")
-@click.option("--offset", default=0, show_default=True, help="Skip this many listed paths (the next page).")
-@click.option("--max-hops", default=8, show_default=True)
+@click.option("-k", "k", type=AT_LEAST_ONE, default=5, show_default=True, help="How many ranked paths.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Skip this many listed paths (the next page).")
+@click.option("--max-hops", type=AT_LEAST_ONE, default=8, show_default=True, help="Longest path, in steps.")
 @click.option("--min-evidence", type=click.Choice(list(load_schema().evidence_types)),
               help="Walk only edges whose evidence type is at least this strong (ontology/schema.yaml).")
 @click.option("--human-only", is_flag=True, help="Skip edges supported only by animal studies.")
-@click.option("--route", help="Skip edges whose route differs (e.g. intravenous, intranasal).")
+@click.option("--route", callback=route_name,
+              help="Skip edges whose route differs (intravenous, intranasal, oral, ...; see ontology/schema.yaml).")
 @click.option("--compound", help="Only this compound (and its metabolites/enantiomers) may act on a path.")
 @click.option("--include-negative", is_flag=True, help="Also walk null and negative findings.")
 @click.option("--allow-direct", is_flag=True,
@@ -174,7 +177,10 @@ def query_text(query: str | None, query_file: IO[str] | None, named: str | None,
             fail(f"named query '{named}' has no Cypher twin (graph/queries/{named}.cypher)")
         return str(text)
     if query_file is not None:
-        return str(query_file.read())
+        try:
+            return str(query_file.read())
+        except UnicodeDecodeError as err:
+            fail(f"{query_file.name}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at position {err.start})")
     if query:
         return query
     fail("give a QUERY, -f FILE or -n NAME")
@@ -186,9 +192,9 @@ def query_text(query: str | None, query_file: IO[str] | None, named: str | None,
 @click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
 @click.option("-n", "--named", help="Run a named query from the library (see `kmoa queries`).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds before the query is stopped.")
-@click.option("--limit", default=10_000, show_default=True, help="Maximum rows returned.")
-@click.option("--endpoint", help="Query a remote SPARQL endpoint instead of the embedded graph.")
+@click.option("--timeout", type=SECONDS, default=10.0, show_default=True, help="Seconds before the query is stopped.")
+@click.option("--limit", type=ROW_CAP, default=10_000, show_default=True, help="Maximum rows returned.")
+@click.option("--endpoint", callback=http_url, help="Query a remote SPARQL endpoint (http or https URL) instead.")
 @DATA_OPTION
 def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: float, limit: int,  # type: ignore[no-untyped-def]
            endpoint: str | None, data_dir: Path | None) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
+from kmoa.cli.options import AT_LEAST_ONE, PORT, ROW_CAP, SECONDS, http_url
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -21,14 +22,17 @@ def serve() -> None:
 
 @serve.command("sparql")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8890, show_default=True, help="Port (0 picks a free one).")
+@click.option("--port", type=PORT, default=8890, show_default=True, help="Port (0 picks a free one).")
 @click.option("--store", default="memory", show_default=True,
               help="'memory' (the curated graph in rdflib) or 'oxigraph:DIR' (an on-disk store).")
 @click.option("--create", is_flag=True,
               help="With oxigraph:DIR: build DIR with the curated graph if it does not exist yet.")
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds before a query is stopped (503).")
-@click.option("--limit", default=10_000, show_default=True, help="Maximum rows (or triples) per answer.")
-@click.option("--workers", default=2, show_default=True, help="Query worker processes for an Oxigraph store.")
+@click.option("--timeout", type=SECONDS, default=10.0, show_default=True,
+              help="Seconds before a query is stopped (503).")
+@click.option("--limit", type=ROW_CAP, default=10_000, show_default=True,
+              help="Maximum rows (or triples) per answer.")
+@click.option("--workers", type=AT_LEAST_ONE, default=2, show_default=True,
+              help="Query worker processes for an Oxigraph store.")
 @click.option("--quiet", is_flag=True, help="Do not log requests.")
 @DATA_OPTION
 def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float, limit: int, workers: int,
@@ -86,7 +90,7 @@ def push() -> None:
 
 
 @push.command("sparql")
-@click.option("--endpoint", required=True,
+@click.option("--endpoint", required=True, callback=http_url,
               help="Graph Store Protocol URL, e.g. http://localhost:7878/store (Oxigraph), "
                    "http://host:8890/sparql-graph-crud-auth (Virtuoso), "
                    "http://host:7200/repositories/REPO/rdf-graphs/service (GraphDB).")
@@ -99,7 +103,7 @@ def push() -> None:
 @click.option("--store", "store_spec",
               help="Push every named graph of an Oxigraph store (oxigraph:DIR) under its own IRI "
                    "instead of the curated graph.")
-@click.option("--timeout", default=600.0, show_default=True, help="Seconds allowed for each upload.")
+@click.option("--timeout", type=SECONDS, default=600.0, show_default=True, help="Seconds allowed for each upload.")
 @DATA_OPTION
 def push_sparql(endpoint: str, graph_iri: str, user: str | None, password: str | None, auth: str,
                 append: bool, store_spec: str | None, timeout: float, data_dir: Path | None) -> None:
