@@ -114,3 +114,45 @@ def test_malformed_kgx_row_names_file_and_line(tmp_path: Path, tiny) -> None:  #
     edges.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(KgxFormatError, match=r"edges\.tsv:4: expected \d+ columns"):
         get_source("kgx").read(out)
+
+
+def test_a_folder_without_curated_data_is_refused_not_read_as_empty(tmp_path: Path) -> None:
+    from graph.curation import NotADataFolder
+
+    with pytest.raises(NotADataFolder, match="does not exist"):
+        read_curation(tmp_path / "nonexistent")
+    (tmp_path / "nodes").mkdir()
+    with pytest.raises(NotADataFolder, match=r"not a curated data folder \(no nodes/\*\.yaml or claims/\*\.yaml\)"):
+        read_curation(tmp_path)
+
+
+def test_a_kgx_file_with_a_byte_order_mark_reads_the_same(tmp_path: Path, tiny) -> None:  # type: ignore[no-untyped-def]
+    from loaders.base import export
+    from loaders.kgx_import import read_kgx
+
+    plain = get_source("kgx").read(export(tiny, "kgx", tmp_path / "plain"))
+    out = export(tiny, "kgx", tmp_path / "bom")
+    for name in ("nodes.tsv", "edges.tsv"):
+        path = out / name
+        text = path.read_bytes().replace(b"infores:kmoa", b"infores:example")  # as a public graph would say
+        path.write_bytes(b"\xef\xbb\xbf" + text.replace(b"\n", b"\r\n"))
+    again = get_source("kgx").read(out)
+    assert {k: n.name for k, n in again.nodes.items()} == {k: n.name for k, n in plain.nodes.items()}
+    assert sorted(again.claims) == sorted(plain.claims)
+    imported = read_kgx(out, tiny)
+    assert imported.edge_count == len(tiny.claims)
+
+
+def test_a_non_utf8_kgx_row_names_file_and_line(tmp_path: Path, tiny) -> None:  # type: ignore[no-untyped-def]
+    from loaders.base import export
+    from loaders.kgx_import import KgxImportError, read_kgx
+
+    out = export(tiny, "kgx", tmp_path / "kgx")
+    edges = out / "edges.tsv"
+    lines = edges.read_bytes().replace(b"infores:kmoa", b"infores:example").split(b"\n")
+    lines[4] = lines[4].replace(b"\t", b"\t\xff", 1)
+    edges.write_bytes(b"\n".join(lines))
+    with pytest.raises(KgxFormatError, match=r"edges\.tsv:5: not UTF-8 text"):
+        get_source("kgx").read(out)
+    with pytest.raises(KgxImportError, match=r"edges\.tsv:5: not UTF-8 text"):
+        read_kgx(out, tiny)
