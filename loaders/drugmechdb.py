@@ -104,8 +104,8 @@ class DrugMechDB:
         return [p for p in self.paths if policy == "keep" or not p.defects]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that records the line of every mapping."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader (libyaml's parser where installed) that records the line of every mapping."""
 
 
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:

@@ -98,20 +98,25 @@ def test_skip_and_strict(tmp_path: Path) -> None:
 
 
 def test_import_into_oxigraph_answers_sparql_with_the_source(tmp_path: Path) -> None:
-    import pyoxigraph as ox
-
-    from loaders.oxigraph_store import read_only_store, source_graph
+    """Each imported edge is a statement with its id, so SPARQL gets back every DrugMechDB path as a unit."""
+    from loaders.kgx_import import KMOA_ID
+    from loaders.oxigraph_store import read_only_store
 
     store = tmp_path / "store"
     result = CliRunner().invoke(main, ["import", "drugmechdb", str(FIXTURE), "--store", f"oxigraph:{store}"])
     assert result.exit_code == 0, result.output
+    query = f"""
+        SELECT ?path (COUNT(?st) AS ?edges) WHERE {{
+          GRAPH ?g {{ ?st <{KMOA_ID}> ?id ;
+                         <https://w3id.org/biolink/vocab/primary_knowledge_source> "{KNOWLEDGE_SOURCE}" }}
+          BIND(STRBEFORE(?id, "#") AS ?path)
+        }} GROUP BY ?path"""
     with read_only_store(store) as opened:
-        rows = list(opened.query(
-            "SELECT ?s ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
-            default_graph=None, named_graphs=[ox.NamedNode(source_graph(KNOWLEDGE_SOURCE))]))
-    pairs = {(str(r["s"].value), str(r["o"].value)) for r in rows}
-    expected = {(e["subject"], e["object"]) for e in edge_rows(read_drugmechdb(FIXTURE))}
-    assert len(pairs) == len(expected)
+        rows = {str(r["path"].value): int(r["edges"].value) for r in opened.query(query)}
+    expected: dict[str, int] = {}
+    for edge in edge_rows(read_drugmechdb(FIXTURE)):
+        expected[edge["drugmechdb_path"]] = expected.get(edge["drugmechdb_path"], 0) + 1
+    assert rows == expected
 
 
 def test_compare_ketamine_with_duloxetine_side_by_side(kg) -> None:  # type: ignore[no-untyped-def]
