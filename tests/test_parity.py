@@ -220,7 +220,7 @@ def test_paths_cypher_matches_python(index: int, kg: KnowledgeGraph, loaded: Any
                              trace_mechanism_paths(kg, source, target, k=k, filters=filters), everything)
 
 
-def test_paths_for_every_compound_to_trd(kg: KnowledgeGraph, loaded: Any) -> None:
+def test_paths_for_every_compound_to_trd(kg: KnowledgeGraph, loaded: Any, rdf: Any) -> None:
     trd = kg.resolve("treatment-resistant depression")
     compared = 0
     for compound in sorted(n.id for n in kg.nodes.values() if n.kind == "compound"):
@@ -228,6 +228,7 @@ def test_paths_for_every_compound_to_trd(kg: KnowledgeGraph, loaded: Any) -> Non
         ours = nl.trace_paths_cypher(loaded, compound, trd, k=10)
         everything = trace_mechanism_paths(kg, compound, trd, k=10_000)
         _assert_same_ranking(ours, expected, everything)
+        _assert_same_ranking(trace_paths_sparql(rdf, compound, trd, k=10), expected, everything)
         compared += bool(expected)
     assert compared >= 2
 

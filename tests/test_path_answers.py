@@ -167,3 +167,26 @@ def test_inferred_steps_say_so(kg: KnowledgeGraph) -> None:
         assert "curator inference" in line
         checked += 1
     assert checked, "no inferred claim is walked: the check would prove nothing"
+
+
+def test_a_path_follows_a_hypothesis_that_includes_where_the_compound_acts(kg: KnowledgeGraph) -> None:
+    members = {h.id: {n for s in h.steps for n in (kg.claims[s.claim].subject, kg.claims[s.claim].object)}
+               for h in kg.hypotheses.values()}
+    checked = 0
+    for source, target in PAIRS:
+        for r in _all(kg, source, target):
+            entry = next(n for n in r.path.nodes[1:] if n not in detour_nodes(kg, r.path))
+            if r.hypothesis is not None and any(entry in nodes for nodes in members.values()):
+                assert entry in members[r.hypothesis.hypothesis], (r.path.nodes, r.hypothesis.hypothesis)
+                checked += 1
+    assert checked
+
+
+def test_json_keeps_stdout_a_document_and_explains_on_stderr() -> None:
+    import json
+
+    result = CliRunner().invoke(main, ["paths", "esketamine", "TRD", "--human-only", "--min-evidence", "rct",
+                                       "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+    assert "--min-evidence rct removes" in result.stderr

@@ -68,6 +68,8 @@ def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evid
     except UnknownEntityError as err:
         fail(str(err))
     if fmt == "json":
+        for line in (*answer.notes, *([answer.why_none] if answer.why_none else [])):
+            click.echo(line, err=True)  # stdout stays one JSON document
         click.echo(json.dumps([_path_json(r, rank) for rank, r in enumerate(answer.paths, start=offset + 1)],
                               indent=2, ensure_ascii=False))
         return
