@@ -201,8 +201,12 @@ def best_paths(adjacency: dict[str, list[PathStep]], source: str, targets: Itera
     heap: list[tuple[float, float, int, int, tuple[str, ...], tuple[PathStep, ...], float, float]] = [
         (-1.0, -1.0, 0, next(counter), (source,), (), 0.0, 1.0)]
     found: list[MechanismPath] = []
+    kth_score = 0.0  # the raw score of the k-th path found
     expansions = 0
-    while heap and len(found) < k and expansions < max_expansions:
+    # Scores come off the heap in non-increasing order, but a partial path's mean strength says
+    # little about its completions' means: after k paths, keep taking those that tie the k-th
+    # score, then order ties by mean strength and hops as documented.
+    while heap and expansions < max_expansions and (len(found) < k or -heap[0][0] >= kth_score):
         neg_score, _, hops, _, nodes, steps, total, damp = heapq.heappop(heap)
         expansions += 1
         last = nodes[-1]
@@ -210,6 +214,8 @@ def best_paths(adjacency: dict[str, list[PathStep]], source: str, targets: Itera
             if accept is not None and not accept(nodes):
                 continue
             found.append(MechanismPath(nodes, steps, round(-neg_score, 4), round(total / len(steps), 4)))
+            if len(found) == k:
+                kth_score = -neg_score
             continue
         if hops >= max_hops:
             continue
@@ -223,7 +229,8 @@ def best_paths(adjacency: dict[str, list[PathStep]], source: str, targets: Itera
             heapq.heappush(heap, (
                 -(bottleneck * damp), -(new_total / (hops + 1)), hops + 1, next(counter),
                 nodes + (step.target,), steps + (step,), new_total, damp))
-    return found
+    found.sort(key=lambda p: (-p.score, -p.mean_strength, len(p.steps)))
+    return found[:k]
 
 
 def trace_mechanism_paths(kg: KnowledgeGraph, source: str, target: str, k: int = 10, max_hops: int = 8,
