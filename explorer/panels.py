@@ -387,6 +387,9 @@ def tour_panel(data: ExplorerData, scene: Scene, state: dict[str, Any]) -> html.
         from explorer.views import finding_flags
 
         flags = flag_banners(finding_flags(data.kg, step.finding, step.contested))
+    if step.inferred:
+        flags += flag_banners([{"kind": "inferred", "text": "INFERRED: a curator inference, not stated in the review"
+                                + (f" — {step.note}" if step.note else "")}])
     outline = [html.Li(html.Button(s.caption, id={"type": ids.TOUR_GO, "index": f"{hyp.id}#{i + 1}"}, n_clicks=0,
                                    className="linklike" + (" current" if i == step.index else "")))
                for i, s in enumerate(hyp.steps)]

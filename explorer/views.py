@@ -272,6 +272,9 @@ class TourStep:
     species: str
     finding: str
     contested: bool
+    #: The curator inferred this step; the review does not state it (the claim's note says why).
+    inferred: bool = False
+    note: str | None = None
 
     @property
     def nodes(self) -> tuple[str, str]:
@@ -290,7 +293,7 @@ def tour_step(kg: KnowledgeGraph, hypothesis: Hypothesis | str, i: int) -> TourS
         subject=claim.subject, object=claim.object, predicate=claim.predicate,
         predicate_label=kg.schema.predicates[claim.predicate].label, quote=prov.quote, refs=tuple(prov.refs),
         section=prov.section, evidence_type=prov.evidence_type, species=prov.species, finding=prov.finding,
-        contested=prov.contested,
+        contested=prov.contested, inferred=prov.inferred, note=claim.note,
     )
 
 

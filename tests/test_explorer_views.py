@@ -218,6 +218,19 @@ def test_every_tour_step_shows_the_data_caption_quote_and_references(data: Explo
             assert shown.nodes == (claim.subject, claim.object)
 
 
+def test_a_tour_step_the_curator_inferred_says_so(data: ExplorerData) -> None:
+    kg = data.kg
+    seen = {True: 0, False: 0}
+    for hyp in kg.hypotheses.values():
+        for i, step in enumerate(hyp.steps):
+            inferred = kg.claims[step.claim].provenance.inferred
+            state = {**st.start_tour(st.default_state(kg), hyp.id), "step": i}
+            shown = " ".join(texts(panels.tour_panel(data, views.scene_for(data, state), state)))
+            assert ("INFERRED" in shown) == inferred, (hyp.id, step.claim)
+            seen[inferred] += 1
+    assert seen[True] and seen[False]  # the tours hold both kinds of step
+
+
 def test_tour_view_marks_the_current_step_and_fades_later_ones(data: ExplorerData) -> None:
     kg = data.kg
     hyp = kg.hypotheses[HYP_DISINHIBITION]
