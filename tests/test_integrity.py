@@ -112,6 +112,15 @@ def test_every_hypothesis_step_has_a_caption_and_an_existing_claim(kg: Knowledge
             assert step.claim in kg.claims, f"{hyp.id}: unknown step claim {step.claim}"
 
 
+def test_a_tour_caption_says_when_its_step_is_a_curator_inference(kg: KnowledgeGraph) -> None:
+    for hyp in kg.hypotheses.values():
+        for step in hyp.steps:
+            inferred = kg.claims[step.claim].provenance.inferred
+            said = "curator inference" in step.caption
+            assert said == inferred, (f"{hyp.id} step {step.claim}: the claim is {'' if inferred else 'not '}"
+                                      f"inferred but the caption {'does not say' if inferred else 'says'} so")
+
+
 def test_fig1_routes_one_to_six_are_all_hypotheses(kg: KnowledgeGraph) -> None:
     routes = {h.route for h in kg.hypotheses.values()}
     assert set(range(1, 7)) <= routes
