@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -187,7 +187,7 @@ def _kind_lookup(kg: KnowledgeGraph) -> Callable[[str], str | None]:
     return kind_of
 
 
-def best_paths(adjacency: dict[str, list[PathStep]], source: str, targets: Iterable[str], k: int = 10,
+def best_paths(adjacency: Mapping[str, list[PathStep]], source: str, targets: Iterable[str], k: int = 10,
                max_hops: int = 8, hub_damping: float = 0.0, degree: dict[str, int] | None = None,
                max_expansions: int = 200_000,
                accept: Callable[[tuple[str, ...]], bool] | None = None) -> list[MechanismPath]:

@@ -889,8 +889,7 @@ def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, t
     while True:
         rounds += 1
         view = adjacency.view(goals, threshold, hub_damping, source_id, budget)
-        # best_paths only calls .get() on its adjacency, which a Mapping provides.
-        found = best_paths(view, source_id, [target_id], k=k, max_hops=max_hops,  # type: ignore[arg-type]
+        found = best_paths(view, source_id, [target_id], k=k, max_hops=max_hops,
                            hub_damping=hub_damping, degree=degree, max_expansions=max(max_steps, 1),
                            accept=accept)
         if (len(found), [p.score for p in found]) >= (len(best), [p.score for p in best]):

@@ -225,6 +225,8 @@ def _walk_rules(raw: dict[str, Any], kinds: dict[str, NodeKind], preds: dict[str
                  if p in rules.walked_predicates]
     problems += [f"walk: finding '{f}' is not in findings" for f in rules.finding_factors if f not in findings]
     problems += [f"walk: finding '{f}' has no factor" for f in findings if f not in rules.finding_factors]
+    problems += [f"walk: finding '{f}' is negated, so its factor must be 0 (a path never walks what the review "
+                 "denies)" for f, kind in findings.items() if kind.negated and rules.finding_factors.get(f)]
     if problems:
         raise SchemaError("ontology/schema.yaml: " + "; ".join(problems))
     return rules
