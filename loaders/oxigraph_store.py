@@ -157,10 +157,9 @@ def updating_store(path: Path, fresh: bool = False) -> Iterator[Any]:
     """Yield a writable new generation of the store at ``path``; flip ``active`` to it on success.
 
     The new generation starts as a copy of the active one (empty when ``fresh``); the flip is one
-    atomic rename.
-    One writer at a time (``writer_lock``). A failed or killed update leaves the active generation
-    as it was; its unfinished generation is removed by the next writer. Readers keep the generation
-    they opened until they reopen (the query pool does on its next query).
+    atomic rename. One writer at a time (``writer_lock``). A failed or killed update leaves the
+    active generation as it was; its unfinished generation is removed by the next writer. Readers
+    keep the generation they opened until they reopen (the query pool does on its next query).
     """
     import pyoxigraph as ox
 
