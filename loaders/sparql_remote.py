@@ -93,8 +93,13 @@ def check_http_url(url: str) -> str:
 
     urllib also opens file:, ftp: and data: URLs, which would let an "endpoint" read local files.
     """
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # ValueError for a port that is not a number or is out of range
+    except ValueError:  # also an unclosed IPv6 bracket
+        valid = False
+    if not valid:
         raise RemoteEndpointError(f"'{url}' is not an http:// or https:// URL with a host")
     return url
 

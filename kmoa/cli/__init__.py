@@ -38,6 +38,21 @@ USER_ERRORS = [
     ("loaders.base", "OutputError"),
     ("graph.curation", "NotADataFolder"),
     ("graph.curation", "CurationError"),
+    ("graph.identifiers", "InvalidIdentifier"),
+    ("graph.model", "UnknownEntityError"),
+    ("graph.sparql", "QueryRefused"),
+    ("graph.sparql", "QuerySyntaxError"),
+    ("graph.sparql", "QueryTimeout"),
+    ("loaders.kgx", "KgxFormatError"),
+    ("loaders.rdf", "RdfParseError"),
+    ("loaders.drugmechdb", "DrugMechDBError"),
+    ("loaders.oxigraph_store", "StoreError"),
+    ("loaders.neo4j", "Neo4jConnectionError"),
+    ("loaders.neo4j", "Neo4jLoadError"),
+    ("loaders.neo4j", "CypherRefused"),
+    ("loaders.neo4j", "CypherTimeout"),
+    ("loaders.neo4j", "CypherError"),
+    ("loaders.neo4j_server", "Neo4jServerError"),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -25,7 +26,7 @@ DATA_OPTION = click.option("--data", "data_dir", type=click.Path(), callback=_da
                                 "(default: the packaged graph/data).")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Exit 1 with a message on stderr."""
     raise click.ClickException(message)
 

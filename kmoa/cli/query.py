@@ -180,9 +180,12 @@ def query_text(query: str | None, query_file: IO[str] | None, named: str | None,
         return str(text)
     if query_file is not None:
         try:
-            return str(query_file.read())
+            text = str(query_file.read())
         except UnicodeDecodeError as err:
             fail(f"{query_file.name}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at position {err.start})")
+        if not text.strip():
+            fail(f"{query_file.name}: the query is empty")
+        return text
     if query:
         return query
     fail("give a QUERY, -f FILE or -n NAME")
