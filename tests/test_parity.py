@@ -112,7 +112,8 @@ def _iv_ketamine_trd_evidence(kg: KnowledgeGraph) -> list[dict[str, Any]]:
 
 def _ketamine_vs_esketamine(kg: KnowledgeGraph) -> list[dict[str, Any]]:
     pairs = {cid: {(c.predicate, c.object) for c in kg.claims.values()
-                   if c.subject == cid and c.predicate != "tested_in"} for cid in (KETAMINE, ESKETAMINE)}
+                   if c.subject == cid and c.predicate != "tested_in" and kg.is_asserted(c)}
+             for cid in (KETAMINE, ESKETAMINE)}
     return [{"compound": cid, "predicate": p, "object": o, "name": kg.nodes[o].name}
             for cid, other in ((KETAMINE, ESKETAMINE), (ESKETAMINE, KETAMINE))
             for p, o in pairs[cid] - pairs[other]]
