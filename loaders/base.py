@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import socket
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -94,15 +96,48 @@ def _missing_ancestors(path: Path) -> list[Path]:
     return missing
 
 
+SCRATCH_MARKER = ".kmoa-scratch"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _remove_dead_scratch(final: Path) -> None:
+    """Remove scratch folders beside ``final`` left by killed runs on this machine (never anything else)."""
+    host = socket.gethostname()
+    for folder in final.parent.glob(f".{glob.escape(final.name)}.*"):
+        marker = folder / SCRATCH_MARKER
+        try:
+            owner_host, _, pid = marker.read_text(encoding="utf-8").strip().rpartition(" ")
+            if folder.is_symlink() or owner_host != host or _process_alive(int(pid)):
+                continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextmanager
 def _scratch_beside(final: Path) -> Iterator[Path]:
-    """A hidden scratch folder beside ``final`` (parents created); removed, with any parents it made, on exit."""
+    """A hidden scratch folder beside ``final`` (parents created); removed, with any parents it made, on exit.
+
+    The folder names its owner (host and process) so that the next run removes it if the owner
+    was killed before it could clean up.
+    """
     created = _missing_ancestors(final)
     tmp_root: Path | None = None
     try:
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
+            _remove_dead_scratch(final)
             tmp_root = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+            (tmp_root / SCRATCH_MARKER).write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
         except OSError as err:
             raise OutputError(f"cannot write {final}: {err.strerror or err}") from None
         yield tmp_root

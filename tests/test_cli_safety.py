@@ -191,6 +191,43 @@ def test_an_interrupted_move_into_a_shared_folder_puts_everything_back(
     assert hidden_leftovers(project.parent) == []
 
 
+SLOW_EXPORT = """
+import sys, time
+from pathlib import Path
+from graph.model import load_graph
+from loaders import kgx
+from loaders.base import export
+
+write = kgx.KgxSink.write
+
+def slow(self, kg, out):
+    write(self, kg, out)
+    print("written", flush=True)
+    time.sleep(120)
+
+kgx.KgxSink.write = slow
+export(load_graph(Path(sys.argv[1])), "kgx", Path(sys.argv[2]))
+"""
+
+
+def test_the_next_run_removes_what_a_killed_run_left(tmp_path: Path, tiny) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "kgx"
+    (tmp_path / ".kgx.not-kmoas").mkdir()  # looks like a scratch folder, but has no owner record: kept
+    process = subprocess.Popen([sys.executable, "-c", SLOW_EXPORT, str(TINY_DATA), str(out)], cwd=REPO,
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert process.stdout is not None
+    try:
+        assert process.stdout.readline().strip() == "written"
+    finally:
+        process.kill()
+        process.wait(30)
+    left = [p for p in hidden_leftovers(tmp_path) if p != ".kgx.not-kmoas"]
+    assert len(left) == 1 and not out.exists()  # SIGKILL leaves the scratch folder
+    export(tiny, "kgx", out)
+    assert (out / "nodes.tsv").is_file()
+    assert hidden_leftovers(tmp_path) == [".kgx.not-kmoas"]
+
+
 def test_atomic_path_leaves_no_temporary_folder_on_any_failure(tmp_path: Path) -> None:
     for directory in (False, True):
         with pytest.raises(KeyboardInterrupt):
