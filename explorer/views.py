@@ -377,7 +377,7 @@ def edge_classes(data: ExplorerData, edge: EdgeGroup) -> list[str]:
     out = [f"effect-{effect}", f"pred-{edge.predicate}"]
     if float(primary["strength"]) < WEAK_STRENGTH:
         out.append("weak")
-    if all(data.claim_attrs(c).get("negated") for c in edge.claims):
+    if all(data.claim_attrs(c).get("no_effect") for c in edge.claims):
         out.append("negative")
     elif primary["contested"] or not primary.get("asserted", True):
         out.append("contested")
@@ -406,7 +406,7 @@ def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = 
         primary = data.claim_attrs(edge.claims[0])
         finding = primary["finding"]
         predicate = data.kg.schema.predicates.get(edge.predicate)
-        label = predicate.label_for(True) if primary.get("negated") and predicate else edge.label
+        label = predicate.label_for(True) if primary.get("no_effect") and predicate else edge.label
         if finding != "positive":
             label += f" [{finding}]"
         if primary.get("inferred"):

@@ -80,7 +80,7 @@ def clinical_facts(kg: KnowledgeGraph, compound: str, target: str) -> list[str]:
         prov = claim.provenance
         context = ", ".join(x for x in (claim.route, claim.dose, claim.timing, claim.population) if x)
         level = f", CANMAT level {prov.canmat_level}" if prov.canmat_level else ""
-        label = kg.schema.predicates[claim.predicate].label_for(kg.is_negated(claim))
+        label = kg.schema.predicates[claim.predicate].label_for(kg.shows_no_effect(claim))
         facts.append(f"{label} [{prov.finding}, {prov.evidence_type}{level}]"
                      f"{' (' + context + ')' if context else ''}: \"{prov.quote}\" (section {prov.section}, "
                      f"claim {claim.id})")

@@ -188,12 +188,30 @@ class KnowledgeGraph:
         return pubs
 
     def is_asserted(self, claim: Claim) -> bool:
-        """The review states the claim holds (a direct triple, an unqualified edge)."""
+        """The review states the claim holds (a direct triple, an unqualified edge).
+
+        A relation with an outcome slot (studied to treat) holds whatever the study found: the
+        trial was done, and its result is the outcome.
+        """
+        if self.schema.predicates[claim.predicate].outcome_slot:
+            return True
         return self.schema.finding(claim.provenance.finding).asserted
 
     def is_negated(self, claim: Claim) -> bool:
         """The review says the claim does not hold (Biolink ``negated``)."""
+        if self.schema.predicates[claim.predicate].outcome_slot:
+            return False
         return self.schema.finding(claim.provenance.finding).negated
+
+    def shows_no_effect(self, claim: Claim) -> bool:
+        """Negated, or a study whose result was null or negative: drawn and labelled as not so."""
+        return self.schema.finding(claim.provenance.finding).negated
+
+    def treatment_outcome(self, claim: Claim) -> str | None:
+        """Biolink's treatment outcome of a study claim (improved, unchanged, unknown); None otherwise."""
+        if not self.schema.predicates[claim.predicate].outcome_slot:
+            return None
+        return self.schema.treatment_outcomes[claim.provenance.finding]
 
     def edge_attributes(self, claim: Claim) -> dict[str, Any]:
         """Every attribute of an edge, as plain values (lists stay lists)."""
@@ -220,6 +238,8 @@ class KnowledgeGraph:
             "finding": prov.finding,
             "negated": self.is_negated(claim),
             "asserted": self.is_asserted(claim),
+            "no_effect": self.shows_no_effect(claim),
+            "treatment_outcome": self.treatment_outcome(claim),
             "frequency": prov.frequency,
             "contested": prov.contested,
             "canmat_level": prov.canmat_level,

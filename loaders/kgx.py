@@ -26,7 +26,8 @@ EDGE_COLUMNS = (
     + ["knowledge_level", "agent_type", "primary_knowledge_source", "publications", "has_evidence",
        "review_section", "review_refs", "supporting_text", "evidence_type", "species", "evidence_level",
        "kmoa_predicate", "finding", "contested", "inferred", "studies", "route", "dose", "timing",
-       "line_of_therapy", "adjunctive", "note", "hypothesis_steps", "derived_from", "evidence_strength"]
+       "treatment_outcome", "line_of_therapy", "adjunctive", "note", "hypothesis_steps", "derived_from",
+       "evidence_strength"]
 )
 SEP = "|"
 
@@ -73,7 +74,8 @@ def edge_rows(kg: KnowledgeGraph) -> list[dict[str, Any]]:
             "evidence_level": canmat_text(a["canmat_level"], a["canmat_level_max"]),
             "kmoa_predicate": a["predicate"], "finding": a["finding"], "contested": a["contested"],
             "inferred": a["inferred"], "studies": a["studies"], "route": a["route"] or "", "dose": a["dose"] or "",
-            "timing": a["timing"] or "", "line_of_therapy": a["line_of_therapy"] or "",
+            "timing": a["timing"] or "", "treatment_outcome": a["treatment_outcome"] or "",
+            "line_of_therapy": a["line_of_therapy"] or "",
             "adjunctive": a["adjunctive"], "note": a["note"] or "", "hypothesis_steps": a["hypothesis_steps"],
             "derived_from": a["derived_from"] or "", "evidence_strength": a["strength"],
         })

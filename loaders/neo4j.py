@@ -323,7 +323,7 @@ def edge_properties(row: dict[str, Any]) -> dict[str, Any]:
     props = {k: v for k, v in row.items() if k not in EDGE_ENDPOINT_COLUMNS and k != "predicate"}
     props["biolink_predicate"] = row.get("predicate")
     props["canmat_level"] = canmat_level(row.get("evidence_level"))
-    props["asserted"] = finding_asserted(row.get("finding"))
+    props["asserted"] = finding_asserted(row.get("finding"), row.get("kmoa_predicate"))
     return _clean(props)
 
 
@@ -335,16 +335,25 @@ def edge_columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     levels: dict[Any, int | None] = {}
     columns["canmat_level"] = [levels[v] if v in levels else levels.setdefault(v, canmat_level(v))
                                for v in columns.get("evidence_level", [None] * len(rows))]
-    columns["asserted"] = [finding_asserted(v) for v in columns.get("finding", [None] * len(rows))]
+    columns["asserted"] = [finding_asserted(f, p) for f, p in zip(columns.get("finding", [None] * len(rows)),
+                                                                   columns.get("kmoa_predicate", [None] * len(rows)),
+                                                                   strict=True)]
     return columns
 
 
-def finding_asserted(finding: str | None) -> bool:
-    """Whether a relationship with this finding states what the review asserts (no finding: an import's edge)."""
+def finding_asserted(finding: str | None, predicate: str | None = None) -> bool:
+    """Whether a relationship states what the review asserts (no finding: an import's edge).
+
+    As ``KnowledgeGraph.is_asserted``: a study relation (one with an outcome slot) holds whatever
+    the study found.
+    """
     from ontology.schema import load_schema
 
-    findings = load_schema().findings
-    return finding not in findings or findings[finding].asserted
+    schema = load_schema()
+    spec = schema.predicates.get(predicate or "")
+    if spec is not None and spec.outcome_slot:
+        return True
+    return finding not in schema.findings or schema.findings[finding].asserted
 
 
 @dataclass

@@ -176,6 +176,9 @@ def _add_claim(g: Graph, kg: KnowledgeGraph, claim: Claim) -> None:
         g.add((c, BIOLINK.frequency_qualifier, Literal(claim.provenance.frequency)))
     if claim.adjunctive:
         g.add((c, KMOA.adjunctive, _lit(True)))
+    outcome = kg.treatment_outcome(claim)
+    if outcome:
+        g.add((c, BIOLINK.treatment_outcome, Literal(outcome)))
     _add_provenance(g, c, claim.provenance)
     for study in claim.studies:
         g.add((c, KMOA.study, iri(study)))

@@ -43,6 +43,9 @@ class Predicate:
     obo: Curie | None = None
     #: How a negated claim reads ("studied to treat, no effect shown"); default "NOT <label>".
     negated_label: str | None = None
+    #: For a relation that holds whatever the study found (a trial was done): the Biolink slot that
+    #: carries the result instead of ``negated`` (``treatment_outcome``).
+    outcome_slot: str | None = None
 
     def label_for(self, negated: bool) -> str:
         """The label of a claim with this predicate, as the review says it (negated or not)."""
@@ -150,6 +153,7 @@ class Schema:
     inference: Inference
     comparison_results: dict[str, str]
     lines_of_therapy: tuple[str, ...]
+    treatment_outcomes: dict[str, str]
 
     def finding(self, name: str) -> FindingKind:
         """The finding kind (KeyError names the valid ones)."""
@@ -192,6 +196,7 @@ def _parse(raw: dict[str, Any]) -> Schema:
         inference=Inference(**raw["inference"]),
         comparison_results={str(k): str(v) for k, v in raw["comparison_results"].items()},
         lines_of_therapy=tuple(raw["lines_of_therapy"]),
+        treatment_outcomes={str(k): str(v) for k, v in raw["treatment_outcomes"].items()},
     )
 
 

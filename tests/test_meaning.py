@@ -160,3 +160,23 @@ def test_support_lint_locates_unsupported_and_hedged_claims(tmp_path: Path) -> N
     assert "2 justified in claim notes" in result.output  # the justified claim's mention and hedge warnings
     listed = CliRunner().invoke(main, ["validate", "--data", str(data), "--no-shacl", "--all-warnings"])
     assert any("t.lint_justified" in line and "justified" in line for line in listed.output.splitlines())
+
+
+def test_a_null_trial_is_a_trial_with_an_unchanged_outcome(kg: KnowledgeGraph,
+                                                           kgx_edges: dict[str, dict[str, str]]) -> None:
+    """Biolink's in_clinical_trials_for says a trial was done: a null result is its treatment_outcome, not negation."""
+    from importlib.resources import files
+
+    from bmt import Toolkit
+
+    toolkit = Toolkit(schema=str(files("biolink_model") / "schema" / "biolink_model.yaml"),
+                      predicate_map={"predicate mappings": []})
+    outcomes = set(toolkit.view.get_enum("TreatmentOutcomeEnum").permissible_values)
+    trials = [c for c in kg.claims.values() if c.predicate == "studied_to_treat"]
+    nulls = [c for c in trials if c.provenance.finding in ("null", "negative")]
+    assert nulls, "the review reports trials that found no benefit"
+    for claim in trials:
+        row = kgx_edges[claim.id]
+        assert row["negated"] == "false", claim.id
+        assert row["treatment_outcome"] in outcomes, claim.id
+    assert {kgx_edges[c.id]["treatment_outcome"] for c in nulls} == {"unchanged"}
