@@ -190,7 +190,7 @@ MECHANISM_TARGETS = [
     ("ketamine", "AMPA receptor", PathFilters()),
     ("ketamine", "mTORC1", PathFilters(route="intravenous")),
     ("ketamine", "BDNF", PathFilters()),
-    ("ketamine", "TrkB", PathFilters(min_evidence="preclinical_animal")),
+    ("ketamine", "TrkB", PathFilters(min_evidence="not_stated")),
     ("ketamine", "glutamate surge", PathFilters()),
     ("ketamine", "GABA release", PathFilters(compound="CHEBI:60799")),
     ("esketamine", "neuroplasticity", PathFilters()),
