@@ -188,3 +188,25 @@ def test_every_support_warning_is_fixed_or_justified(kg: KnowledgeGraph) -> None
 
     unjustified = [str(w) for w in support_warnings(kg) if not w.justified]
     assert unjustified == []
+
+
+def test_the_explorer_draws_what_the_review_denies_as_not_so(kg: KnowledgeGraph) -> None:
+    """A negated edge is labelled NOT and styled with a circle end; a null trial reads 'no benefit shown'."""
+    from explorer.data import prepare
+    from explorer.style import stylesheet
+    from explorer.views import elements_for, neighbourhood
+
+    data = prepare(kg)
+    ketamine = kg.resolve("ketamine", kinds=("compound",))
+    drawn = elements_for(data, neighbourhood(data, ketamine))
+    edges = {e["data"]["claim"]: e for e in drawn if "source" in e["data"]}
+    negated = [c for c in edges if kg.is_negated(kg.claims[c])]
+    assert negated, "ketamine's neighbourhood holds claims the review negates"
+    for claim_id in negated:
+        edge = edges[claim_id]
+        assert edge["data"]["label"].startswith("NOT "), claim_id
+        assert "negative" in edge["classes"].split(), claim_id
+    asserted = [c for c in edges if kg.is_asserted(kg.claims[c]) and not kg.shows_no_effect(kg.claims[c])]
+    assert all("negative" not in edges[c]["classes"].split() for c in asserted)
+    rule = next(r for r in stylesheet(kg.schema) if r["selector"] == ".negative")
+    assert rule["style"]["target-arrow-shape"] not in ("triangle", "vee", "tee")
