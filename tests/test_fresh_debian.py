@@ -70,6 +70,16 @@ def test_setup_creates_and_uses_a_virtual_environment(managed_python: Path, tmp_
     assert (venv / "pyvenv.cfg").read_text(encoding="utf-8") == config
 
 
+def test_setup_never_replaces_a_folder_that_is_not_a_virtual_environment(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep\n", encoding="utf-8")
+    done = subprocess.run([str(REPO / "scripts" / "venv")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "KMOA_VENV": str(folder)})
+    assert done.returncode == 1 and "not a virtual environment" in done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
 @pytest.mark.parametrize("script", ["run", "test"])
 def test_the_scripts_install_only_into_the_virtual_environment(script: str) -> None:
     text = (REPO / "scripts" / script).read_text(encoding="utf-8")
