@@ -166,3 +166,19 @@ def test_import_into_neo4j_answers_cypher_with_the_source(neo4j_server_info, neo
     mdd = kg.resolve("major depressive disorder")
     assert any(o == mdd for _, o in pairs)
     nl.load_graph(neo4j_driver, kg)  # leave the curated graph for the other tests
+
+
+def test_paths_reach_drugmechdb_nodes_where_identifiers_meet(tmp_path: Path, kg) -> None:  # type: ignore[no-untyped-def]
+    """Over curated + DrugMechDB, ketamine's curated mechanism reaches a DrugMechDB disease through a shared node."""
+    out = tmp_path / "kgx"
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "drugmechdb", str(FIXTURE), "--out", str(out)]).exit_code == 0
+    target = "MESH:D065631"  # allergic rhinitis: only DrugMechDB knows it, via inflammatory response (GO:0006954)
+    assert target not in kg.nodes
+    result = runner.invoke(main, ["paths", "ketamine", target, "--import", str(out), "-k", "2"])
+    assert result.exit_code == 0, result.output
+    assert "#1 " in result.output and "#3 " not in result.output
+    first = result.output.split("#2 ")[0]
+    assert "[imported from infores:drugmechdb" in first and "claim s2." in first  # both sources on one path
+    chains = [line.split("  ", 2)[-1] for line in result.output.splitlines() if line.startswith("#")]
+    assert len(chains) == len(set(chains))  # each node chain once
