@@ -28,6 +28,7 @@ OPTIONAL_COMMANDS = [
     ("kmoa.cli.explore_cmd", "explore"),
     ("kmoa.cli.sparql_server_cmd", "serve"),
     ("kmoa.cli.sparql_server_cmd", "push"),
+    ("kmoa.cli.trapi_cmd", "serve"),  # adds `serve trapi` to the serve group
     ("kmoa.cli.import_cmd", "import_"),
 ]
 

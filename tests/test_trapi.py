@@ -1,0 +1,423 @@
+"""`kmoa serve trapi` in a subprocess, asked real TRAPI queries over loopback HTTP (no mocks).
+
+Every response is validated with the reasoner-pydantic TRAPI models and its categories, predicates,
+qualifiers and attribute types against Biolink with bmt (the biolink-model package's schema, offline).
+Expectations are computed from the curated data and Biolink's hierarchy, never hard-coded.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.model import KnowledgeGraph, load_graph
+from loaders.sparql_server import MAX_BODY
+from tests.test_sparql_http import _free_port, snapshot
+
+KETAMINE = "CHEBI:6121"
+ESKETAMINE = "CHEBI:60799"
+TRD = "EFO:0009854"  # treatment-resistant depression
+PSYCHIATRIC = "MONDO:0002009"  # ketamine is not approved for psychiatric conditions (a negative claim)
+REVIEW_URL = "https://doi.org/10.1007/s44192-022-00012-3"
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    kg: KnowledgeGraph
+
+
+@pytest.fixture(scope="module")
+def toolkit() -> Any:
+    from importlib.resources import files
+
+    from bmt import Toolkit
+
+    return Toolkit(schema=str(files("biolink_model") / "schema" / "biolink_model.yaml"),
+                   predicate_map={"predicate mappings": []})
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("trapi")
+    data = snapshot(folder)
+    log = folder / "server.log"
+    port = _free_port()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kmoa", "serve", "trapi", "--port", str(port), "--quiet", "--data", str(data)],
+            stdout=handle, stderr=subprocess.STDOUT, cwd=root, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"kmoa serve trapi exited: {log.read_text()}")
+            try:
+                with urllib.request.urlopen(url + "/openapi.json", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"kmoa serve trapi did not answer: {log.read_text()}") from None
+                time.sleep(0.3)
+        yield Server(url, process, load_graph(data))
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def request(url: str, method: str = "GET", body: bytes | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            status, head, raw = response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        status, head, raw = err.code, dict(err.headers), err.read()
+    return status, head, json.loads(raw) if raw else None
+
+
+def post(server: Server, query: Any) -> tuple[int, dict[str, str], Any]:
+    return request(server.url + "/query", "POST", json.dumps(query).encode(), {"Content-Type": "application/json"})
+
+
+def one_hop(subject: dict[str, Any], predicates: list[str] | None, obj: dict[str, Any]) -> dict[str, Any]:
+    edge: dict[str, Any] = {"subject": "n0", "object": "n1"}
+    if predicates is not None:
+        edge["predicates"] = predicates
+    return {"message": {"query_graph": {"nodes": {"n0": subject, "n1": obj}, "edges": {"e0": edge}}}}
+
+
+def valid(body: Any, toolkit: Any) -> dict[str, Any]:
+    """The body, after checking it is a TRAPI Response and speaks Biolink."""
+    from reasoner_pydantic import Response
+
+    Response.model_validate(body)
+    kgraph = body["message"]["knowledge_graph"]
+    for curie, node in kgraph["nodes"].items():
+        for category in node["categories"]:
+            assert toolkit.is_category(category), (curie, category)
+    for edge_id, edge in kgraph["edges"].items():
+        assert toolkit.is_predicate(edge["predicate"]), (edge_id, edge["predicate"])
+        for qualifier in edge.get("qualifiers") or []:
+            name = qualifier["qualifier_type_id"]
+            assert toolkit.is_qualifier(name), (edge_id, name)
+            enum = toolkit.get_element(name).range
+            if enum and enum.endswith("Enum"):
+                values = toolkit.view.get_enum(enum).permissible_values
+                assert qualifier["qualifier_value"] in values, (edge_id, name, qualifier["qualifier_value"])
+        for attribute in edge["attributes"]:
+            type_id = attribute["attribute_type_id"]
+            if type_id.startswith("biolink:"):
+                assert toolkit.get_element(type_id) is not None, (edge_id, type_id)
+        sources = {s["resource_role"]: s for s in edge["sources"]}
+        assert sources["primary_knowledge_source"]["resource_id"] == "infores:kmoa", edge_id
+        assert REVIEW_URL in sources["primary_knowledge_source"]["source_record_urls"], edge_id
+    return body
+
+
+def attrs(edge: dict[str, Any]) -> dict[str, Any]:
+    return {a["attribute_type_id"]: a["value"] for a in edge["attributes"]}
+
+
+def inverse_of(toolkit: Any, predicate: str) -> str | None:
+    """Biolink declares each inverse pair on one side only."""
+    name = toolkit.get_element(predicate).name
+    for curie in toolkit.get_descendants("biolink:related_to", formatted=True):
+        element = toolkit.get_element(curie)
+        if element.inverse == name or (element.name == toolkit.get_element(predicate).inverse):
+            return str(curie)
+    return None
+
+
+def expected_pairs(kg: KnowledgeGraph, toolkit: Any, predicate: str, subject_ok: Any, object_ok: Any) -> set[tuple]:
+    """(subject binding, object binding, claim) the query should find, read off the curated claims."""
+    inverse = inverse_of(toolkit, predicate)
+    symmetric = toolkit.is_symmetric(predicate)
+    found = set()
+    for claim in kg.claims.values():
+        biolink = kg.schema.predicates[claim.predicate].biolink
+        lineage = set(toolkit.get_ancestors(biolink, formatted=True, mixin=True, reflexive=True))
+        if predicate in lineage and subject_ok(claim.subject) and object_ok(claim.object):
+            found.add((claim.subject, claim.object, claim.id))
+        elif (((inverse and inverse in lineage) or (symmetric and predicate in lineage))
+              and subject_ok(claim.object) and object_ok(claim.subject)):
+            found.add((claim.object, claim.subject, claim.id))
+    return found
+
+
+def bound(body: dict[str, Any]) -> set[tuple]:
+    out = set()
+    for result in body["message"]["results"]:
+        subject, obj = result["node_bindings"]["n0"][0]["id"], result["node_bindings"]["n1"][0]["id"]
+        for analysis in result["analyses"]:
+            out |= {(subject, obj, b["id"]) for b in analysis["edge_bindings"]["e0"]}
+    return out
+
+
+def check_evidence(server: Server, body: dict[str, Any]) -> None:
+    """Each edge is its claim: quote, section, refs, publications, negation and trial outcome as curated."""
+    kg = server.kg
+    for edge_id, edge in body["message"]["knowledge_graph"]["edges"].items():
+        claim = kg.claims[edge_id]
+        values = attrs(edge)
+        assert values["biolink:supporting_text"] == claim.provenance.quote, edge_id
+        assert values["kmoa:section"] == claim.provenance.section, edge_id
+        assert values["kmoa:ref"] == list(claim.provenance.refs), edge_id
+        assert values["kmoa:evidence_type"] == claim.provenance.evidence_type, edge_id
+        assert values["kmoa:finding"] == claim.provenance.finding, edge_id
+        assert values.get("biolink:publications", []) == kg.publications(claim), edge_id
+        assert values["biolink:knowledge_level"] in ("knowledge_assertion", "logical_entailment"), edge_id
+        assert values["biolink:agent_type"] == "manual_agent", edge_id
+        assert values.get("biolink:negated", False) is kg.is_negated(claim), edge_id
+        assert values.get("biolink:treatment_outcome") == kg.treatment_outcome(claim), edge_id
+        if claim.provenance.canmat_level:
+            assert values["kmoa:canmat_level"].startswith(f"CANMAT level {claim.provenance.canmat_level}"), edge_id
+        assert (edge["subject"], edge["object"]) == (claim.subject, claim.object), edge_id
+
+
+def check_ranking(server: Server, body: dict[str, Any]) -> None:
+    """Results are ordered by evidence strength; a result's score is its strongest claim's."""
+    scores = []
+    for result in body["message"]["results"]:
+        (analysis,) = result["analyses"]
+        strengths = [server.kg.claim_strength(server.kg.claims[b["id"]]) for b in analysis["edge_bindings"]["e0"]]
+        assert analysis["score"] == pytest.approx(max(strengths))
+        scores.append(analysis["score"])
+    assert scores == sorted(scores, reverse=True)
+
+
+def ask(server: Server, toolkit: Any, query: dict[str, Any]) -> dict[str, Any]:
+    status, _, body = post(server, query)
+    assert status == 200, body
+    valid(body, toolkit)
+    check_evidence(server, body)
+    check_ranking(server, body)
+    return body
+
+
+def test_what_ketamine_affects(server: Server, toolkit: Any) -> None:
+    body = ask(server, toolkit, one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {}))
+    want = expected_pairs(server.kg, toolkit, "biolink:affects", lambda c: c == KETAMINE, lambda c: True)
+    assert want and bound(body) == want
+    # a receptor ketamine blocks comes back with Biolink's causal-mechanism qualifier
+    edges = body["message"]["knowledge_graph"]["edges"]
+    blocked = [e for i, e in edges.items() if server.kg.claims[i].predicate == "antagonist_of"]
+    assert blocked
+    for edge in blocked:
+        assert {"qualifier_type_id": "biolink:causal_mechanism_qualifier", "qualifier_value": "antagonism"} \
+            in edge["qualifiers"]
+
+
+def test_what_treats_treatment_resistant_depression(server: Server, toolkit: Any) -> None:
+    body = ask(server, toolkit, one_hop({}, ["biolink:treats"], {"ids": [TRD]}))
+    want = expected_pairs(server.kg, toolkit, "biolink:treats", lambda c: True, lambda c: c == TRD)
+    assert want and bound(body) == want
+
+
+def test_an_inverse_predicate_finds_stored_edges(server: Server, toolkit: Any) -> None:
+    """Ketamine has_metabolite ? finds the metabolites' is_metabolite_of edges, in their stored direction."""
+    body = ask(server, toolkit, one_hop({"ids": [KETAMINE]}, ["biolink:has_metabolite"], {}))
+    want = expected_pairs(server.kg, toolkit, "biolink:has_metabolite", lambda c: c == KETAMINE, lambda c: True)
+    assert want and bound(body) == want
+    for edge in body["message"]["knowledge_graph"]["edges"].values():
+        assert edge["predicate"] == "biolink:is_metabolite_of" and edge["object"] == KETAMINE
+
+
+def test_a_category_only_query(server: Server, toolkit: Any) -> None:
+    kg = server.kg
+
+    def of(category: str) -> Any:
+        return lambda c: kg.schema.node_kinds[kg.nodes[c].kind].biolink == category
+
+    body = ask(server, toolkit, one_hop({"categories": ["biolink:SmallMolecule"]}, ["biolink:affects"],
+                                        {"categories": ["biolink:MacromolecularComplex"]}))
+    want = expected_pairs(kg, toolkit, "biolink:affects", of("biolink:SmallMolecule"),
+                          of("biolink:MacromolecularComplex"))
+    assert want and bound(body) == want
+    # a parent category finds the same small molecules
+    broader = ask(server, toolkit, one_hop({"categories": ["biolink:ChemicalEntity"]}, ["biolink:affects"],
+                                           {"categories": ["biolink:MacromolecularComplex"]}))
+    assert bound(broader) == want
+
+
+def test_a_negated_claim_says_negated(server: Server, toolkit: Any) -> None:
+    body = ask(server, toolkit, one_hop({"ids": [KETAMINE]}, ["biolink:treats"], {"ids": [PSYCHIATRIC]}))
+    negated = {c.id for c in server.kg.claims.values()
+               if (c.subject, c.object, c.predicate) == (KETAMINE, PSYCHIATRIC, "treats") and server.kg.is_negated(c)}
+    assert negated, "the review says ketamine is not approved for psychiatric conditions"
+    edges = body["message"]["knowledge_graph"]["edges"]
+    assert negated <= set(edges)
+    for claim_id in negated:
+        assert attrs(edges[claim_id])["biolink:negated"] is True
+
+
+def test_a_null_trial_is_a_trial_with_an_unchanged_outcome(server: Server, toolkit: Any) -> None:
+    body = ask(server, toolkit, one_hop({"ids": [ESKETAMINE]}, ["biolink:in_clinical_trials_for"], {"ids": [TRD]}))
+    nulls = {c.id for c in server.kg.claims.values() if c.subject == ESKETAMINE and c.object == TRD
+             and server.kg.treatment_outcome(c) == "unchanged"}
+    assert nulls, "the review reports esketamine trials in TRD that found no benefit"
+    edges = body["message"]["knowledge_graph"]["edges"]
+    for claim_id in nulls:
+        values = attrs(edges[claim_id])
+        assert values["biolink:treatment_outcome"] == "unchanged"
+        assert "biolink:negated" not in values  # the trial was done
+
+
+def test_an_unknown_curie_finds_nothing_and_says_so(server: Server, toolkit: Any) -> None:
+    body = ask(server, toolkit, one_hop({"ids": ["CHEBI:0000000"]}, ["biolink:affects"], {}))
+    assert body["message"]["results"] == []
+    assert any("CHEBI:0000000" in log["message"] for log in body["logs"])
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({"message": {"query_graph": {"nodes": {"a": {"ids": [KETAMINE]}, "b": {}, "c": {}},
+                                  "edges": {"e0": {"subject": "a", "object": "b"},
+                                            "e1": {"subject": "b", "object": "c"}}}}},
+     "message.query_graph.edges"),
+    (one_hop({}, ["biolink:affects"], {}), "message.query_graph.nodes"),
+    (one_hop({"ids": [KETAMINE]}, ["biolink:cures_everything"], {}), "message.query_graph.edges.e0.predicates[0]"),
+    (one_hop({"categories": ["biolink:Unicorn"]}, None, {}), "message.query_graph.nodes.n0.categories[0]"),
+    ({"message": {}}, "message.query_graph"),
+    ([1, 2], "body"),
+])
+def test_unsupported_queries_get_400_naming_the_field(server: Server, query: Any, field: str) -> None:
+    status, _, body = post(server, query)
+    assert status == 400
+    assert body["field"] == field and field in body["description"]
+
+
+def test_meta_knowledge_graph_lists_exactly_the_triples_held(server: Server, toolkit: Any) -> None:
+    from reasoner_pydantic import MetaKnowledgeGraph
+
+    status, _, body = request(server.url + "/meta_knowledge_graph")
+    assert status == 200
+    MetaKnowledgeGraph.model_validate(body)
+    kg = server.kg
+
+    def category(curie: str) -> str:
+        return kg.schema.node_kinds[kg.nodes[curie].kind].biolink
+
+    held = {(category(c.subject), kg.schema.predicates[c.predicate].biolink, category(c.object))
+            for c in kg.claims.values()}
+    listed = [(e["subject"], e["predicate"], e["object"]) for e in body["edges"]]
+    assert len(listed) == len(set(listed)) and set(listed) == held
+    assert set(body["nodes"]) == {category(c) for c in kg.nodes}
+    for subject, predicate, obj in listed:
+        assert toolkit.is_category(subject) and toolkit.is_category(obj) and toolkit.is_predicate(predicate)
+
+
+def test_openapi_carries_translator_metadata(server: Server) -> None:
+    status, _, body = request(server.url + "/openapi.json")
+    assert status == 200
+    info = body["info"]
+    assert info["x-translator"]["infores"] == "infores:kmoa" and info["x-translator"]["component"] == "KP"
+    assert info["x-translator"]["team"]
+    assert info["x-trapi"]["version"] == "1.5.0" and "lookup" in info["x-trapi"]["operations"]
+    assert "/query" in body["paths"] and "/meta_knowledge_graph" in body["paths"]
+
+
+def test_http_limits(server: Server) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+
+    def raw(method: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        try:
+            conn.putrequest(method, "/query", skip_accept_encoding=True)
+            for key, value in headers.items():
+                conn.putheader(key, value)
+            conn.endheaders(body or None)
+            response = conn.getresponse()
+            return response.status, dict(response.headers), response.read()
+        finally:
+            conn.close()
+
+    status, _, payload = raw("POST", {"Content-Type": "application/json", "Content-Length": str(MAX_BODY + 1)})
+    assert status == 413 and b"limit" in payload
+    status, _, payload = raw("POST", {"Content-Type": "application/json", "Content-Length": "-5"})
+    assert status == 400 and b"Content-Length" in payload
+    status, _, payload = raw("POST", {"Content-Type": "application/json", "Content-Length": "ten"})
+    assert status == 400
+    status, _, payload = raw("POST", {"Content-Type": "application/json", "Content-Length": "9"}, b"{not json")
+    assert status == 400 and b"not JSON" in payload
+    status, headers, _ = raw("PUT", {"Content-Length": "0"})
+    assert status == 405 and "POST" in headers["Allow"]
+    status, headers, _ = request(server.url + "/query")
+    assert status == 405 and "POST" in headers["Allow"]
+
+
+def test_result_cap_and_timeout(server: Server, toolkit: Any) -> None:
+    """The real server class with a tiny cap, then a deadline no query can meet."""
+    from loaders.trapi_server import load_index, make_server
+
+    index = load_index(kg=server.kg)
+    everything = one_hop({"categories": ["biolink:NamedThing"]}, None, {"categories": ["biolink:NamedThing"]})
+    for limit, timeout in ((3, 10.0), (1000, 1e-9)):
+        local = make_server(index, port=0, timeout=timeout, limit=limit, quiet=True)
+        thread = threading.Thread(target=local.serve_forever, daemon=True)
+        thread.start()
+        try:
+            status, headers, body = request(local.url + "/query", "POST", json.dumps(everything).encode(),
+                                            {"Content-Type": "application/json"})
+        finally:
+            local.shutdown()
+            local.server_close()
+        if timeout < 1:
+            assert status == 503 and "stopped" in body["description"]
+        else:
+            assert status == 200 and len(valid(body, toolkit)["message"]["results"]) == limit
+            assert headers["X-KMOA-Truncated"] == "true"
+            assert any(log["level"] == "WARNING" and "cap" in log["message"] for log in body["logs"])
+
+
+def test_concurrent_clients_get_the_single_client_answers(server: Server) -> None:
+    """20 loopback clients x 10 queries each: no errors, every answer as a lone client gets it."""
+    queries = [
+        one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {}),
+        one_hop({}, ["biolink:treats"], {"ids": [TRD]}),
+        one_hop({"ids": [KETAMINE]}, ["biolink:has_metabolite"], {}),
+        one_hop({"categories": ["biolink:SmallMolecule"]}, ["biolink:affects"],
+                {"categories": ["biolink:MacromolecularComplex"]}),
+        one_hop({"ids": [ESKETAMINE]}, ["biolink:in_clinical_trials_for"], {"ids": [TRD]}),
+    ]
+    alone = []
+    for query in queries:
+        status, _, body = post(server, query)
+        assert status == 200
+        alone.append(body["message"])
+
+    def client(n: int) -> list[tuple[int, int, Any]]:
+        out = []
+        for i in range(10):
+            k = (n + i) % len(queries)
+            status, _, body = post(server, queries[k])
+            out.append((k, status, body["message"] if status == 200 else body))
+        return out
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = [a for batch in pool.map(client, range(20)) for a in batch]
+    assert len(answers) == 200
+    assert [status for _, status, _ in answers] == [200] * 200
+    for k, _, message in answers:
+        assert message == alone[k]
