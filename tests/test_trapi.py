@@ -10,6 +10,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -26,13 +28,27 @@ import pytest
 
 from graph.model import KnowledgeGraph, load_graph
 from loaders.sparql_server import MAX_BODY
-from tests.test_sparql_http import _free_port, snapshot
 
 KETAMINE = "CHEBI:6121"
 ESKETAMINE = "CHEBI:60799"
 TRD = "EFO:0009854"  # treatment-resistant depression
 PSYCHIATRIC = "MONDO:0002009"  # ketamine is not approved for psychiatric conditions (a negative claim)
 REVIEW_URL = "https://doi.org/10.1007/s44192-022-00012-3"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def snapshot(folder: Path) -> Path:
+    """A private copy of the curated data, so curators' edits during the run cannot skew expectations."""
+    from graph.curation import default_data_dir
+
+    out = folder / "data"
+    shutil.copytree(default_data_dir(), out)
+    return out
 
 
 @dataclass
