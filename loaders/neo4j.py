@@ -59,12 +59,17 @@ Replacing a load atomically (Community edition has one user database, no ``CREAT
     (``CALL (x) { ... }`` subqueries); Aura qualifies.
 
 Queries
-    :func:`run_cypher` runs one statement. Unless ``write=True`` it first runs ``EXPLAIN`` and
-    refuses anything whose ``summary.query_type`` is not ``r`` (and ``LOAD CSV`` and ``TERMINATE
-    TRANSACTIONS``, which EXPLAIN calls read-only), then runs the query in a READ
-    access-mode session (the server refuses writes there: a second guard). Timeouts use the
-    driver's transaction timeout (``neo4j.Query(text, timeout=...)``); rows past ``limit`` are not
-    consumed and the result says it was truncated.
+    :func:`run_cypher` runs one statement. Unless ``write=True`` the decision is the server's: in
+    one READ access-mode transaction (the server refuses writes there; it is rolled back, never
+    committed) the unmodified text is first sent behind ``EXPLAIN`` -- no comment stripping or
+    other reading of ours, so comments ended by a carriage return, escapes and nesting mean to the check what
+    they mean to the server -- and the plan is judged by :func:`plan_refusal`: query type ``r``,
+    only the read operators of :data:`READ_OPERATORS` (no ``LoadCSV``, ``ShowTransactions``,
+    ``ShowSettings``, ``TerminateTransactions``, administration or ``CALL ... IN TRANSACTIONS``),
+    every operator on the session's database, procedures only from :data:`ALLOWED_PROCEDURES`, no
+    user-defined (plugin) functions. Then the same text runs in the same transaction. Timeouts use
+    the driver's transaction timeout and cover both steps; rows past ``limit`` are not consumed
+    and the result says it was truncated.
 
 Paths
     :func:`trace_paths_cypher` fetches the edges of every candidate mechanism path with one
@@ -801,73 +806,112 @@ class CypherResult:
     query_type: str = "r"
 
 
-_LEADING = re.compile(r"^(\s+|//[^\n]*(\n|$)|/\*.*?\*/)*", re.S)
+READ_OPERATORS = frozenset("""
+AllNodesScan Anti AntiSemiApply Apply Argument ArgumentTracker CacheProperties CartesianProduct
+DirectedAllRelationshipsScan DirectedRelationshipByElementIdSeek DirectedRelationshipByIdSeek
+DirectedRelationshipIndexContainsScan DirectedRelationshipIndexEndsWithScan DirectedRelationshipIndexScan
+DirectedRelationshipIndexSeek DirectedRelationshipIndexSeekByRange DirectedRelationshipTypeScan
+DirectedUnionRelationshipTypesScan Distinct Eager EagerAggregation EmptyResult EmptyRow ExhaustiveLimit Expand
+Filter IntersectionNodeByLabelsScan LetAntiSemiApply LetSelectOrAntiSemiApply LetSelectOrSemiApply LetSemiApply
+Limit MultiNodeIndexSeek NodeByElementIdSeek NodeByIdSeek NodeByLabelScan NodeCountFromCountStore NodeHashJoin
+NodeIndexContainsScan NodeIndexEndsWithScan NodeIndexScan NodeIndexSeek NodeIndexSeekByRange NodeLeftOuterHashJoin
+NodeRightOuterHashJoin NodeUniqueIndexSeek NodeUniqueIndexSeekByRange NullifyMetadata Optional OptionalExpand
+OrderedAggregation OrderedDistinct PartialSort PartialTop ProcedureCall ProduceResults ProjectEndpoints Projection
+RelationshipCountFromCountStore Repeat RollUpApply SelectOrAntiSemiApply SelectOrSemiApply SemiApply ShortestPath
+ShowConstraints ShowFunctions ShowIndexes ShowProcedures Skip Sort StatefulShortestPath SubtractionNodeByLabelsScan
+Top TriadicBuild TriadicFilter TriadicSelection
+UndirectedAllRelationshipsScan UndirectedRelationshipByElementIdSeek UndirectedRelationshipByIdSeek
+UndirectedRelationshipIndexContainsScan UndirectedRelationshipIndexEndsWithScan UndirectedRelationshipIndexScan
+UndirectedRelationshipIndexSeek UndirectedRelationshipIndexSeekByRange UndirectedRelationshipTypeScan
+UndirectedUnionRelationshipTypesScan Union UnionNodeByLabelsScan Unwind ValueHashJoin VarLengthExpand
+""".split())
+"""Plan operators (Cypher manual, "Operators") that only read the graph of the session's database.
 
+The catalogue listings (``SHOW INDEXES``, ``CONSTRAINTS``, ``PROCEDURES``, ``FUNCTIONS``) are reads of
+the schema. Anything else is refused without ``write``: updating operators, ``LoadCSV`` (reads files
+and URLs on the server), ``ShowTransactions``, ``ShowSettings`` and ``TerminateTransactions`` (see and
+stop other sessions' work, read the server's configuration), ``AdministrationCommand`` (system
+database), ``TransactionApply`` and ``TransactionForeach`` (commit in several transactions), and any
+operator this list does not know (a newer server's).
+"""
 
-def explain_text(query: str) -> str:
-    """Return the EXPLAIN form of a query (PROFILE becomes EXPLAIN; EXPLAIN stays)."""
-    body = query[_LEADING.match(query).end():]  # type: ignore[union-attr]
-    head = body[:8].upper()
-    if head.startswith("EXPLAIN") and not body[7:8].isalnum():
-        return body
-    if head.startswith("PROFILE") and not body[7:8].isalnum():
-        return "EXPLAIN" + body[7:]
-    return "EXPLAIN " + body
+ALLOWED_PROCEDURES = frozenset({
+    "db.labels", "db.relationshipTypes", "db.propertyKeys", "db.schema.visualization",
+    "db.schema.nodeTypeProperties", "db.schema.relTypeProperties",
+})
+"""Procedures a read-only query may call: the schema summaries. Everything else (``dbms.*``, plugins
+such as ``apoc.*``, ``db.*`` procedures that administer) is refused without ``write``."""
 
-
-def _query_error(err: BaseException, timeout: float) -> Exception:
-    import neo4j.exceptions as nx
-
-    code = getattr(err, "code", "") or ""
-    if "TransactionTimedOut" in code or "Terminated" in code:
-        return CypherTimeout(f"query stopped after {timeout:g} s (raise --timeout for long queries)")
-    if isinstance(err, nx.CypherSyntaxError):
-        return CypherError(f"Cypher syntax error: {_short(err)}")
-    if "AccessMode" in code or "Forbidden" in code:
-        return CypherRefused(f"the server refused a write in a read-only session: {_short(err)}")
-    return CypherError(_short(err))
-
-
-REFUSED_OPERATORS = {
-    "TerminateTransactions": "terminates transactions",
+OPERATOR_REASONS = {
     "LoadCSV": "reads files or URLs on the server (LOAD CSV)",
+    "TerminateTransactions": "terminates transactions",
+    "ShowTransactions": "shows other sessions' transactions",
+    "ShowSettings": "shows the server's configuration",
+    "TransactionApply": "commits in several transactions (CALL ... IN TRANSACTIONS)",
+    "TransactionForeach": "commits in several transactions (CALL ... IN TRANSACTIONS)",
+    "AdministrationCommand": "administers the server",
 }
-"""Plan operators refused without --write although EXPLAIN calls their queries read-only."""
+
+_PROCEDURE_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\(")
 
 
-def _operators(plan: Any) -> set[str]:
-    if not plan:
-        return set()
-    found = {str(plan.get("operatorType", "")).split("@", 1)[0]}
-    for child in plan.get("children", []) or []:
-        found |= _operators(child)
+@dataclass(frozen=True)
+class PlanOperator:
+    """One operator of a server plan: its name (``Expand``), database and Details text."""
+
+    name: str
+    database: str
+    details: str
+
+
+def plan_operators(plan: Any) -> list[PlanOperator]:
+    """Every operator of a driver plan (``summary.plan``), depth first.
+
+    ``operatorType`` reads ``Expand(All)@neo4j``: the name, a variant in parentheses, and the
+    database the operator runs on.
+    """
+    found: list[PlanOperator] = []
+    stack = [plan] if plan else []
+    while stack:
+        node = stack.pop()
+        kind, _, database = str(node.get("operatorType", "")).partition("@")
+        args = node.get("args") or node.get("arguments") or {}
+        found.append(PlanOperator(kind.split("(", 1)[0], database, str(args.get("Details") or "")))
+        stack.extend(reversed(node.get("children") or []))
     return found
 
 
-def explain(session: neo4j.Session, query: str, params: dict[str, Any] | None = None,
-            timeout: float = DEFAULT_TIMEOUT) -> tuple[str, set[str]]:
-    """Return the query type (``r``, ``w``, ``rw``, ``s``) and plan operators; nothing runs."""
-    import neo4j
+def plan_refusal(kind: str, operators: Sequence[PlanOperator], database: str,
+                 user_functions: Iterable[str] = ()) -> str | None:
+    """Why a plan is not read-only (None if it is): the decision :func:`run_cypher` enforces.
 
-    summary = session.run(neo4j.Query(explain_text(query), timeout=timeout), params or {}).consume()
-    return str(summary.query_type or ""), _operators(summary.plan)
-
-
-def query_type(session: neo4j.Session, query: str, params: dict[str, Any] | None = None,
-               timeout: float = DEFAULT_TIMEOUT) -> str:
-    """``r``, ``w``, ``rw`` or ``s`` as the server's EXPLAIN reports it (nothing runs)."""
-    return explain(session, query, params, timeout)[0]
-
-
-def check_read_only(session: neo4j.Session, query: str, params: dict[str, Any] | None = None,
-                    timeout: float = DEFAULT_TIMEOUT) -> str:
-    """Raise CypherRefused unless EXPLAIN says the query only reads; return the query type."""
-    kind, operators = explain(session, query, params, timeout)
+    Read-only means: EXPLAIN's query type ``r``; every operator on :data:`READ_OPERATORS` and
+    running on ``database``; procedure calls only to :data:`ALLOWED_PROCEDURES`; no call of a
+    user-defined function (plugins; ``user_functions`` lists them, as ``SHOW FUNCTIONS`` does).
+    """
     if kind != "r":
-        raise CypherRefused(refusal(kind))
-    for operator in sorted(operators & set(REFUSED_OPERATORS)):
-        raise CypherRefused(f"refused: the query {REFUSED_OPERATORS[operator]}; pass --write to run it")
-    return kind
+        return refusal(kind)
+    functions = [name.lower() for name in user_functions]
+    for op in operators:
+        if op.database and op.database != database:
+            return _refused(f"runs on database '{op.database}' (queries may read '{database}' only)")
+        if op.name == "ProcedureCall":
+            match = _PROCEDURE_NAME.match(op.details)
+            name = match.group(1) if match else op.details
+            if name not in ALLOWED_PROCEDURES:
+                return _refused(f"calls procedure {name} (read-only queries may call "
+                                f"{', '.join(sorted(ALLOWED_PROCEDURES))})")
+        elif op.name not in READ_OPERATORS:
+            return _refused(OPERATOR_REASONS.get(op.name, f"uses plan operator {op.name}, which is not a read"))
+        called = re.sub(r"\s*\.\s*", ".", op.details.replace("`", "")).lower()
+        for function in functions:
+            if re.search(rf"(?<![\w.]){re.escape(function)}\s*\(", called):
+                return _refused(f"calls the user-defined function {function}")
+    return None
+
+
+def _refused(what: str) -> str:
+    return f"refused: the query {what}; queries are read-only by default, pass --write to run it"
 
 
 def refusal(kind: str) -> str:
@@ -875,6 +919,49 @@ def refusal(kind: str) -> str:
     kinds = {"w": "writes", "rw": "reads and writes", "s": "changes the schema or administers the server"}
     what = kinds.get(kind, f"is of type '{kind}'")
     return f"refused: the query {what}, and queries are read-only by default; pass --write to run it"
+
+
+def explain(tx: neo4j.Transaction | neo4j.Session, query: str, params: dict[str, Any] | None = None,
+            timeout: float = DEFAULT_TIMEOUT) -> tuple[str, list[PlanOperator]]:
+    """The server's query type (``r``, ``w``, ``rw``, ``s``) and plan of exactly ``query``; nothing runs.
+
+    The text goes to the server unmodified behind ``EXPLAIN``, so the plan is of what the server
+    reads, whatever comments, line ends, escapes or prefixes the text holds. A text that is itself
+    ``PROFILE ...`` conflicts with ``EXPLAIN`` and the server rejects it (a :class:`CypherRefused`).
+    """
+    import neo4j
+
+    text = "EXPLAIN " + query
+    if isinstance(tx, neo4j.Session):
+        summary = tx.run(neo4j.Query(text, timeout=timeout), params or {}).consume()
+    else:
+        summary = tx.run(text, params or {}).consume()
+    return str(summary.query_type or ""), plan_operators(summary.plan)
+
+
+def user_defined_functions(session: neo4j.Session, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+    """Names of the server's non-built-in functions (plugins), which a read-only query may not call."""
+    import neo4j
+
+    query = neo4j.Query("SHOW FUNCTIONS YIELD name, isBuiltIn WHERE NOT isBuiltIn RETURN name", timeout=timeout)
+    return [str(r["name"]) for r in session.run(query)]
+
+
+def _query_error(err: BaseException, timeout: float) -> Exception:
+    import neo4j.exceptions as nx
+
+    code = getattr(err, "code", "") or ""
+    message = _short(err)
+    if "TransactionTimedOut" in code or "Terminated" in code:
+        return CypherTimeout(f"query stopped after {timeout:g} s (raise --timeout for long queries)")
+    if "conflicting values for execution mode" in message:
+        return CypherRefused("refused: PROFILE runs the query to measure it, and queries are read-only by "
+                             "default; pass --write to run it")
+    if isinstance(err, nx.CypherSyntaxError):
+        return CypherError(f"Cypher syntax error: {message}")
+    if "AccessMode" in code or "Forbidden" in code:
+        return CypherRefused(f"the server refused a write in a read-only transaction: {message}")
+    return CypherError(message)
 
 
 def plain(value: Any) -> Any:
@@ -901,29 +988,52 @@ def plain(value: Any) -> Any:
 def run_cypher(driver: neo4j.Driver, query: str, params: dict[str, Any] | None = None, *,
                database: str = DEFAULT_DATABASE, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
                write: bool = False) -> CypherResult:
-    """Run one Cypher statement: read-only unless ``write``, with a timeout and a row cap."""
+    """Run one Cypher statement: read-only unless ``write``, with a timeout and a row cap.
+
+    Read-only queries run in one READ access-mode transaction that is rolled back, never
+    committed: first ``EXPLAIN`` of the unmodified text (:func:`explain`), judged by
+    :func:`plan_refusal`, then the same text. The server thus decides on exactly what it runs,
+    refuses writes itself in that transaction, and the timeout covers both steps.
+    """
     import neo4j
     import neo4j.exceptions as nx
 
-    mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+    if not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
+    if limit < 0:
+        raise ValueError(f"limit must be 0 or more rows, not {limit}")
     try:
-        with driver.session(database=database, default_access_mode=mode) as session:
-            kind = query_type(session, query, params, timeout) if write else \
-                check_read_only(session, query, params, timeout)
-            result = session.run(neo4j.Query(query, timeout=timeout), params or {})
-            columns = list(result.keys())
-            rows: list[dict[str, Any]] = []
-            truncated = False
-            for record in result:
-                if len(rows) >= limit:
-                    truncated = True
-                    break
-                rows.append({key: plain(record[key]) for key in columns})
-            result.consume()
+        if write:
+            with driver.session(database=database, default_access_mode=neo4j.WRITE_ACCESS) as session:
+                kind = explain(session, query, params, timeout)[0]
+                return _collect(session.run(neo4j.Query(query, timeout=timeout), params or {}), limit, kind)
+        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+            functions = user_defined_functions(session, timeout)
+            with session.begin_transaction(timeout=timeout) as tx:
+                kind, operators = explain(tx, query, params)
+                reason = plan_refusal(kind, operators, database, functions)
+                if reason:
+                    raise CypherRefused(reason)
+                outcome = _collect(tx.run(query, params or {}), limit, kind)
+                tx.rollback()
+                return outcome
     except (nx.ServiceUnavailable, nx.SessionExpired) as err:
         raise Neo4jConnectionError(f"Neo4j became unreachable during the query: {_short(err)}") from None
     except nx.Neo4jError as err:
         raise _query_error(err, timeout) from None
+
+
+def _collect(result: neo4j.Result, limit: int, kind: str) -> CypherResult:
+    """Up to ``limit`` rows as plain values; rows past it are not fetched (``truncated``)."""
+    columns = list(result.keys())
+    rows: list[dict[str, Any]] = []
+    truncated = False
+    for record in result:
+        if len(rows) >= limit:
+            truncated = True
+            break
+        rows.append({key: plain(record[key]) for key in columns})
+    result.consume()
     return CypherResult(columns, rows, truncated, kind)
 
 

@@ -133,12 +133,6 @@ def test_plan_rejects_dangling_edges(kg: KnowledgeGraph) -> None:
         nl.plan_load(node_rows(kg), edges)
 
 
-def test_explain_text() -> None:
-    assert nl.explain_text("MATCH (n) RETURN n") == "EXPLAIN MATCH (n) RETURN n"
-    assert nl.explain_text("  // c\nPROFILE MATCH (n) RETURN n") == "EXPLAIN MATCH (n) RETURN n"
-    assert nl.explain_text("explain MATCH (n) RETURN n") == "explain MATCH (n) RETURN n"
-
-
 # --------------------------------------------------------------------------- load
 
 
