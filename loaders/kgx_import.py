@@ -15,7 +15,7 @@ Writers:
 
 Node ids are checked by ``graph.identifiers`` when read, and every term is built by pyoxigraph's
 typed constructors when written.
-* ``import_into_neo4j``: one atomic generation switch-over with ``loaders.neo4j.load_rows``
+* ``import_into_neo4j``: one transaction (invisible until its commit) with ``loaders.neo4j.load_rows``
   (curated and imported rows together). Imported relationships carry
   ``primary_knowledge_source`` (never ``infores:kmoa``) and ``imported: true``.
 
@@ -545,22 +545,15 @@ def neo4j_edge_rows(graph: ImportedGraph) -> Iterator[dict[str, Any]]:
 
 def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedGraph,
                       progress: bool | None = None, **options: Any) -> ImportSummary:
-    """Replace the Neo4j graph with curated + imported rows in one atomic generation switch-over.
+    """Replace the Neo4j graph with curated + imported rows in one transaction (``load_rows``).
 
-    ``load_rows`` deletes the previous generation after the switch-over; if that clean-up fails
-    (large graphs with hubs can exceed a small server's transaction memory), the new graph is
-    already active, so the old one is removed relationships first, in small batches.
+    Nothing of the new graph is visible before the commit, and a failed or killed import leaves
+    the previous graph and nothing else.
     """
-    import neo4j.exceptions as nx
-
     from loaders.kgx import edge_rows, node_rows
-    from loaders.neo4j import DEFAULT_DATABASE, active_generation, load_rows
+    from loaders.neo4j import load_rows
 
     began = time.perf_counter()
-    # Edge ids are unique per import and every load writes a fresh generation: CREATE is safe.
-    options.setdefault("create_relationships", True)
-    database = options.get("database", DEFAULT_DATABASE)
-    before = (active_generation(driver, database) or {}).get("active")
 
     def nodes() -> Iterator[dict[str, Any]]:
         yield from node_rows(kg)
@@ -570,17 +563,12 @@ def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedG
         yield from edge_rows(kg)
         yield from neo4j_edge_rows(graph)
 
-    try:
-        load_rows(driver, nodes(), edges(), progress=progress, **options)
-    except nx.Neo4jError:
-        if (active_generation(driver, database) or {}).get("active") == before:
-            raise
-        delete_retired(driver, database)
+    load_rows(driver, nodes(), edges(), progress=progress, **options)
     return _summary(graph, began, "neo4j")
 
 
 def delete_retired(driver: neo4j.Driver, database: str, batch: int = 10_000) -> None:
-    """Delete retired generations: relationships first, then nodes, in small transactions."""
+    """Delete generations an earlier loader layout retired: relationships first, in small transactions."""
     from loaders.neo4j import RETIRED
 
     with driver.session(database=database) as session:

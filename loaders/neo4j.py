@@ -24,39 +24,35 @@ Graph model (the rows are ``loaders.kgx.node_rows`` / ``edge_rows``, the same as
       ``hypothesis_steps`` are lists of strings. Empty strings and nulls are left out.
 
 Replacing a load atomically (Community edition has one user database, no ``CREATE DATABASE``)
-    Every load is a new *generation* ``load_id``. One ``(:KmoaMeta {key: 'kmoa'})`` node holds the
-    ``active`` generation and a load lock (``loading`` + ``heartbeat``, refreshed after every
-    batch; a lock older than ``LOCK_STALE_SECONDS`` or ``force=True`` is taken over).
+    A generation must be invisible to every query until it is active, including queries not
+    anchored on a label (``MATCH (a)-[r:antagonist_of]->(b)``, ``MATCH (n)``). In one database,
+    committed data is visible to such queries whatever its labels, types or properties, so a
+    generation is never committed before it is complete: every load is **one transaction**.
 
-    1. Constraints and indexes are created first (idempotent).
-    2. Stale leftovers of crashed loads (``KmoaStaging``/``KmoaRetired`` nodes) are deleted.
-    3. The new generation is written in batches (``UNWIND $rows AS row MERGE ...``) as nodes with
-       the single label ``KmoaStaging`` (unique on ``(load_id, id)``) and relationships between
-       them. Staged nodes have no ``Entity`` or kind label, so no read that starts from a label
-       sees them; the active graph stays complete and queryable throughout. Rows travel as
-       positional lists with the values every row of a batch shares sent once, properties are
-       SET explicitly (no Eager in the plan), and relationships find their end nodes by the element
-       ids the node batches returned (checked to be staged nodes of this load). ``writers`` > 1
-       writes batches in parallel with ``CREATE`` (concurrent relationship MERGEs deadlock; CREATE
-       is equivalent because the generation is fresh and ids are checked unique beforehand).
-    4. One final transaction checks the staged counts, relabels the old generation
-       ``KmoaRetired`` (dropping its ``Entity``/kind/category labels), gives the staged nodes
-       their labels, and flips ``KmoaMeta.active``. Relationships are never touched: they belong
-       to their nodes' generation. The flip only rewrites node labels, so its memory is
-       proportional to the node count (fine for the curated graph and for ~10^5-node synthetic
-       graphs with the default heap).
-    5. The retired generation is deleted in small batches, relationships first (``CALL (r) {
-       DELETE r } IN TRANSACTIONS``). If that is interrupted, the leftovers are invisible and
-       removed by the next load.
+    1. Constraints and indexes are created first (idempotent; schema changes cannot share a
+       transaction with data writes).
+    2. If another load's transaction is open (``SHOW TRANSACTIONS``; every load transaction
+       carries the metadata ``kmoa_load: <generation>``), the load is refused with a message
+       that names it; ``force=True`` (``--force``) terminates it first.
+    3. In one transaction: ``SET`` on the ``(:KmoaMeta {key: 'kmoa'})`` node (its write lock
+       serialises loads that passed step 2 together), ``DETACH DELETE`` of the previous generation
+       (and of ``KmoaStaging``/``KmoaRetired`` nodes an earlier layout may have left), then the
+       new nodes (``Entity``, kind and category labels, ``load_id``) and relationships in batches
+       of ``UNWIND $rows ... CREATE``, a count check, and ``KmoaMeta.active`` set to the new
+       ``load_id``. Rows travel as positional lists with the values every row of a batch shares
+       sent once, properties are SET explicitly (no Eager in the plan), and relationships find
+       their end nodes by the element ids the node batches returned.
+    4. Commit. Readers see the previous graph, complete, until the commit and the new one after.
 
-    A failure in steps 1-4 (or a killed process) leaves the previous generation exactly as it was;
-    the loader then deletes its own staged nodes (best effort) and releases the lock.
-    ``fail_after_batches`` and ``on_batch`` inject failures for tests.
-
-    Reads (``kmoa cypher``, the named queries, the parity tests) match labelled nodes (``Entity``,
-    a kind, a category), so they see the active generation only. An unlabelled ``MATCH (n)`` would
-    also see staged nodes while a load runs and the ``KmoaMeta`` node. Needs Neo4j 5.23 or later
-    (``CALL (x) { ... }`` subqueries); Aura qualifies.
+    A failure (or a killed process: the server rolls back the transaction of a closed
+    connection) leaves the previous graph exactly as it was and nothing else behind, so the next
+    load needs no clean-up and no ``--force``. The price is memory: the server holds the
+    transaction state of the whole load (old generation deleted, new one written) until the
+    commit. The local server's heap is ``KMOA_NEO4J_HEAP`` (default 1 GB: the curated graph and
+    imports of ~10^5 edges); a load that exceeds it fails cleanly with a message saying so.
+    Loads are written by one transaction, so in one thread. ``fail_after_batches`` and
+    ``on_batch`` inject failures for tests. Needs Neo4j 5.23 or later (``CALL (x) { ... }``
+    subqueries); Aura qualifies.
 
 Queries
     :func:`run_cypher` runs one statement. Unless ``write=True`` the decision is the server's: in
@@ -103,9 +99,10 @@ DEFAULT_USER = "neo4j"
 DEFAULT_BATCH_SIZE = 20_000
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_LIMIT = 10_000
-DELETE_BATCH = 10_000
 PROGRESS_MIN_ROWS = 50_000
-LOCK_STALE_SECONDS = 600
+FORCE_WAIT_SECONDS = 30
+LOAD_METADATA = "kmoa_load"
+"""Transaction metadata key naming the generation a load transaction writes."""
 CONNECTION_TIMEOUT = 10.0
 
 ENTITY = "Entity"
@@ -446,7 +443,7 @@ class LoadResult:
     seconds: float
     stage_seconds: float
     phases: dict[str, float] = field(default_factory=dict)
-    """Seconds per phase: plan, prepare (schema, lock, leftovers), nodes, relationships, switch, cleanup."""
+    """Seconds per phase: plan, prepare (schema, lock, old generation deleted), nodes, relationships, switch."""
 
     @property
     def edges_per_second(self) -> float:
@@ -465,58 +462,6 @@ def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield list(rows[start:start + size])
 
 
-def _acquire_lock(driver: neo4j.Driver, database: str, load_id: str, force: bool) -> None:
-    query = (
-        f"MERGE (m:{META} {{key: $key}}) "
-        "WITH m, (m.loading IS NOT NULL AND m.heartbeat > timestamp() - $stale_ms AND NOT $force) AS busy, "
-        "m.loading AS holder "
-        "FOREACH (_ IN CASE WHEN busy THEN [] ELSE [1] END | "
-        "SET m.loading = $gen, m.heartbeat = timestamp()) "
-        "RETURN busy, holder")
-    record = driver.execute_query(query, key=META_KEY, gen=load_id, force=force,
-                                  stale_ms=LOCK_STALE_SECONDS * 1000, database_=database).records[0]
-    if record["busy"]:
-        raise Neo4jLoadError(
-            f"another load ({record['holder']}) is in progress on this database; wait for it, or pass "
-            f"--force if it crashed (its lock expires {LOCK_STALE_SECONDS} s after its last batch)")
-
-
-def _release_lock(driver: neo4j.Driver, database: str, load_id: str) -> None:
-    driver.execute_query(f"MATCH (m:{META} {{key: $key}}) WHERE m.loading = $gen "
-                         "REMOVE m.loading, m.heartbeat", key=META_KEY, gen=load_id, database_=database)
-
-
-def _delete_batched(driver: neo4j.Driver, database: str, match: str, params: dict[str, Any]) -> None:
-    """Delete the nodes matched as ``n`` and their relationships, in small auto-commit batches.
-
-    Relationships go first, by count, so a batch stays small however dense the nodes are (a
-    generation's relationships only join nodes of the same generation, so outgoing ones cover all).
-    """
-    import neo4j
-
-    with driver.session(database=database) as session:
-        session.run(neo4j.Query(f"{match} MATCH (n)-[r]->() "
-                                f"CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS"), params).consume()
-        session.run(neo4j.Query(f"{match} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {DELETE_BATCH} ROWS"),
-                    params).consume()
-
-
-def _clear_leftovers(driver: neo4j.Driver, database: str, load_id: str) -> None:
-    """Remove staged and retired nodes that crashed or interrupted loads left behind (best effort).
-
-    Leftovers are invisible to reads, so a failure here (e.g. another process is still deleting
-    the generation it retired) does not stop the load; the next load tries again.
-    """
-    import neo4j.exceptions as nx
-
-    for match, params in ((f"MATCH (n:{STAGING}) WHERE n.load_id <> $gen", {"gen": load_id}),
-                          (f"MATCH (n:{RETIRED})", {})):
-        try:
-            _delete_batched(driver, database, match, params)
-        except (nx.TransientError, nx.DatabaseError, nx.ClientError):
-            pass
-
-
 @dataclass(frozen=True)
 class Batch:
     """One write transaction: its Cypher, parameters and row count."""
@@ -524,14 +469,6 @@ class Batch:
     query: str
     params: dict[str, Any]
     size: int
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """A committed batch: its row count and, for node batches, each id's element id."""
-
-    size: int
-    element_ids: dict[str, str] = field(default_factory=dict)
 
 
 def split_columns(columns: dict[str, list[Any]]) -> tuple[list[str], dict[str, Any], list[list[Any]]]:
@@ -565,107 +502,97 @@ def _sets(var: str, columns: list[str], common: dict[str, Any], offset: int) -> 
     return ("SET " + ", ".join(parts)) if parts else ""
 
 
-def node_batch(rows: list[dict[str, Any]], load_id: str) -> Batch:
-    """MERGE staged nodes (``row[0]`` is the id, then the varying properties); return element ids."""
+def node_batch(rows: list[dict[str, Any]], load_id: str, labels: Sequence[str] = ()) -> Batch:
+    """CREATE nodes with ``Entity`` and labels (``row[0]`` is the id, then the varying properties).
+
+    Returns each id's element id. Ids are checked unique beforehand and the generation is fresh.
+    """
     keys = sorted(set().union(*(r["p"] for r in rows)))
     columns, common, values = split_columns({k: [r["p"].get(k) for r in rows] for k in keys})
-    query = (f"UNWIND $rows AS row MERGE (n:{STAGING} {{load_id: $gen, id: row[0]}}) "
+    label_text = ":".join(quote_name(label) for label in (ENTITY, *labels))
+    query = (f"UNWIND $rows AS row CREATE (n:{label_text} {{load_id: $gen, id: row[0]}}) "
              + _sets("n", columns, common, 1) + " RETURN row[0] AS id, elementId(n) AS eid")
     data = list(zip([r["id"] for r in rows], *values, strict=True))
     return Batch(query, {"rows": data, "common": common, "gen": load_id}, len(rows))
 
 
-def edge_batch(rel_type: str, rows: list[dict[str, Any]], load_id: str, element_ids: dict[str, str],
-               create: bool = False) -> Batch:
-    """MERGE (or CREATE) staged relationships of one type: ``row`` = [id, subject, object, props...].
+def edge_batch(rel_type: str, rows: list[dict[str, Any]], load_id: str, element_ids: dict[str, str]) -> Batch:
+    """CREATE relationships of one type: ``row`` = [id, subject, object, props...].
 
     End nodes are found by the element ids their node batches returned (a direct record lookup,
-    about twice as fast as an index seek), checked to be staged nodes of this load.
+    about twice as fast as an index seek), checked to be nodes of this load.
     """
     columns, common, values = split_columns(edge_columns(rows))
-    verb = "CREATE" if create else "MERGE"
     query = (f"UNWIND $rows AS row "
-             f"MATCH (a:{STAGING}) WHERE elementId(a) = row[1] AND a.load_id = $gen "
-             f"MATCH (b:{STAGING}) WHERE elementId(b) = row[2] AND b.load_id = $gen "
-             f"{verb} (a)-[r:{quote_name(rel_type)} {{id: row[0]}}]->(b) " + _sets("r", columns, common, 3))
+             f"MATCH (a:{ENTITY}) WHERE elementId(a) = row[1] AND a.load_id = $gen "
+             f"MATCH (b:{ENTITY}) WHERE elementId(b) = row[2] AND b.load_id = $gen "
+             f"CREATE (a)-[r:{quote_name(rel_type)} {{id: row[0]}}]->(b) " + _sets("r", columns, common, 3))
     data = list(zip([r["id"] for r in rows], [element_ids[r["subject"]] for r in rows],
                     [element_ids[r["object"]] for r in rows], *values, strict=True))
     return Batch(query, {"rows": data, "common": common, "gen": load_id}, len(rows))
 
 
-def _write(driver: neo4j.Driver, database: str, batch: Batch) -> BatchResult:
-    def work(tx: neo4j.ManagedTransaction) -> dict[str, str]:
-        return {str(rec["id"]): str(rec["eid"]) for rec in tx.run(batch.query, batch.params)}
+def loads_in_progress(driver: neo4j.Driver, database: str = DEFAULT_DATABASE) -> list[dict[str, Any]]:
+    """Open load transactions on this database (id, generation, start), as SHOW TRANSACTIONS lists them.
 
-    with driver.session(database=database) as session:
-        return BatchResult(batch.size, session.execute_write(work))
+    Every load runs in one transaction whose metadata names its generation (``kmoa_load``); a
+    user sees their own transactions, so loads by the same user are always found. Terminated ones
+    (``--force``) are left out: the server has released their locks and rolls them back.
+    """
+    records = driver.execute_query(
+        "SHOW TRANSACTIONS YIELD transactionId, metaData, startTime, database, status "
+        f"WHERE metaData.{LOAD_METADATA} IS NOT NULL AND database = $db AND NOT status STARTS WITH 'Terminated' "
+        f"RETURN transactionId AS id, metaData.{LOAD_METADATA} AS generation, toString(startTime) AS since",
+        db=database, database_=database).records
+    return [dict(record) for record in records]
 
 
-def _heartbeat(driver: neo4j.Driver, database: str, load_id: str) -> None:
-    records = driver.execute_query(f"MATCH (m:{META} {{key: $key}}) WHERE m.loading = $gen "
-                                   "SET m.heartbeat = timestamp() RETURN count(m) AS held",
-                                   key=META_KEY, gen=load_id, database_=database).records
-    if not records or not records[0]["held"]:
-        raise Neo4jLoadError(f"load {load_id} lost its lock (another load took over with --force)")
-
-
-def _run_batches(driver: neo4j.Driver, database: str, batches: Iterable[Batch], writers: int,
-                 after_each: Callable[[BatchResult], None]) -> None:
-    """Write batches in order (writers=1) or with a pool; call after_each per committed batch."""
-    if writers <= 1:
-        for batch in batches:
-            after_each(_write(driver, database, batch))
+def _claim(driver: neo4j.Driver, database: str, force: bool) -> None:
+    """Refuse to start while another load's transaction is open, unless ``force`` stops it."""
+    running = loads_in_progress(driver, database)
+    if not running:
         return
-    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-
-    pool = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="neo4j-load")
-    running: set[Future[BatchResult]] = set()
-    try:
-        for batch in batches:
-            running.add(pool.submit(_write, driver, database, batch))
-            if len(running) >= writers:
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    after_each(future.result())
-        for future in running:
-            after_each(future.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    if not force:
+        first = running[0]
+        raise Neo4jLoadError(
+            f"another load (generation {first['generation']}, since {first['since']}) is in progress on this "
+            "database; wait for it to finish, or pass --force to stop it (its transaction is rolled back)")
+    driver.execute_query("TERMINATE TRANSACTIONS $ids", ids=[r["id"] for r in running], database_=database)
+    deadline = time.monotonic() + FORCE_WAIT_SECONDS
+    while loads_in_progress(driver, database):
+        if time.monotonic() > deadline:
+            raise Neo4jLoadError(f"the running load did not stop within {FORCE_WAIT_SECONDS} s of --force")
+        time.sleep(0.2)
 
 
-def _flip(tx: neo4j.ManagedTransaction, plan: LoadPlan, load_id: str) -> str | None:
-    """Atomically retire the active generation and promote the staged one; return the old id."""
-    meta = tx.run(f"MATCH (m:{META} {{key: $key}}) RETURN m.loading AS loading, m.active AS active, "
-                  "m.labels AS labels", key=META_KEY).single()
-    if meta is None or meta["loading"] != load_id:
-        raise Neo4jLoadError(f"load {load_id} lost its lock before the switch-over")
-    staged = tx.run(f"MATCH (n:{STAGING}) WHERE n.load_id = $gen "
-                    "RETURN count(n) AS nodes, sum(COUNT { (n)-->() }) AS rels", gen=load_id).single()
-    if staged is None or staged["nodes"] != len(plan.nodes) or staged["rels"] != plan.edge_count:
-        found = (staged["nodes"], staged["rels"]) if staged else (0, 0)
-        raise Neo4jLoadError(f"staged generation {load_id} is incomplete: {found[0]}/{len(plan.nodes)} "
+def _take_over(tx: neo4j.Transaction, load_id: str) -> str | None:
+    """Lock the KmoaMeta node for this transaction and delete every kmoa node; return the old generation.
+
+    The write lock on KmoaMeta serialises loads that started together. Deleting inside the load's
+    own transaction means readers see the old graph until the commit and never an empty one.
+    Nodes of earlier layouts' staged or retired generations go too.
+    """
+    meta = tx.run(f"MERGE (m:{META} {{key: $key}}) SET m.loading = $gen RETURN m.active AS active",
+                  key=META_KEY, gen=load_id).single()
+    tx.run(f"MATCH (n:{ENTITY}) WHERE n.load_id IS NOT NULL DETACH DELETE n").consume()
+    tx.run(f"MATCH (n) WHERE n:{STAGING} OR n:{RETIRED} DETACH DELETE n").consume()
+    return str(meta["active"]) if meta is not None and meta["active"] is not None else None
+
+
+def _activate(tx: neo4j.Transaction, plan: LoadPlan, load_id: str, previous: str | None) -> None:
+    """Check the written counts and record the new generation as active (committed with it)."""
+    written = tx.run(f"MATCH (n:{ENTITY}) WHERE n.load_id = $gen "
+                     "RETURN count(n) AS nodes, sum(COUNT { (n)-->() }) AS rels", gen=load_id).single()
+    if written is None or written["nodes"] != len(plan.nodes) or written["rels"] != plan.edge_count:
+        found = (written["nodes"], written["rels"]) if written else (0, 0)
+        raise Neo4jLoadError(f"generation {load_id} is incomplete: {found[0]}/{len(plan.nodes)} "
                              f"nodes, {found[1]}/{plan.edge_count} relationships")
-    old = meta["active"]
-    if old is not None:
-        old_labels = [ENTITY, *(meta["labels"] or [])]
-        tx.run(f"MATCH (n:{ENTITY}) WHERE n.load_id = $old "
-               f"REMOVE n:{':'.join(quote_name(label) for label in old_labels)} SET n:{RETIRED}",
-               old=old).consume()
-    for labels, (kind, category) in sorted(plan.label_groups.items()):
-        tx.run(f"MATCH (n:{STAGING}) WHERE n.load_id = $gen AND n.kmoa_kind = $kind "
-               "AND n.category = $category "
-               f"REMOVE n:{STAGING} SET n:{':'.join(quote_name(label) for label in (ENTITY, *labels))}",
-               gen=load_id, kind=kind, category=list(category)).consume()
-    left = tx.run(f"MATCH (n:{STAGING}) WHERE n.load_id = $gen RETURN count(n) AS c", gen=load_id).single()
-    if left is not None and left["c"]:
-        raise Neo4jLoadError(f"{left['c']} staged nodes matched no label group")
     all_labels = sorted({label for labels in plan.label_groups for label in labels})
     tx.run(f"MATCH (m:{META} {{key: $key}}) SET m.active = $gen, m.previous = $old, m.labels = $labels, "
            "m.nodes = $nodes, m.relationships = $rels, m.loaded_at = datetime() "
            "REMOVE m.loading, m.heartbeat",
-           key=META_KEY, gen=load_id, old=old, labels=all_labels, nodes=len(plan.nodes),
+           key=META_KEY, gen=load_id, old=previous, labels=all_labels, nodes=len(plan.nodes),
            rels=plan.edge_count).consume()
-    return str(old) if old is not None else None
 
 
 def _progress(total: int, show: bool | None) -> Any:
@@ -677,23 +604,33 @@ def _progress(total: int, show: bool | None) -> Any:
                 dynamic_ncols=True)
 
 
-def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]], *,
-              database: str = DEFAULT_DATABASE, batch_size: int = DEFAULT_BATCH_SIZE, writers: int = 1,
-              create_relationships: bool = False, fail_after_batches: int | None = None,
-              on_batch: Callable[[int], None] | None = None, progress: bool | None = None,
-              force: bool = False) -> LoadResult:
-    """Replace the graph in Neo4j with these KGX-style rows, atomically (see module docstring).
+def _node_batches(plan: LoadPlan, load_id: str, batch_size: int) -> Iterator[Batch]:
+    """Node batches grouped by label set (labels cannot be parameters)."""
+    labels_of = {group: labels for labels, group in plan.label_groups.items()}
+    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for node in plan.nodes:
+        category = node["p"].get("category") or []
+        key = (node["p"]["kmoa_kind"], tuple([category] if isinstance(category, str) else category))
+        grouped.setdefault(labels_of[key], []).append(node)
+    for labels, rows in sorted(grouped.items()):
+        for chunk in _batches(rows, batch_size):
+            yield node_batch(chunk, load_id, labels)
 
-    ``writers`` > 1 writes batches in parallel transactions; it needs ``create_relationships``
-    (concurrent MERGEs of relationships deadlock on their end nodes; CREATE is equivalent here
-    because every load writes a fresh generation and ids are checked unique beforehand).
-    ``fail_after_batches=N`` raises :class:`InjectedFailure` after N committed batches;
-    ``on_batch(i)`` is called after each committed batch (i from 1). Both exist for tests.
+
+def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]], *,
+              database: str = DEFAULT_DATABASE, batch_size: int = DEFAULT_BATCH_SIZE,
+              fail_after_batches: int | None = None, on_batch: Callable[[int], None] | None = None,
+              progress: bool | None = None, force: bool = False) -> LoadResult:
+    """Replace the graph in Neo4j with these KGX-style rows in one transaction (see module docstring).
+
+    ``force`` stops another load whose transaction is still open (a hung or stopped process).
+    ``fail_after_batches=N`` raises :class:`InjectedFailure` after N written batches;
+    ``on_batch(i)`` is called after each written batch (i from 1). Both exist for tests.
     """
-    if batch_size < 1 or writers < 1:
-        raise ValueError("batch_size and writers must be at least 1")
-    if writers > 1 and not create_relationships:
-        raise ValueError("parallel writers need create_relationships=True (concurrent MERGE deadlocks)")
+    import neo4j.exceptions as nx
+
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
     began = time.perf_counter()
     phases: dict[str, float] = {}
     mark = began
@@ -708,67 +645,49 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iter
     phase("plan")
     load_id = new_load_id()
     ensure_schema(driver, database)
-    _acquire_lock(driver, database, load_id, force)
+    _claim(driver, database, force)
+    total = -(-len(plan.nodes) // batch_size) + sum(-(-len(r) // batch_size) for r in plan.edges_by_type.values())
+    done = 0
     try:
-        _clear_leftovers(driver, database, load_id)
-        phase("prepare")
-        total = -(-len(plan.nodes) // batch_size) + sum(-(-len(r) // batch_size) for r in plan.edges_by_type.values())
-        done = 0
-        with _progress(len(plan.nodes) + plan.edge_count, progress) as bar:
-
+        with driver.session(database=database) as session, \
+                session.begin_transaction(metadata={LOAD_METADATA: load_id}) as tx, \
+                _progress(len(plan.nodes) + plan.edge_count, progress) as bar:
+            previous = _take_over(tx, load_id)
+            phase("prepare")
             element_ids: dict[str, str] = {}
 
-            def after_each(result: BatchResult) -> None:
+            def write(batch: Batch) -> None:
                 nonlocal done
+                for record in tx.run(batch.query, batch.params):
+                    element_ids[str(record["id"])] = str(record["eid"])
                 done += 1
-                bar.update(result.size)
-                element_ids.update(result.element_ids)
-                _heartbeat(driver, database, load_id)
+                bar.update(batch.size)
                 if on_batch is not None:
                     on_batch(done)
                 if fail_after_batches is not None and done >= fail_after_batches:
                     raise InjectedFailure(f"injected failure after {done} of {total} batches")
 
-            node_batches = (node_batch(rows, load_id) for rows in _batches(plan.nodes, batch_size))
-            _run_batches(driver, database, node_batches, writers, after_each)
+            for batch in _node_batches(plan, load_id, batch_size):
+                write(batch)
             phase("nodes")
-            edge_batches = (edge_batch(rel_type, rows, load_id, element_ids, create_relationships)
-                            for rel_type, edges_of_type in sorted(plan.edges_by_type.items())
-                            for rows in _batches(edges_of_type, batch_size))
-            _run_batches(driver, database, edge_batches, writers, after_each)
+            for rel_type, edges_of_type in sorted(plan.edges_by_type.items()):
+                for rows in _batches(edges_of_type, batch_size):
+                    write(edge_batch(rel_type, rows, load_id, element_ids))
             phase("relationships")
-        staged_at = time.perf_counter()
-        with driver.session(database=database) as session:
-            previous = session.execute_write(_flip, plan, load_id)
-        phase("switch")
-    except BaseException:
-        _abandon(driver, database, load_id)
+            staged_at = time.perf_counter()
+            _activate(tx, plan, load_id, previous)
+            tx.commit()
+            phase("switch")
+    except nx.Neo4jError as err:
+        if "Memory" in (err.code or "") or "memory" in _short(err).lower():
+            raise Neo4jLoadError(
+                f"the server ran out of transaction memory for this load ({_short(err)}); the previous graph "
+                "is unchanged. Give the server more heap (KMOA_NEO4J_HEAP for `kmoa neo4j start`, e.g. 4g) "
+                "or raise its db.memory.transaction.total.max") from None
         raise
-    if previous is not None:  # the new graph is live; leftovers of the old one are invisible
-        _clear_retired(driver, database, previous)
-    phase("cleanup")
     return LoadResult(nodes=len(plan.nodes), relationships=plan.edge_count, load_id=load_id,
                       previous=previous, seconds=round(time.perf_counter() - began, 3),
                       stage_seconds=round(staged_at - began, 3), phases=phases)
-
-
-def _clear_retired(driver: neo4j.Driver, database: str, previous: str) -> None:
-    """Delete the generation the switch-over retired (best effort: the next load finishes the job)."""
-    import neo4j.exceptions as nx
-
-    try:
-        _delete_batched(driver, database, f"MATCH (n:{RETIRED}) WHERE n.load_id = $old", {"old": previous})
-    except (nx.Neo4jError, nx.DriverError):
-        pass
-
-
-def _abandon(driver: neo4j.Driver, database: str, load_id: str) -> None:
-    """Best effort after a failed load: delete our staged nodes and release the lock."""
-    try:
-        _delete_batched(driver, database, f"MATCH (n:{STAGING}) WHERE n.load_id = $gen", {"gen": load_id})
-        _release_lock(driver, database, load_id)
-    except Exception:  # noqa: BLE001 - the server may be gone; the next load cleans up
-        pass
 
 
 def load_graph(driver: neo4j.Driver, kg: KnowledgeGraph, **options: Any) -> LoadResult:

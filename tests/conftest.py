@@ -7,13 +7,16 @@ The test session runs its own Neo4j: a cache folder of its own in a temporary di
 password, free Bolt port), removed at the end. Only the downloaded jars are shared with the user's
 cache (``KMOA_NEO4J_DOWNLOADS``; Maven runs once). ``KMOA_CACHE`` points at the session's folder
 and the ``NEO4J_*`` variables are unset for the session, so no code path under test can reach a
-server or data folder the user runs, and two concurrent test runs never meet.
+server or data folder the user runs, and two concurrent test runs never meet. A detached watchdog
+stops the session's server and removes its folder when the test process ends, even if it is killed.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +65,21 @@ def tiny() -> KnowledgeGraph:
 
 NEO4J_CONNECTION_VARIABLES = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 
+WATCHDOG = """
+import os, shutil, sys, time
+pid, cache, folder = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+while True:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(1)
+from loaders import neo4j_server
+neo4j_server.stop(cache)
+shutil.rmtree(folder, ignore_errors=True)
+"""
+"""Stops the session's server and removes its folder once the test process is gone, even killed."""
+
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_neo4j_cache() -> Iterator[Path]:
@@ -70,6 +88,10 @@ def isolated_neo4j_cache() -> Iterator[Path]:
 
     downloads = os.environ.get("KMOA_NEO4J_DOWNLOADS") or str(neo4j_server.default_cache_dir() / "dist")
     session_dir = Path(tempfile.mkdtemp(prefix="kmoa-test-cache-"))
+    subprocess.run(  # a short-lived sh backgrounds the watchdog, so it is not our child
+        ["/bin/sh", "-c", '"$@" </dev/null >/dev/null 2>&1 &', "sh",
+         sys.executable, "-c", WATCHDOG, str(os.getpid()), str(session_dir / "neo4j"), str(session_dir)],
+        cwd=Path(__file__).parent.parent, start_new_session=True, check=True, timeout=30)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KMOA_NEO4J_DOWNLOADS", downloads)
         patch.setenv("KMOA_CACHE", str(session_dir))

@@ -19,11 +19,12 @@ def import_() -> None:
 @import_.command("kgx")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--store", "store_spec", help="Oxigraph store to merge into (oxigraph:DIR; created if missing).")
-@click.option("--neo4j", "to_neo4j", is_flag=True, help="Merge into Neo4j instead (one atomic switch-over).")
+@click.option("--neo4j", "to_neo4j", is_flag=True, help="Merge into Neo4j instead (in one transaction).")
 @click.option("--name", help="Name of this import (default: the directory name); names its node graph.")
 @click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True,
               help="Rows per Neo4j write transaction.")
-@click.option("--writers", type=AT_LEAST_ONE, default=1, show_default=True, help="Parallel Neo4j write transactions.")
+@click.option("--force", is_flag=True,
+              help="Neo4j: stop another load whose transaction is still open (a hung or stopped process) first.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when on a terminal).")
 @click.option("--edge-provenance/--no-edge-provenance", default=True, show_default=True,
               help="Oxigraph: also write each edge's KGX id, knowledge level, source and publications "
@@ -31,7 +32,7 @@ def import_() -> None:
 @connection_options
 @DATA_OPTION
 def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: str | None, batch_size: int,
-               writers: int, progress: bool | None, edge_provenance: bool, uri: str | None, user: str | None,
+               force: bool, progress: bool | None, edge_provenance: bool, uri: str | None, user: str | None,
                password: str | None, database: str | None, data_dir: Path | None) -> None:
     """Merge DIRECTORY/nodes.tsv and edges.tsv with the curated graph.
 
@@ -75,7 +76,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
             settings = ConnectionSettings.resolve(uri, user, password, database)
             with open_driver(settings) as driver:
                 summary = import_into_neo4j(driver, kg, imported, progress=progress, batch_size=batch_size,
-                                            writers=writers, database=settings.database)
+                                            force=force, database=settings.database)
         except (Neo4jConnectionError, Neo4jLoadError) as err:
             fail(f"import failed, the previous Neo4j graph is unchanged: {err}")
     click.echo(f"merged into {summary.target}: {summary.edges} imported edges "
@@ -86,7 +87,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
 @import_.command("drugmechdb")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--store", "store_spec", help="Oxigraph store to merge into (oxigraph:DIR; created if missing).")
-@click.option("--neo4j", "to_neo4j", is_flag=True, help="Merge into Neo4j instead (one atomic switch-over).")
+@click.option("--neo4j", "to_neo4j", is_flag=True, help="Merge into Neo4j instead (in one transaction).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Only convert: write OUT/nodes.tsv and edges.tsv (a new folder) for `kmoa import kgx` "
                    "or `kmoa explore --import`.")
@@ -94,11 +95,13 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
               help="What to do with a path that has defects (all are reported with their line): keep it as "
                    "read, or skip the whole path.")
 @click.option("--strict", is_flag=True, help="Refuse the file if it has any defect.")
+@click.option("--force", is_flag=True,
+              help="Neo4j: stop another load whose transaction is still open (a hung or stopped process) first.")
 @connection_options
 @DATA_OPTION
 @click.pass_context
 def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to_neo4j: bool, out_dir: Path | None,
-                      defects: str, strict: bool, uri: str | None, user: str | None, password: str | None,
+                      defects: str, strict: bool, force: bool, uri: str | None, user: str | None, password: str | None,
                       database: str | None, data_dir: Path | None) -> None:
     """Merge DrugMechDB's indication paths (its YAML as published) with the curated graph.
 
@@ -134,4 +137,4 @@ def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to
     with tempfile.TemporaryDirectory(prefix="kmoa-drugmechdb-") as tmp:
         kgx_dir = write_kgx(db, Path(tmp) / "drugmechdb", defects)  # type: ignore[arg-type]
         ctx.invoke(import_kgx, directory=kgx_dir, store_spec=store_spec, to_neo4j=to_neo4j, name="drugmechdb",
-                   uri=uri, user=user, password=password, database=database, data_dir=data_dir)
+                   uri=uri, user=user, password=password, database=database, data_dir=data_dir, force=force)

@@ -44,15 +44,15 @@ def load() -> None:
 @load.command(name="neo4j")
 @connection_options
 @click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True, help="Rows per write transaction.")
-@click.option("--writers", type=AT_LEAST_ONE, default=1, show_default=True,
-              help="Parallel write transactions (more than 1 implies --create-relationships).")
-@click.option("--create-relationships", is_flag=True,
-              help="CREATE instead of MERGE relationships (safe: every load writes a fresh generation).")
-@click.option("--force", is_flag=True, help="Take over the load lock of a crashed load.")
+@click.option("--force", is_flag=True,
+              help="Stop another load whose transaction is still open (a hung or stopped process) first.")
 @DATA_OPTION
 def load_neo4j(uri: str | None, user: str | None, password: str | None, database: str | None, batch_size: int,
-               writers: int, create_relationships: bool, force: bool, data_dir: Path | None) -> None:
-    """Replace the graph in Neo4j atomically (a failed load leaves the previous graph in place)."""
+               force: bool, data_dir: Path | None) -> None:
+    """Replace the graph in Neo4j in one transaction (nothing is visible before it is complete).
+
+    A failed or killed load leaves the previous graph in place and nothing else.
+    """
     from graph.curation import CurationError
     from graph.model import load_graph
     from loaders.neo4j import Neo4jConnectionError, Neo4jLoadError, graph_counts, open_driver
@@ -65,8 +65,7 @@ def load_neo4j(uri: str | None, user: str | None, password: str | None, database
     settings = _settings(uri, user, password, database)
     try:
         with open_driver(settings) as driver:
-            result = load_kg(driver, kg, database=settings.database, batch_size=batch_size, writers=writers,
-                             create_relationships=create_relationships or writers > 1, force=force)
+            result = load_kg(driver, kg, database=settings.database, batch_size=batch_size, force=force)
             nodes, rels = graph_counts(driver, settings.database)
     except (Neo4jConnectionError, Neo4jLoadError, ValueError) as err:
         fail(str(err))
