@@ -107,7 +107,6 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=200_000)
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=nl.DEFAULT_BATCH_SIZE)
-    parser.add_argument("--writers", type=int, default=2, help="parallel writers of the CREATE run")
     parser.add_argument("--repeats", type=int, default=50, help="runs of each named query")
     parser.add_argument("--skip-synthetic", action="store_true")
     args = parser.parse_args()
@@ -134,11 +133,10 @@ def main() -> None:
             began = time.perf_counter()
             nodes, edges = synthetic_rows(args.nodes, args.edges)
             print(f"synthetic rows generated in {time.perf_counter() - began:.1f} s")
-            report_load(f"synthetic, MERGE, 1 writer, batch {args.batch_size}",
+            report_load(f"synthetic, one transaction, batch {args.batch_size}",
                         nl.load_rows(driver, nodes, edges, database=settings.database, batch_size=args.batch_size))
-            report_load(f"synthetic, CREATE, {args.writers} writers, batch {args.batch_size} (replaces the previous)",
-                        nl.load_rows(driver, nodes, edges, database=settings.database, batch_size=args.batch_size,
-                                     writers=args.writers, create_relationships=True))
+            report_load(f"synthetic, one transaction, batch {args.batch_size} (replaces the previous)",
+                        nl.load_rows(driver, nodes, edges, database=settings.database, batch_size=args.batch_size))
             del nodes, edges
             result = nl.load_rows(driver, curated_nodes, curated_edges, database=settings.database)
             print(f"curated graph restored: {result.nodes} nodes, {result.relationships} edges "

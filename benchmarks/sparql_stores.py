@@ -95,7 +95,7 @@ def child_import_oxigraph(kgx: Path, store: Path) -> None:
                       "store_mb": sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 2**20}))
 
 
-def child_import_neo4j(kgx: Path, writers: int) -> None:
+def child_import_neo4j(kgx: Path) -> None:
     from graph.model import load_graph
     from loaders import neo4j as nl
     from loaders.kgx_import import import_into_neo4j, read_kgx
@@ -105,26 +105,19 @@ def child_import_neo4j(kgx: Path, writers: int) -> None:
     graph = read_kgx(kgx, kg, progress=False)
     read = time.perf_counter() - began
     with nl.open_driver(nl.ConnectionSettings.resolve()) as driver:
-        summary = import_into_neo4j(driver, kg, graph, progress=False, writers=writers)
+        summary = import_into_neo4j(driver, kg, graph, progress=False)
         nodes, rels = nl.graph_counts(driver)
     print(json.dumps({"seconds": time.perf_counter() - began, "read_seconds": read, "edges": summary.edges,
                       "neo4j_nodes": nodes, "neo4j_relationships": rels, "peak_rss_mb": peak_rss_mb()}))
 
 
 def child_restore_neo4j() -> None:
-    import neo4j.exceptions as nx
-
     from graph.model import load_graph
     from loaders import neo4j as nl
-    from loaders.kgx_import import delete_retired
 
     began = time.perf_counter()
     with nl.open_driver(nl.ConnectionSettings.resolve()) as driver:
-        try:
-            nl.load_graph(driver, load_graph(), progress=False)
-        except nx.Neo4jError:
-            # Deleting the retired 2 M-edge generation in node batches can exceed a small heap.
-            delete_retired(driver, nl.DEFAULT_DATABASE)
+        nl.load_graph(driver, load_graph(), progress=False)
     print(json.dumps({"seconds": time.perf_counter() - began}))
 
 
@@ -226,7 +219,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="Runs of each query.")
     parser.add_argument("--pairs", type=int, default=30, help="Compound/disease pairs for path tracing.")
     parser.add_argument("--neo4j", choices=["auto", "yes", "no"], default="auto")
-    parser.add_argument("--writers", type=int, default=2, help="Parallel Neo4j write transactions.")
     parser.add_argument("--imports-only", action="store_true", help="Stop after the imports.")
     args = parser.parse_args()
 
@@ -257,7 +249,7 @@ def main() -> None:
     print(f"import into Oxigraph: {ox['seconds']:.1f} s (reading and checking the KGX: {ox['read_seconds']:.1f} s), "
           f"peak RSS {ox['peak_rss_mb']:.0f} MB, {ox['edges']} edges, store {ox['store_mb']:.0f} MB on disk")
     if args.neo4j != "no":
-        bench_neo4j(kgx, required=args.neo4j == "yes", writers=args.writers)
+        bench_neo4j(kgx, required=args.neo4j == "yes")
     if args.imports_only:
         return
 
@@ -318,7 +310,7 @@ def main() -> None:
               "paths use imported edges")
 
 
-def bench_neo4j(kgx: Path, required: bool, writers: int = 2) -> None:
+def bench_neo4j(kgx: Path, required: bool) -> None:
     """Import into Neo4j when a server runs (or can start), then reload the curated graph."""
     from loaders import neo4j_server
 
@@ -330,9 +322,9 @@ def bench_neo4j(kgx: Path, required: bool, writers: int = 2) -> None:
         print(f"import into Neo4j: skipped ({err})")
         return
     try:
-        result = run_child("_import-neo4j", str(kgx), str(writers), timeout=7200)
+        result = run_child("_import-neo4j", str(kgx), timeout=7200)
         server_peak = _server_peak_mb(info.pid)
-        print(f"import into Neo4j ({writers} writer(s)): {result['seconds']:.1f} s (reading and checking the KGX: "
+        print(f"import into Neo4j (one transaction): {result['seconds']:.1f} s (reading and checking the KGX: "
               f"{result['read_seconds']:.1f} s), client peak RSS {result['peak_rss_mb']:.0f} MB, "
               f"server peak RSS {server_peak}, {result['neo4j_relationships']} relationships")
     finally:
@@ -353,7 +345,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_import-oxigraph":
         child_import_oxigraph(Path(sys.argv[2]), Path(sys.argv[3]))
     elif len(sys.argv) > 1 and sys.argv[1] == "_import-neo4j":
-        child_import_neo4j(Path(sys.argv[2]), int(sys.argv[3]))
+        child_import_neo4j(Path(sys.argv[2]))
     elif len(sys.argv) > 1 and sys.argv[1] == "_restore-neo4j":
         child_restore_neo4j()
     else:
