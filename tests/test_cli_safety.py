@@ -364,7 +364,6 @@ def test_a_timeout_must_be_positive(args: list[str]) -> None:
     (["serve", "sparql", "--limit", "-5"], "--limit"),
     (["serve", "sparql", "--workers", "0"], "--workers"),
     (["load", "neo4j", "--batch-size", "0"], "--batch-size"),
-    (["load", "neo4j", "--writers", "0"], "--writers"),
     (["import", "kgx", ".", "--store", "oxigraph:x", "--batch-size", "0"], "--batch-size"),
 ])
 def test_numeric_options_have_ranges(args: list[str], option: str) -> None:
