@@ -437,3 +437,48 @@ def test_concurrent_clients_get_the_single_client_answers(server: Server) -> Non
     assert [status for _, status, _ in answers] == [200] * 200
     for k, _, message in answers:
         assert message == alone[k]
+
+
+def test_ketamine_to_any_receptor(server: Server, toolkit: Any) -> None:
+    """Ids on one node, a category on the other, no predicate (Biolink's related_to): every receptor claim."""
+    kg = server.kg
+    body = ask(server, toolkit, one_hop({"ids": [KETAMINE]}, None, {"categories": ["biolink:MacromolecularComplex"]}))
+    want = expected_pairs(kg, toolkit, "biolink:related_to", lambda c: c == KETAMINE,
+                          lambda c: kg.nodes[c].kind == "receptor")
+    assert want and bound(body) == want
+
+
+def test_no_outbound_connections(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading Biolink, indexing and answering over HTTP connect to nothing but loopback."""
+    import ipaddress
+
+    from loaders.trapi_server import load_index, make_server
+
+    attempts: list[Any] = []
+    connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback and sock.family in (socket.AF_INET, socket.AF_INET6):
+            attempts.append(address)
+            raise OSError(f"outbound connection to {address} refused by the test")
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    local = make_server(load_index(kg=server.kg), port=0, quiet=True)
+    thread = threading.Thread(target=local.serve_forever, daemon=True)
+    thread.start()
+    try:
+        status, _, body = request(local.url + "/query", "POST",
+                                  json.dumps(one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {})).encode(),
+                                  {"Content-Type": "application/json"})
+        assert status == 200 and body["message"]["results"]
+        assert request(local.url + "/meta_knowledge_graph")[0] == 200
+    finally:
+        local.shutdown()
+        local.server_close()
+    assert attempts == []
