@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import RDF
@@ -17,13 +18,16 @@ from tests.conftest import KETAMINE, NMDA
 PROVENANCE = ("section", "quote", "evidence_type", "species", "finding", "contested", "canmat_level")
 
 
+def _python(term: Any) -> Any:
+    return term.toPython() if term is not None else None
+
+
 def _rdf_edges(kg: KnowledgeGraph) -> set[tuple]:
     g = to_rdf(kg)
     out = set()
     for c in g.subjects(RDF.type, KMOA.Claim):
-        values = tuple(g.value(c, KMOA[name]).toPython() if g.value(c, KMOA[name]) is not None else None
-                       for name in PROVENANCE)
-        refs = tuple(sorted(int(r) for r in g.objects(c, KMOA.ref)))
+        values = tuple(_python(g.value(c, KMOA[name])) for name in PROVENANCE)
+        refs = tuple(sorted(int(_python(r)) for r in g.objects(c, KMOA.ref)))
         predicate = str(g.value(c, RDF.predicate)).removeprefix(str(KMOA))
         out.add((str(c).removeprefix(str(CLAIM)), curie_of(g.value(c, RDF.subject)), predicate,
                  curie_of(g.value(c, RDF.object)), refs, *values))
@@ -54,7 +58,7 @@ def test_rdflib_and_networkx_hold_the_same_nodes(which: str, request: pytest.Fix
 def test_direct_triples_let_plain_sparql_walk_the_mechanism(tiny: KnowledgeGraph) -> None:
     g = to_rdf(tiny)
     rows = list(g.query("SELECT ?o WHERE { ?k kmoa:antagonist_of ?o }", initNs={"kmoa": KMOA}))
-    assert [curie_of(r[0]) for r in rows] == [NMDA]
+    assert [curie_of(r[0]) for r in rows] == [NMDA]  # type: ignore[index]
 
 
 @pytest.mark.parametrize("format_name", ["turtle", "ntriples", "kgx"])

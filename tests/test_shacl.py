@@ -29,7 +29,7 @@ def test_wrong_object_kind_is_a_violation_naming_the_claim(tiny: KnowledgeGraph)
 def test_missing_provenance_is_a_violation(tiny: KnowledgeGraph) -> None:
     claim = tiny.claims["t.hnk_ampa"]
     broken = KnowledgeGraph(nodes=dict(tiny.nodes), claims=dict(tiny.claims), hypotheses=tiny.hypotheses)
-    broken.claims[claim.id] = replace(claim, provenance=replace(claim.provenance, evidence_type="hearsay"))
+    broken.claims[claim.id] = replace(claim, provenance=replace(claim.provenance, evidence_type="hearsay"))  # type: ignore[arg-type]
     messages = {v.message for v in shacl_violations(broken) if v.record == claim.id}
     assert any("evidence type" in m for m in messages)
 
