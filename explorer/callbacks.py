@@ -212,7 +212,8 @@ def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str
     """Run a console query; refused, failed and empty queries give a visible message."""
     from dash import html
 
-    from graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, run_query
+    from graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout, run_query
+    from graph.sparql_engine import EngineError
 
     def message(kind: str, text: str) -> Any:
         return html.Div(text, className=f"notice notice-{kind}", id="query-notice")
@@ -230,10 +231,10 @@ def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str
         truncated = False
     else:
         try:
-            result = run_query(data.rdf, text, timeout=data.sparql_timeout)
+            result = run_query(data.sparql, text, timeout=data.sparql_timeout)
         except QueryRefused as err:
             return {"results": [], "message": message("error", f"Refused: {err}"), "store": None}
-        except (QuerySyntaxError, QueryTimeout) as err:
+        except (QuerySyntaxError, QueryTimeout, QueryFailed, AnswerTooLarge, EngineError) as err:
             return {"results": [], "message": message("error", str(err)), "store": None}
         if result.kind in ("CONSTRUCT", "DESCRIBE"):
             return {"results": [], "message": message("info", "CONSTRUCT and DESCRIBE return graphs; use the CLI "

@@ -31,6 +31,8 @@ class ExplorerData:
     node_options: list[dict[str, str]]
     iri_to_curie: Mapping[str, str]
     named_queries: Mapping[str, Any]
+    # The SPARQL engine of the console (graph.sparql_engine.QueryEngine; workers start on first use).
+    sparql: Any = None
     cypher: CypherRunner | None = None
     cypher_note: str = ""
     sparql_timeout: float = 10.0
@@ -162,6 +164,7 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
     once, and the path tracer walks curated and imported edges together.
     """
     from graph.sparql import named_queries
+    from graph.sparql_engine import QueryEngine
     from loaders.rdf import iri, to_rdf
 
     edge_attrs = {cid: kg.edge_attributes(claim) for cid, claim in kg.claims.items()}
@@ -181,8 +184,10 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
         cypher, note = cypher_runner(neo4j, neo4j_user, neo4j_password, sparql_timeout)
     else:
         cypher, note = None, "Cypher is off: start with `kmoa explore --neo4j bolt://host:7687` to enable it."
+    rdf = to_rdf(kg)
     return ExplorerData(
-        kg=kg, graph=kg.to_networkx(), rdf=to_rdf(kg), edge_attrs=edge_attrs, effects=effects,
+        kg=kg, graph=kg.to_networkx(), rdf=rdf, sparql=QueryEngine.for_graph(rdf), edge_attrs=edge_attrs,
+        effects=effects,
         node_options=_node_options(kg) + (_imported_options(kg, imported) if imported is not None else []),
         iri_to_curie=iri_to_curie, named_queries=named_queries(),
         cypher=cypher, cypher_note=note, sparql_timeout=sparql_timeout,

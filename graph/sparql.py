@@ -1,26 +1,22 @@
-"""Read-only SPARQL over the embedded rdflib graph, with a timeout and a result cap.
+"""Read-only SPARQL over the curated graph, with a timeout, a row cap and a byte cap.
 
-Updates, ``SERVICE`` clauses and ``FROM``/``FROM NAMED`` (which would make rdflib fetch URLs)
-are refused before evaluation. Queries run in a worker thread; one that outlives its timeout
-is interrupted with an asynchronous exception, so a runaway query cannot hold the process.
+Queries are evaluated by Oxigraph in worker processes that have no network and are killed at
+the timeout (``graph.sparql_engine``); the engine that runs a query also decides whether it is
+read-only. rdflib builds the data; it no longer parses or evaluates queries.
 """
 
 from __future__ import annotations
 
-import ctypes
-import sys
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
-if TYPE_CHECKING:
-    from rdflib import Graph
-
-T = TypeVar("T")
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_LIMIT = 10_000
+# Answers (rows or triples, as text) larger than this are refused rather than built.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+# Brackets ({ ( [) nested deeper than this are refused before parsing.
+MAX_NESTING = 256
 PREFIXES = """PREFIX kmoa: <https://w3id.org/kmoa/vocab/>
 PREFIX claim: <https://w3id.org/kmoa/claim/>
 PREFIX biolink: <https://w3id.org/biolink/vocab/>
@@ -38,6 +34,10 @@ PREFIX UBERON: <http://purl.obolibrary.org/obo/UBERON_>
 PREFIX CL: <http://purl.obolibrary.org/obo/CL_>
 PREFIX KMOA: <https://w3id.org/kmoa/>
 """
+# The same prefixes as a map: given to the parser, so the user's line numbers stay the user's.
+PREFIX_MAP = {line.split()[1].rstrip(":"): line.split()[2].strip("<>") for line in PREFIXES.splitlines()}
+# The same prefixes on one line, for stores elsewhere: line numbers in their errors stay the user's.
+PREFIX_LINE = " ".join(PREFIXES.splitlines()) + " "
 
 
 class QueryRefused(ValueError):
@@ -52,6 +52,18 @@ class QuerySyntaxError(ValueError):
     """The query does not parse."""
 
 
+class QueryTooDeep(QuerySyntaxError):
+    """The query nests brackets deeper than ``MAX_NESTING``."""
+
+
+class QueryFailed(ValueError):
+    """The query parsed but its evaluation failed (a bad IRI, a type error the engine raises, ...)."""
+
+
+class AnswerTooLarge(ValueError):
+    """The answer would be larger than the byte cap; it was not built."""
+
+
 @dataclass
 class QueryResult:
     """Variables and rows of a SELECT (or one boolean row of an ASK), plus truncation info."""
@@ -63,132 +75,80 @@ class QueryResult:
     graph: Any = field(default=None, repr=False)
 
 
-def _walk(node: Any) -> Any:
-    """Yield every part of an rdflib parse tree (CompValues are dicts, ParseResults are lists)."""
-    from pyparsing import ParseResults
+def rdflib_term(term: tuple[Any, ...] | None) -> Any:
+    """Convert an engine term tuple to an rdflib term (None stays None)."""
+    from rdflib import XSD, BNode, Literal, URIRef
 
-    yield node
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, (list, tuple, ParseResults)):
-        for value in node:
-            yield from _walk(value)
-
-
-def check_read_only(query: str) -> Any:
-    """Parse the query; refuse updates, SERVICE and FROM. Returns rdflib's parse tree."""
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    try:
-        tree = parseQuery(query)
-    except ParseException as err:
-        try:
-            parseUpdate(query)
-        except ParseException:
-            where = f"line {err.lineno}, column {err.column}"
-            raise QuerySyntaxError(f"SPARQL syntax error at {where}: {err.msg}") from None
-        raise QueryRefused("SPARQL updates are not allowed: queries are read-only.") from None
-    for part in _walk(tree):
-        name = getattr(part, "name", None)
-        if name == "ServiceGraphPattern":
-            raise QueryRefused("SERVICE clauses are refused: queries may not reach other endpoints.")
-        if isinstance(part, dict) and "datasetClause" in part.keys() and len(part["datasetClause"]):
-            raise QueryRefused("FROM / FROM NAMED are refused: queries may not load remote graphs.")
-    return tree
-
-
-def _raise_in_thread(thread: threading.Thread, exc: type[BaseException]) -> None:
-    ident = thread.ident
-    if ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc))
-
-
-def _python_value(term: Any) -> Any:
     if term is None:
         return None
-    from rdflib import Literal, URIRef
+    if term[0] == "uri":
+        return URIRef(term[1])
+    if term[0] == "bnode":
+        return BNode(term[1])
+    _, value, datatype, language = term
+    if language:
+        return Literal(value, lang=language)
+    if datatype in (None, str(XSD.string)):
+        return Literal(value)
+    return Literal(value, datatype=URIRef(datatype))
+
+
+def python_value(term: Any) -> Any:
+    """A plain Python value for an rdflib term: numbers, booleans and strings as such, IRIs as strings."""
+    if term is None:
+        return None
+    from rdflib import Literal
 
     if isinstance(term, Literal):
         value = term.toPython()
         return value if isinstance(value, (int, float, bool, str)) else str(term)
-    if isinstance(term, URIRef):
-        return str(term)
     return str(term)
 
 
-def _engine_error(err: Exception) -> Exception:
-    """Turn an error of rdflib for a query that parsed but cannot run into a QuerySyntaxError."""
-    text = str(err)
-    if text.startswith("Unknown namespace prefix"):
-        prefix = text.rpartition(":")[2].strip()
-        return QuerySyntaxError(f"SPARQL: unknown prefix '{prefix}:' (declare it with PREFIX {prefix}: <IRI>)")
-    if isinstance(err, (ValueError, OverflowError)) and ("islice" in text or "too large" in text):
-        return QuerySyntaxError(f"SPARQL: LIMIT or OFFSET is too large (at most {sys.maxsize})")
-    return err
+def ntriples_graph(data: str) -> Any:
+    """An rdflib Graph of N-Triples text, with the kmoa prefixes bound (for readable Turtle)."""
+    from rdflib import Graph
+
+    graph = Graph()
+    graph.parse(data=data, format="nt")
+    for prefix, namespace in PREFIX_MAP.items():
+        graph.bind(prefix, namespace, override=False)
+    return graph
 
 
-def run_query(graph: Graph, query: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
-              add_prefixes: bool = True) -> QueryResult:
-    """Run a read-only query with a timeout and a row cap."""
-    full = (PREFIXES + query) if add_prefixes else query
-    check_read_only(full)
-    def work() -> QueryResult:
-        try:
-            return evaluate()
-        except QueryTimeout:
-            raise
-        except Exception as err:
-            raise _engine_error(err) from err
-
-    def evaluate() -> QueryResult:
-        result = graph.query(full)
-        if result.type == "ASK":
-            return QueryResult(["ask"], [{"ask": bool(result.askAnswer)}], kind="ASK")
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            return QueryResult([], [], kind=result.type, graph=result.graph)
-        variables = [str(v) for v in result.vars or []]
-        rows: list[dict[str, Any]] = []
-        truncated = False
-        for row in result:
-            if len(rows) >= limit:
-                truncated = True
-                break
-            rows.append({v: _python_value(row[v]) for v in variables})  # type: ignore[index,call-overload]
-        return QueryResult(variables, rows, truncated)
-
-    return call_with_timeout(work, timeout)
+def result_from_engine(answer: tuple[Any, ...]) -> QueryResult:
+    """A QueryResult with plain values from an engine answer (``graph.sparql_engine.evaluate``)."""
+    if answer[0] == "ASK":
+        return QueryResult(["ask"], [{"ask": bool(answer[1])}], kind="ASK")
+    if answer[0] == "SELECT":
+        _, names, rows, truncated = answer
+        return QueryResult(list(names), [{n: python_value(rdflib_term(t)) for n, t in zip(names, row, strict=True)}
+                                         for row in rows], truncated)
+    _, data, truncated = answer
+    return QueryResult([], [], truncated, kind="CONSTRUCT", graph=ntriples_graph(data))
 
 
-def call_with_timeout(fn: Callable[[], T], timeout: float) -> T:
-    """Run ``fn()`` in a worker thread; interrupt it and raise QueryTimeout after ``timeout`` seconds.
+def run_query(source: Any, query: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> QueryResult:
+    """Run a read-only query with a timeout, a row (or triple) cap and a byte cap.
 
-    rdflib evaluates in Python, so an asynchronous exception stops a runaway query at its next
-    bytecode instead of leaving it to burn a core.
+    ``source`` is a ``graph.sparql_engine.QueryEngine`` (reuse one for many queries) or an rdflib
+    Graph / KnowledgeGraph, for which a one-off engine is started and stopped.
     """
-    outcome: dict[str, Any] = {}
+    from graph.sparql_engine import QueryEngine
 
-    def work() -> None:
-        try:
-            outcome["value"] = fn()
-        except QueryTimeout:
-            outcome["timeout"] = True
-        except Exception as err:  # re-raised in the caller's thread
-            outcome["error"] = err
+    if isinstance(source, QueryEngine):
+        return result_from_engine(source.query(query, timeout, limit, max_bytes))
+    with QueryEngine.for_graph(source, workers=1) as engine:
+        return result_from_engine(engine.query(query, timeout, limit, max_bytes))
 
-    worker = threading.Thread(target=work, name="sparql-query", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        _raise_in_thread(worker, QueryTimeout)
-        worker.join(2.0)
-        raise QueryTimeout(f"query stopped after {timeout:g} s (raise the timeout for long queries)")
-    if "error" in outcome:
-        raise outcome["error"]
-    if outcome.get("timeout"):
-        raise QueryTimeout(f"query stopped after {timeout:g} s")
-    return outcome["value"]  # type: ignore[no-any-return]
+
+def query_kind(query: str, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """SELECT, ASK or CONSTRUCT as the engine reads ``query``; QueryRefused / QuerySyntaxError otherwise."""
+    from graph.sparql_engine import QueryEngine
+
+    with QueryEngine.empty() as engine:
+        return engine.classify(query, timeout)
 
 
 @dataclass(frozen=True)

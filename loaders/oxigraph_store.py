@@ -12,30 +12,26 @@ one atomic rename, so there is never a moment without a store and a killed write
 Readers pin the generation they opened (a shared ``flock`` on ``gen-NNNNNN.readers``); writers
 remove generations that are neither active nor pinned, including those of killed runs.
 
-pyoxigraph evaluates queries in native code that neither honours a timeout nor can be interrupted
-from Python, so ``OxigraphQueryPool`` runs queries in worker *processes* (each holding the store
-open read-only); a query that outlives its timeout has its worker killed and replaced. Before each
-query the pool reads the ``active`` pointer and replaces workers still on an older generation, so
-every query is answered from one generation and none from an older one once the flip is seen.
+Queries on a store are answered by ``graph.sparql_engine.QueryEngine``: worker processes that pin
+the active generation, open it read-only, have no network and are killed at the timeout. Before
+each query the engine reads the ``active`` pointer and replaces workers still on an older
+generation, so every query is answered from one generation and none from an older one once the
+flip is seen.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue
 import re
 import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
 from graph.model import KnowledgeGraph
-from graph.sparql import QuerySyntaxError, QueryTimeout
 from loaders.base import Sink, Source, register_sink, register_source
 from loaders.sparql_remote import CURATED_GRAPH
 
@@ -48,8 +44,6 @@ GENERATIONS = "generations"
 GEN_PREFIX = "gen-"
 READERS_SUFFIX = ".readers"
 LOCK = "write.lock"
-# A term from a worker: ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype, language).
-Term = tuple[Any, ...]
 
 
 class StoreError(RuntimeError):
@@ -355,190 +349,6 @@ class OxigraphSource(Source):
         g = Graph()
         g.parse(data=data, format="nt")
         return from_rdf(g)
-
-
-# -- query workers -------------------------------------------------------------------------------
-
-
-def _term(term: Any) -> Term | None:
-    import pyoxigraph as ox
-
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return ("uri", term.value)
-    if isinstance(term, ox.BlankNode):
-        return ("bnode", term.value)
-    if isinstance(term, ox.Literal):
-        return ("literal", term.value, term.datatype.value, term.language)
-    return ("literal", str(term), None, None)
-
-
-def evaluate(store: Any, text: str, limit: int, default_graph: str | None = None) -> tuple[Any, ...]:
-    """Run a query on an open store, capped at ``limit`` rows or triples.
-
-    Returns ("ASK", bool), ("SELECT", vars, rows, truncated) or ("GRAPH", ntriples, truncated).
-    """
-    import pyoxigraph as ox
-
-    options: dict[str, Any] = {"use_default_graph_as_union": default_graph is None}
-    if default_graph is not None:
-        options["default_graph"] = [ox.NamedNode(default_graph)]
-    result = store.query(text, **options)
-    if isinstance(result, ox.QueryBoolean):
-        return ("ASK", bool(result))
-    if isinstance(result, ox.QuerySolutions):
-        names = [v.value for v in result.variables]
-        rows: list[tuple[Term | None, ...]] = []
-        for solution in result:
-            if len(rows) >= limit:
-                return ("SELECT", names, rows, True)
-            rows.append(tuple(_term(solution[i]) for i in range(len(names))))
-        return ("SELECT", names, rows, False)
-    lines: list[str] = []
-    for triple in result:
-        if len(lines) >= limit:
-            return ("GRAPH", "".join(lines), True)
-        lines.append(f"{triple} .\n")
-    return ("GRAPH", "".join(lines), False)
-
-
-def _worker_main(path: str, conn: Any) -> None:
-    """Worker process: pin the active generation, open it read-only, answer requests.
-
-    Requests are (text, limit, default_graph); the pin lasts as long as the process.
-    """
-    import pyoxigraph as ox
-
-    try:
-        with pinned_generation(Path(path)) as generation:
-            store = ox.Store.read_only(str(generation))
-            conn.send(("ready", str(generation)))
-            _serve(store, conn)
-    except (OSError, StoreError) as err:
-        conn.send(("error", "StoreError", str(err)))
-
-
-def _serve(store: Any, conn: Any) -> None:
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        if request is None:
-            return
-        text, limit, default_graph = request
-        try:
-            conn.send(("ok", evaluate(store, text, limit, default_graph)))
-        except SyntaxError as err:
-            conn.send(("error", "QuerySyntaxError", str(err)))
-        except Exception as err:  # reported to the caller, the worker keeps serving
-            conn.send(("error", type(err).__name__, str(err)))
-
-
-@dataclass
-class _Worker:
-    process: Any
-    conn: Any
-    generation: str
-
-
-@dataclass
-class OxigraphQueryPool:
-    """Worker processes answering queries on one store; a query past its timeout kills its worker."""
-
-    path: Path
-    workers: int = 2
-    start_timeout: float = 60.0
-    _idle: queue.Queue[_Worker | None] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if not is_store(self.path):
-            raise StoreError(f"{self.path} is not an Oxigraph store")
-        self._idle = queue.Queue()
-        for _ in range(self.workers):
-            self._idle.put(self._spawn())
-
-    def _spawn(self) -> _Worker:
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        process = context.Process(target=_worker_main, args=(str(self.path), child), daemon=True,
-                                  name="kmoa-oxigraph-query")
-        process.start()
-        child.close()
-        if not parent.poll(self.start_timeout):
-            process.kill()
-            raise StoreError(f"query worker for {self.path} did not start")
-        message = parent.recv()
-        if message[0] != "ready":
-            process.join()
-            raise StoreError(f"cannot open {self.path}: {message[2]}")
-        return _Worker(process, parent, message[1])
-
-    @classmethod
-    def _retire(cls, worker: _Worker) -> None:
-        """Stop an idle worker (it unpins its generation as it exits)."""
-        try:
-            worker.conn.send(None)
-        except OSError:
-            pass
-        worker.process.join(2)
-        if worker.process.is_alive():
-            cls._kill(worker)
-        else:
-            worker.conn.close()
-
-    @staticmethod
-    def _kill(worker: _Worker) -> None:
-        worker.process.kill()
-        worker.process.join(5)
-        worker.conn.close()
-
-    def query(self, text: str, timeout: float, limit: int,
-              default_graph: str | None = None) -> tuple[Any, ...]:
-        """Answer one query (see ``evaluate``); QueryTimeout if it runs past ``timeout`` seconds."""
-        started = time.monotonic()
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise QueryTimeout(f"all {self.workers} query workers stayed busy for {timeout:g} s") from None
-        try:
-            if worker is not None and worker.generation != str(active_generation(self.path)):
-                self._retire(worker)  # the store flipped: answer from the new generation
-                worker = None
-            if worker is None or not worker.process.is_alive():
-                worker = self._spawn()
-                started = time.monotonic()  # starting a worker is not the query's time
-            worker.conn.send((text, limit, default_graph))
-            if not worker.conn.poll(max(timeout - (time.monotonic() - started), 0.0)):
-                self._kill(worker)
-                worker = None
-                raise QueryTimeout(f"query stopped after {timeout:g} s (raise --timeout for long queries)")
-            message = worker.conn.recv()
-        except QueryTimeout:
-            raise
-        except (EOFError, OSError) as err:
-            if worker is not None:
-                self._kill(worker)
-            worker = None
-            raise StoreError(f"query worker failed: {err}") from None
-        finally:
-            self._idle.put(worker)
-        if message[0] == "error":
-            if message[1] == "QuerySyntaxError":
-                raise QuerySyntaxError(f"SPARQL syntax error: {message[2]}")
-            raise StoreError(f"{message[1]}: {message[2]}")
-        return message[1]  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        """Stop every worker."""
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                return
-            if worker is not None:
-                self._retire(worker)
 
 
 def dump_graphs(path: Path) -> Iterator[tuple[str, Path]]:

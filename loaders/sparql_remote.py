@@ -3,7 +3,8 @@
 Works against any standard store (Oxigraph, Fuseki, Virtuoso, GraphDB, QLever, Neptune): queries
 are sent as form-encoded POSTs to the query endpoint, graphs are PUT (replace) or POSTed (append)
 to the Graph Store Protocol endpoint with ``?graph=IRI``. Queries are checked read-only locally
-first, so ``kmoa sparql --endpoint`` can never send an update or a ``SERVICE`` call.
+first, by the same engine that answers embedded queries (``graph.sparql.query_kind``), so
+``kmoa sparql --endpoint`` never sends an update, a ``SERVICE`` call or a ``FROM``.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from typing import IO, TYPE_CHECKING, Any
 from graph.sparql import (
     DEFAULT_LIMIT,
     DEFAULT_TIMEOUT,
-    PREFIXES,
+    PREFIX_LINE,
     QueryRefused,
     QueryResult,
     QueryTimeout,
-    check_read_only,
 )
+from graph.sparql import query_kind as query_kind
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -34,18 +35,10 @@ CURATED_GRAPH = "https://w3id.org/kmoa/graph/curated"
 MAX_RESPONSE_BYTES = 512 * 1024 * 1024
 JSON_RESULTS = "application/sparql-results+json"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-QUERY_KINDS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
-               "DescribeQuery": "DESCRIBE"}
 
 
 class RemoteEndpointError(QueryRefused):
     """The remote store refused or failed the request (or could not be reached); carries its message."""
-
-
-def query_kind(text: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE, after the local read-only check (QueryRefused otherwise)."""
-    tree = check_read_only(text)
-    return QUERY_KINDS[tree[1].name]
 
 
 def _with_params(url: str, params: dict[str, str]) -> str:
@@ -170,8 +163,8 @@ def query_endpoint(endpoint: str, text: str, timeout: float = DEFAULT_TIMEOUT, l
     ``default_graph`` sends the protocol's ``default-graph-uri`` (e.g. the pushed named graph);
     parameters already in the endpoint URL are kept, so ``...?default-graph-uri=IRI`` works too.
     """
-    full = (PREFIXES + text) if add_prefixes else text
-    kind = query_kind(full)
+    kind = query_kind(text, timeout)
+    full = (PREFIX_LINE + text) if add_prefixes else text  # on the first line: error line numbers stay the user's
     form = {"query": full}
     if default_graph:
         form["default-graph-uri"] = default_graph

@@ -1,17 +1,20 @@
 """A read-only SPARQL 1.1 Protocol endpoint at ``/sparql`` over the curated graph or an Oxigraph store.
 
-* Queries by ``GET ?query=``, form-encoded ``POST`` and ``POST`` with ``application/sparql-query``.
+* Queries by ``GET ?query=``, form-encoded ``POST`` and ``POST`` with ``application/sparql-query``
+  (UTF-8 only); other methods get 405 with ``Allow``.
 * Results as SPARQL JSON, XML, CSV or TSV; graphs (CONSTRUCT/DESCRIBE) as Turtle, N-Triples,
   RDF/XML or JSON-LD, chosen by the ``Accept`` header or a ``format`` parameter (JSON and Turtle
   by default).
-* Updates are refused with 403; ``SERVICE`` and ``FROM``/``FROM NAMED`` with 403 too
-  (``graph.sparql.check_read_only``), so a query cannot make the server fetch URLs.
-* Every query has a timeout (503 when it is stopped) and a result cap (``X-KMOA-Truncated``).
-  rdflib queries run in a thread interrupted with an asynchronous exception, Oxigraph queries in
-  worker processes that are killed (see ``loaders.oxigraph_store.OxigraphQueryPool``).
+* Both stores are evaluated by ``graph.sparql_engine`` (Oxigraph in worker processes without
+  network access): updates, ``SERVICE`` and ``FROM``/``FROM NAMED`` are refused with 403 as the
+  engine itself reads the query; every query has a timeout that kills its worker (503), a row cap
+  (``X-KMOA-Truncated``) and a byte cap (507); deep nesting is 400.
+* Requests: bodies over ``MAX_BODY`` get 413, a malformed ``Content-Length`` 400, a connection idle
+  for ``idle_timeout`` seconds 408.
 * CORS headers on every answer, ``OPTIONS`` preflight, and an HTML page at ``/`` with an example.
 
-The standard library's ``ThreadingHTTPServer`` serves each request in its own thread.
+The standard library's ``ThreadingHTTPServer`` serves each request in its own thread; its listen
+backlog holds ``request_queue_size`` pending connections.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import csv
 import html
 import io
 import json
-import threading
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -29,16 +32,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
-from graph.sparql import PREFIXES, QueryRefused, QuerySyntaxError, QueryTimeout, call_with_timeout, check_read_only
-from loaders.sparql_remote import CURATED_GRAPH, QUERY_KINDS
+from graph.sparql import (
+    DEFAULT_MAX_BYTES,
+    AnswerTooLarge,
+    QueryFailed,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    ntriples_graph,
+    rdflib_term,
+)
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
 MAX_BODY = 1 << 20
+IDLE_TIMEOUT = 30.0
+ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 READ_ONLY = "SPARQL updates are not allowed: this endpoint is read-only."
-# Predeclared prefixes; syntax-error line numbers are shifted back to the user's query.
-PREFIX_LINES = PREFIXES.count("\n")
 RESULT_TYPES = {
     "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
     "csv": "text/csv", "tsv": "text/tab-separated-values",
@@ -63,7 +74,7 @@ GRAPH_ALIASES = {
 }
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
     "Access-Control-Expose-Headers": "X-KMOA-Truncated, X-KMOA-Result-Cap",
     "Access-Control-Max-Age": "86400",
@@ -78,30 +89,6 @@ SELECT ?compound ?predicate ?target ?targetLabel WHERE {
 ORDER BY ?compound ?predicate
 LIMIT 25
 """
-
-
-class BoundedCache:
-    """A small thread-safe LRU map (parsed queries), owned by one server or backend."""
-
-    def __init__(self, size: int = 256):
-        from collections import OrderedDict
-
-        self.size = size
-        self.items: OrderedDict[str, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str, make: Any) -> Any:
-        """The cached value for ``key``, made with ``make()`` (outside the lock) when missing."""
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
 
 
 class HttpError(Exception):
@@ -129,145 +116,54 @@ class Backend(Protocol):
 
     description: str
 
-    def answer(self, text: str, kind: str, timeout: float, limit: int, default_graph: str | None) -> Answer:
-        """Evaluate a read-only query (already checked) with a timeout and a result cap."""
+    def answer(self, text: str, timeout: float, limit: int, max_bytes: int, default_graph: str | None) -> Answer:
+        """Evaluate a query read-only with a timeout, a result cap and a byte cap."""
 
     def close(self) -> None:
         """Release the store."""
 
 
-# -- rdflib backend --------------------------------------------------------------------------------
-
-
-def _capped_graph(source: Graph, limit: int) -> tuple[Graph, bool]:
-    from rdflib import Graph
-
-    if len(source) <= limit:
-        return source, False
-    out = Graph(namespace_manager=source.namespace_manager)
-    for i, triple in enumerate(source):
-        if i >= limit:
-            break
-        out.add(triple)
-    return out, True
-
-
-def evaluate_rdflib(graph: Graph, query: Any, limit: int) -> Answer:
-    """Evaluate a query (text or prepared) on an rdflib graph, keeping terms, capped at ``limit``."""
-    result = graph.query(query)
-    if result.type == "ASK":
-        return Answer("ASK", boolean=bool(result.askAnswer))
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        from rdflib import Graph
-
-        capped, truncated = _capped_graph(result.graph if result.graph is not None else Graph(), limit)
-        return Answer(result.type, graph=capped, truncated=truncated)
-    variables = [str(v) for v in result.vars or []]
-    rows: list[dict[str, Any]] = []
-    for row in result:
-        if len(rows) >= limit:
-            return Answer("SELECT", variables, rows, truncated=True)
-        values: Any = row
-        rows.append({v: values[v] for v in variables})
-    return Answer("SELECT", variables, rows)
-
-
 @dataclass
-class MemoryBackend:
-    """The curated graph in rdflib, in memory."""
+class EngineBackend:
+    """A store answered by ``graph.sparql_engine.QueryEngine`` workers (default graph = union of all graphs)."""
 
-    graph: Any
-    description: str = "curated graph (rdflib, in memory)"
-    prepared: BoundedCache = field(default_factory=BoundedCache, repr=False)
+    engine: Any
+    description: str
 
-    def answer(self, text: str, kind: str, timeout: float, limit: int, default_graph: str | None) -> Answer:
-        """Evaluate in a thread that is interrupted at the timeout (parsed queries are cached)."""
-        from rdflib.plugins.sparql import prepareQuery
-
-        if default_graph not in (None, CURATED_GRAPH):
-            raise HttpError(HTTPStatus.BAD_REQUEST, f"unknown graph <{default_graph}>; this store holds only "
-                                                    f"<{CURATED_GRAPH}>")
-
-        def work() -> Answer:
-            return evaluate_rdflib(self.graph, self.prepared.get(text, lambda: prepareQuery(text)), limit)
-
-        return call_with_timeout(work, timeout)  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
-# -- Oxigraph backend ------------------------------------------------------------------------------
-
-
-def rdflib_term(term: tuple[Any, ...] | None) -> Any:
-    """Convert a worker's term tuple (see ``loaders.oxigraph_store``) to an rdflib term."""
-    from rdflib import XSD, BNode, Literal, URIRef
-
-    if term is None:
-        return None
-    if term[0] == "uri":
-        return URIRef(term[1])
-    if term[0] == "bnode":
-        return BNode(term[1])
-    _, value, datatype, language = term
-    if language:
-        return Literal(value, lang=language)
-    if datatype in (None, str(XSD.string)):
-        return Literal(value)
-    return Literal(value, datatype=URIRef(datatype))
-
-
-@dataclass
-class OxigraphBackend:
-    """An on-disk Oxigraph store, queried by worker processes (default graph = union of all graphs)."""
-
-    path: Path
-    workers: int = 2
-    description: str = ""
-    pool: Any = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        from loaders.oxigraph_store import OxigraphQueryPool
-
-        self.pool = OxigraphQueryPool(self.path, workers=self.workers)
-        self.description = (self.description
-                            or f"Oxigraph store {self.path} (default graph = union of all graphs)")
-
-    def answer(self, text: str, kind: str, timeout: float, limit: int, default_graph: str | None) -> Answer:
+    def answer(self, text: str, timeout: float, limit: int, max_bytes: int, default_graph: str | None) -> Answer:
         """Evaluate in a worker process that is killed at the timeout."""
-        from loaders.oxigraph_store import StoreError
-
-        try:
-            result = self.pool.query(text, timeout, limit, default_graph)
-        except StoreError as err:
-            raise HttpError(HTTPStatus.BAD_REQUEST, str(err)) from None
+        result = self.engine.query(text, timeout, limit, max_bytes, default_graph)
         if result[0] == "ASK":
             return Answer("ASK", boolean=result[1])
         if result[0] == "SELECT":
             _, names, rows, truncated = result
             return Answer("SELECT", names, [{n: rdflib_term(t) for n, t in zip(names, row, strict=True)}
                                             for row in rows], truncated=truncated)
-        from rdflib import Graph
-
-        graph = Graph()
-        graph.parse(data=result[1], format="nt")
-        for prefix, namespace in _prefix_map().items():
-            graph.bind(prefix, namespace, override=False)
-        return Answer(kind, graph=graph, truncated=result[2])
+        return Answer("CONSTRUCT", graph=ntriples_graph(result[1]), truncated=result[2])
 
     def close(self) -> None:
         """Stop the worker processes."""
-        self.pool.close()
+        self.engine.close()
 
 
-def _prefix_map() -> dict[str, str]:
-    out = {}
-    for line in PREFIXES.splitlines():
-        if line.startswith("PREFIX "):
-            name, iri = line[len("PREFIX "):].split(" ", 1)
-            out[name.rstrip(":")] = iri.strip().strip("<>")
-    return out
+def OxigraphBackend(path: Path, workers: int = 2) -> EngineBackend:  # noqa: N802 - reads as the store kind
+    """An on-disk Oxigraph store, opened read-only by each worker."""
+    from graph.sparql_engine import QueryEngine
+    from loaders.oxigraph_store import StoreError, is_store
+
+    if not is_store(path):
+        raise StoreError(f"{path} is not an Oxigraph store")
+    return EngineBackend(QueryEngine(Path(path), workers=workers),
+                         f"Oxigraph store {path} (default graph = union of all graphs)")
+
+
+def memory_backend(data_dir: Path | None = None, workers: int = 2) -> EngineBackend:
+    """The curated graph (from ``data_dir`` or the packaged data), in memory in each worker."""
+    from graph.model import load_graph
+    from graph.sparql_engine import QueryEngine
+
+    return EngineBackend(QueryEngine.for_graph(load_graph(data_dir), workers=workers),
+                         "curated graph (in memory)")
 
 
 # -- serialisation ---------------------------------------------------------------------------------
@@ -449,16 +345,18 @@ class SparqlHTTPServer(ThreadingHTTPServer):
     """A threaded HTTP server holding the backend and the limits."""
 
     daemon_threads = True
+    # The listen backlog: connections waiting to be accepted (the standard library's is 5).
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], backend: Backend, timeout: float, limit: int,
-                 max_concurrent: int = 8, quiet: bool = False):
+                 quiet: bool = False, max_bytes: int = DEFAULT_MAX_BYTES, idle_timeout: float = IDLE_TIMEOUT):
         super().__init__(address, SparqlHandler)
         self.backend = backend
         self.query_timeout = timeout
         self.limit = limit
+        self.max_bytes = max_bytes
+        self.idle_timeout = idle_timeout
         self.quiet = quiet
-        self.slots = threading.BoundedSemaphore(max_concurrent)
-        self.kinds = BoundedCache()
 
     @property
     def url(self) -> str:
@@ -468,11 +366,67 @@ class SparqlHTTPServer(ThreadingHTTPServer):
         return f"http://{name}:{port}"
 
 
+def _media_type(header: str | None) -> tuple[str, dict[str, str]]:
+    """The media type of a Content-Type header, lower-cased, and its parameters."""
+    media, *params = (header or "").split(";")
+    values = {}
+    for param in params:
+        key, _, value = param.partition("=")
+        values[key.strip().lower()] = value.strip().strip('"')
+    return media.strip().lower(), values
+
+
+def _form(text: str) -> dict[str, list[str]]:
+    """Parse URL-encoded parameters whose percent-escapes must decode as UTF-8 (HttpError otherwise)."""
+    try:
+        return urllib.parse.parse_qs(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise HttpError(HTTPStatus.BAD_REQUEST, "the parameters are not UTF-8") from None
+
+
 class SparqlHandler(BaseHTTPRequestHandler):
-    """``/`` (HTML), ``/sparql`` (GET, POST, OPTIONS)."""
+    """``/`` (HTML), ``/sparql`` (GET, HEAD, POST, OPTIONS; other methods 405)."""
 
     server: SparqlHTTPServer
-    server_version = "kmoa-sparql/0.1"
+    server_version = "kmoa-sparql/0.2"
+
+    def setup(self) -> None:
+        """Give the connection the server's idle timeout (reads that wait longer end in 408)."""
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
+    def handle_one_request(self) -> None:
+        """Answer one request; a client that stays silent past the idle timeout gets 408.
+
+        The standard library's version, except that a read that times out is answered.
+        """
+        self.command, self.request_version, self.requestline = "", "HTTP/1.0", ""
+        self.responding = False
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():
+                return
+            method = getattr(self, "do_" + self.command, None)
+            if method is None:
+                self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command!r})")
+                return
+            method()
+            self.wfile.flush()
+        except TimeoutError:
+            self.close_connection = True
+            if self.responding:
+                return
+            try:
+                self._error(HTTPStatus.REQUEST_TIMEOUT,
+                            f"no complete request within {self.server.idle_timeout:g} s; closing the connection")
+            except OSError:
+                pass
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Log a request unless the server is quiet."""
@@ -480,21 +434,30 @@ class SparqlHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+        self.responding = True
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for key, value in {**CORS_HEADERS, **(extra or {})}.items():
             self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _error(self, status: int, message: str) -> None:
-        self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8")
+    def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
+        self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8", extra)
+
+    def _not_allowed(self) -> None:
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not supported: the endpoint answers "
+                                                   f"{ALLOWED_METHODS}", {"Allow": ALLOWED_METHODS})
+
+    do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815 - stdlib naming
 
     def do_OPTIONS(self) -> None:  # noqa: N802 - stdlib naming
         """CORS preflight."""
-        self._send(HTTPStatus.NO_CONTENT, b"", "text/plain")
+        self._send(HTTPStatus.NO_CONTENT, b"", "text/plain", {"Allow": ALLOWED_METHODS})
 
     def do_GET(self) -> None:  # noqa: N802
         """Answer the HTML page, or a query in ``?query=``."""
@@ -503,37 +466,66 @@ class SparqlHandler(BaseHTTPRequestHandler):
             page = index_page(self.server.url + "/sparql", self.server.backend.description)
             self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
             return
-        if url.path != "/sparql":
+        if url.path not in ("/sparql", "/sparql/"):
             self._error(HTTPStatus.NOT_FOUND, f"no such resource {url.path}; the endpoint is /sparql")
             return
-        self._handle(urllib.parse.parse_qs(url.query, keep_blank_values=True), None)
+        try:
+            params = _form(url.query)
+        except HttpError as err:
+            self._error(err.status, str(err))
+            return
+        self._handle(params, None)
+
+    do_HEAD = do_GET  # noqa: N815
+
+    def _body(self) -> bytes:
+        """The request body, within MAX_BODY; HttpError for a missing, malformed or oversized length."""
+        if self.headers.get("Transfer-Encoding"):
+            raise HttpError(HTTPStatus.LENGTH_REQUIRED, "send the body with a Content-Length (no chunked encoding)")
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return b""
+        if not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
+            raise HttpError(HTTPStatus.BAD_REQUEST, f"Content-Length must be a non-negative integer, not {raw!r}")
+        length = int(raw)
+        if length > MAX_BODY:
+            raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                            f"request body of {length} bytes is over the {MAX_BODY}-byte limit "
+                            "(Content-Length)")
+        return self.rfile.read(length)
 
     def do_POST(self) -> None:  # noqa: N802
         """Answer a query posted as a form or as ``application/sparql-query``; refuse updates."""
         url = urllib.parse.urlsplit(self.path)
-        if url.path != "/sparql":
+        if url.path not in ("/sparql", "/sparql/"):
             self._error(HTTPStatus.NOT_FOUND, f"no such resource {url.path}; the endpoint is /sparql")
             return
-        params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"request body over {MAX_BODY} bytes")
+        try:
+            params = _form(url.query)
+            body = self._body()
+            media, media_params = _media_type(self.headers.get("Content-Type"))
+            charset = media_params.get("charset", "utf-8").lower()
+            if media == "application/sparql-update":
+                raise HttpError(HTTPStatus.FORBIDDEN, READ_ONLY)
+            if media not in ("application/x-www-form-urlencoded", "application/sparql-query"):
+                raise HttpError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                                "POST a form (application/x-www-form-urlencoded) or application/sparql-query")
+            if charset not in ("utf-8", "utf8"):
+                raise HttpError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"queries must be UTF-8, not {charset}")
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise HttpError(HTTPStatus.BAD_REQUEST, f"the request body is not UTF-8 (byte {err.start})") from None
+            if media == "application/x-www-form-urlencoded":
+                for key, values in _form(text).items():
+                    params.setdefault(key, []).extend(values)
+                query = None
+            else:
+                query = text
+        except HttpError as err:
+            self._error(err.status, str(err))
             return
-        body = self.rfile.read(length).decode("utf-8", "replace")
-        media = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-        if media == "application/sparql-update":
-            self._error(HTTPStatus.FORBIDDEN, READ_ONLY)
-            return
-        if media == "application/x-www-form-urlencoded":
-            for key, values in urllib.parse.parse_qs(body, keep_blank_values=True).items():
-                params.setdefault(key, []).extend(values)
-            self._handle(params, None)
-            return
-        if media == "application/sparql-query":
-            self._handle(params, body)
-            return
-        self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                    "POST a form (application/x-www-form-urlencoded) or application/sparql-query")
+        self._handle(params, query)
 
     def _handle(self, params: dict[str, list[str]], body_query: str | None) -> None:
         try:
@@ -548,25 +540,20 @@ class SparqlHandler(BaseHTTPRequestHandler):
         if "update" in params:
             raise HttpError(HTTPStatus.FORBIDDEN, READ_ONLY)
         if params.get("named-graph-uri"):
-            raise HttpError(HTTPStatus.FORBIDDEN, "named-graph-uri is refused: use GRAPH over stored graphs.")
+            raise HttpError(HTTPStatus.FORBIDDEN, "named-graph-uri is refused: this endpoint does not load or "
+                                                  "assemble datasets; use GRAPH over the stored graphs.")
         defaults = params.get("default-graph-uri", [])
         if len(defaults) > 1:
-            raise HttpError(HTTPStatus.BAD_REQUEST, "give at most one default-graph-uri")
+            raise HttpError(HTTPStatus.BAD_REQUEST, "give at most one default-graph-uri: this endpoint does not "
+                                                    "merge graphs into a dataset")
         queries = [body_query] if body_query is not None else params.get("query", [])
         if len(queries) != 1 or not queries[0].strip():
             raise HttpError(HTTPStatus.BAD_REQUEST, "give exactly one query (GET ?query=, a form field "
                                                     "query=, or an application/sparql-query body)")
-        text = PREFIXES + queries[0]
-        try:
-            kind = self.server.kinds.get(text, lambda: QUERY_KINDS[check_read_only(text)[1].name])
-        except QuerySyntaxError as err:
-            raise HttpError(HTTPStatus.BAD_REQUEST, user_lines(str(err))) from None
-        except QueryRefused as err:
-            raise HttpError(HTTPStatus.FORBIDDEN, str(err)) from None
+        answer = self._run(queries[0], defaults[0] if defaults else None)
         format_params = params.get("format", []) + params.get("output", [])
-        fmt, media = negotiate(kind, self.headers.get("Accept"), format_params)
-        answer = self._run(text, kind, defaults[0] if defaults else None)
-        payload = (serialize_results(answer, fmt) if kind in ("SELECT", "ASK")
+        fmt, media = negotiate(answer.kind, self.headers.get("Accept"), format_params)
+        payload = (serialize_results(answer, fmt) if answer.kind in ("SELECT", "ASK")
                    else serialize_graph(answer.graph, fmt))  # type: ignore[arg-type]
         extra = {"X-KMOA-Result-Cap": str(self.server.limit)}
         if answer.truncated:
@@ -574,41 +561,28 @@ class SparqlHandler(BaseHTTPRequestHandler):
         charset = "; charset=utf-8" if not media.endswith("+xml") else ""
         return HTTPStatus.OK, payload, media + charset, extra
 
-    def _run(self, text: str, kind: str, default_graph: str | None) -> Answer:
+    def _run(self, text: str, default_graph: str | None) -> Answer:
+        from graph.sparql_engine import EngineError
+
         server = self.server
-        if not server.slots.acquire(timeout=server.query_timeout):
-            raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE, "too many queries running; try again shortly")
         try:
-            return server.backend.answer(text, kind, server.query_timeout, server.limit, default_graph)
+            return server.backend.answer(text, server.query_timeout, server.limit, server.max_bytes, default_graph)
+        except QueryRefused as err:
+            raise HttpError(HTTPStatus.FORBIDDEN, str(err)) from None
         except QueryTimeout as err:
             message = f"{err}: the query took too long and was stopped."
             raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE, message) from None
-        except QuerySyntaxError as err:
+        except (QuerySyntaxError, QueryFailed) as err:
             raise HttpError(HTTPStatus.BAD_REQUEST, str(err)) from None
-        except HttpError:
-            raise
-        except Exception as err:  # an evaluation error is the query's fault, not the server's
-            raise HttpError(HTTPStatus.BAD_REQUEST, f"query failed: {type(err).__name__}: {err}") from None
-        finally:
-            server.slots.release()
-
-
-def user_lines(message: str) -> str:
-    """Shift 'line N' in a syntax error back past the predeclared prefixes."""
-    import re
-
-    return re.sub(r"line (\d+)", lambda m: f"line {max(int(m.group(1)) - PREFIX_LINES, 1)}", message, count=1)
-
-
-def memory_backend(data_dir: Path | None = None) -> MemoryBackend:
-    """Load the curated graph (from ``data_dir`` or the packaged data) into rdflib."""
-    from graph.model import load_graph
-    from loaders.rdf import to_rdf
-
-    return MemoryBackend(to_rdf(load_graph(data_dir)))
+        except AnswerTooLarge as err:
+            raise HttpError(HTTPStatus.INSUFFICIENT_STORAGE, str(err)) from None
+        except EngineError as err:
+            raise HttpError(HTTPStatus.INTERNAL_SERVER_ERROR, str(err)) from None
 
 
 def make_server(backend: Backend, host: str = "127.0.0.1", port: int = 8890, timeout: float = 10.0,
-                limit: int = 10_000, quiet: bool = False) -> SparqlHTTPServer:
+                limit: int = 10_000, quiet: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
+                idle_timeout: float = IDLE_TIMEOUT) -> SparqlHTTPServer:
     """Create a ready-to-run endpoint (call ``serve_forever``); port 0 picks a free port."""
-    return SparqlHTTPServer((host, port), backend, timeout, limit, quiet=quiet)
+    return SparqlHTTPServer((host, port), backend, timeout, limit, quiet=quiet, max_bytes=max_bytes,
+                            idle_timeout=idle_timeout)

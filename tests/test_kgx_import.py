@@ -115,11 +115,10 @@ def store_quads(path: Path) -> Counter[str]:
 
 
 def ask(path: Path, query: str) -> Any:
-    from graph.sparql import PREFIXES
-    from loaders.oxigraph_store import evaluate
+    from graph.sparql_engine import evaluate
 
     with read_only_store(path) as store:
-        return evaluate(store, PREFIXES + query, 10_000)
+        return evaluate(store, query, 10_000)
 
 
 # -- reading and mapping ---------------------------------------------------------------------------
@@ -312,7 +311,7 @@ def test_endpoint_serves_the_merged_store(tmp_path: Path, kg: KnowledgeGraph, an
     backend = OxigraphBackend(store, workers=1)
     try:
         answer = backend.answer(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s <https://w3id.org/biolink/vocab/treats> "
-                                f"<{iri(NEW_DISEASE)}> }} }}", "SELECT", 10, 100, None)
+                                f"<{iri(NEW_DISEASE)}> }} }}", 10, 100, 1 << 20, None)
     finally:
         backend.close()
     assert [str(row["g"]) for row in answer.rows] == [source_graph("infores:test_c")]

@@ -67,8 +67,9 @@ def snapshot(folder: Path) -> Path:
     return out
 
 
-def start_endpoint(store: str, log: Path, data: Path, timeout: float = 2.0, limit: int = CAP) -> Endpoint:
-    """Start `kmoa serve sparql` on a free port and wait until it answers."""
+def start_endpoint(store: str, log: Path, data: Path, timeout: float = 2.0, limit: int = CAP,
+                   extra: tuple[str, ...] = ()) -> Endpoint:
+    """Start `kmoa serve sparql` on a free port (``extra``: more options) and wait until it answers."""
     port = _free_port()
     handle = log.open("wb")
     root = Path(__file__).resolve().parent.parent
@@ -76,7 +77,7 @@ def start_endpoint(store: str, log: Path, data: Path, timeout: float = 2.0, limi
     process = subprocess.Popen(
         [sys.executable, "-m", "kmoa", "serve", "sparql", "--port", str(port), "--store", store,
          "--timeout", str(timeout), "--limit", str(limit), "--quiet", "--data", str(data),
-         *(["--create"] if store.startswith("oxigraph:") else [])],
+         *(["--create"] if store.startswith("oxigraph:") else []), *extra],
         stdout=handle, stderr=subprocess.STDOUT, cwd=root, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

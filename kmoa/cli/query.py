@@ -241,14 +241,21 @@ def query_text(query: str | None, query_file: IO[str] | None, named: str | None,
 @click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
 @click.option("-n", "--named", help="Run a named query from the library (see `kmoa queries`).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--timeout", type=SECONDS, default=10.0, show_default=True, help="Seconds before the query is stopped.")
-@click.option("--limit", type=ROW_CAP, default=10_000, show_default=True, help="Maximum rows returned.")
+@click.option("--timeout", type=SECONDS, default=10.0, show_default=True,
+              help="Seconds (> 0) before the query, parsing included, is stopped.")
+@click.option("--limit", type=ROW_CAP, default=10_000, show_default=True,
+              help="Maximum rows (or triples, for CONSTRUCT and DESCRIBE) returned.")
 @click.option("--endpoint", callback=http_url, help="Query a remote SPARQL endpoint (http or https URL) instead.")
 @DATA_OPTION
 def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: float, limit: int,  # type: ignore[no-untyped-def]
            endpoint: str | None, data_dir: Path | None) -> None:
-    """Run a read-only SPARQL query (QUERY, -f FILE or -n NAME) with a timeout and a row cap."""
-    from graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, run_query
+    """Run a read-only SPARQL query (QUERY, -f FILE or -n NAME) with a timeout and a row cap.
+
+    The query is evaluated by Oxigraph in a worker process without network access: updates,
+    SERVICE and FROM are refused as the engine reads the query.
+    """
+    from graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout, run_query
+    from graph.sparql_engine import EngineError, QueryEngine
 
     text = query_text(query, query_file, named, "sparql")
     try:
@@ -257,17 +264,17 @@ def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: 
 
             result = query_endpoint(endpoint, text, timeout=timeout, limit=limit)
         else:
-            from loaders.rdf import to_rdf
-
-            result = run_query(to_rdf(_load(data_dir)), text, timeout=timeout, limit=limit)
-    except (QueryRefused, QuerySyntaxError, QueryTimeout) as err:
+            with QueryEngine.for_graph(_load(data_dir), workers=1) as engine:
+                result = run_query(engine, text, timeout=timeout, limit=limit)
+    except (QueryRefused, QuerySyntaxError, QueryTimeout, QueryFailed, AnswerTooLarge, EngineError) as err:
         fail(str(err))
     if result.kind in ("CONSTRUCT", "DESCRIBE"):
         click.echo(result.graph.serialize(format="turtle"))
-        return
-    click.echo(render(result.variables, result.rows, fmt))
+    else:
+        click.echo(render(result.variables, result.rows, fmt))
     if result.truncated:
-        click.echo(f"(truncated at {limit} rows; raise --limit)", err=True)
+        unit = "rows" if result.kind == "SELECT" else "triples"
+        click.echo(f"(truncated at {limit} {unit}; raise --limit)", err=True)
 
 
 @click.command()

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from graph.sparql import DEFAULT_MAX_BYTES
 from kmoa.cli.data import DATA_OPTION, fail
-from kmoa.cli.options import AT_LEAST_ONE, PORT, ROW_CAP, SECONDS, http_url
+from kmoa.cli.options import PORT, ROW_CAP, SECONDS, http_url
+from loaders.sparql_server import IDLE_TIMEOUT
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -24,20 +26,27 @@ def serve() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=PORT, default=8890, show_default=True, help="Port (0 picks a free one).")
 @click.option("--store", default="memory", show_default=True,
-              help="'memory' (the curated graph in rdflib) or 'oxigraph:DIR' (an on-disk store).")
+              help="'memory' (the curated graph, in memory) or 'oxigraph:DIR' (an on-disk store).")
 @click.option("--create", is_flag=True,
               help="With oxigraph:DIR: build DIR with the curated graph if it does not exist yet.")
 @click.option("--timeout", type=SECONDS, default=10.0, show_default=True,
-              help="Seconds before a query is stopped (503).")
+              help="Seconds (> 0) before a query, parsing included, is stopped (503).")
 @click.option("--limit", type=ROW_CAP, default=10_000, show_default=True,
               help="Maximum rows (or triples) per answer.")
-@click.option("--workers", type=AT_LEAST_ONE, default=2, show_default=True,
-              help="Query worker processes for an Oxigraph store.")
+@click.option("--max-bytes", type=click.IntRange(min=1024), default=DEFAULT_MAX_BYTES, show_default=True,
+              help="Answers larger than this are refused (507) instead of being built.")
+@click.option("--idle-timeout", type=SECONDS, default=IDLE_TIMEOUT, show_default=True,
+              help="Seconds a connection may stay silent before it is closed (408).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Query worker processes (each holds the store; one query at a time each).")
 @click.option("--quiet", is_flag=True, help="Do not log requests.")
 @DATA_OPTION
-def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float, limit: int, workers: int,
-                 quiet: bool, data_dir: Path | None) -> None:
-    """Serve a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql (no updates, SERVICE or FROM)."""
+def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float, limit: int, max_bytes: int,
+                 idle_timeout: float, workers: int, quiet: bool, data_dir: Path | None) -> None:
+    """Serve a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql (no updates, SERVICE or FROM).
+
+    Queries are evaluated by Oxigraph in worker processes without network access, killed at the timeout.
+    """
     from graph.curation import CurationError
     from loaders.oxigraph_store import StoreError, parse_store_spec
     from loaders.sparql_server import Backend, OxigraphBackend, make_server, memory_backend
@@ -49,7 +58,7 @@ def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float,
     backend: Backend
     try:
         if location is None:
-            backend = memory_backend(data_dir)
+            backend = memory_backend(data_dir, workers=workers)
         else:
             from loaders.oxigraph_store import build_store, is_store
 
@@ -68,7 +77,8 @@ def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float,
     except (CurationError, StoreError) as err:
         fail(str(err))
     try:
-        server = make_server(backend, host, port, timeout=timeout, limit=limit, quiet=quiet)
+        server = make_server(backend, host, port, timeout=timeout, limit=limit, quiet=quiet, max_bytes=max_bytes,
+                             idle_timeout=idle_timeout)
     except OSError as err:
         backend.close()
         fail(f"cannot listen on {host}:{port}: {err}")
