@@ -20,8 +20,9 @@ what it is:
 * **Concurrency.** Each worker serves one query at a time; nothing in the parent is shared
   between queries except a queue of idle workers.
 
-A worker costs about 0.2 s to start (a fresh interpreter importing pyoxigraph and loading the
-store); workers start on first use and are reused.
+A worker costs a fraction of a second to start (a fresh interpreter importing pyoxigraph and
+loading the store); workers start on first use, are reused, and die with the process that started
+them.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class EngineError(RuntimeError):
 
 # -- network confinement -----------------------------------------------------------------------
 
+_PR_SET_PDEATHSIG = 1
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
@@ -193,12 +195,12 @@ def _altered(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-def _parses(text: str) -> tuple[bool, str]:
+def _parses(text: str, base_iri: str | None = None) -> tuple[bool, str]:
     """(True, kind) if Oxigraph parses ``text`` as a query, else (False, its syntax error)."""
     import pyoxigraph as ox
 
     try:
-        result = ox.Store().query(text, prefixes=PREFIX_MAP)
+        result = ox.Store().query(text, prefixes=PREFIX_MAP, base_iri=base_iri)
     except SyntaxError as err:
         return False, str(err)
     except Exception:  # noqa: BLE001 - it parsed; evaluating on the empty store failed (e.g. SERVICE)
@@ -217,12 +219,12 @@ def _syntax_message(error: str) -> str:
     return f"SPARQL syntax error: {error}"
 
 
-def _is_update(text: str) -> bool:
+def _is_update(text: str, base_iri: str | None = None) -> bool:
     """Whether Oxigraph reads the text as an update (tried on a throwaway empty store, no network)."""
     import pyoxigraph as ox
 
     try:
-        ox.Store().update(text, prefixes=PREFIX_MAP)
+        ox.Store().update(text, prefixes=PREFIX_MAP, base_iri=base_iri)
     except SyntaxError:
         return False
     except Exception:  # noqa: BLE001 - it parsed as an update; running it on the empty store failed
@@ -230,16 +232,17 @@ def _is_update(text: str) -> bool:
     return True
 
 
-def classify(text: str) -> str:
+def classify(text: str, base_iri: str | None = None) -> str:
     """The query's kind (SELECT, ASK, CONSTRUCT) as Oxigraph reads it; refusals and syntax errors raise.
 
-    Runs in a confined worker: parsing an ASK on the empty store evaluates it there.
+    Runs in a confined worker: parsing an ASK on the empty store evaluates it there. ``base_iri``
+    resolves relative IRIs (the endpoint's own URL there).
     """
     if nesting_depth(text) > MAX_NESTING:
         raise QueryTooDeep(f"the query has brackets nested more than {MAX_NESTING} deep; simplify it")
-    ok, kind = _parses(text)
+    ok, kind = _parses(text, base_iri)
     if not ok:
-        if _is_update(text):
+        if _is_update(text, base_iri):
             raise QueryRefused(UPDATE_REFUSED)
         raise QuerySyntaxError(_syntax_message(kind))
     candidates = [(start, end, word) for word in GUARDED for start, end in candidate_spans(text, word)]
@@ -254,13 +257,13 @@ def classify(text: str) -> str:
         return raw
 
     every = [(s, e, stand_in(s, e, w)) for s, e, w in candidates]
-    if _parses(_altered(text, _non_overlapping(every)))[0]:
+    if _parses(_altered(text, _non_overlapping(every)), base_iri)[0]:
         return kind  # no occurrence is a keyword to the engine
     if len(candidates) > MAX_CANDIDATES:
         raise QueryRefused(f"the words SERVICE/FROM occur more than {MAX_CANDIDATES} times; "
                            "the query cannot be checked")
     for start, end, word in candidates:
-        if not _parses(_altered(text, [(start, end, stand_in(start, end, word))]))[0]:
+        if not _parses(_altered(text, [(start, end, stand_in(start, end, word))]), base_iri)[0]:
             raise QueryRefused(GUARDED[word][0])
     return kind
 
@@ -295,7 +298,7 @@ def _size(term: Term | None) -> int:
 
 
 def evaluate(store: Any, text: str, limit: int, max_bytes: int = DEFAULT_MAX_BYTES,
-             default_graph: str | None = None) -> tuple[Any, ...]:
+             default_graph: str | None = None, base_iri: str | None = None) -> tuple[Any, ...]:
     """Classify, then run a query on an open store, capped at ``limit`` rows/triples and ``max_bytes``.
 
     Returns ("ASK", bool), ("SELECT", vars, rows, truncated) or ("CONSTRUCT", ntriples, truncated).
@@ -303,8 +306,9 @@ def evaluate(store: Any, text: str, limit: int, max_bytes: int = DEFAULT_MAX_BYT
     """
     import pyoxigraph as ox
 
-    kind = classify(text)
-    options: dict[str, Any] = {"prefixes": PREFIX_MAP, "use_default_graph_as_union": default_graph is None}
+    kind = classify(text, base_iri)
+    options: dict[str, Any] = {"prefixes": PREFIX_MAP, "base_iri": base_iri,
+                               "use_default_graph_as_union": default_graph is None}
     if default_graph is not None:
         options["default_graph"] = [ox.NamedNode(default_graph)]
     result = store.query(text, **options)
@@ -415,9 +419,12 @@ def _serve(store: Any, conn: Any) -> None:
 
 def worker_entry() -> None:
     """Entry point of a worker process: its connection is the file descriptor in argv[1]."""
+    import signal
     import sys
     from multiprocessing.connection import Connection
 
+    if os.uname().sysname == "Linux":  # die with the parent, even in the middle of a query
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _worker_main(Connection(int(sys.argv[1])))
 
 
@@ -568,9 +575,11 @@ class QueryEngine:
         return message[1]
 
     def query(self, text: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
-              max_bytes: int = DEFAULT_MAX_BYTES, default_graph: str | None = None) -> tuple[Any, ...]:
+              max_bytes: int = DEFAULT_MAX_BYTES, default_graph: str | None = None,
+              base_iri: str | None = None) -> tuple[Any, ...]:
         """Answer one query (see ``evaluate``); QueryTimeout once it runs past ``timeout`` seconds."""
-        return self._ask(("query", text, limit, max_bytes, default_graph), timeout)  # type: ignore[no-any-return]
+        request = ("query", text, limit, max_bytes, default_graph, base_iri)
+        return self._ask(request, timeout)  # type: ignore[no-any-return]
 
     def classify(self, text: str, timeout: float = DEFAULT_TIMEOUT) -> str:
         """SELECT, ASK or CONSTRUCT, as the engine reads ``text``; refusals and syntax errors raise."""

@@ -116,7 +116,8 @@ class Backend(Protocol):
 
     description: str
 
-    def answer(self, text: str, timeout: float, limit: int, max_bytes: int, default_graph: str | None) -> Answer:
+    def answer(self, text: str, timeout: float, limit: int, max_bytes: int, default_graph: str | None,
+               base_iri: str | None = None) -> Answer:
         """Evaluate a query read-only with a timeout, a result cap and a byte cap."""
 
     def close(self) -> None:
@@ -130,9 +131,10 @@ class EngineBackend:
     engine: Any
     description: str
 
-    def answer(self, text: str, timeout: float, limit: int, max_bytes: int, default_graph: str | None) -> Answer:
-        """Evaluate in a worker process that is killed at the timeout."""
-        result = self.engine.query(text, timeout, limit, max_bytes, default_graph)
+    def answer(self, text: str, timeout: float, limit: int, max_bytes: int, default_graph: str | None,
+               base_iri: str | None = None) -> Answer:
+        """Evaluate in a worker process that is killed at the timeout (relative IRIs against ``base_iri``)."""
+        result = self.engine.query(text, timeout, limit, max_bytes, default_graph, base_iri)
         if result[0] == "ASK":
             return Answer("ASK", boolean=result[1])
         if result[0] == "SELECT":
@@ -566,7 +568,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
         server = self.server
         try:
-            return server.backend.answer(text, server.query_timeout, server.limit, server.max_bytes, default_graph)
+            return server.backend.answer(text, server.query_timeout, server.limit, server.max_bytes, default_graph,
+                                         server.url + "/sparql")
         except QueryRefused as err:
             raise HttpError(HTTPStatus.FORBIDDEN, str(err)) from None
         except QueryTimeout as err:
