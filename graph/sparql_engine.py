@@ -212,11 +212,31 @@ def _parses(text: str, base_iri: str | None = None) -> tuple[bool, str]:
     return True, "CONSTRUCT"
 
 
-def _syntax_message(error: str) -> str:
+def _syntax_message(error: str, text: str = "") -> str:
+    """Oxigraph's syntax error as one line: where (the user's line and column), near what, and what it expected."""
     match = re.match(r"error at (\d+):(\d+): (.*)", error, re.S)
-    if match:
-        return f"SPARQL syntax error at line {match[1]}, column {match[2]}: {match[3]}"
-    return f"SPARQL syntax error: {error}"
+    if not match:
+        return "SPARQL syntax error: " + " ".join(error.split())
+    line, column, detail = int(match[1]), int(match[2]), " ".join(match[3].split())
+    expected = detail.removeprefix("expected one of ").removeprefix("expected ")
+    # Oxigraph lists what it expected: keywords, character classes, and messages such as "Prefix not found".
+    items = [item.strip() for item in re.split(r",\s*(?![^\[]*\])", expected)]
+    messages = [item for item in items if " " in item and not item.startswith(("[", "'", '"'))]
+    words = [item for item in items if re.fullmatch(r"[A-Z]+|\"[^\"]*\"", item)]
+    if messages:
+        detail = "; ".join(m[0].lower() + m[1:] for m in messages)
+    elif words:
+        detail = "expected " + ", ".join(words)
+    where = f"line {line}, column {column}"
+    lines = text.splitlines() if text else []
+    if 0 < line <= len(lines):
+        before, after = lines[line - 1][:max(column - 1, 0)], lines[line - 1][max(column - 1, 0):]
+        near = (before.split()[-1] if before.strip() and not before[-1].isspace() else "") + \
+            (after.split()[0] if after.strip() and not after[0].isspace() else "")
+        near = near or (after.split() or [""])[0]
+        if near:
+            where += f", near '{near[:30]}'"
+    return f"SPARQL syntax error at {where}: {detail}"
 
 
 def _is_update(text: str, base_iri: str | None = None) -> bool:
@@ -244,7 +264,7 @@ def classify(text: str, base_iri: str | None = None) -> str:
     if not ok:
         if _is_update(text, base_iri):
             raise QueryRefused(UPDATE_REFUSED)
-        raise QuerySyntaxError(_syntax_message(kind))
+        raise QuerySyntaxError(_syntax_message(kind, text))
     candidates = [(start, end, word) for word in GUARDED for start, end in candidate_spans(text, word)]
     if not candidates:
         return kind
