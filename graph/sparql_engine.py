@@ -74,7 +74,6 @@ class EngineError(RuntimeError):
 
 # -- network confinement -----------------------------------------------------------------------
 
-_PR_SET_PDEATHSIG = 1
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
@@ -439,12 +438,18 @@ def _serve(store: Any, conn: Any) -> None:
 
 def worker_entry() -> None:
     """Entry point of a worker process: its connection is the file descriptor in argv[1]."""
-    import signal
     import sys
+    import time
     from multiprocessing.connection import Connection
 
-    if os.uname().sysname == "Linux":  # die with the parent, even in the middle of a query
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = os.getppid()
+
+    def watch_parent() -> None:  # die with the parent, even in the middle of a query
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch_parent, daemon=True, name="parent-watch").start()
     _worker_main(Connection(int(sys.argv[1])))
 
 
