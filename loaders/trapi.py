@@ -33,6 +33,7 @@ REVIEW_URL = "https://doi.org/" + REVIEW_DOI.split(":", 1)[1]
 ROOT_PREDICATE = "biolink:related_to"
 ROOT_CATEGORY = "biolink:NamedThing"
 SUPPORTED_OPERATIONS = ("lookup",)
+LOG_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
 
 
 class TrapiError(ValueError):
@@ -244,6 +245,10 @@ def _query_node(key: str, node: dict[str, Any], biolink: Biolink) -> QueryNode:
     where = f"message.query_graph.nodes.{key}"
     if node.get("constraints"):
         raise TrapiError(f"{where}.constraints", "attribute constraints are not supported")
+    interpretation = node.get("set_interpretation") or "BATCH"
+    if interpretation != "BATCH":
+        raise TrapiError(f"{where}.set_interpretation", f"{interpretation!r} is not supported; this knowledge "
+                                                        "provider binds one node per result (BATCH)")
     ids = _curies(node.get("ids"), f"{where}.ids")
     categories = _curies(node.get("categories"), f"{where}.categories")
     for i, category in enumerate(categories or []):
@@ -354,6 +359,13 @@ def answer(kg: KnowledgeGraph, message: Any, biolink: Biolink | None = None, *, 
     """
     if index is None:
         index = TrapiGraph(kg, biolink or Biolink.load())
+    return answer_capped(index, message, limit, timeout)[0]
+
+
+def answer_capped(index: TrapiGraph, message: Any, limit: int = 1000,
+                  timeout: float | None = None) -> tuple[dict[str, Any], bool]:
+    """The TRAPI Response for a request body, and whether the result cap cut it short."""
+    kg = index.kg
     deadline = None if timeout is None else time.monotonic() + timeout
     query = parse_query(message, index.biolink)
     # (subject binding, object binding) -> claim ids bound to the edge
@@ -380,6 +392,7 @@ def answer(kg: KnowledgeGraph, message: Any, biolink: Biolink | None = None, *, 
     if len(ranked) > limit:
         logs.append(_log("WARNING", f"{len(ranked)} results matched; only the best {limit} are returned "
                                     "(the server's result cap)"))
+    truncated = len(ranked) > limit
     ranked = ranked[:limit]
     nodes: dict[str, Any] = {}
     edges: dict[str, Any] = {}
@@ -403,7 +416,9 @@ def answer(kg: KnowledgeGraph, message: Any, biolink: Biolink | None = None, *, 
         if missing:
             logs.append(_log("INFO", f"query node {qnode.key}: {', '.join(missing)} not in this graph"))
     body = _object(message, "body")
-    return {
+    wanted = LOG_LEVELS.get(str(body.get("log_level") or "INFO"), LOG_LEVELS["INFO"])
+    logs = [log for log in logs if LOG_LEVELS[log["level"]] >= wanted]
+    response = {
         "message": {"query_graph": body["message"]["query_graph"],
                     "knowledge_graph": {"nodes": nodes, "edges": edges},
                     "results": results, "auxiliary_graphs": {}},
@@ -413,6 +428,7 @@ def answer(kg: KnowledgeGraph, message: Any, biolink: Biolink | None = None, *, 
         "schema_version": TRAPI_VERSION,
         "biolink_version": index.biolink.version,
     }
+    return response, truncated
 
 
 def _log(level: str, message: str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from loaders.trapi import (
     TrapiError,
     TrapiGraph,
     TrapiTimeout,
-    answer,
+    answer_capped,
     error_response,
     meta_knowledge_graph,
 )
@@ -219,8 +219,7 @@ class TrapiHandler(BaseHTTPRequestHandler):
         if not server.slots.acquire(timeout=server.query_timeout):
             raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE, "too many queries running; try again shortly")
         try:
-            response = answer(server.index.kg, message, index=server.index, limit=server.limit,
-                              timeout=server.query_timeout)
+            response, truncated = answer_capped(server.index, message, server.limit, server.query_timeout)
         except TrapiError as err:
             return HTTPStatus.BAD_REQUEST, error_response(err, server.index.biolink.version), {}
         except TrapiTimeout as err:
@@ -228,7 +227,7 @@ class TrapiHandler(BaseHTTPRequestHandler):
         finally:
             server.slots.release()
         extra = {"X-KMOA-Result-Cap": str(server.limit)}
-        if any(log["level"] == "WARNING" and "result cap" in log["message"] for log in response["logs"]):
+        if truncated:
             extra["X-KMOA-Truncated"] = "true"
         return HTTPStatus.OK, response, extra
 

@@ -305,6 +305,8 @@ def test_an_unknown_curie_finds_nothing_and_says_so(server: Server, toolkit: Any
     body = ask(server, toolkit, one_hop({"ids": ["CHEBI:0000000"]}, ["biolink:affects"], {}))
     assert body["message"]["results"] == []
     assert any("CHEBI:0000000" in log["message"] for log in body["logs"])
+    quiet = post(server, {**one_hop({"ids": ["CHEBI:0000000"]}, None, {}), "log_level": "WARNING"})[2]
+    assert quiet["logs"] == []
 
 
 @pytest.mark.parametrize(("query", "field"), [
@@ -315,13 +317,20 @@ def test_an_unknown_curie_finds_nothing_and_says_so(server: Server, toolkit: Any
     (one_hop({}, ["biolink:affects"], {}), "message.query_graph.nodes"),
     (one_hop({"ids": [KETAMINE]}, ["biolink:cures_everything"], {}), "message.query_graph.edges.e0.predicates[0]"),
     (one_hop({"categories": ["biolink:Unicorn"]}, None, {}), "message.query_graph.nodes.n0.categories[0]"),
+    (one_hop({"ids": [KETAMINE], "set_interpretation": "ALL"}, None, {}),
+     "message.query_graph.nodes.n0.set_interpretation"),
+    ({"message": {"query_graph": {"nodes": {}, "edges": {"e0": {"subject": "x", "object": "y"}}}}},
+     "message.query_graph.edges.e0.subject"),
     ({"message": {}}, "message.query_graph"),
     ([1, 2], "body"),
 ])
 def test_unsupported_queries_get_400_naming_the_field(server: Server, query: Any, field: str) -> None:
+    from reasoner_pydantic import Response
+
     status, _, body = post(server, query)
     assert status == 400
     assert body["field"] == field and field in body["description"]
+    Response.model_validate(body)
 
 
 def test_meta_knowledge_graph_lists_exactly_the_triples_held(server: Server, toolkit: Any) -> None:
@@ -482,3 +491,11 @@ def test_no_outbound_connections(server: Server, monkeypatch: pytest.MonkeyPatch
         local.shutdown()
         local.server_close()
     assert attempts == []
+
+
+def test_the_library_answers_as_the_server_does(server: Server) -> None:
+    """`loaders.trapi.answer(kg, message)` is the endpoint's answer, without HTTP."""
+    from loaders.trapi import Biolink, answer
+
+    query = one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {})
+    assert answer(server.kg, query, Biolink.load())["message"] == post(server, query)[2]["message"]
