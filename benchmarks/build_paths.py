@@ -12,9 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from graph.build import build
 from graph.model import load_graph
 from graph.paths import PathFilters, trace_mechanism_paths
+from kmoa.build import build
 
 PAIRS = [
     ("ketamine", "treatment-resistant depression"),

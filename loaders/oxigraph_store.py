@@ -33,7 +33,7 @@ from typing import Any
 
 from graph.model import KnowledgeGraph
 from loaders.base import Sink, Source, register_sink, register_source
-from loaders.sparql_remote import CURATED_GRAPH
+from ontology.namespaces import CURATED_GRAPH
 
 SOURCE_GRAPH_BASE = "https://w3id.org/kmoa/graph/source/"
 IMPORT_GRAPH_BASE = "https://w3id.org/kmoa/graph/import/"

@@ -27,11 +27,11 @@ from graph.sparql import (
     QueryTimeout,
 )
 from graph.sparql import query_kind as query_kind
+from ontology.namespaces import CURATED_GRAPH as CURATED_GRAPH
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-CURATED_GRAPH = "https://w3id.org/kmoa/graph/curated"
 MAX_RESPONSE_BYTES = 512 * 1024 * 1024
 JSON_RESULTS = "application/sparql-results+json"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"

@@ -8,7 +8,8 @@ import pytest
 
 from graph.curation import CurationError
 from graph.model import KnowledgeGraph
-from graph.validate import shacl_violations, validate
+from kmoa.build import validate
+from loaders.shacl import shacl_violations
 from tests.conftest import TINY_DATA, TRD
 
 

@@ -45,7 +45,7 @@ def validate(data_dir: Path | None, no_shacl: bool, all_warnings: bool) -> None:
     """
     from graph.curation import CurationError
     from graph.lint import support_warnings
-    from graph.validate import validate as run
+    from kmoa.build import validate as run
 
     try:
         kg = run(data_dir, shacl=not no_shacl)
@@ -92,8 +92,8 @@ def build(data_dir: Path | None, out: Path, force: bool, ontology: bool) -> None
     OUT must be a new or empty folder or one an earlier build wrote (it holds a .kmoa-output
     marker); --force allows any folder. Other files in OUT are never touched.
     """
-    from graph.build import build as run
     from graph.curation import CurationError
+    from kmoa.build import build as run
     from loaders.base import check_output
 
     check_output(out, directory=True, force=force)  # before regenerating anything

@@ -1,12 +1,14 @@
-"""Full validation: the curation checks, then SHACL over the RDF, with violations named by record."""
+"""SHACL over the RDF form of the graph, with each violation tied back to its curated record.
+
+It lives beside the RDF writer because it checks exactly what ``loaders.rdf.to_rdf`` produces: the
+shapes come from the schema (``ontology.vocabulary.build_shapes``), the data from the writer.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from graph.curation import CurationError, Problem
-from graph.model import KnowledgeGraph, load_graph
+from graph.model import KnowledgeGraph
 
 
 @dataclass(frozen=True)
@@ -65,18 +67,3 @@ def shacl_violations(kg: KnowledgeGraph) -> list[ShaclViolation]:
         where = claim.location if claim is not None else getattr(kg.nodes.get(record), "location", None)
         out.append(ShaclViolation(record, str(where) if where else "?", message))
     return sorted(out, key=lambda v: (v.location, v.record, v.message))
-
-
-def validate(data_dir: Path | None = None, shacl: bool = True) -> KnowledgeGraph:
-    """Load and check everything; raise CurationError naming file, line and record on any problem."""
-    kg = load_graph(data_dir)
-    if shacl:
-        violations = shacl_violations(kg)
-        if violations:
-            problems = []
-            for v in violations:
-                file, _, line = v.location.rpartition(":")
-                problems.append(Problem(file or v.location, int(line) if line.isdigit() else 0, v.record,
-                                        f"SHACL: {v.message}"))
-            raise CurationError(problems)
-    return kg

@@ -1,4 +1,8 @@
-"""`kmoa build`: validate, then write every artifact into one folder, atomically."""
+"""The pipeline behind ``kmoa validate`` and ``kmoa build``: check the curation, then write every artifact.
+
+It sits above ``graph`` (the curated model) and ``loaders`` (the SHACL check over the RDF form, the
+writers), so neither has to import the other upwards.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import json
 import time
 from pathlib import Path
 
-from graph.model import KnowledgeGraph
-from graph.validate import validate
+from graph.curation import CurationError, Problem
+from graph.model import KnowledgeGraph, load_graph
 
 ARTIFACTS = {
     "turtle": "kmoa.ttl",
@@ -17,6 +21,23 @@ ARTIFACTS = {
     "graphml": "kmoa.graphml",
     "cytoscape": "kmoa.cytoscape.json",
 }
+
+
+def validate(data_dir: Path | None = None, shacl: bool = True) -> KnowledgeGraph:
+    """Load and check everything; raise CurationError naming file, line and record on any problem."""
+    kg = load_graph(data_dir)
+    if shacl:
+        from loaders.shacl import shacl_violations
+
+        violations = shacl_violations(kg)
+        if violations:
+            problems = []
+            for v in violations:
+                file, _, line = v.location.rpartition(":")
+                problems.append(Problem(file or v.location, int(line) if line.isdigit() else 0, v.record,
+                                        f"SHACL: {v.message}"))
+            raise CurationError(problems)
+    return kg
 
 
 def build(out: Path, data_dir: Path | None = None, force: bool = False) -> tuple[KnowledgeGraph, dict[str, object]]:

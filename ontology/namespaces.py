@@ -1,0 +1,22 @@
+"""kmoa's own IRIs, declared once: the vocabulary, claims, shapes, named graphs and imported edges.
+
+Plain strings, so importing them costs nothing; RDF code wraps them in ``rdflib.Namespace``. The
+prefixes of the identifiers kmoa uses (CHEBI, GO, MONDO, ...) are in ``ontology/schema.yaml``.
+"""
+
+from __future__ import annotations
+
+BASE = "https://w3id.org/kmoa/"
+VOCAB = BASE + "vocab/"
+CLAIM = BASE + "claim/"
+SHAPES = BASE + "shapes/"
+# Named graphs of a store: the curated graph, one per imported knowledge source, one per import.
+CURATED_GRAPH = BASE + "graph/curated"
+SOURCE_GRAPH_BASE = BASE + "graph/source/"
+IMPORT_GRAPH_BASE = BASE + "graph/import/"
+IMPORTED_EDGE_BASE = BASE + "imported-edge/"
+
+# Other vocabularies the RDF form uses.
+BIOLINK = "https://w3id.org/biolink/vocab/"
+DCTERMS = "http://purl.org/dc/terms/"
+SCHEMA_ORG = "https://schema.org/"
