@@ -106,9 +106,11 @@ class TrapiGraph:
     kg: KnowledgeGraph
     biolink: Biolink
     categories: dict[str, str] = field(init=False)
+    xrefs: dict[str, frozenset[str]] = field(init=False)
     rows: list[tuple[Claim, str, dict[str, str]]] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.xrefs = {curie: frozenset(node.xref) for curie, node in self.kg.nodes.items()}
         self.categories = {curie: self.kg.schema.node_kinds[node.kind].biolink for curie, node in self.kg.nodes.items()}
         self.rows = [(claim, self.kg.schema.predicates[claim.predicate].biolink, edge_qualifiers(self.kg, claim))
                      for claim in self.kg.iter_edges()]
@@ -142,14 +144,22 @@ class QueryNode:
     categories: frozenset[str] | None
 
     def accepts(self, curie: str, index: TrapiGraph) -> bool:
-        """The node may be bound to ``curie``."""
-        if self.ids is not None and curie not in self.ids:
+        """The node may be bound to ``curie`` (asked for by its id or one of its xrefs)."""
+        if self.ids is not None and curie not in self.ids and not (index.xrefs[curie] & self.ids):
             return False
         if self.categories is not None:
             category = index.categories.get(curie)
             if category is None or not (index.ancestors(category) & self.categories):
                 return False
         return True
+
+
+    def binding(self, curie: str, index: TrapiGraph) -> dict[str, Any]:
+        """A node binding; ``query_id`` names the queried xref when the node was asked for by one."""
+        out: dict[str, Any] = {"id": curie, "attributes": []}
+        if self.ids is not None and curie not in self.ids:
+            out["query_id"] = sorted(index.xrefs[curie] & self.ids)[0]
+        return out
 
 
 @dataclass(frozen=True)
@@ -406,13 +416,14 @@ def answer_capped(index: TrapiGraph, message: Any, limit: int = 1000,
                 row_predicate = kg.schema.predicates[claim.predicate].biolink
                 edges[claim.id] = trapi_edge(kg, claim, row_predicate, edge_qualifiers(kg, claim))
         results.append({
-            "node_bindings": {query.subject.key: [{"id": subject, "attributes": []}],
-                              query.object.key: [{"id": obj, "attributes": []}]},
+            "node_bindings": {query.subject.key: [query.subject.binding(subject, index)],
+                              query.object.key: [query.object.binding(obj, index)]},
             "analyses": [{"resource_id": PRIMARY_KNOWLEDGE_SOURCE, "score": round(score, 6),
                           "edge_bindings": {query.edge_key: [{"id": c.id, "attributes": []} for c in claims]}}],
         })
+    known = set(kg.nodes).union(*index.xrefs.values())
     for qnode in (query.subject, query.object):
-        missing = sorted((qnode.ids or frozenset()) - set(kg.nodes))
+        missing = sorted((qnode.ids or frozenset()) - known)
         if missing:
             logs.append(_log("INFO", f"query node {qnode.key}: {', '.join(missing)} not in this graph"))
     body = _object(message, "body")

@@ -301,6 +301,16 @@ def test_a_null_trial_is_a_trial_with_an_unchanged_outcome(server: Server, toolk
         assert "biolink:negated" not in values  # the trial was done
 
 
+def test_an_equivalent_id_finds_the_node(server: Server, toolkit: Any) -> None:
+    """Asked for ketamine by an xref (MeSH), the answer binds the graph's id and names the queried one."""
+    xref = sorted(x for x in server.kg.nodes[KETAMINE].xref if x.startswith("MESH:"))[0]
+    by_xref = ask(server, toolkit, one_hop({"ids": [xref]}, ["biolink:affects"], {}))
+    by_id = ask(server, toolkit, one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {}))
+    assert bound(by_xref) == bound(by_id) and bound(by_id)
+    for result in by_xref["message"]["results"]:
+        assert result["node_bindings"]["n0"] == [{"id": KETAMINE, "query_id": xref, "attributes": []}]
+
+
 def test_an_unknown_curie_finds_nothing_and_says_so(server: Server, toolkit: Any) -> None:
     body = ask(server, toolkit, one_hop({"ids": ["CHEBI:0000000"]}, ["biolink:affects"], {}))
     assert body["message"]["results"] == []
@@ -499,3 +509,16 @@ def test_the_library_answers_as_the_server_does(server: Server) -> None:
 
     query = one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {})
     assert answer(server.kg, query, Biolink.load())["message"] == post(server, query)[2]["message"]
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["--port", "-1"], "--port"), (["--port", "70000"], "--port"), (["--limit", "0"], "--limit"),
+    (["--timeout", "0"], "--timeout"),
+])
+def test_bad_options_are_refused_before_loading(args: list[str], option: str) -> None:
+    from click.testing import CliRunner
+
+    from kmoa.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "trapi", *args])
+    assert result.exit_code == 2 and option in result.output
