@@ -25,6 +25,7 @@ from graph.model import KnowledgeGraph
 from kmoa.cli import main
 from loaders import neo4j as nl
 from loaders.kgx import edge_rows, node_rows
+from tests.test_kgx_import import EDGE_HEADER, NODE_HEADER
 
 pytestmark = pytest.mark.neo4j
 
@@ -142,9 +143,29 @@ def test_force_stops_a_hung_load(paused_load: subprocess.Popen[str], neo4j_drive
         os.kill(paused_load.pid, signal.SIGCONT)
 
 
-def test_import_offers_force(neo4j_server_info: Any) -> None:
-    help_text = CliRunner().invoke(main, ["import", "kgx", "--help"]).output
-    assert "--force" in help_text
+def test_import_says_force_and_force_works(paused_load: subprocess.Popen[str], neo4j_driver: Any,
+                                          neo4j_server_info: Any, kg: KnowledgeGraph, tmp_path: Path) -> None:
+    """`kmoa import kgx --neo4j` during another load names it and suggests --force, which then works."""
+    info = neo4j_server_info
+    auth = ["--uri", info.uri, "--user", info.user, "--password", info.password]
+    folder = tmp_path / "kgx"
+    folder.mkdir()
+    gene = next(c for c in sorted(kg.nodes) if kg.nodes[c].kind == "gene")
+    (folder / "nodes.tsv").write_text(f"{NODE_HEADER}\nNCBIGene:990001\tbiolink:Gene\tnew gene\t\tinfores:test\n")
+    (folder / "edges.tsv").write_text(f"{EDGE_HEADER}\nt1\tNCBIGene:990001\tbiolink:interacts_with\t{gene}\t"
+                                      "infores:test\tknowledge_assertion\n")
+    busy = CliRunner().invoke(main, ["import", "kgx", str(folder), "--neo4j", *auth])
+    assert busy.exit_code == 1 and "in progress" in busy.output and "--force" in busy.output, busy.output
+    assert _answers(neo4j_driver) == _expected(kg)
+    os.kill(paused_load.pid, signal.SIGSTOP)
+    try:
+        forced = CliRunner().invoke(main, ["import", "kgx", str(folder), "--neo4j", "--force", *auth])
+        assert forced.exit_code == 0, forced.output
+        imported = nl.run_cypher(neo4j_driver, "MATCH ()-[r]->() WHERE r.imported RETURN count(r) AS n").rows
+        assert imported[0]["n"] > 0
+    finally:
+        os.kill(paused_load.pid, signal.SIGCONT)
+        nl.load_graph(neo4j_driver, kg)
 
 
 def test_a_failed_load_leaves_nothing(neo4j_driver: Any, kg: KnowledgeGraph) -> None:
