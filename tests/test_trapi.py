@@ -246,6 +246,20 @@ def test_what_ketamine_affects(server: Server, toolkit: Any) -> None:
             in edge["qualifiers"]
 
 
+def test_qualifier_constraints_select_the_mechanism(server: Server, toolkit: Any) -> None:
+    """Ketamine affects ? with causal mechanism antagonism: exactly the claims whose qualifiers say so."""
+    query = one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {})
+    query["message"]["query_graph"]["edges"]["e0"]["qualifier_constraints"] = [{"qualifier_set": [
+        {"qualifier_type_id": "biolink:causal_mechanism_qualifier", "qualifier_value": "antagonism"}]}]
+    body = ask(server, toolkit, query)
+    kg = server.kg
+    every = expected_pairs(kg, toolkit, "biolink:affects", lambda x: x == KETAMINE, lambda x: True)
+    want = {(s, o, c) for s, o, c in every
+            if kg.schema.predicates[kg.claims[c].predicate].qualifiers.get("causal_mechanism_qualifier")
+            == "antagonism"}
+    assert want and bound(body) == want
+
+
 def test_what_treats_treatment_resistant_depression(server: Server, toolkit: Any) -> None:
     body = ask(server, toolkit, one_hop({}, ["biolink:treats"], {"ids": [TRD]}))
     want = expected_pairs(server.kg, toolkit, "biolink:treats", lambda c: True, lambda c: c == TRD)
