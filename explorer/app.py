@@ -54,3 +54,30 @@ def serve_layout(data: ExplorerData) -> Any:
     if has_request_context() and request.referrer:
         search = urlparse(request.referrer).query
     return prerendered(data, decode(search, data.kg, data.imported))
+
+
+def request_handler() -> type:
+    """The development server's request handler: a link too long for it is redirected without its long parameters.
+
+    Python's HTTP server answers a request line over 65,536 characters with a bare 414; a shared link that
+    long instead opens the explorer with a notice naming the parameter that was removed.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    from explorer.state import long_link_redirect
+
+    class Handler(WSGIRequestHandler):
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            line = getattr(self, "raw_requestline", b"") or b""
+            if code != 414 or not line.startswith(b"GET "):
+                super().send_error(code, message, explain)
+                return
+            location = long_link_redirect(line.decode("latin-1"))
+            self.close_connection = True
+            self.send_response_only(303)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.send_header("Connection", "close")
+            self.end_headers()
+
+    return Handler

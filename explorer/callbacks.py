@@ -25,13 +25,16 @@ RENDER_OUTPUTS = {
     "compare": (ids.COMPARE, "children"), "canvas_style": (ids.CANVAS_WRAP, "style"),
     "compare_style": (ids.COMPARE, "style"), "legend": (ids.LEGEND, "children"),
     "prev_disabled": (ids.TOUR_PREV, "disabled"), "next_disabled": (ids.TOUR_NEXT, "disabled"),
+    "notices": (ids.NOTICES, "children"),
 }
 # Where each control value of the router goes.
 CONTROL_OUTPUTS = {
     "source": (ids.SOURCE, "value"), "target": (ids.TARGET, "value"), "min": (ids.MIN_EVIDENCE, "value"),
     "human": (ids.HUMAN_ONLY, "value"), "route": (ids.ROUTE, "value"), "tour": (ids.TOUR, "value"),
-    "studies": (ids.STUDIES, "value"),
+    "studies": (ids.STUDIES, "value"), "query": (ids.QUERY_TEXT, "value"), "lang": (ids.QUERY_LANG, "value"),
 }
+# Controls set only when the state shows their view (so typing elsewhere is never overwritten).
+VIEW_CONTROLS = {"query": "query", "lang": "query"}
 TAB_FOR_VIEW = {"explore": "explore", "paths": "paths", "tour": "tours", "compare": "tours", "query": "query"}
 SEARCH_LIMIT = 15
 
@@ -58,7 +61,9 @@ def controls_for(state: st.State) -> dict[str, Any]:
     return {
         "source": state.get("source"), "target": state.get("target"), "min": state.get("min_evidence"),
         "human": ["human"] if state.get("human_only") else [], "route": state.get("route"),
-        "tour": state.get("tour"), "studies": ["studies"] if state.get("studies") else [],
+        "tour": state.get("tour") if state.get("view") == "tour" else None,
+        "studies": ["studies"] if state.get("studies") else [],
+        "query": state.get("query") or st.DEFAULT_QUERY, "lang": state.get("lang") or "sparql",
     }
 
 
@@ -117,7 +122,9 @@ def _tour_step(data: ExplorerData, state: st.State, index: Any, value: Any, inpu
 
 
 def _matches(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
-    return st.show_matches(state, list(value.get("matches") or [])) if value else None
+    if not value:
+        return None
+    return st.show_matches(state, list(value.get("matches") or []), value.get("query"), value.get("lang"))
 
 
 ACTIONS: dict[str, Action] = {
@@ -155,7 +162,9 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
     index = trigger.get("index") if isinstance(trigger, dict) else None
     if kind == ids.URL:
         decoded = st.decode(inputs.get("url"), data.kg, data.imported)
-        if current and decoded == {**current, "matches": decoded["matches"]}:
+        # A link to a query reruns it (the page's first paint does so itself, see layout.prerendered).
+        rerun = decoded["view"] == "query" and bool(decoded.get("query")) and not st.same_view(decoded, current)
+        if st.same_view(decoded, current) and not decoded["notices"] and not rerun:
             raise PreventUpdate
         new: st.State | None = decoded
     elif isinstance(trigger, dict) and not value:
@@ -165,14 +174,22 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
         new = action(data, state, index, value, inputs) if action else None
     if new is None:
         raise PreventUpdate
+    if kind != ids.URL:
+        new = {**new, "notices": []}
     sync_controls = kind in SYNC_CONTROLS
-    outputs: dict[str, Any] = {"state": new, "url": st.encode(new) if kind != ids.URL else no_update,
-                               "search": None if kind == ids.SEARCH else no_update}
+    # The URL is written after every action, and after a link whose bad parameters were dropped.
+    url = st.encode(new) if kind != ids.URL or new.get("notices") else no_update
+    outputs: dict[str, Any] = {"state": new, "url": url, "search": None if kind == ids.SEARCH else no_update}
     controls = controls_for(new)
-    for key in CONTROL_OUTPUTS:
-        outputs[key] = controls[key] if sync_controls else no_update
     changed_view = sync_controls or new.get("view") != state.get("view")
+    for key in CONTROL_OUTPUTS:
+        shown = VIEW_CONTROLS.get(key) in (None, new.get("view"))
+        outputs[key] = controls[key] if sync_controls and shown else no_update
+    if changed_view and new.get("view") != "tour":
+        outputs["tour"] = None  # leaving a tour clears its picker, so picking it again reopens it
     outputs["tab"] = TAB_FOR_VIEW.get(str(new.get("view")), "explore") if changed_view else no_update
+    # A link to the query view runs its query, as the console's Run button would.
+    outputs["run"] = (int(inputs.get("run_clicks") or 0) + 1) if kind == ids.URL and rerun else no_update
     return outputs
 
 
@@ -195,6 +212,7 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         "legend": panels.legend(data, views.kinds_shown(data, scene.subgraph)),
         "prev_disabled": scene.tour is None or tour_index == 0,
         "next_disabled": scene.tour is None or tour_index >= tour_total - 1,
+        "notices": panels.url_notices(state.get("notices") or []),
     }
 
 
@@ -295,6 +313,7 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
     @app.callback(
         output={"state": Output(ids.STATE, "data"), "url": Output(ids.URL, "search"),
                 "search": Output(ids.SEARCH, "value"), "tab": Output(ids.SIDEBAR_TABS, "value"),
+                "run": Output(ids.QUERY_RERUN, "data"),
                 **{key: Output(ident, prop) for key, (ident, prop) in CONTROL_OUTPUTS.items()}},
         inputs={"url": Input(ids.URL, "search"), "search": Input(ids.SEARCH, "value"),
                 "node": Input(ids.CANVAS, "tapNodeData"), "edge": Input(ids.CANVAS, "tapEdgeData"),
@@ -304,12 +323,13 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
                 "query": Input(ids.QUERY_STORE, "data"), **pattern},
         state={"current": State(ids.STATE, "data"), "source_v": State(ids.SOURCE, "value"),
                "target_v": State(ids.TARGET, "value"), "min_v": State(ids.MIN_EVIDENCE, "value"),
-               "human_v": State(ids.HUMAN_ONLY, "value"), "route_v": State(ids.ROUTE, "value")},
+               "human_v": State(ids.HUMAN_ONLY, "value"), "route_v": State(ids.ROUTE, "value"),
+               "run_clicks": State(ids.QUERY_RUN, "n_clicks")},
     )
     def _route(**kw: Any) -> dict[str, Any]:
         trigger, value = pick_trigger(ctx.triggered if ctx.triggered else [])
         inputs = {"url": kw["url"], "source": kw["source_v"], "target": kw["target_v"], "min": kw["min_v"],
-                  "human": kw["human_v"], "route": kw["route_v"]}
+                  "human": kw["human_v"], "route": kw["route_v"], "run_clicks": kw["run_clicks"]}
         return route(data, trigger, value, inputs, kw["current"])
 
     @app.callback(
@@ -338,9 +358,13 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
         prevent_initial_call=True,
     )
     def _query(clicks: int, language: str, text: str | None) -> dict[str, Any]:
-        return run_console(data, language, text)
+        outputs = run_console(data, language, text)
+        # Every run reaches the router (the URL keeps the text; a refused query clears the canvas).
+        outputs["store"] = {"matches": [], "rows": 0, **(outputs["store"] or {}), "query": text, "lang": language,
+                            "run": clicks}
+        return outputs
 
-    @app.callback(Output(ids.QUERY_TEXT, "value"), Input(ids.QUERY_NAMED, "value"),
+    @app.callback(Output(ids.QUERY_TEXT, "value", allow_duplicate=True), Input(ids.QUERY_NAMED, "value"),
                   State(ids.QUERY_LANG, "value"), prevent_initial_call=True)
     def _named(name: str | None, language: str) -> str:
         query = data.named_queries.get(name) if name else None
@@ -363,7 +387,34 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
     def _download(as_json: int, as_csv: int, state: st.State | None) -> dict[str, Any]:
         return export_data(data, state, "json" if ctx.triggered_id == ids.EXPORT_JSON else "csv")
 
-    @app.callback(Output(ids.SHARE, "content"), Input(ids.SHARE, "n_clicks"), State(ids.URL, "href"),
-                  prevent_initial_call=True)
-    def _share(clicks: int, href: str | None) -> str:
-        return href or ""
+    # A link to the query view runs its query: the Run button is clicked once the text is in place.
+    app.clientside_callback(
+        """function (rerun) {
+            if (rerun) {
+                setTimeout(function () {
+                    var button = document.getElementById("query-run");
+                    if (button) { button.click(); }
+                }, 0);
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output(ids.QUERY_RERUN, "clear_data"), Input(ids.QUERY_RERUN, "data"))
+
+    # The link is the address bar's (the state writes it there); copied in the browser, no round trip.
+    app.clientside_callback(
+        """function (clicks) {
+            var href = window.location.href;
+            function fallback() {
+                var area = document.createElement("textarea");
+                area.value = href; area.setAttribute("readonly", ""); area.style.position = "fixed";
+                area.style.opacity = "0"; document.body.appendChild(area); area.select();
+                try { document.execCommand("copy"); } finally { document.body.removeChild(area); }
+            }
+            if (navigator.clipboard && window.isSecureContext) {
+                navigator.clipboard.writeText(href).catch(fallback);
+            } else {
+                fallback();
+            }
+            return "Link copied: " + href;
+        }""",
+        Output(ids.SHARE_STATUS, "children"), Input(ids.SHARE, "n_clicks"), prevent_initial_call=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 URL = "url"
 STATE = "view-state"
 QUERY_STORE = "query-store"
+QUERY_RERUN = "query-rerun"
 
 CANVAS = "canvas"
 CANVAS_TITLE = "canvas-title"
@@ -46,6 +47,8 @@ EXPORT_JSON = "export-json"
 EXPORT_CSV = "export-csv"
 DOWNLOAD = "download"
 SHARE = "share-link"
+SHARE_STATUS = "share-status"
+NOTICES = "url-notices"
 
 # Pattern-matching id types (dicts {"type": ..., "index": ...}).
 SELECT = "select"          # index: "node:CURIE" or "claim:ID"

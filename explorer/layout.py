@@ -10,6 +10,7 @@ from dash import dcc, html
 from explorer import ids
 from explorer.data import ExplorerData
 from explorer.panels import empty_panel, legend
+from explorer.state import DEFAULT_QUERY
 from explorer.style import stylesheet
 
 CANVAS_LAYOUT = {"name": "preset", "fit": True, "padding": 40, "animate": False}
@@ -85,8 +86,7 @@ def _query_tab(data: ExplorerData) -> dcc.Tab:
                                              clearable=True)),
         dcc.Textarea(id=ids.QUERY_TEXT, className="query-text", spellCheck=False,
                      placeholder="SELECT ?s ?label WHERE { ?s rdfs:label ?label } LIMIT 20",
-                     value="SELECT ?compound ?label WHERE {\n  ?compound a kmoa:Compound ; rdfs:label ?label .\n}"
-                           "\nORDER BY ?label"),
+                     value=DEFAULT_QUERY),
         html.Div("Read-only: updates are refused. Prefixes kmoa:, rdfs:, CHEBI:, GO:, ... are predeclared.",
                  className="hint"),
         html.Button("Run query", id=ids.QUERY_RUN, n_clicks=0, className="btn btn-primary"),
@@ -104,8 +104,9 @@ def build_layout(data: ExplorerData) -> html.Div:
                     title="Nodes and claims on the canvas, every attribute"),
         html.Button("CSV", id=ids.EXPORT_CSV, n_clicks=0, className="btn btn-small",
                     title="One row per claim on the canvas"),
-        html.Span([dcc.Clipboard(id=ids.SHARE, title="Copy a link to this view", className="clipboard"),
-                   html.Span("Link", className="small")], className="share"),
+        html.Button("Link", id=ids.SHARE, n_clicks=0, className="btn btn-small share",
+                    title="Copy a link to this view (the address bar's URL)"),
+        html.Span(id=ids.SHARE_STATUS, role="status", className="share-status"),
     ], className="exports")
     header = html.Header([
         html.Div([html.Span("kmoa", className="brand-mark"),
@@ -127,6 +128,7 @@ def build_layout(data: ExplorerData) -> html.Div:
         responsive=True,
     )
     centre = html.Section([
+        html.Div(id=ids.NOTICES, role="alert", className="url-notices"),
         html.Div(id=ids.CANVAS_TITLE, className="canvas-title", role="status"),
         html.Div(canvas, id=ids.CANVAS_WRAP, className="canvas-wrap"),
         html.Div(id=ids.COMPARE, className="compare", style={"display": "none"}),
@@ -137,7 +139,8 @@ def build_layout(data: ExplorerData) -> html.Div:
     panel = html.Aside(html.Div(empty_panel(), id=ids.PANEL), className="evidence", **aria)
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
-        dcc.Store(id=ids.STATE), dcc.Store(id=ids.QUERY_STORE), dcc.Download(id=ids.DOWNLOAD),
+        dcc.Store(id=ids.STATE), dcc.Store(id=ids.QUERY_STORE), dcc.Store(id=ids.QUERY_RERUN),
+        dcc.Download(id=ids.DOWNLOAD),
         header,
         html.Main([sidebar, centre, panel], className="grid"),
     ], className="app")
@@ -158,6 +161,8 @@ def prerendered(data: ExplorerData, state: dict[str, Any] | None = None) -> html
     values += [(callbacks.CONTROL_OUTPUTS[key], value) for key, value in controls.items()]
     values += [((ids.PANEL, "children"), callbacks.render_panel(data, state)), ((ids.STATE, "data"), state),
                ((ids.SIDEBAR_TABS, "value"), callbacks.TAB_FOR_VIEW.get(str(state.get("view")), "explore"))]
+    if state.get("view") == "query" and state.get("query"):
+        values.append(((ids.QUERY_RERUN, "data"), 1))  # the page runs the linked query once it is drawn
     for (ident, prop), value in values:
         setattr(by_id[ident], prop, value)
     return root

@@ -491,3 +491,12 @@ def results_table(data: ExplorerData, variables: Sequence[str], rows: Sequence[d
         notes.append("truncated by the row limit")
     return html.Div([html.Div(", ".join(notes), className="muted small", id="result-count"),
                      html.Div(html.Table([head, html.Tbody(body)], className="results"), className="results-wrap")])
+
+
+def url_notices(notices: Sequence[dict[str, str]]) -> list[html.Div]:
+    """One visible notice per link parameter that was dropped (the parameter name as a data attribute)."""
+    out = []
+    for notice in notices:
+        param: dict[str, Any] = {"data-param": notice["param"]}
+        out.append(html.Div(notice["text"], className="notice notice-error url-notice", **param))
+    return out

@@ -1,8 +1,10 @@
 """The view state (a plain JSON dict kept in a dcc.Store), its URL form and the pure actions on it.
 
 The URL query string holds everything needed to reopen a view: the focused node and its expanded
-neighbours, the path tracer's source, target, filters and chosen path, the tour and its step, and the
-selected node or claim. Names and synonyms are accepted in a hand-written URL (``?focus=esketamine``).
+neighbours, the path tracer's source, target, filters and chosen path, the tour and its step, the
+console's query text and language, and the selected node or claim. Names and synonyms are accepted
+in a hand-written URL (``?focus=esketamine``). A parameter that is unknown or malformed is dropped
+with a notice naming it and what is shown instead (``decode``'s ``notices``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ State = dict[str, Any]
 VIEWS = ("explore", "paths", "tour", "compare", "query")
 PATHS_PER_PAGE = 10  # paths listed at first; "more" lists this many more
 MAX_SHOWN = 200  # at most this many paths are listed
+MAX_QUERY = 20_000  # characters of console query text a URL may carry
+LANGUAGES = ("sparql", "cypher")
+DEFAULT_QUERY = ("SELECT ?compound ?label WHERE {\n  ?compound a kmoa:Compound ; rdfs:label ?label .\n}"
+                 "\nORDER BY ?label")
+PARAMETERS = ("view", "focus", "expand", "studies", "source", "target", "min", "human", "route", "path", "shown",
+              "tour", "step", "sel", "q", "lang", "too_long")
+MAX_PARAMETER = 8_000  # characters of one parameter kept when a link is too long for the server
+SHOWN_VALUE = 60  # characters of a bad value quoted in a notice
 
 
 def default_state(kg: KnowledgeGraph) -> State:
@@ -33,6 +43,7 @@ def default_state(kg: KnowledgeGraph) -> State:
         "view": "explore", "focus": focus, "expanded": [], "studies": False,
         "source": None, "target": None, "min_evidence": None, "human_only": False, "route": None, "path": 0,
         "shown": PATHS_PER_PAGE, "tour": None, "step": 0, "sel": f"node:{focus}" if focus else None, "matches": [],
+        "query": None, "lang": "sparql", "notices": [],
     }
 
 
@@ -68,63 +79,167 @@ def _selection(kg: KnowledgeGraph, value: str | None, imported: ImportedGraph | 
     return None
 
 
-def _int(value: str | None, default: int = 0) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
+def _int(value: str | None, default: int = 0) -> int | None:
+    """The integer a parameter spells, ``default`` when absent, None when malformed."""
+    if value is None:
         return default
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else None
+
+
+def _shown(value: str) -> str:
+    """A parameter value quoted in a notice: one line, at most SHOWN_VALUE characters."""
+    flat = " ".join(value.split())
+    return flat if len(flat) <= SHOWN_VALUE else f"{flat[:SHOWN_VALUE]}… ({len(value):,} characters)"
+
+
+def view_summary(kg: KnowledgeGraph, state: State) -> str:
+    """What a state shows, in a few words (for notices)."""
+    def name(curie: str | None) -> str:
+        node = kg.nodes.get(curie or "")
+        return node.name if node is not None else str(curie)
+
+    view = state.get("view")
+    if view == "paths":
+        return f"the paths from {name(state.get('source'))} to {name(state.get('target'))}"
+    if view == "tour" and state.get("tour") in kg.hypotheses:
+        return f"the tour {kg.hypotheses[state['tour']].name}, step {int(state.get('step') or 0) + 1}"
+    if view == "compare":
+        return "the routes side by side"
+    if view == "query":
+        return "the query console"
+    if state.get("focus"):
+        return f"the neighbourhood of {name(state.get('focus'))}"
+    return "the explorer"
 
 
 def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | None = None) -> State:
     """The state a URL query string describes (unknown values are dropped, defaults filled in).
 
     With an ``imported`` graph, the tracer's ends and the selection may be imported nodes and edges.
+    Every parameter that was dropped or corrected is named in ``state["notices"]``, with what is
+    shown instead; ``encode`` of the state is the URL without them.
     """
     state = default_state(kg)
-    params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items()}
+    raw = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+    params = {k: v[-1] for k, v in raw.items()}
+    problems: list[tuple[str, str, str]] = []  # (parameter, value, why)
+
+    def bad(key: str, why: str) -> None:
+        problems.append((key, params.get(key, ""), why))
+
+    for name in raw.get("too_long", []):
+        problems.append((name[:40], "", "was too long for the server (over 65,536 characters in the link)"))
+    params.pop("too_long", None)
+    for key in params:
+        if key not in PARAMETERS:
+            problems.append((key, params[key], "is not a parameter of the explorer"))
+    for key in [k for k in PARAMETERS if params.get(k) == ""]:
+        bad(key, "is empty")
+        del params[key]
     view = params.get("view")
     if view in VIEWS:
-        state["view"] = "explore" if view == "query" else view
+        state["view"] = view
+    elif view is not None:
+        bad("view", f"is not one of {', '.join(VIEWS)}")
+        view = None
     if "focus" in params:
-        state["focus"] = _resolve(kg, params["focus"]) or state["focus"]
+        focus = _resolve(kg, params["focus"])
+        if focus is None:
+            bad("focus", "is not a node of the graph")
+        state["focus"] = focus or state["focus"]
     if params.get("expand"):
-        state["expanded"] = [c for c in (_resolve(kg, x) for x in params["expand"].split(",")) if c]
+        wanted = params["expand"].split(",")
+        state["expanded"] = [c for c in (_resolve(kg, x) for x in wanted) if c]
+        if len(state["expanded"]) < len(wanted):
+            bad("expand", "names nodes that are not in the graph")
+    if params.get("studies") not in (None, "0", "1"):
+        bad("studies", "is not 0 or 1")
     state["studies"] = params.get("studies") == "1"
-    state["source"] = _endpoint(kg, imported, params.get("source"))
-    state["target"] = _endpoint(kg, imported, params.get("target"))
+    for end in ("source", "target"):
+        state[end] = _endpoint(kg, imported, params.get(end))
+        if params.get(end) and state[end] is None:
+            bad(end, "is not a node of the graph")
     if params.get("min") in kg.schema.evidence_types:
         state["min_evidence"] = params["min"]
+    elif "min" in params:
+        bad("min", "is not an evidence type")
+    if params.get("human") not in (None, "0", "1"):
+        bad("human", "is not 0 or 1")
     state["human_only"] = params.get("human") == "1"
     if params.get("route") in kg.schema.routes:
         state["route"] = params["route"]
-    state["path"] = max(_int(params.get("path"), 1) - 1, 0)
-    state["path"] = min(state["path"], MAX_SHOWN - 1)
-    state["shown"] = min(max(_int(params.get("shown"), PATHS_PER_PAGE), PATHS_PER_PAGE, state["path"] + 1), MAX_SHOWN)
-    tour = _resolve(kg, params.get("tour"))
-    if tour in kg.hypotheses:
-        state["tour"] = tour
-        total = len(kg.hypotheses[tour].steps)
-        state["step"] = min(max(_int(params.get("step"), 1) - 1, 0), max(total - 1, 0))
-    state["sel"] = _selection(kg, params.get("sel"), imported)
+    elif "route" in params:
+        bad("route", "is not a route of administration")
+    path = _int(params.get("path"), 1)
+    if path is None or not 1 <= path <= MAX_SHOWN:
+        bad("path", f"is not a number from 1 to {MAX_SHOWN}")
+        path = 1
+    state["path"] = path - 1
+    shown = _int(params.get("shown"), PATHS_PER_PAGE)
+    if shown is None:
+        bad("shown", "is not a number")
+        shown = PATHS_PER_PAGE
+    state["shown"] = min(max(shown, PATHS_PER_PAGE, state["path"] + 1), MAX_SHOWN)
+    if "tour" in params:
+        tour = _resolve(kg, params["tour"])
+        if tour in kg.hypotheses:
+            state["tour"] = tour
+        else:
+            bad("tour", "is not a hypothesis tour")
+    step = _int(params.get("step"), 1)
+    if state["tour"]:
+        total = len(kg.hypotheses[state["tour"]].steps)
+        if step is None or not 1 <= step <= total:
+            bad("step", f"is not a step from 1 to {total}")
+            step = 1
+        state["step"] = step - 1
+    elif "step" in params and "tour" not in params:
+        bad("step", "needs a tour")
+    if "sel" in params:
+        state["sel"] = _selection(kg, params["sel"], imported)
+        if state["sel"] is None:
+            bad("sel", "is not a node or claim of the graph")
+    else:
+        state["sel"] = None
+    if "q" in params:
+        if len(params["q"]) > MAX_QUERY:
+            bad("q", f"is longer than {MAX_QUERY:,} characters")
+        else:
+            state["query"] = params["q"]
+    if params.get("lang") in LANGUAGES:
+        state["lang"] = params["lang"]
+    elif "lang" in params:
+        bad("lang", f"is not one of {', '.join(LANGUAGES)}")
     if view is None:
         if state["tour"]:
             state["view"] = "tour"
         elif state["source"] and state["target"]:
             state["view"] = "paths"
+        elif state["query"]:
+            state["view"] = "query"
     if state["view"] == "paths" and not (state["source"] and state["target"]):
+        if view == "paths" and not any(p[0] in ("source", "target") for p in problems):
+            bad("view", "needs a source and a target")
         state["view"] = "explore"
     if state["view"] == "tour" and not state["tour"]:
+        if view == "tour" and not any(p[0] == "tour" for p in problems):
+            bad("view", "needs a tour")
         state["view"] = "explore"
     if "sel" not in params and state["view"] == "explore" and state["focus"]:
         state["sel"] = f"node:{state['focus']}"
+    instead = view_summary(kg, state)
+    state["notices"] = [{"param": key, "text": f"The link's parameter {_shown(key)}"
+                                              f"{'=“' + _shown(value) + '”' if value else ''} {why}; it was removed "
+                                              f"and {instead} is shown instead."}
+                        for key, value, why in problems]
     return state
 
 
 def encode(state: State) -> str:
     """The URL query string (with its leading '?') for a state."""
     view = state.get("view") or "explore"
-    params: list[tuple[str, str]] = [("view", "explore" if view == "query" else view)]
-    if view in ("explore", "query") and state.get("focus"):
+    params: list[tuple[str, str]] = [("view", view)]
+    if view == "explore" and state.get("focus"):
         params.append(("focus", state["focus"]))
         if state.get("expanded"):
             params.append(("expand", ",".join(state["expanded"])))
@@ -143,9 +258,21 @@ def encode(state: State) -> str:
             params.append(("shown", str(int(state["shown"]))))
     if view == "tour" and state.get("tour"):
         params += [("tour", state["tour"]), ("step", str(int(state.get("step") or 0) + 1))]
+    if view == "query" and state.get("query"):
+        params.append(("q", state["query"]))
+        if state.get("lang") and state["lang"] != "sparql":
+            params.append(("lang", state["lang"]))
     if state.get("sel"):
         params.append(("sel", state["sel"]))
     return "?" + urlencode(params, safe=":,")
+
+
+def same_view(a: State | None, b: State | None) -> bool:
+    """Whether two states show the same view (query matches and notices aside)."""
+    if a is None or b is None:
+        return False
+    ignore = ("matches", "notices")
+    return {k: v for k, v in a.items() if k not in ignore} == {k: v for k, v in b.items() if k not in ignore}
 
 
 # -- actions: each returns a new state ---------------------------------------------------------
@@ -205,11 +332,40 @@ def compare(state: State) -> State:
     return {**state, "view": "compare"}
 
 
-def show_matches(state: State, curies: list[str]) -> State:
-    """Show the nodes a query returned."""
-    return {**state, "view": "query", "matches": list(curies)}
+def show_matches(state: State, curies: list[str], query: str | None = None, lang: str | None = None) -> State:
+    """Show the nodes a query returned (and keep its text and language, for the URL)."""
+    new = {**state, "view": "query", "matches": list(curies)}
+    if query is not None:
+        new["query"] = query[:MAX_QUERY]
+    if lang in LANGUAGES:
+        new["lang"] = lang
+    return new
 
 
 def toggle_studies(state: State, on: bool) -> State:
     """Show or hide study nodes in neighbourhoods."""
     return {**state, "studies": bool(on)}
+
+
+def long_link_redirect(request_line: str) -> str:
+    """Where to send a request whose line was too long for the server: the same page without the long parameters.
+
+    ``request_line`` is the start of ``GET /path?query...`` as far as the server read it; the parameters that
+    were cut off or are longer than MAX_PARAMETER are replaced by ``too_long=NAME`` (shown as a notice).
+    """
+    from urllib.parse import quote
+
+    target = request_line.split(" ", 2)[1] if request_line.count(" ") else "/"
+    path, _, query = target.partition("?")
+    if not path.startswith("/") or not all(c.isalnum() or c in "/_.-" for c in path):
+        path = "/"
+    pairs = query.split("&")
+    complete = pairs if request_line.count(" ") >= 2 else pairs[:-1]  # without its HTTP version, the line was cut
+    kept, dropped = [], []
+    for pair in pairs:
+        name = pair.partition("=")[0]
+        if pair in complete and len(pair) <= MAX_PARAMETER:
+            kept.append(pair)
+        elif name:
+            dropped.append(quote(name[:40], safe=""))
+    return path + "?" + "&".join(kept + [f"too_long={name}" for name in dropped])

@@ -52,10 +52,10 @@ class ServedApp:
     def __init__(self, kg: KnowledgeGraph):
         from werkzeug.serving import make_server
 
-        from explorer.app import create_app
+        from explorer.app import create_app, request_handler
 
         self.app = create_app(kg)
-        self.server = make_server("127.0.0.1", 0, self.app.server, threaded=True)
+        self.server = make_server("127.0.0.1", 0, self.app.server, threaded=True, request_handler=request_handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}/"
         self.thread = threading.Thread(target=self.server.serve_forever, name="explorer-test-server", daemon=True)
         self.thread.start()

@@ -50,4 +50,6 @@ def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_
                    f"({', '.join(imported.source_names)}); the path tracer walks them with the curated graph")
     if neo4j_uri:
         click.echo(data.cypher_note, err=data.cypher is None)
-    app.run(host=host, port=port, debug=debug)
+    from explorer.app import request_handler
+
+    app.run(host=host, port=port, debug=debug, request_handler=request_handler())
