@@ -124,7 +124,10 @@ def _tour_step(data: ExplorerData, state: st.State, index: Any, value: Any, inpu
 def _matches(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
     if not value:
         return None
-    return st.show_matches(state, list(value.get("matches") or []), value.get("query"), value.get("lang"))
+    if value.get("failed") and state.get("view") != "query":
+        return None  # a refused or failed query leaves the view as it was
+    new = st.show_matches(state, list(value.get("matches") or []), value.get("query"), value.get("lang"))
+    return {**new, "failed": bool(value.get("failed"))}
 
 
 ACTIONS: dict[str, Action] = {
@@ -360,8 +363,9 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
     def _query(clicks: int, language: str, text: str | None) -> dict[str, Any]:
         outputs = run_console(data, language, text)
         # Every run reaches the router (the URL keeps the text; a refused query clears the canvas).
+        failed = "notice-error" in str(getattr(outputs["message"], "className", ""))
         outputs["store"] = {"matches": [], "rows": 0, **(outputs["store"] or {}), "query": text, "lang": language,
-                            "run": clicks}
+                            "run": clicks, "failed": failed}
         return outputs
 
     @app.callback(Output(ids.QUERY_TEXT, "value", allow_duplicate=True), Input(ids.QUERY_NAMED, "value"),

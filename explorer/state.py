@@ -271,7 +271,7 @@ def same_view(a: State | None, b: State | None) -> bool:
     """Whether two states show the same view (query matches and notices aside)."""
     if a is None or b is None:
         return False
-    ignore = ("matches", "notices")
+    ignore = ("matches", "notices", "failed")
     return {k: v for k, v in a.items() if k not in ignore} == {k: v for k, v in b.items() if k not in ignore}
 
 

@@ -709,6 +709,8 @@ def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
         step = min(max(int(state.get("step") or 0), 0), len(hyp.steps) - 1)
         return Scene(tour_view(data, hyp.id, step), tour=tour_step(kg, hyp, step))
     if view == "query":
+        if state.get("failed"):
+            return Scene(Subgraph((), (), {}, "force", "The query was refused or failed: nothing is highlighted"))
         return Scene(query_view(data, state.get("matches") or []))
     if view == "compare":
         return Scene(Subgraph((), (), {}, "force", "Routes of action side by side"))

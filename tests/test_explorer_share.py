@@ -222,3 +222,17 @@ def test_a_parameter_too_long_for_the_server_is_named_and_removed(fresh: Any, ex
     expect(notice).to_contain_text("too long")
     expect(page.locator("#tour-caption")).to_have_text(hyp.steps[1].caption)
     assert "AAAA" not in page.url and "too_long" not in page.url
+
+
+def test_a_refused_query_after_a_result_clears_the_canvas(fresh: Any, explorer_url: str) -> None:
+    page = fresh()
+    open_app(page, explorer_url)
+    page.click("#tab-query")
+    page.fill("#query-text", "SELECT ?node WHERE { ?node a kmoa:Compound } LIMIT 2")
+    page.click("#query-run")
+    expect(page.locator("#canvas-title")).to_have_text("2 nodes matched by the query", timeout=SLOW)
+    page.fill("#query-text", "DELETE WHERE { ?s ?p ?o }")
+    page.click("#query-run")
+    expect(page.locator("#query-notice")).to_contain_text("Refused", timeout=SLOW)
+    expect(page.locator("#canvas-title")).to_contain_text("refused or failed", timeout=SLOW)
+    assert cy(page, "return cy.nodes('.matched').length;") == 0
