@@ -16,6 +16,7 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import Graph, Namespace, URIRef
@@ -72,11 +73,15 @@ def _load_manifest() -> list[ProtocolTest]:
     graph = Graph().parse(FIXTURE / "manifest.ttl", format="turtle")
     manifest = next(graph.subjects(MF.entries, None))
     tests = []
-    for entry in Collection(graph, graph.value(manifest, MF.entries)):
+    entries = graph.value(manifest, MF.entries)
+    assert entries is not None
+    for entry in Collection(graph, entries):
         assert isinstance(entry, URIRef)
         action = graph.value(entry, MF.action)
         requests = []
-        for node in Collection(graph, graph.value(action, HT.requests)):
+        request_list = graph.value(action, HT.requests)
+        assert request_list is not None
+        for node in Collection(graph, request_list):
             headers = {}
             header_list = graph.value(node, HT.headers)
             if header_list is not None:
@@ -89,7 +94,7 @@ def _load_manifest() -> list[ProtocolTest]:
                 body = str(graph.value(body_node, CNT.chars)).encode(encoding)
             response = graph.value(node, HT.resp)
             statuses = {int(str(s).rsplit("StatusCode", 1)[1][0]) for s in graph.objects(response, MF.expectedStatus)}
-            boolean = graph.value(response, MF.expectedBoolean)
+            boolean: Any = graph.value(response, MF.expectedBoolean)
             result_format = graph.value(response, MF.expectedFormat)
             requests.append(Request(str(graph.value(node, HT.methodName)), str(graph.value(node, HT.absolutePath)),
                                     body, headers, statuses, None if boolean is None else bool(boolean.toPython()),

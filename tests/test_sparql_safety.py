@@ -298,7 +298,7 @@ def _raw(endpoint: Endpoint, request: bytes, wait: float = 20.0) -> bytes:
     host, port = urllib.parse.urlsplit(endpoint.url).netloc.split(":")
     with socket.create_connection((host, int(port)), timeout=wait) as sock:
         sock.sendall(request)
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             chunk = sock.recv(65536)
             if not chunk:
