@@ -15,6 +15,8 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_LIMIT = 10_000
 # Answers (rows or triples, as text) larger than this are refused rather than built.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+# Heap a query worker may use; a query that needs more is stopped (the worker is replaced).
+DEFAULT_WORKER_MEMORY = 4 * 1024 * 1024 * 1024
 # Brackets ({ ( [) nested deeper than this are refused before parsing.
 MAX_NESTING = 256
 PREFIXES = """PREFIX kmoa: <https://w3id.org/kmoa/vocab/>

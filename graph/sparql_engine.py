@@ -33,6 +33,7 @@ import os
 import platform
 import queue
 import re
+import signal
 import struct
 import threading
 from collections.abc import Iterable
@@ -44,6 +45,7 @@ from graph.sparql import (
     DEFAULT_LIMIT,
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
+    DEFAULT_WORKER_MEMORY,
     MAX_NESTING,
     PREFIX_MAP,
     AnswerTooLarge,
@@ -450,6 +452,11 @@ def worker_entry() -> None:
         os._exit(1)
 
     threading.Thread(target=watch_parent, daemon=True, name="parent-watch").start()
+    memory = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    if memory:  # heap and anonymous mappings: an allocation past it aborts the worker, not the machine
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     _worker_main(Connection(int(sys.argv[1])))
 
 
@@ -471,6 +478,8 @@ class QueryEngine:
     source: Path | bytes
     workers: int = 2
     start_timeout: float = 60.0
+    # Bytes of heap a worker may use (RLIMIT_DATA); a query needing more stops with AnswerTooLarge.
+    memory_limit: int = DEFAULT_WORKER_MEMORY
     _idle: queue.Queue[_Worker | None] = field(init=False, repr=False)
     _live: dict[int, _Worker] = field(init=False, repr=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
@@ -483,7 +492,8 @@ class QueryEngine:
             self._idle.put(None)  # started on first use
 
     @classmethod
-    def for_graph(cls, graph: Any, workers: int = 2) -> QueryEngine:
+    def for_graph(cls, graph: Any, workers: int = 2,
+                  memory_limit: int = DEFAULT_WORKER_MEMORY) -> QueryEngine:
         """An engine over a KnowledgeGraph's RDF, an rdflib Graph, or N-Triples bytes."""
         if isinstance(graph, bytes):
             data = graph
@@ -493,7 +503,7 @@ class QueryEngine:
             from loaders.rdf import to_rdf
 
             data = to_rdf(graph).serialize(format="nt", encoding="utf-8")
-        return cls(data, workers=workers)
+        return cls(data, workers=workers, memory_limit=memory_limit)
 
     @classmethod
     def empty(cls) -> QueryEngine:
@@ -513,7 +523,9 @@ class QueryEngine:
         try:
             process = subprocess.Popen(
                 [sys.executable, "-c", "from graph.sparql_engine import worker_entry; worker_entry()",
-                 str(theirs.fileno())], pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
+                 str(theirs.fileno()), str(self.memory_limit)], pass_fds=[theirs.fileno()], env=env,
+                stdin=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # its failures come back over the connection, as one line
                 start_new_session=True)
         finally:
             theirs.close()
@@ -589,9 +601,17 @@ class QueryEngine:
         except QueryTimeout:  # a TimeoutError, so an OSError: not a worker failure
             raise
         except (EOFError, OSError) as err:
+            aborted = False
             if worker is not None:
+                try:
+                    aborted = worker.process.wait(5) == -signal.SIGABRT
+                except Exception:  # noqa: BLE001 - still running: killed below
+                    pass
                 self._kill(worker)
             worker = None
+            if aborted:
+                raise AnswerTooLarge(f"the query needed more than {self.memory_limit} bytes of memory and was "
+                                     "stopped; add a LIMIT or narrow the query") from None
             raise EngineError(f"the query worker stopped on this query ({err or 'it exited'})") from None
         finally:
             self._idle.put(worker)

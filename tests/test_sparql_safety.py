@@ -207,6 +207,19 @@ def test_embedded_timeout_kills_the_worker_that_ran_the_query(kg: KnowledgeGraph
         engine.close()
 
 
+def test_a_query_that_needs_too_much_memory_is_stopped(kg: KnowledgeGraph) -> None:
+    """A 700-byte query that would build a 2 GiB string stops at the worker's memory limit."""
+    from graph.sparql import AnswerTooLarge, run_query
+    from graph.sparql_engine import QueryEngine
+
+    binds = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(28))
+    query = f'SELECT (STRLEN(?v28) AS ?n) WHERE {{ BIND("aaaaaaaa" AS ?v0) {binds} }}'
+    with QueryEngine.for_graph(kg, workers=1, memory_limit=768 << 20) as engine:
+        with pytest.raises(AnswerTooLarge, match="memory"):
+            run_query(engine, query, timeout=120)
+        assert run_query(engine, "ASK { ?s ?p ?o }").rows == [{"ask": True}]
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as handle:
