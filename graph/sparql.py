@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
+from ontology import namespaces
+
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_LIMIT = 10_000
 # Answers (rows or triples, as text) larger than this are refused rather than built.
@@ -19,9 +21,9 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_WORKER_MEMORY = 4 * 1024 * 1024 * 1024
 # Brackets ({ ( [) nested deeper than this are refused before parsing.
 MAX_NESTING = 256
-PREFIXES = """PREFIX kmoa: <https://w3id.org/kmoa/vocab/>
-PREFIX claim: <https://w3id.org/kmoa/claim/>
-PREFIX biolink: <https://w3id.org/biolink/vocab/>
+PREFIXES = f"""PREFIX kmoa: <{namespaces.VOCAB}>
+PREFIX claim: <{namespaces.CLAIM}>
+PREFIX biolink: <{namespaces.BIOLINK}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -34,7 +36,7 @@ PREFIX EFO: <http://www.ebi.ac.uk/efo/EFO_>
 PREFIX HP: <http://purl.obolibrary.org/obo/HP_>
 PREFIX UBERON: <http://purl.obolibrary.org/obo/UBERON_>
 PREFIX CL: <http://purl.obolibrary.org/obo/CL_>
-PREFIX KMOA: <https://w3id.org/kmoa/>
+PREFIX KMOA: <{namespaces.BASE}>
 """
 # The same prefixes as a map: given to the parser, so the user's line numbers stay the user's.
 PREFIX_MAP = {line.split()[1].rstrip(":"): line.split()[2].strip("<>") for line in PREFIXES.splitlines()}

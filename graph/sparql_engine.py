@@ -55,11 +55,11 @@ from graph.sparql import (
     QueryTimeout,
     QueryTooDeep,
 )
+from ontology.namespaces import CURATED_GRAPH
 
 if TYPE_CHECKING:
     from graph.model import KnowledgeGraph
 
-CURATED_GRAPH = "https://w3id.org/kmoa/graph/curated"
 # A term from a worker: ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype, language).
 Term = tuple[Any, ...]
 SERVICE_REFUSED = "SERVICE clauses are refused: queries may not reach other endpoints."

@@ -45,6 +45,7 @@ from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, PathStep, best_paths, build_adjacency, crosses_mechanism
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
 from loaders.kgx import SEP, KgxFormatError, is_utf8, open_tsv
+from ontology.namespaces import BIOLINK, IMPORT_GRAPH_BASE, IMPORTED_EDGE_BASE, VOCAB
 
 if TYPE_CHECKING:
     import neo4j
@@ -58,12 +59,10 @@ KNOWLEDGE_LEVELS = ("knowledge_assertion", "logical_entailment", "prediction", "
                     "observation", "not_provided")
 FALLBACK_IRI = "https://bioregistry.io/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-KMOA_XREF = "https://w3id.org/kmoa/vocab/xref"
-BIOLINK_CATEGORY_IRI = "https://w3id.org/biolink/vocab/category"
+KMOA_XREF = VOCAB + "xref"
+BIOLINK_CATEGORY_IRI = BIOLINK + "category"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-BIOLINK = "https://w3id.org/biolink/vocab/"
-KMOA_ID = "https://w3id.org/kmoa/vocab/id"
-IMPORTED_EDGE_BASE = "https://w3id.org/kmoa/imported-edge/"
+KMOA_ID = VOCAB + "id"
 
 
 class KgxImportError(KgxFormatError):
@@ -361,7 +360,6 @@ def import_graph_iri(name: str) -> str:
     """Named graph holding an import's node labels, categories and xref mappings."""
     from urllib.parse import quote
 
-    from loaders.oxigraph_store import IMPORT_GRAPH_BASE
 
     return IMPORT_GRAPH_BASE + quote(name, safe="")
 

@@ -33,10 +33,8 @@ from typing import Any
 
 from graph.model import KnowledgeGraph
 from loaders.base import Sink, Source, register_sink, register_source
-from ontology.namespaces import CURATED_GRAPH
+from ontology.namespaces import CURATED_GRAPH, SOURCE_GRAPH_BASE
 
-SOURCE_GRAPH_BASE = "https://w3id.org/kmoa/graph/source/"
-IMPORT_GRAPH_BASE = "https://w3id.org/kmoa/graph/import/"
 STORE_PREFIX = "oxigraph:"
 # Store layout: DIR/active -> generations/gen-NNNNNN (a symlink replaced atomically), DIR/write.lock.
 ACTIVE = "active"

@@ -22,12 +22,13 @@ from graph.identifiers import check_curie
 from graph.model import KnowledgeGraph
 from graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
 from loaders.base import Sink, Source, register_sink, register_source
+from ontology import namespaces
 from ontology.schema import Schema, load_schema
 
-KMOA = Namespace("https://w3id.org/kmoa/vocab/")
-CLAIM = Namespace("https://w3id.org/kmoa/claim/")
-BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
-DCTERMS = Namespace("http://purl.org/dc/terms/")
+KMOA = Namespace(namespaces.VOCAB)
+CLAIM = Namespace(namespaces.CLAIM)
+BIOLINK = Namespace(namespaces.BIOLINK)
+DCTERMS = Namespace(namespaces.DCTERMS)
 
 PROVENANCE_FIELDS = ("section", "quote", "evidence_type", "species", "finding", "frequency", "contested",
                      "canmat_level", "canmat_level_max", "inferred")

@@ -13,12 +13,13 @@ from typing import Any
 from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
+from ontology import namespaces
 from ontology.schema import Schema, load_schema
 
-KMOA = Namespace("https://w3id.org/kmoa/vocab/")
-SHAPES = Namespace("https://w3id.org/kmoa/shapes/")
-BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
-SCHEMA_ORG = Namespace("https://schema.org/")
+KMOA = Namespace(namespaces.VOCAB)
+SHAPES = Namespace(namespaces.SHAPES)
+BIOLINK = Namespace(namespaces.BIOLINK)
+SCHEMA_ORG = Namespace(namespaces.SCHEMA_ORG)
 SECTION_PATTERN = r"^(abstract|fig1|\d{1,2}(\.\d{1,2})?)$"
 
 

@@ -11,6 +11,7 @@ from graph.sparql import DEFAULT_MAX_BYTES
 from kmoa.cli.data import DATA_OPTION, fail
 from kmoa.cli.options import PORT, ROW_CAP, SECONDS, http_url
 from loaders.sparql_server import IDLE_TIMEOUT
+from ontology.namespaces import CURATED_GRAPH
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -104,7 +105,7 @@ def push() -> None:
               help="Graph Store Protocol URL, e.g. http://localhost:7878/store (Oxigraph), "
                    "http://host:8890/sparql-graph-crud-auth (Virtuoso), "
                    "http://host:7200/repositories/REPO/rdf-graphs/service (GraphDB).")
-@click.option("--graph", "graph_iri", default="https://w3id.org/kmoa/graph/curated", show_default=True,
+@click.option("--graph", "graph_iri", default=CURATED_GRAPH, show_default=True,
               help="Named graph to replace (or append to, with --append).")
 @click.option("--user", help="User name for HTTP authentication.")
 @click.option("--password", envvar="KMOA_SPARQL_PASSWORD", help="Password (or set KMOA_SPARQL_PASSWORD).")
