@@ -8,6 +8,7 @@ provenance columns (``review_section``, ``review_refs``, ``supporting_text``, ``
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -151,28 +152,75 @@ def is_utf8(line: str) -> bool:
     return True
 
 
-def read_tsv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a KGX TSV with their line numbers; KgxFormatError on a malformed row."""
-    rows = []
-    with open_tsv(path) as handle:
-        header_line = handle.readline()
-        if not is_utf8(header_line):
-            raise KgxFormatError(f"{path}:1: not UTF-8 text")
-        header = header_line.rstrip("\r\n").split("\t")
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise KgxFormatError(f"{path}:1: missing column(s): {', '.join(missing)}")
-        for lineno, line in enumerate(handle, start=2):
+NOT_UTF8 = "not UTF-8 text (save the file as UTF-8)"
+RowError = Callable[[int, str], None]
+
+
+class TsvTable:
+    r"""One KGX TSV, read the one way kmoa reads them all; every problem is named ``file:line``.
+
+    A UTF-8 byte-order mark is dropped, lines may end in ``\n`` or ``\r\n``, blank lines are skipped.
+    Use as a context manager: the header is read and checked on entry (``header``, ``column``), then
+    ``rows()`` streams ``(line number, cells)``. A row that is not UTF-8 or has the wrong number of
+    cells goes to ``on_error(line, message)`` when given (to collect them all), else raises ``error``.
+    """
+
+    def __init__(self, path: Path, required: Sequence[str], error: type[KgxFormatError] | None = None,
+                 on_error: RowError | None = None) -> None:
+        self.path = path
+        self.required = required
+        self.error = error or KgxFormatError
+        self.on_error = on_error
+        self.header: list[str] = []
+        self.column: dict[str, int] = {}
+        self.chars_read = 0  # characters of the rows read so far, for progress bars
+
+    def __enter__(self) -> TsvTable:
+        self._handle = open_tsv(self.path)
+        try:
+            line = self._handle.readline()
+            if not is_utf8(line):
+                raise self.error(f"{self.path}:1: {NOT_UTF8}")
+            self.header = line.rstrip("\r\n").split("\t")
+            missing = [c for c in self.required if c not in self.header]
+            if missing:
+                raise self.error(f"{self.path}:1: missing column(s): {', '.join(missing)}")
+        except BaseException:
+            self._handle.close()
+            raise
+        self.column = {name: i for i, name in enumerate(self.header)}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def _problem(self, lineno: int, message: str) -> None:
+        if self.on_error is None:
+            raise self.error(f"{self.path}:{lineno}: {message}")
+        self.on_error(lineno, message)
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """``(line number, cells)`` for each well-formed row, in file order."""
+        width = len(self.header)
+        for lineno, line in enumerate(self._handle, start=2):
+            self.chars_read += len(line)
             line = line.rstrip("\r\n")
             if not line:
                 continue
             if not is_utf8(line):
-                raise KgxFormatError(f"{path}:{lineno}: not UTF-8 text")
+                self._problem(lineno, NOT_UTF8)
+                continue
             cells = line.split("\t")
-            if len(cells) != len(header):
-                raise KgxFormatError(f"{path}:{lineno}: expected {len(header)} columns, found {len(cells)}")
-            rows.append((lineno, dict(zip(header, cells, strict=True))))
-    return rows
+            if len(cells) != width:
+                self._problem(lineno, f"expected {width} columns, found {len(cells)}")
+                continue
+            yield lineno, cells
+
+
+def read_tsv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a KGX TSV with their line numbers; KgxFormatError on a malformed row."""
+    with TsvTable(path, required) as table:
+        return [(lineno, dict(zip(table.header, cells, strict=True))) for lineno, cells in table.rows()]
 
 
 def _split(cell: str) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ from graph.identifiers import check_curie, curie_problem
 from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, PathStep, best_paths, build_adjacency, crosses_mechanism
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
-from loaders.kgx import SEP, KgxFormatError, is_utf8, open_tsv
+from loaders.kgx import SEP, KgxFormatError, TsvTable
 from ontology.namespaces import BIOLINK, IMPORT_GRAPH_BASE, IMPORTED_EDGE_BASE, VOCAB
 
 if TYPE_CHECKING:
@@ -132,15 +132,10 @@ class _Errors:
                                  + "\n".join(self.messages) + more)
 
 
-def _header(path: Path, handle: Any, required: list[str]) -> list[str]:
-    line = handle.readline()
-    if not is_utf8(line):
-        raise KgxImportError(f"{path}:1: not UTF-8 text")
-    header = line.rstrip("\r\n").split("\t")
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise KgxImportError(f"{path}:1: missing column(s): {', '.join(missing)}")
-    return header
+def _table(path: Path, required: list[str], errors: _Errors) -> TsvTable:
+    """The file's rows; malformed ones are collected in ``errors`` so that all are listed at once."""
+    return TsvTable(path, required, error=KgxImportError,
+                    on_error=lambda line, message: errors.add(path, line, message))
 
 
 def curated_keys(kg: KnowledgeGraph) -> dict[str, str]:
@@ -196,21 +191,10 @@ def _add_node(graph: ImportedGraph, curie: str, name: str, category: str, curate
 def _read_nodes(path: Path, kg: KnowledgeGraph, keys: dict[str, str], graph: ImportedGraph,
                 errors: _Errors) -> None:
     seen: set[str] = set()
-    with open_tsv(path) as handle:
-        header = _header(path, handle, ["id", "category"])
-        col = {c: i for i, c in enumerate(header)}
+    with _table(path, ["id", "category"], errors) as table:
+        col = table.column
         name_col, xref_col = col.get("name"), col.get("xref")
-        for lineno, line in enumerate(handle, start=2):
-            line = line.rstrip("\r\n")
-            if not line:
-                continue
-            if not is_utf8(line):
-                errors.add(path, lineno, "not UTF-8 text")
-                continue
-            cells = line.split("\t")
-            if len(cells) != len(header):
-                errors.add(path, lineno, f"expected {len(header)} columns, found {len(cells)}")
-                continue
+        for lineno, cells in table.rows():
             curie = cells[col["id"]]
             category = cells[col["category"]].split(SEP)[0]
             problem = curie_problem(curie)
@@ -241,10 +225,9 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
     predicates: dict[str, int] = {}
     sources: dict[str, int] = {}
     index = graph.index
-    with open_tsv(path) as handle, \
+    with _table(path, ["subject", "predicate", "object", "primary_knowledge_source"], errors) as table, \
             _progress(path.stat().st_size, f"reading {path.name}", progress) as bar:
-        header = _header(path, handle, ["subject", "predicate", "object", "primary_knowledge_source"])
-        width = len(header)
+        header = table.header
         s_col, p_col, o_col = header.index("subject"), header.index("predicate"), header.index("object")
         k_col = header.index("primary_knowledge_source")
         id_col = header.index("id") if "id" in header else None
@@ -256,21 +239,11 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
         graph.edge_ids = ids
         subjects, objects, preds, srcs, lines = (graph.subjects, graph.objects, graph.predicates,
                                                  graph.sources, graph.lines)
-        done = 0
-        for lineno, line in enumerate(handle, start=2):
-            done += len(line)
+        shown = 0
+        for lineno, cells in table.rows():
             if lineno % 200_000 == 0:
-                bar.update(done)
-                done = 0
-            if not is_utf8(line):
-                errors.add(path, lineno, "not UTF-8 text")
-                continue
-            cells = line.rstrip("\r\n").split("\t")
-            if len(cells) != width:
-                if len(cells) == 1 and not cells[0]:
-                    continue
-                errors.add(path, lineno, f"expected {width} columns, found {len(cells)}")
-                continue
+                bar.update(table.chars_read - shown)
+                shown = table.chars_read
             subject, predicate, obj, source = cells[s_col], cells[p_col], cells[o_col], cells[k_col]
             s = index.get(subject)
             if s is None:
@@ -304,7 +277,7 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
             preds.append(p)
             srcs.append(k)
             lines.append(lineno)
-        bar.update(done)
+        bar.update(table.chars_read - shown)
     if len(predicates) > 65535 or len(sources) > 65535:
         raise KgxImportError(f"{path}: more than 65535 distinct predicates or sources")
 

@@ -440,3 +440,43 @@ def test_import_into_neo4j(tmp_path: Path, kg: KnowledgeGraph, data_dir: Path, a
         assert nl.active_generation(neo4j_driver) == generation
     finally:
         nl.load_graph(neo4j_driver, kg)
+
+
+# -- one TSV reader: byte-order marks and CRLF line ends ----------------------------------------------
+
+ENCODINGS = {"BOM": lambda b: b"\xef\xbb\xbf" + b, "CRLF": lambda b: b.replace(b"\n", b"\r\n"),
+             "BOM and CRLF": lambda b: b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n")}
+
+
+def recode(folder: Path, variant: str) -> Path:
+    for name in ("nodes.tsv", "edges.tsv"):
+        path = folder / name
+        path.write_bytes(ENCODINGS[variant](path.read_bytes()))
+    return folder
+
+
+@pytest.mark.parametrize("variant", sorted(ENCODINGS))
+def test_kgx_source_reads_bom_and_crlf_files_the_same(tmp_path: Path, tiny: KnowledgeGraph, variant: str) -> None:
+    from loaders.base import export, get_source
+
+    plain = get_source("kgx").read(export(tiny, "kgx", tmp_path / "plain"))
+    again = get_source("kgx").read(recode(export(tiny, "kgx", tmp_path / "recoded"), variant))
+    assert again.nodes == plain.nodes
+    assert again.claims == plain.claims
+
+
+@pytest.mark.parametrize("variant", sorted(ENCODINGS))
+def test_kmoa_import_kgx_reads_bom_and_crlf_files_the_same(tmp_path: Path, data_dir: Path, anchors: Anchors,
+                                                           variant: str) -> None:
+    stores = {}
+    for label in ("plain", "recoded"):
+        folder = write_kgx(tmp_path / label / "kgx", anchors)
+        if label == "recoded":
+            recode(folder, variant)
+        stores[label] = tmp_path / label / "store"
+        result = CliRunner().invoke(main, ["import", "kgx", "--data", str(data_dir), str(folder),
+                                           "--store", f"oxigraph:{stores[label]}", "--name", "fixture"])
+        assert result.exit_code == 0, result.output
+    assert store_quads(stores["recoded"]) == store_quads(stores["plain"])
+    label = ask(stores["recoded"], f"SELECT ?l WHERE {{ <{iri(NEW_GENE)}> rdfs:label ?l }}")
+    assert [row[0][1] for row in label[2]] == ["new gene one"]  # no stray \r, no BOM in the first id
