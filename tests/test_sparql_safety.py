@@ -26,7 +26,10 @@ from explorer import callbacks
 from explorer.data import ExplorerData, prepare
 from graph.model import KnowledgeGraph
 from kmoa.cli import main
+from tests.conftest import TINY_DATA
 from tests.test_sparql_http import Endpoint, form, http, snapshot, start_endpoint, stop_endpoint
+
+TINY = ("--data", str(TINY_DATA))  # the CLI tests need a graph, not the whole curated one
 
 # -- the probe: a local HTTP server that records every request it gets ----------------------------
 
@@ -137,7 +140,7 @@ def assert_untouched(probe: Probe, name: str) -> None:
 @pytest.mark.parametrize(("name", "expect", "template"), CORPUS, ids=[c[0] for c in CORPUS])
 def test_cli_bypass_corpus(probe: Probe, name: str, expect: str, template: str) -> None:
     probe.seen.clear()
-    result = CliRunner().invoke(main, ["sparql", corpus_text(template, probe), "--timeout", "20"])
+    result = CliRunner().invoke(main, ["sparql", corpus_text(template, probe), "--timeout", "20", *TINY])
     assert_untouched(probe, name)
     assert "Traceback" not in result.output
     if expect == REFUSED:
@@ -147,13 +150,13 @@ def test_cli_bypass_corpus(probe: Probe, name: str, expect: str, template: str) 
 
 @pytest.mark.parametrize("query", INNOCENT)
 def test_cli_answers_queries_that_only_mention_the_words(query: str) -> None:
-    result = CliRunner().invoke(main, ["sparql", query, "--format", "json"])
+    result = CliRunner().invoke(main, ["sparql", query, "--format", "json", *TINY])
     assert result.exit_code == 0, result.output
     json.loads(result.output)
 
 
 def test_cli_construct_honours_limit() -> None:
-    result = CliRunner().invoke(main, ["sparql", "CONSTRUCT WHERE { ?s ?p ?o }", "--limit", "5", "--format", "json"])
+    result = CliRunner().invoke(main, ["sparql", "CONSTRUCT WHERE { ?s ?p ?o }", "--limit", "5", *TINY])
     assert result.exit_code == 0, result.output
     from rdflib import Graph
 
@@ -178,7 +181,7 @@ def test_cli_limit_must_be_positive(value: str) -> None:
 
 def test_cli_syntax_error_names_the_users_line() -> None:
     query = "SELECT ?x WHERE {\n  ?x a kmoa:Compound .\n  ?x ?y\n}"
-    result = CliRunner().invoke(main, ["sparql", query])
+    result = CliRunner().invoke(main, ["sparql", query, *TINY])
     assert result.exit_code == 1
     line = int(re.search(r"line (\d+)", result.output).group(1))  # type: ignore[union-attr]
     assert line == 4, result.output  # the closing brace, where the triple is found incomplete
@@ -186,7 +189,7 @@ def test_cli_syntax_error_names_the_users_line() -> None:
 
 def test_cli_deep_nesting_is_a_clear_error() -> None:
     query = "SELECT * WHERE " + "{" * 400 + " ?s ?p ?o " + "}" * 400
-    result = CliRunner().invoke(main, ["sparql", query])
+    result = CliRunner().invoke(main, ["sparql", query, *TINY])
     assert result.exit_code == 1 and "nested" in result.output and "Traceback" not in result.output
 
 
