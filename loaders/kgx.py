@@ -223,6 +223,11 @@ def read_tsv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]
         return [(lineno, dict(zip(table.header, cells, strict=True))) for lineno, cells in table.rows()]
 
 
+def _provenance(raw: dict[str, Any]) -> Provenance:
+    """A hypothesis' or comparison's provenance from its JSON cell (JSON has lists, records tuples)."""
+    return replace(Provenance(**{f.name: raw[f.name] for f in fields(Provenance)}), refs=tuple(raw["refs"]))
+
+
 def _split(cell: str) -> tuple[str, ...]:
     return tuple(sorted(v for v in cell.split(SEP) if v)) if cell else ()
 
@@ -286,8 +291,7 @@ class KgxSource(Source):
         hypotheses = {}
         for curie, raw in hypotheses_raw.items():
             node = nodes[curie]
-            prov = Provenance(**{f.name: raw[f.name] for f in fields(Provenance)})
-            prov = replace(prov, refs=tuple(raw["refs"]))
+            prov = _provenance(raw)
             hypotheses[curie] = Hypothesis(
                 id=curie, name=node.name, provenance=prov,
                 steps=tuple(HypothesisStep(**s) for s in raw["steps"]), route=raw["route"],
@@ -297,8 +301,7 @@ class KgxSource(Source):
         comparisons = {}
         for curie, raw in comparisons_raw.items():
             node = nodes[curie]
-            prov = Provenance(**{f.name: raw[f.name] for f in fields(Provenance)})
-            prov = replace(prov, refs=tuple(raw["refs"]))
+            prov = _provenance(raw)
             comparisons[curie] = Comparison(
                 id=curie, name=node.name, arm_a=Arm(**raw["arm_a"]), arm_b=Arm(**raw["arm_b"]),
                 outcome=raw["outcome"], result=raw["result"], provenance=prov, studies=tuple(raw["studies"]),
