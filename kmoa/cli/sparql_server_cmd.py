@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from socketserver import BaseServer
 
 import click
 
@@ -16,6 +18,19 @@ from ontology.namespaces import CURATED_GRAPH
 
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def serve_until_stopped(server: BaseServer, close: Callable[[], None] | None = None) -> None:
+    """Serve until Ctrl-C or SIGTERM, then close the server (and ``close``, e.g. a query backend)."""
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if close is not None:
+            close()
 
 
 @click.group()
@@ -85,14 +100,7 @@ def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float,
         fail(f"cannot listen on {host}:{port}: {err}")
     click.echo(f"SPARQL endpoint {server.url}/sparql over the {backend.description} "
                f"(timeout {timeout:g} s, at most {limit} rows); Ctrl-C stops it", err=False)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        backend.close()
+    serve_until_stopped(server, backend.close)
 
 
 @click.group()

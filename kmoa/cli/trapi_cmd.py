@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
 from kmoa.cli.options import PORT, ROW_CAP, SECONDS
-from kmoa.cli.sparql_server_cmd import serve
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+from kmoa.cli.sparql_server_cmd import serve, serve_until_stopped
 
 
 @serve.command("trapi")
@@ -39,10 +34,4 @@ def serve_trapi(host: str, port: int, timeout: float, limit: int, quiet: bool, d
         fail(f"cannot listen on {host}:{port}: {err}")
     click.echo(f"TRAPI {server.url}/query over the curated graph ({len(index.rows)} edges, Biolink "
                f"{index.biolink.version}; timeout {timeout:g} s, at most {limit} results); Ctrl-C stops it")
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_stopped(server)
