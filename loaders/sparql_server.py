@@ -42,11 +42,11 @@ from graph.sparql import (
     ntriples_graph,
     rdflib_term,
 )
+from loaders.http_service import MAX_BODY, HttpError
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-MAX_BODY = 1 << 20
 IDLE_TIMEOUT = 30.0
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 READ_ONLY = "SPARQL updates are not allowed: this endpoint is read-only."
@@ -89,14 +89,6 @@ SELECT ?compound ?predicate ?target ?targetLabel WHERE {
 ORDER BY ?compound ?predicate
 LIMIT 25
 """
-
-
-class HttpError(Exception):
-    """An error answer: status and message."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass

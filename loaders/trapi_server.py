@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.model import KnowledgeGraph
-from loaders.sparql_server import MAX_BODY, HttpError
+from loaders.http_service import MAX_BODY, HttpError
 from loaders.trapi import (
     TRAPI_VERSION,
     Biolink,

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from graph.model import KnowledgeGraph, load_graph
-from loaders.sparql_server import MAX_BODY
+from loaders.http_service import MAX_BODY
 
 KETAMINE = "CHEBI:6121"
 ESKETAMINE = "CHEBI:60799"
