@@ -345,11 +345,13 @@ def test_the_remote_client_refuses_file_urls_whoever_calls_it() -> None:
     ["serve", "sparql", "--timeout", "0"],
     ["push", "sparql", "--endpoint", "http://127.0.0.1:9/store", "--timeout", "0"],
     ["neo4j", "start", "--timeout", "0"],
+    ["sparql", "-n", "iv_ketamine_trd_evidence", "--timeout", "nan"],
+    ["cypher", "-n", "iv_ketamine_trd_evidence", "--timeout", "inf"],
 ])
 def test_a_timeout_must_be_positive(args: list[str]) -> None:
-    """Every query has a timeout: 0 or less is refused the same way for SPARQL and Cypher."""
+    """Every query has a timeout: 0 or less, nan or infinity is refused the same way for SPARQL and Cypher."""
     message = one_line_error(args, 2)
-    assert "--timeout" in message and "x>0" in message
+    assert "--timeout" in message and ("0<x" in message or "finite" in message)
 
 
 @pytest.mark.parametrize("args, option", [

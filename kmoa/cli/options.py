@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import click
 
+
+class Seconds(click.FloatRange):
+    """Seconds a query (or a wait) may take: a finite number above zero, since every query has a timeout."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        """Refuse nan and infinity, which a plain range lets through."""
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
+        return number
+
+
 #: Seconds a query (or a wait) may take: more than zero, since every query has a timeout.
-SECONDS = click.FloatRange(min=0, min_open=True)
+SECONDS = Seconds(min=0, min_open=True, max=86_400)
 #: A count of things: at least one.
 AT_LEAST_ONE = click.IntRange(min=1)
 #: A row cap: at least one, at most a billion.
