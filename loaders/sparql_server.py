@@ -23,11 +23,9 @@ import csv
 import html
 import io
 import json
-import re
 import urllib.parse
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
@@ -42,13 +40,11 @@ from graph.sparql import (
     ntriples_graph,
     rdflib_term,
 )
-from loaders.http_service import MAX_BODY, HttpError
+from loaders.http_service import IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-IDLE_TIMEOUT = 30.0
-ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 READ_ONLY = "SPARQL updates are not allowed: this endpoint is read-only."
 RESULT_TYPES = {
     "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
@@ -335,10 +331,9 @@ document.getElementById("f").addEventListener("submit", async (e) => {{
 """.encode()
 
 
-class SparqlHTTPServer(ThreadingHTTPServer):
+class SparqlHTTPServer(EndpointServer):
     """A threaded HTTP server holding the backend and the limits."""
 
-    daemon_threads = True
     # The listen backlog: connections waiting to be accepted (the standard library's is 5).
     request_queue_size = 256
 
@@ -351,13 +346,6 @@ class SparqlHTTPServer(ThreadingHTTPServer):
         self.max_bytes = max_bytes
         self.idle_timeout = idle_timeout
         self.quiet = quiet
-
-    @property
-    def url(self) -> str:
-        """Base URL of the server."""
-        host, port = self.server_address[:2]
-        name = host.decode() if isinstance(host, bytes) else host
-        return f"http://{name}:{port}"
 
 
 def _media_type(header: str | None) -> tuple[str, dict[str, str]]:
@@ -378,16 +366,15 @@ def _form(text: str) -> dict[str, list[str]]:
         raise HttpError(HTTPStatus.BAD_REQUEST, "the parameters are not UTF-8") from None
 
 
-class SparqlHandler(BaseHTTPRequestHandler):
-    """``/`` (HTML), ``/sparql`` (GET, HEAD, POST, OPTIONS; other methods 405)."""
+class SparqlHandler(EndpointHandler):
+    """``/`` (HTML), ``/sparql`` (GET, HEAD, POST, OPTIONS; other methods 405).
+
+    Reads that wait longer than the server's idle timeout end in 408.
+    """
 
     server: SparqlHTTPServer
     server_version = "kmoa-sparql/0.2"
-
-    def setup(self) -> None:
-        """Give the connection the server's idle timeout (reads that wait longer end in 408)."""
-        super().setup()
-        self.connection.settimeout(self.server.idle_timeout)
+    cors_headers = CORS_HEADERS
 
     def handle_one_request(self) -> None:
         """Answer one request; a client that stays silent past the idle timeout gets 408.
@@ -422,36 +409,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
             except OSError:
                 pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Log a request unless the server is quiet."""
-        if not self.server.quiet:
-            super().log_message(format, *args)
-
-    def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
-        self.responding = True
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in {**CORS_HEADERS, **(extra or {})}.items():
-            self.send_header(key, value)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
     def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
         self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8", extra)
-
-    def _not_allowed(self) -> None:
-        self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not supported: the endpoint answers "
-                                                   f"{ALLOWED_METHODS}", {"Allow": ALLOWED_METHODS})
-
-    do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815 - stdlib naming
-
-    def do_OPTIONS(self) -> None:  # noqa: N802 - stdlib naming
-        """CORS preflight."""
-        self._send(HTTPStatus.NO_CONTENT, b"", "text/plain", {"Allow": ALLOWED_METHODS})
 
     def do_GET(self) -> None:  # noqa: N802
         """Answer the HTML page, or a query in ``?query=``."""
@@ -471,22 +430,6 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self._handle(params, None)
 
     do_HEAD = do_GET  # noqa: N815
-
-    def _body(self) -> bytes:
-        """The request body, within MAX_BODY; HttpError for a missing, malformed or oversized length."""
-        if self.headers.get("Transfer-Encoding"):
-            raise HttpError(HTTPStatus.LENGTH_REQUIRED, "send the body with a Content-Length (no chunked encoding)")
-        raw = self.headers.get("Content-Length")
-        if raw is None:
-            return b""
-        if not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
-            raise HttpError(HTTPStatus.BAD_REQUEST, f"Content-Length must be a non-negative integer, not {raw!r}")
-        length = int(raw)
-        if length > MAX_BODY:
-            raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                            f"request body of {length} bytes is over the {MAX_BODY}-byte limit "
-                            "(Content-Length)")
-        return self.rfile.read(length)
 
     def do_POST(self) -> None:  # noqa: N802
         """Answer a query posted as a form or as ``application/sparql-query``; refuse updates."""

@@ -16,16 +16,14 @@ The server never makes an outbound request: Biolink comes from the installed bio
 from __future__ import annotations
 
 import json
-import re
 import threading
 import urllib.parse
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from graph.model import KnowledgeGraph
-from loaders.http_service import MAX_BODY, HttpError
+from loaders.http_service import ALLOWED_METHODS, IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
 from loaders.trapi import (
     TRAPI_VERSION,
     Biolink,
@@ -37,8 +35,6 @@ from loaders.trapi import (
     meta_knowledge_graph,
 )
 
-ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
-IDLE_TIMEOUT = 30.0
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": ALLOWED_METHODS,
@@ -86,10 +82,9 @@ def openapi(server_url: str, biolink_version: str) -> dict[str, Any]:
     }
 
 
-class TrapiHTTPServer(ThreadingHTTPServer):
+class TrapiHTTPServer(EndpointServer):
     """A threaded HTTP server holding the indexed graph and the limits."""
 
-    daemon_threads = True
     # The listen backlog: connections waiting to be accepted (the standard library's is 5).
     request_queue_size = 128
 
@@ -104,40 +99,13 @@ class TrapiHTTPServer(ThreadingHTTPServer):
         self.slots = threading.BoundedSemaphore(max_concurrent)
         self.meta = json.dumps(meta_knowledge_graph(index)).encode("utf-8")
 
-    @property
-    def url(self) -> str:
-        """Base URL of the server."""
-        host, port = self.server_address[:2]
-        name = host.decode() if isinstance(host, bytes) else host
-        return f"http://{name}:{port}"
 
-
-class TrapiHandler(BaseHTTPRequestHandler):
+class TrapiHandler(EndpointHandler):
     """``/query`` (POST), ``/meta_knowledge_graph`` and ``/openapi.json`` (GET); other methods 405."""
 
     server: TrapiHTTPServer
     server_version = "kmoa-trapi/0.1"
-
-    def setup(self) -> None:
-        """Give the connection the server's idle timeout."""
-        super().setup()
-        self.connection.settimeout(self.server.idle_timeout)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Log a request unless the server is quiet."""
-        if not self.server.quiet:
-            super().log_message(format, *args)
-
-    def _send(self, status: int, body: bytes, content_type: str = "application/json",
-              extra: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in {**CORS_HEADERS, **(extra or {})}.items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    cors_headers = CORS_HEADERS
 
     def _json(self, status: int, value: Any, extra: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(value, ensure_ascii=False).encode("utf-8"), "application/json", extra)
@@ -146,21 +114,11 @@ class TrapiHandler(BaseHTTPRequestHandler):
         """A JSON error body in the shape of a TRAPI response (status, description)."""
         self._json(status, {"status": HTTPStatus(status).phrase, "description": message}, extra)
 
-    def _not_allowed(self) -> None:
-        self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not supported: this endpoint answers "
-                                                   f"{ALLOWED_METHODS}", {"Allow": ALLOWED_METHODS})
-
-    do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815 - stdlib naming
-
-    def do_OPTIONS(self) -> None:  # noqa: N802 - stdlib naming
-        """CORS preflight."""
-        self._send(HTTPStatus.NO_CONTENT, b"", "text/plain", {"Allow": ALLOWED_METHODS})
-
     def do_GET(self) -> None:  # noqa: N802
         """The meta knowledge graph, the OpenAPI description, or a pointer to them at ``/``."""
         path = urllib.parse.urlsplit(self.path).path.rstrip("/") or "/"
         if path == "/meta_knowledge_graph":
-            self._send(HTTPStatus.OK, self.server.meta)
+            self._send(HTTPStatus.OK, self.server.meta, "application/json")
         elif path == "/openapi.json":
             self._json(HTTPStatus.OK, openapi(self.server.url, self.server.index.biolink.version))
         elif path == "/":
@@ -173,22 +131,6 @@ class TrapiHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, f"no such resource {path}; see /openapi.json")
 
     do_HEAD = do_GET  # noqa: N815
-
-    def _body(self) -> bytes:
-        """The request body within MAX_BODY (HttpError for a chunked, malformed or oversized one)."""
-        if self.headers.get("Transfer-Encoding"):
-            raise HttpError(HTTPStatus.LENGTH_REQUIRED, "send the body with a Content-Length (no chunked encoding)")
-        raw = self.headers.get("Content-Length")
-        if raw is None:
-            raise HttpError(HTTPStatus.LENGTH_REQUIRED, "send the query as a JSON body with a Content-Length")
-        if not re.fullmatch(r"[0-9]{1,18}", raw.strip()):
-            raise HttpError(HTTPStatus.BAD_REQUEST, f"Content-Length must be a non-negative integer, not {raw!r}")
-        length = int(raw)
-        if length > MAX_BODY:
-            self.close_connection = True
-            raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                            f"request body of {length} bytes is over the {MAX_BODY}-byte limit")
-        return self.rfile.read(length)
 
     def do_POST(self) -> None:  # noqa: N802
         """Answer a TRAPI query posted as JSON to ``/query``."""
@@ -207,7 +149,7 @@ class TrapiHandler(BaseHTTPRequestHandler):
         self._json(status, value, extra)
 
     def _answer(self) -> tuple[int, Any, dict[str, str]]:
-        body = self._body()
+        body = self._body(missing="send the query as a JSON body with a Content-Length")
         media = (self.headers.get("Content-Type") or "application/json").split(";", 1)[0].strip().lower()
         if media != "application/json":
             raise HttpError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"POST the query as application/json, not {media}")
