@@ -56,6 +56,37 @@ def search_options(data: ExplorerData, text: str | None, value: str | None = Non
     return options
 
 
+SOURCE_KINDS = ("compound",)
+TARGET_KINDS = ("outcome", "disease", "adverse_effect")
+
+
+def picker_options(data: ExplorerData, text: str | None, value: str | None,
+                   kinds: tuple[str, ...]) -> list[dict[str, str]]:
+    """Options of a path-tracer picker, best first: nodes of the given kinds matching the text (kg.search).
+
+    Imported nodes of those kinds whose label contains the text follow, then the current value.
+    """
+    kg = data.kg
+    labels = {kg.schema.node_kinds[k].label for k in kinds if k in kg.schema.node_kinds}
+
+    def option(curie: str) -> dict[str, str] | None:
+        node = kg.nodes.get(curie)
+        if node is not None:
+            return {"label": f"{node.name} · {kg.schema.node_kinds[node.kind].label}", "value": curie,
+                    "search": " ".join([node.name, node.id, *node.synonyms, text or ""])}
+        found = next((o for o in data.node_options if o["value"] == curie), None)
+        return {**found, "search": f"{found['label']} {text or ''}"} if found else None
+
+    wanted = [n.id for n in kg.search(text, limit=SEARCH_LIMIT, kinds=kinds)] if text and text.strip() else []
+    if text and text.strip():
+        key = text.strip().lower()
+        wanted += [o["value"] for o in data.node_options if o["value"] not in kg.nodes and key in o["label"].lower()
+                   and any(f" · {label} (imported" in o["label"] for label in labels)][:SEARCH_LIMIT]
+    if value and value not in wanted:
+        wanted.append(value)
+    return [o for o in (option(c) for c in wanted) if o is not None]
+
+
 def controls_for(state: st.State) -> dict[str, Any]:
     """Values of the tracer, tour and studies controls that show a state."""
     return {
@@ -352,6 +383,11 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
         if not text:
             raise PreventUpdate
         return search_options(data, text, value)
+
+    for picker, kinds in ((ids.SOURCE, SOURCE_KINDS), (ids.TARGET, TARGET_KINDS)):
+        @app.callback(Output(picker, "options"), Input(picker, "search_value"), Input(picker, "value"))
+        def _picker(text: str | None, value: str | None, kinds: tuple[str, ...] = kinds) -> list[dict[str, str]]:
+            return picker_options(data, text, value, kinds)
 
     @app.callback(
         output={"results": Output(ids.RESULTS, "children"), "message": Output(ids.QUERY_MESSAGE, "children"),

@@ -38,11 +38,11 @@ def _paths_tab(data: ExplorerData) -> dcc.Tab:
     evidence = [{"label": f"{e.label} (≥ {e.strength:.2f})", "value": name}
                 for name, e in sorted(schema.evidence_types.items(), key=lambda kv: -kv[1].strength)]
     return dcc.Tab(label="Paths", value="paths", id="tab-paths", children=html.Div([
-        _field("Compound (from)", dcc.Dropdown(id=ids.SOURCE, options=data.node_options, placeholder="e.g. ketamine",
-                                               clearable=True)),
-        _field("Outcome or indication (to)", dcc.Dropdown(id=ids.TARGET, options=data.node_options,
+        _field("Compound (from)", dcc.Dropdown(id=ids.SOURCE, options=[], placeholder="e.g. ketamine",
+                                               clearable=True, search_order="original")),
+        _field("Outcome or indication (to)", dcc.Dropdown(id=ids.TARGET, options=[],
                                                           placeholder="e.g. treatment-resistant depression",
-                                                          clearable=True)),
+                                                          clearable=True, search_order="original")),
         html.Details([
             html.Summary("Filters"),
             _field("Minimum evidence", dcc.Dropdown(id=ids.MIN_EVIDENCE, options=evidence, placeholder="any",
@@ -115,6 +115,7 @@ def build_layout(data: ExplorerData) -> html.Div:
                  className="brand"),
         dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Search names, synonyms or CURIEs (e.g. esketamine, "
                      "Spravato, GO:0017146)…", className="search", searchable=True, clearable=True,
+                     search_order="original",
                      optionHeight=40, maxHeight=420),
         export,
     ], className="topbar")
@@ -159,6 +160,9 @@ def prerendered(data: ExplorerData, state: dict[str, Any] | None = None) -> html
     values += [(callbacks.RENDER_OUTPUTS[key], value) for key, value in drawn.items()]
     controls = callbacks.controls_for(state)
     values += [(callbacks.CONTROL_OUTPUTS[key], value) for key, value in controls.items()]
+    for picker, end, kinds in ((ids.SOURCE, "source", callbacks.SOURCE_KINDS),
+                               (ids.TARGET, "target", callbacks.TARGET_KINDS)):
+        values.append(((picker, "options"), callbacks.picker_options(data, None, controls[end], kinds)))
     values += [((ids.PANEL, "children"), callbacks.render_panel(data, state)), ((ids.STATE, "data"), state),
                ((ids.SIDEBAR_TABS, "value"), callbacks.TAB_FOR_VIEW.get(str(state.get("view")), "explore"))]
     if state.get("view") == "query" and state.get("query"):

@@ -147,25 +147,39 @@ class KnowledgeGraph:
                     out.append(label)
         return out[:limit]
 
-    def search(self, text: str, limit: int = 20) -> list[Node]:
-        """Nodes whose name, synonym or CURIE contains the text, best matches first."""
+    def search(self, text: str, limit: int = 20, kinds: tuple[str, ...] | None = None) -> list[Node]:
+        """Nodes whose name, synonym or CURIE contains the text (of the given kinds), best matches first.
+
+        Order: the exact name, an exact synonym or identifier, a name that starts with the text, a synonym
+        that does, then names and synonyms containing it; within each, entities before studies and shorter
+        names first ("ketamin" lists ketamine before the conditions that mention it).
+        """
         key = normalise_name(text)
         if not key:
             return []
-        scored: list[tuple[int, str, Node]] = []
+        scored: list[tuple[tuple[int, bool, int, str], Node]] = []
         for node in self.nodes.values():
-            texts = [normalise_name(t) for t in (node.name, node.id, *node.synonyms, *node.xref)]
-            if any(t == key for t in texts):
+            if kinds is not None and node.kind not in kinds:
+                continue
+            name = normalise_name(node.name)
+            others = [normalise_name(t) for t in (node.id, *node.synonyms, *node.xref)]
+            if name == key:
                 rank = 0
-            elif any(t.startswith(key) for t in texts):
+            elif key in others:
                 rank = 1
-            elif any(key in t for t in texts):
+            elif name.startswith(key):
                 rank = 2
+            elif any(t.startswith(key) for t in others):
+                rank = 3
+            elif key in name:
+                rank = 4
+            elif any(key in t for t in others):
+                rank = 5
             else:
                 continue
-            scored.append((rank, node.name.lower(), node))
-        scored.sort(key=lambda item: (item[0], item[2].kind == "study", item[1]))
-        return [node for _, _, node in scored[:limit]]
+            scored.append(((rank, node.kind in ("study", "hypothesis"), len(node.name), node.name.lower()), node))
+        scored.sort(key=lambda item: item[0])
+        return [node for _, node in scored[:limit]]
 
     # -- edges ---------------------------------------------------------------------------------
 
