@@ -3,7 +3,8 @@
 Colours are the Okabe–Ito palette (safe for the common colour-vision deficiencies); every node kind
 also has its own (colour, shape) pair so kinds stay distinguishable in greyscale prints. Edges are
 styled by predicate effect (activating: green line with a triangle arrow; inhibiting: vermillion
-line with a tee; structural: grey dotted), by evidence strength (width; dashed when weak) and by
+line with a tee; clinical and regulatory findings such as treats: blue with a diamond; structural:
+grey dotted), by evidence strength (width; dashed when weak) and by
 finding (null/negative drawn black with a circle end; contested/mixed dash-dotted).
 """
 
@@ -53,6 +54,8 @@ EFFECT_STYLE: dict[str, dict[str, str]] = {
     "inhibiting": {"colour": OKABE_ITO["vermillion"], "arrow": "tee", "line": "solid"},
     "structural": {"colour": OKABE_ITO["grey"], "arrow": "vee", "line": "dotted"},
 }
+# Clinical and regulatory edges (treats, studied to treat, beneficial in models for: the schema's walk.clinical).
+CLINICAL_COLOUR = OKABE_ITO["blue"]
 # Below this evidence strength an edge is "weak" and drawn dashed (animal, review, case report, hypothesis).
 WEAK_STRENGTH = 0.5
 
@@ -110,8 +113,10 @@ def edge_legend(imported_sources: Sequence[str] | None = None) -> list[dict[str,
     rows = [
         {"key": "activating", "label": "activates / increases (arrow)", "colour": EFFECT_STYLE["activating"]["colour"],
          "line": "solid", "end": "▶"},
-        {"key": "inhibiting", "label": "inhibits / blocks / treats (tee)",
+        {"key": "inhibiting", "label": "inhibits / blocks (tee)",
          "colour": EFFECT_STYLE["inhibiting"]["colour"], "line": "solid", "end": "┤"},
+        {"key": "clinical", "label": "treats / studied to treat (clinical or regulatory; diamond)",
+         "colour": CLINICAL_COLOUR, "line": "solid", "end": "◆"},
         {"key": "structural", "label": "structural (located in, tested in, ...)",
          "colour": EFFECT_STYLE["structural"]["colour"], "line": "dotted", "end": "›"},
         {"key": "weak", "label": f"weak evidence (strength < {WEAK_STRENGTH}); width = strength",
@@ -171,6 +176,9 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
             "line-style": spec["line"]}})
     rules += [
         {"selector": "edge.effect-structural", "style": {"width": 1.5, "arrow-scale": 0.8}},
+        {"selector": "edge.clinical", "style": {
+            "line-color": CLINICAL_COLOUR, "target-arrow-color": CLINICAL_COLOUR, "target-arrow-shape": "diamond",
+            "line-style": "solid", "arrow-scale": 1.3}},
         {"selector": ".weak.effect-activating, .weak.effect-inhibiting", "style": {
             "line-style": "dashed", "line-dash-pattern": [7, 4]}},
         {"selector": ".contested", "style": {"line-style": "dashed", "line-dash-pattern": [8, 3, 2, 3]}},

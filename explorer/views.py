@@ -375,6 +375,8 @@ def edge_classes(data: ExplorerData, edge: EdgeGroup) -> list[str]:
     if edge.predicate in data.kg.schema.walk.parent_to_child:
         effect = "structural"
     out = [f"effect-{effect}", f"pred-{edge.predicate}"]
+    if edge.predicate in data.kg.schema.walk.clinical:
+        out.append("clinical")  # treats, studied to treat: a clinical or regulatory finding, not an inhibition
     if float(primary["strength"]) < WEAK_STRENGTH:
         out.append("weak")
     if all(data.claim_attrs(c).get("no_effect") for c in edge.claims):

@@ -1,0 +1,50 @@
+"""The canvas in a real headless Chromium: how clinical edges are drawn and explained, and how far a wheel notch
+zooms."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from graph.model import KnowledgeGraph
+from tests.test_explorer_browser import cy
+from tests.test_explorer_share import open_app
+
+pytestmark = pytest.mark.browser
+
+
+def test_treats_is_not_drawn_as_an_inhibition_and_the_legend_says_so(explorer_page: Page, explorer_url: str,
+                                                                     kg: KnowledgeGraph) -> None:
+    page = explorer_page
+    open_app(page, explorer_url)
+    styles = cy(page, "return cy.edges().map(e => [e.data('predicate') || '', e.classes().join(' '), "
+                      "e.style('target-arrow-shape'), e.style('line-color')]);")
+    clinical = set(kg.schema.walk.clinical)
+    drawn = [s for s in styles if any(f"pred-{p}" in s[1].split() for p in clinical)]
+    assert drawn, "ketamine's neighbourhood has treats / studied-to-treat edges"
+    inhibiting = [s for s in styles if "effect-inhibiting" in s[1].split() and "clinical" not in s[1].split()
+                  and "negative" not in s[1].split()]
+    for _, classes, arrow, colour in drawn:
+        if "negative" in classes.split():
+            assert arrow == "circle"  # a null or negative finding keeps its own style
+            continue
+        assert arrow == "diamond", classes
+        assert all(colour != other[3] for other in inhibiting), classes
+    for _, classes, arrow, _ in inhibiting:
+        assert arrow == "tee", classes
+    legend = page.locator("#legend")
+    expect(legend).to_contain_text("treats / studied to treat")
+    expect(legend).not_to_contain_text("blocks / treats")
+
+
+def test_one_wheel_notch_zooms_gently(explorer_page: Page, explorer_url: str) -> None:
+    page = explorer_page
+    open_app(page, explorer_url)
+    box = page.locator("#canvas").bounding_box()
+    assert box is not None
+    before = cy(page, "return cy.zoom();")
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -100)
+    page.wait_for_function("(z) => document.getElementById('canvas')._cyreg.cy.zoom() !== z", arg=before)
+    after = cy(page, "return cy.zoom();")
+    assert 1.0 < after / before <= 1.35, (before, after)
