@@ -422,6 +422,16 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
         return {"type": fmt, "action": "download", "filename": f"kmoa-{(state or {}).get('view') or 'explore'}",
                 "options": options}
 
+    @app.callback(Output(ids.DOWNLOAD, "data", allow_duplicate=True),
+                  Input({"type": ids.NODE_CLAIMS_CSV, "index": ALL}, "n_clicks"), prevent_initial_call=True)
+    def _node_claims(clicks: list[int]) -> dict[str, Any]:
+        curie = (ctx.triggered_id or {}).get("index") if isinstance(ctx.triggered_id, dict) else None
+        if not curie or not any(clicks or []) or not data.has_node(curie):
+            raise PreventUpdate
+        safe = "".join(c if c.isalnum() else "_" for c in curie)
+        return {"content": views.claims_csv(data, views.node_claim_ids(data, curie)),
+                "filename": f"kmoa-claims-{safe}.csv", "type": "text/csv"}
+
     @app.callback(Output(ids.DOWNLOAD, "data"), Input(ids.EXPORT_JSON, "n_clicks"),
                   Input(ids.EXPORT_CSV, "n_clicks"), State(ids.STATE, "data"), prevent_initial_call=True)
     def _download(as_json: int, as_csv: int, state: st.State | None) -> dict[str, Any]:

@@ -58,6 +58,7 @@ TRACE_TO = "trace-to"      # index: CURIE
 TOUR_GO = "tour-go"        # index: "HYPOTHESIS#step" (1-based)
 PATH_ITEM = "path-item"    # index: rank (0-based)
 PATHS_MORE = "paths-more"  # index: "more" (list the next paths)
+NODE_CLAIMS_CSV = "node-claims-csv"  # index: CURIE (download every claim of the node)
 
 # Pseudo-ids the router uses for the canvas' two tap events.
 CANVAS_NODE = "canvas-node"

@@ -139,15 +139,19 @@ def node_panel(info: dict[str, Any]) -> html.Div:
         body.append(route_card(info["hypothesis"], compact=True))
     claims = info["claims"]
     body.append(html.H3(f"Claims ({len(claims)})"))
+    if claims:
+        listed = min(len(claims), CLAIM_LIST_LIMIT)
+        body.append(html.Div([
+            html.Span(f"{listed} of {len(claims)} listed, strongest first. " if listed < len(claims) else "",
+                      className="muted small"),
+            html.Button(f"Download all {len(claims)} claims (CSV)", n_clicks=0, className="btn btn-small",
+                        id={"type": ids.NODE_CLAIMS_CSV, "index": curie})], className="claims-export"))
     items = []
     for c in claims[:CLAIM_LIST_LIMIT]:
         arrow = f"→ {c['predicate_label']} → {c['other_name']}" if c["direction"] == "out" else \
             f"← {c['predicate_label']} ← {c['other_name']}"
         items.append(claim_row(c, arrow))
     body.append(html.Ul(items, className="claim-list"))
-    if len(claims) > CLAIM_LIST_LIMIT:
-        body.append(html.P(f"{len(claims) - CLAIM_LIST_LIMIT} more claims: export the view as CSV or query them.",
-                           className="muted"))
     marker: dict[str, Any] = {"data-selection": f"node:{curie}"}
     return html.Div(head + body, className="panel-node", **marker)
 

@@ -667,16 +667,25 @@ CSV_COLUMNS = ("claim", "subject", "subject_name", "predicate", "object", "objec
 
 def subgraph_csv(data: ExplorerData, subgraph: Subgraph) -> str:
     """One row per claim on the canvas, with its provenance."""
+    return claims_csv(data, [cid for edge in subgraph.edges for cid in edge.claims])
+
+
+def node_claim_ids(data: ExplorerData, curie: str) -> list[str]:
+    """Every claim a node takes part in (the claims its evidence panel counts)."""
+    return [cid for cid, _ in _incident(data, curie)]
+
+
+def claims_csv(data: ExplorerData, claim_ids: Sequence[str]) -> str:
+    """One row per claim, with its provenance."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for edge in subgraph.edges:
-        for cid in edge.claims:
-            a = data.claim_attrs(cid)
-            writer.writerow([cid, a["subject"], data.node_name(a["subject"]), a["predicate"], a["object"],
-                             data.node_name(a["object"]), a["evidence_type"], a["species"], a["finding"],
-                             a["contested"], a["canmat_level"] or "", a["section"],
-                             ";".join(str(r) for r in a["refs"]), ";".join(a["studies"]), a["quote"]])
+    for cid in claim_ids:
+        a = data.claim_attrs(cid)
+        writer.writerow([cid, a["subject"], data.node_name(a["subject"]), a["predicate"], a["object"],
+                         data.node_name(a["object"]), a["evidence_type"], a["species"], a["finding"],
+                         a["contested"], a["canmat_level"] or "", a["section"],
+                         ";".join(str(r) for r in a["refs"]), ";".join(a["studies"]), a["quote"]])
     return buffer.getvalue()
 
 

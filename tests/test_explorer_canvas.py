@@ -48,3 +48,30 @@ def test_one_wheel_notch_zooms_gently(explorer_page: Page, explorer_url: str) ->
     page.wait_for_function("(z) => document.getElementById('canvas')._cyreg.cy.zoom() !== z", arg=before)
     after = cy(page, "return cy.zoom();")
     assert 1.0 < after / before <= 1.35, (before, after)
+
+
+def test_a_nodes_claim_count_list_and_download_agree(explorer_page: Page, explorer_url: str,
+                                                     kg: KnowledgeGraph) -> None:
+    import csv
+    import io
+
+    from explorer import views
+    from explorer.data import prepare
+    from explorer.panels import CLAIM_LIST_LIMIT
+
+    data = prepare(kg)
+    focus = kg.resolve("ketamine", kinds=("compound",))
+    claims = views.node_claim_ids(data, focus)
+    assert len(claims) > CLAIM_LIST_LIMIT
+    page = explorer_page
+    open_app(page, explorer_url)
+    panel = page.locator("#evidence-panel")
+    expect(panel.locator("h3", has_text="Claims")).to_have_text(f"Claims ({len(claims)})")
+    expect(panel.locator(".claim-list > li")).to_have_count(CLAIM_LIST_LIMIT)
+    expect(panel).to_contain_text(f"{CLAIM_LIST_LIMIT} of {len(claims)} listed")
+    with page.expect_download() as download:
+        panel.get_by_role("button", name=f"Download all {len(claims)} claims (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    assert len(rows) == len(claims)
+    for row in rows:
+        assert focus in (row[views.CSV_COLUMNS[1]], row[views.CSV_COLUMNS[4]]), row
