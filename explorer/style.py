@@ -199,7 +199,7 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
         {"selector": "node.layered", "style": {"width": 34, "height": 34, "font-size": 14, "text-max-width": 130}},
         {"selector": "edge.show-label, edge.highlighted", "style": {"font-size": 12}},
         {"selector": ".faded", "style": {"opacity": 0.38}},
-        {"selector": ".future", "style": {"opacity": 0.16}},
+        {"selector": ".future", "style": {"opacity": 0.45}},  # muted, still readable from a projector
         {"selector": "node.highlighted", "style": {"border-width": 4, "border-color": "#000000", "opacity": 1,
                                                    "font-weight": "bold", "z-index": 20}},
         {"selector": "edge.highlighted", "style": {"width": "mapData(strength, 0, 1, 4, 9)", "opacity": 1,

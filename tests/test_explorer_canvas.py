@@ -75,3 +75,24 @@ def test_a_nodes_claim_count_list_and_download_agree(explorer_page: Page, explor
     assert len(rows) == len(claims)
     for row in rows:
         assert focus in (row[views.CSV_COLUMNS[1]], row[views.CSV_COLUMNS[4]]), row
+
+
+def test_a_one_line_sparql_syntax_error_names_line_1(explorer_page: Page, explorer_url: str) -> None:
+    page = explorer_page
+    open_app(page, explorer_url)
+    page.click("#tab-query")
+    page.fill("#query-text", "SELECT ?x WHERE { ?x ?y }")
+    page.click("#query-run")
+    expect(page.locator("#query-notice")).to_contain_text("line 1,", timeout=20_000)
+
+
+def test_tour_steps_not_reached_are_muted_not_hidden(explorer_page: Page, explorer_url: str) -> None:
+    from tests.conftest import HYP_DISINHIBITION
+
+    page = explorer_page
+    open_app(page, explorer_url, f"?tour={HYP_DISINHIBITION}&step=1")
+    future = cy(page, "return cy.elements('.future').map(e => Number(e.style('opacity')));")
+    assert future, "step 1 of a tour has steps not yet reached"
+    current = cy(page, "return cy.elements('.current').map(e => Number(e.style('opacity')));")
+    assert all(0.4 <= o < 0.75 for o in future), future
+    assert all(o > max(future) for o in current), (current, future)
