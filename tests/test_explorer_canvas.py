@@ -96,3 +96,17 @@ def test_tour_steps_not_reached_are_muted_not_hidden(explorer_page: Page, explor
     current = cy(page, "return cy.elements('.current').map(e => Number(e.style('opacity')));")
     assert all(0.4 <= o < 0.75 for o in future), future
     assert all(o > max(future) for o in current), (current, future)
+
+
+def test_a_clickers_page_keys_step_through_a_tour(explorer_page: Page, explorer_url: str,
+                                                  kg: KnowledgeGraph) -> None:
+    from tests.conftest import HYP_DISINHIBITION
+
+    hyp = kg.hypotheses[HYP_DISINHIBITION]
+    page = explorer_page
+    open_app(page, explorer_url, f"?tour={hyp.id}&step=1")
+    page.locator("#canvas-title").click()
+    page.keyboard.press("PageDown")
+    expect(page.locator("#tour-caption")).to_have_text(hyp.steps[1].caption)
+    page.keyboard.press("PageUp")
+    expect(page.locator("#tour-caption")).to_have_text(hyp.steps[0].caption)
