@@ -15,6 +15,10 @@ from typing import Any
 
 # Request bodies larger than this are refused with 413 before they are read.
 MAX_BODY = 1 << 20
+# After refusing an oversized body, read and drop at most this much of it, for at most LINGER_SECONDS,
+# so that a client still sending can read the 413 (a "lingering close"); then close the connection.
+LINGER_BYTES = 16 << 20
+LINGER_SECONDS = 2.0
 IDLE_TIMEOUT = 30.0
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 
@@ -71,6 +75,27 @@ class EndpointHandler(BaseHTTPRequestHandler, ABC):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+        if getattr(self, "linger", 0):
+            self._drain(self.linger)
+
+    def _drain(self, limit: int) -> None:
+        """Read and drop up to ``limit`` bytes of an unread body within LINGER_SECONDS (a lingering close)."""
+        import time
+
+        self.wfile.flush()
+        deadline = time.monotonic() + LINGER_SECONDS
+        left = limit
+        try:
+            while left > 0 and time.monotonic() < deadline:
+                self.connection.settimeout(max(0.05, deadline - time.monotonic()))
+                chunk = self.rfile.read1(min(left, 65536)) if hasattr(self.rfile, "read1") else self.rfile.read(
+                    min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass
+        self.linger = 0
 
     @abstractmethod
     def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
@@ -103,6 +128,7 @@ class EndpointHandler(BaseHTTPRequestHandler, ABC):
         length = int(raw)
         if length > MAX_BODY:
             self.close_connection = True  # the unread body must not be taken for the next request
+            self.linger = min(length, LINGER_BYTES)
             raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                             f"request body of {length} bytes is over the {MAX_BODY}-byte limit (Content-Length)")
         return self.rfile.read(length)
