@@ -19,9 +19,16 @@ def focused(page: Page) -> dict[str, Any]:
                               "role: a.getAttribute('role'), tag: a.tagName, text: (a.innerText || '').trim()}; }"))
 
 
-def tab_to(page: Page, test: str, limit: int = 40) -> dict[str, Any]:
-    """From the top of the page, press Tab until the focused element passes ``test`` (a JS predicate on it)."""
+def tab_to(page: Page, test: str, limit: int = 80) -> dict[str, Any]:
+    """From the top of the page, press Tab until the focused element passes ``test`` (a JS predicate on it).
+
+    The page must have finished drawing (the search box is there), and Tab must start from the top:
+    a blur alone leaves Chromium's sequential-focus starting point where the last focus was, so the
+    walk starts from a click on the page's top-left corner instead.
+    """
+    page.wait_for_selector("#search", state="visible")
     page.evaluate("() => { if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.mouse.click(1, 1)
     for _ in range(limit):
         page.keyboard.press("Tab")
         if page.evaluate(f"() => {{ const a = document.activeElement; return !!({test}); }}"):
