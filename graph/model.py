@@ -202,20 +202,12 @@ class KnowledgeGraph:
         return pubs
 
     def is_asserted(self, claim: Claim) -> bool:
-        """The review states the claim holds (a direct triple, an unqualified edge).
-
-        A relation with an outcome slot (studied to treat) holds whatever the study found: the
-        trial was done, and its result is the outcome.
-        """
-        if self.schema.predicates[claim.predicate].outcome_slot:
-            return True
-        return self.schema.finding(claim.provenance.finding).asserted
+        """The review states the claim holds (``Schema.asserts``)."""
+        return self.schema.asserts(claim.predicate, claim.provenance.finding)
 
     def is_negated(self, claim: Claim) -> bool:
-        """The review says the claim does not hold (Biolink ``negated``)."""
-        if self.schema.predicates[claim.predicate].outcome_slot:
-            return False
-        return self.schema.finding(claim.provenance.finding).negated
+        """The review says the claim does not hold (Biolink ``negated``; ``Schema.negates``)."""
+        return self.schema.negates(claim.predicate, claim.provenance.finding)
 
     def shows_no_effect(self, claim: Claim) -> bool:
         """Negated, or a study whose result was null or negative: drawn and labelled as not so."""

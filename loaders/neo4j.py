@@ -344,18 +344,11 @@ def edge_columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
 
 
 def finding_asserted(finding: str | None, predicate: str | None = None) -> bool:
-    """Whether a relationship states what the review asserts (no finding: an import's edge).
-
-    As ``KnowledgeGraph.is_asserted``: a study relation (one with an outcome slot) holds whatever
-    the study found.
-    """
+    """Whether a relationship states what the review asserts (``Schema.asserts``; no finding: an import's edge)."""
     from ontology.schema import load_schema
 
     schema = load_schema()
-    spec = schema.predicates.get(predicate or "")
-    if spec is not None and spec.outcome_slot:
-        return True
-    return finding not in schema.findings or schema.findings[finding].asserted
+    return finding not in schema.findings or schema.asserts(predicate or "", finding)
 
 
 @dataclass

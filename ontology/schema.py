@@ -162,6 +162,20 @@ class Schema:
         except KeyError:
             raise KeyError(f"unknown finding '{name}' (one of: {', '.join(self.findings)})") from None
 
+    def asserts(self, predicate: str, finding: str) -> bool:
+        """Whether a claim states what the review asserts (a direct triple, an unqualified edge).
+
+        A relation with an outcome slot (studied to treat) holds whatever the study found: the
+        trial was done, and its result is the outcome.
+        """
+        spec = self.predicates.get(predicate)
+        return bool(spec is not None and spec.outcome_slot) or self.finding(finding).asserted
+
+    def negates(self, predicate: str, finding: str) -> bool:
+        """Whether a claim is Biolink-negated: the review says it does not hold (never a study relation)."""
+        spec = self.predicates.get(predicate)
+        return not (spec is not None and spec.outcome_slot) and self.finding(finding).negated
+
     @property
     def mechanistic_kinds(self) -> frozenset[str]:
         """Node kinds that may stand on a mechanism path (``walk.node_kinds``)."""
