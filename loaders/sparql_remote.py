@@ -48,9 +48,37 @@ def _with_params(url: str, params: dict[str, str]) -> str:
     return url + joiner + urllib.parse.urlencode(params)
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to http(s) and never from https down to http; credentials stay on their origin.
+
+    urllib itself follows redirects to ftp: and copies every header, Authorization included, to any host.
+    """
+
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: Any, newurl: str) -> urllib.request.Request | None:
+        newurl = urllib.parse.urljoin(req.full_url, newurl)
+        try:
+            check_http_url(newurl)
+        except RemoteEndpointError:
+            raise RemoteEndpointError(f"{req.full_url} redirected to '{newurl}', which is not http(s); "
+                                      "not followed") from None
+        old, new = _origin(req.full_url), _origin(newurl)
+        if old[0] == "https" and new[0] == "http":
+            raise RemoteEndpointError(f"{req.full_url} redirected from https to '{newurl}'; not followed")
+        redirected = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if redirected is not None and new != old:
+            redirected.remove_header("Authorization")
+        return redirected
+
+
 def _auth_opener(url: str, user: str | None, password: str | None,
                  auth: str) -> urllib.request.OpenerDirector:
-    handlers: list[urllib.request.BaseHandler] = []
+    handlers: list[urllib.request.BaseHandler] = [_CheckedRedirects()]
     if user is not None and auth == "digest":
         manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         manager.add_password(None, url, user, password or "")

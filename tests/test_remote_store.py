@@ -6,11 +6,13 @@ Every named query must give the same answers remotely as on the embedded rdflib 
 
 from __future__ import annotations
 
+import http.server
 import json
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -220,3 +222,68 @@ def test_push_a_whole_store(oxigraph_server: OxigraphServer, tmp_path: Path,
     assert f"<{CURATED_GRAPH}>" in result.output
     count = query_endpoint(oxigraph_server.curated_query, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
     assert count[0]["n"] == len(to_rdf(snapshot_kg))
+
+
+class _Redirecting(http.server.BaseHTTPRequestHandler):
+    """Answers /sparql with one empty SPARQL JSON result; every other path redirects to `target`."""
+
+    target = ""
+    seen: list[tuple[str, str | None]] = []
+
+    def _answer(self) -> None:
+        type(self).seen.append((self.path, self.headers.get("Authorization")))
+        if self.path.startswith("/sparql"):
+            body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": []}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+        else:
+            body = b""
+            self.send_response(302)
+            self.send_header("Location", type(self).target)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def redirecting() -> Iterator[tuple[type[_Redirecting], int]]:
+    handler = type("Handler", (_Redirecting,), {"seen": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler, int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_credentials_do_not_follow_a_redirect_to_another_host(redirecting: tuple[type[_Redirecting], int]) -> None:
+    handler, port = redirecting
+    handler.target = f"http://localhost:{port}/sparql"  # the same server under another host name
+    query_endpoint(f"http://127.0.0.1:{port}/query", "SELECT ?x WHERE { ?x ?p ?o }", user="u", password="secret")
+    (first, first_auth), (second, second_auth) = handler.seen
+    assert first == "/query" and first_auth is not None and first_auth.startswith("Basic ")
+    assert second == "/sparql" and second_auth is None
+
+
+def test_credentials_follow_a_redirect_on_the_same_origin(redirecting: tuple[type[_Redirecting], int]) -> None:
+    handler, port = redirecting
+    handler.target = "/sparql"
+    query_endpoint(f"http://127.0.0.1:{port}/query", "SELECT ?x WHERE { ?x ?p ?o }", user="u", password="secret")
+    assert [auth is not None for _, auth in handler.seen] == [True, True]
+
+
+@pytest.mark.parametrize("target", ["ftp://127.0.0.1/etc/passwd", "file:///etc/passwd", "data:,x"])
+def test_a_redirect_away_from_http_is_refused(redirecting: tuple[type[_Redirecting], int], target: str) -> None:
+    handler, port = redirecting
+    handler.target = target
+    with pytest.raises(RemoteEndpointError) as refused:
+        query_endpoint(f"http://127.0.0.1:{port}/query", "SELECT ?x WHERE { ?x ?p ?o }")
+    assert target in str(refused.value) and ("not http" in str(refused.value) or "not allowed" in str(refused.value))
+    assert [path for path, _ in handler.seen] == ["/query"]
