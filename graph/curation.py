@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from graph.identifiers import curie_problem
+from graph.identifiers import curie_problem, normalise_name
 from graph.records import (
     REVIEW_REFERENCE_COUNT,
     Arm,
@@ -467,6 +467,17 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
             add(node, f"duplicate node id (first at {_loc(nodes[node.id])})")
         else:
             nodes[node.id] = node
+    # A name or synonym of one entity must not be another's: look-up by name would pick either.
+    # (Studies and hypotheses may share an entity's name; look-up prefers the entity.)
+    named: dict[str, Node] = {}
+    for node in curation.nodes:
+        if node.kind in ("study", "hypothesis"):
+            continue
+        for text in dict.fromkeys(normalise_name(t) for t in (node.name, *node.synonyms)):
+            other = named.setdefault(text, node)
+            if other.id != node.id:
+                add(node, f"name or synonym '{text}' is also {other.id}'s (at {_loc(other)}); "
+                          "(in a [..] list a synonym with a comma must be quoted)")
     claims: dict[str, Claim] = {}
     for claim in curation.claims:
         if claim.id in claims:

@@ -19,6 +19,7 @@ Two rules, both must hold:
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
 PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -122,3 +123,9 @@ def _shown(text: str, width: int = 120) -> str:
     """The identifier as a message can show it: escapes for control characters, cut if long."""
     shown = text.encode("unicode_escape").decode("ascii")
     return shown if len(shown) <= width else shown[:width] + "..."
+
+
+def normalise_name(text: str) -> str:
+    """Lower-case, accent- and punctuation-insensitive form used for name look-up."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.model import KnowledgeGraph, normalise_name
+from graph.identifiers import normalise_name
+from graph.model import KnowledgeGraph
 from graph.records import Claim, Comparison
 
 JUSTIFIED = "Lint:"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graph.curation import Curation, read_curation
+from graph.identifiers import normalise_name
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE, Claim, Comparison, Hypothesis, Node, Provenance
 from ontology.schema import Schema, load_schema
 
@@ -35,12 +34,6 @@ class UnknownEntityError(LookupError):
         self.suggestions = suggestions
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
         super().__init__(f"No node matches '{query}'.{hint}")
-
-
-def normalise_name(text: str) -> str:
-    """Lower-case, accent- and punctuation-insensitive form used for name look-up."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
 def derived_hypothesis_claims(hyp: Hypothesis, claims: dict[str, Claim], nodes: dict[str, Node],

@@ -54,6 +54,15 @@ def test_unknown_prefix_names_record_and_prefix(data: Path) -> None:
     assert f":{line - 3}:" in message  # the record starts three lines above its object
 
 
+def test_an_unquoted_comma_in_a_synonym_list_is_caught(data: Path) -> None:
+    """`[hypersensitivity to esketamine, ketamine]` is two synonyms, the second another node's name."""
+    line = _replace(data / "nodes" / "tiny.yaml", "name: treatment-resistant depression\n  synonyms: [TRD]",
+                    "name: treatment-resistant depression\n  synonyms: [TRD, ketamine]")
+    message = _single_problem(data)
+    assert "nodes/tiny.yaml" in message and f":{line - 2}:" in message and "EFO:0009854" in message
+    assert "'ketamine'" in message and "CHEBI:6121" in message
+
+
 def test_dangling_edge_names_the_missing_node(data: Path) -> None:
     _replace(data / "claims" / "tiny.yaml", "object: HGNC:1033", "object: HGNC:99999")
     message = _single_problem(data)
