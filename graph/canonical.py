@@ -14,6 +14,7 @@ import yaml
 from graph.curation import (
     CLAIM_KEYS,
     COMPARISON_KEYS,
+    ESTIMATE_KEYS,
     HYPOTHESIS_KEYS,
     LINE_KEY,
     NODE_KEYS,
@@ -73,6 +74,8 @@ def keys_for(path: Path) -> tuple[str, ...]:
     """Which record layout a data file holds, from its folder."""
     if path.name == "hypotheses.yaml":
         return HYPOTHESIS_KEYS
+    if path.name == "estimates.yaml":
+        return ESTIMATE_KEYS
     if path.parent.name == "claims":
         return CLAIM_KEYS
     if path.parent.name == "comparisons":
@@ -92,7 +95,8 @@ def canonical_text(path: Path) -> str:
 def data_files(data_dir: Path) -> list[Path]:
     """Every curated YAML file."""
     return sorted([*data_dir.glob("nodes/*.yaml"), *data_dir.glob("claims/*.yaml"),
-                   *data_dir.glob("comparisons/*.yaml"), *data_dir.glob("hypotheses.yaml")])
+                   *data_dir.glob("comparisons/*.yaml"), *data_dir.glob("hypotheses.yaml"),
+                   *data_dir.glob("estimates.yaml")])
 
 
 def format_files(data_dir: Path, check: bool = False) -> list[Path]:

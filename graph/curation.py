@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 
@@ -21,6 +21,8 @@ from graph.records import (
     Arm,
     Claim,
     Comparison,
+    Estimate,
+    EstimateMeasure,
     Hypothesis,
     HypothesisStep,
     Location,
@@ -47,6 +49,9 @@ HYPOTHESIS_KEYS = (
 )
 COMPARISON_KEYS = ("id", "name", "arm_a", "arm_b", "outcome", "result", *PROVENANCE_KEYS, "studies", "population",
                    "note")
+ESTIMATE_KEYS = ("id", "study", "claim", "measure", "outcome", "label", "value", "comparator", "total", "low", "high",
+                 "section", "refs", "quote")
+ESTIMATE_NUMBERS = ("value", "comparator", "low", "high")
 REQUIRED_CLAIM = ("id", "subject", "predicate", "object", "section", "refs", "quote", "evidence_type", "species")
 SECTION_RE = re.compile(r"^(abstract|fig1|\d{1,2}(\.\d{1,2})?)$")
 CLAIM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
@@ -104,6 +109,7 @@ class Curation:
     claims: tuple[Claim, ...]
     hypotheses: tuple[Hypothesis, ...]
     comparisons: tuple[Comparison, ...] = ()
+    estimates: tuple[Estimate, ...] = ()
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -369,6 +375,46 @@ class _Reader:
             location=where,
         )
 
+    def estimate(self, raw: dict[str, Any], where: Location) -> Estimate | None:
+        rid = str(raw.get("id", "?"))
+        self.check_keys(raw, ESTIMATE_KEYS, where, rid)
+        est_id = self.text(raw, "id", where, rid, required=True)
+        if est_id and not CLAIM_ID_RE.match(est_id):
+            self.problem(where, rid, "estimate id must match [a-z0-9][a-z0-9_.-]*")
+        study = self.text(raw, "study", where, rid, required=True)
+        claim = self.text(raw, "claim", where, rid, required=True)
+        measure = self.text(raw, "measure", where, rid, required=True)
+        self.vocab(measure, get_args(EstimateMeasure), where, rid, "measure")
+        outcome = self.text(raw, "outcome", where, rid, required=True)
+        numbers: dict[str, float | None] = {}
+        for key in ESTIMATE_NUMBERS:
+            value = raw.get(key)
+            if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+                self.problem(where, rid, f"field '{key}' must be a number")
+                value = None
+            numbers[key] = None if value is None else float(value)
+        total = raw.get("total")
+        if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 1):
+            self.problem(where, rid, "field 'total' must be a positive integer")
+            total = None
+        if measure in ("mean_difference", "percent", "responders") and numbers["value"] is None:
+            self.problem(where, rid, f"a {measure} estimate needs 'value'")
+        if measure == "responders" and total is None:
+            self.problem(where, rid, "a responders estimate needs 'total'")
+        if measure == "cohens_d" and numbers["value"] is None and None in (numbers["low"], numbers["high"]):
+            self.problem(where, rid, "a cohens_d estimate needs 'value' or 'low' and 'high'")
+        if None not in (numbers["low"], numbers["high"]) and numbers["low"] > numbers["high"]:  # type: ignore[operator]
+            self.problem(where, rid, "'low' is above 'high'")
+        section, refs = self.section(raw, where, rid), self.refs(raw, where, rid)
+        quote = self.text(raw, "quote", where, rid, required=True) or ""
+        if None in (est_id, study, claim, measure, outcome):
+            return None
+        return Estimate(
+            id=est_id, study=study, claim=claim, measure=measure, outcome=outcome,  # type: ignore[arg-type]
+            section=section, refs=refs, quote=quote, label=self.text(raw, "label", where, rid), total=total,
+            location=where, **numbers,
+        )
+
     def hypothesis(self, raw: dict[str, Any], where: Location) -> Hypothesis | None:
         rid = str(raw.get("id", "?"))
         self.check_keys(raw, HYPOTHESIS_KEYS, where, rid)
@@ -438,17 +484,33 @@ def read_curation(data_dir: Path | None = None, schema: Schema | None = None,
     for raw, where in gather("comparisons/*.yaml"):
         if (comp := reader.comparison(raw, where)) is not None:
             comparisons.append(comp)
+    estimates: list[Estimate] = []
+    for raw, where in gather("estimates.yaml"):
+        if (est := reader.estimate(raw, where)) is not None:
+            estimates.append(est)
     if syntax:  # cross-record checks would only echo the unreadable file
         raise CurationError(syntax)
     problems = reader.problems
-    curation = Curation(tuple(nodes), tuple(claims), tuple(hypotheses), tuple(comparisons))
+    curation = Curation(tuple(nodes), tuple(claims), tuple(hypotheses), tuple(comparisons), tuple(estimates))
     problems += check_references(curation, schema, review)
     if problems:
         raise CurationError(problems)
     return curation
 
 
-def _loc(record: Node | Claim | Hypothesis | Comparison) -> Location:
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
+
+
+def number_in(value: float, quote: str) -> bool:
+    """Whether the quote states the number (unsigned: a "change of − 4.1" is 4.1 points of improvement)."""
+    magnitude = abs(float(value))
+    text = f"{magnitude:g}"
+    spelled = NUMBER_WORDS.get(int(magnitude)) if magnitude.is_integer() else None
+    words = re.split(r"[^0-9.a-z]+", quote.lower())
+    return text in {w.rstrip(".") for w in words} or (spelled is not None and spelled in words)
+
+
+def _loc(record: Node | Claim | Hypothesis | Comparison | Estimate) -> Location:
     return record.location or Location("?", 0)
 
 
@@ -456,7 +518,7 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
     """Cross-record checks: duplicates, dangling ids, domain and range, quotes in the review."""
     problems: list[Problem] = []
 
-    def add(record: Node | Claim | Hypothesis | Comparison, message: str) -> None:
+    def add(record: Node | Claim | Hypothesis | Comparison | Estimate, message: str) -> None:
         where = _loc(record)
         problems.append(Problem(where.file, where.line, record.id, message))
 
@@ -523,6 +585,25 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
         for study in comp.studies:
             if study not in nodes or nodes[study].kind != "study":
                 add(comp, f"'{study}' in studies is not a curated study")
+    seen: set[str] = set()
+    for est in curation.estimates:
+        if est.id in seen:
+            add(est, "duplicate estimate id")
+        seen.add(est.id)
+        if est.study not in nodes or nodes[est.study].kind != "study":
+            add(est, f"study '{est.study}' is not a curated study")
+        if est.claim not in claims:
+            add(est, f"claim '{est.claim}' does not exist")
+        elif est.study not in claims[est.claim].studies:
+            add(est, f"claim '{est.claim}' does not cite the study '{est.study}'")
+        if est.quote and not review.contains(est.quote):
+            add(est, f"quote not found verbatim in the review: \"{est.quote[:80]}\"")
+        for key in ESTIMATE_NUMBERS:
+            number = getattr(est, key)
+            if number is not None and not number_in(number, est.quote):
+                add(est, f"{key} {number:g} is not a number the quote states")
+        if est.total is not None and not number_in(est.total, est.quote):
+            add(est, f"total {est.total} is not a number the quote states")
     for hyp in curation.hypotheses:
         if hyp.provenance.quote and not review.contains(hyp.provenance.quote):
             add(hyp, f"quote not found verbatim in the review: \"{hyp.provenance.quote[:80]}\"")

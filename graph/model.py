@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.curation import Curation, read_curation
 from graph.identifiers import normalise_name
-from graph.records import PRIMARY_KNOWLEDGE_SOURCE, Claim, Comparison, Hypothesis, Node, Provenance
+from graph.records import PRIMARY_KNOWLEDGE_SOURCE, Claim, Comparison, Estimate, Hypothesis, Node, Provenance
 from ontology.schema import Schema, load_schema
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ class KnowledgeGraph:
     hypotheses: dict[str, Hypothesis]
     schema: Schema = field(default_factory=load_schema)
     comparisons: dict[str, Comparison] = field(default_factory=dict)
+    #: Numbers the review reports for studies, for charts (only the curated graph has them).
+    estimates: tuple[Estimate, ...] = ()
 
     @classmethod
     def from_curation(cls, curation: Curation, schema: Schema | None = None) -> KnowledgeGraph:
@@ -97,7 +99,7 @@ class KnowledgeGraph:
             for claim in derived_comparison_claims(comp):
                 claims[claim.id] = claim
         return cls(nodes=nodes, claims=claims, hypotheses={h.id: h for h in curation.hypotheses}, schema=schema,
-                   comparisons={c.id: c for c in curation.comparisons})
+                   comparisons={c.id: c for c in curation.comparisons}, estimates=curation.estimates)
 
     # -- look-up -------------------------------------------------------------------------------
 

@@ -15,6 +15,9 @@ Species = Literal["human", "animal", "human_and_animal"]
 Finding = Literal["positive", "suggestive", "rare", "mixed", "insufficient", "null", "negative"]
 ComparisonResult = Literal["no_difference", "a_superior", "b_superior", "not_established", "a_more_potent"]
 LineOfTherapy = Literal["first_line", "second_line", "third_line"]
+#: How a reported number reads: a difference in improvement over the comparator (scale points), the
+#: percentage of an arm (and of the comparator arm), responders out of a total, or a standardized effect size.
+EstimateMeasure = Literal["mean_difference", "percent", "responders", "cohens_d"]
 
 REVIEW_REFERENCE_COUNT = 88
 PRIMARY_KNOWLEDGE_SOURCE = "infores:kmoa"
@@ -143,6 +146,37 @@ class Comparison:
     def as_node(self) -> Node:
         """The comparison as a graph node of kind ``comparison``."""
         return Node(id=self.id, kind="comparison", name=self.name, description=self.note, location=self.location)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A number the review reports for a study, in a form a chart can plot (``graph/data/estimates.yaml``).
+
+    The study record's ``effect_size`` says it in words; this says it as numbers, with the quote they
+    are read from. ``claim`` is the claim the number belongs to (a study may report several).
+    """
+
+    id: str
+    study: Curie
+    claim: ClaimId
+    measure: EstimateMeasure
+    #: What was measured, in the review's words ("MADRS", "relapse", "remission", "suicidal ideation").
+    outcome: str
+    section: str
+    refs: tuple[int, ...]
+    quote: str
+    #: Which arm, dose or subgroup ("56 mg", "stable remitters").
+    label: str | None = None
+    #: The point value: points of improvement over the comparator, the arm's percentage, responders, or d.
+    value: float | None = None
+    #: The comparator arm's percentage (``percent``).
+    comparator: float | None = None
+    #: Participants the ``responders`` count is out of.
+    total: int | None = None
+    #: An interval the review gives (a confidence interval, or a range such as d = 0.48-0.85).
+    low: float | None = None
+    high: float | None = None
+    location: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
