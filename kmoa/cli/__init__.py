@@ -20,6 +20,7 @@ COMMANDS = [
     ("kmoa.cli.query", "sparql"),
     ("kmoa.cli.query", "queries"),
     ("kmoa.cli.compare_cmd", "compare"),
+    ("kmoa.cli.plot_cmd", "plot"),
 ]
 OPTIONAL_COMMANDS = [
     ("kmoa.cli.neo4j_server_cmd", "neo4j"),
@@ -44,6 +45,7 @@ USER_ERRORS = [
     ("graph.sparql", "QueryRefused"),
     ("graph.sparql", "QuerySyntaxError"),
     ("graph.sparql", "QueryTimeout"),
+    ("kmoa.evidence_plot", "PlotError"),
     ("loaders.kgx", "KgxFormatError"),
     ("loaders.rdf", "RdfParseError"),
     ("loaders.drugmechdb", "DrugMechDBError"),

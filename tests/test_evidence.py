@@ -1,0 +1,117 @@
+"""The evidence rows (graph.evidence) and `kmoa plot evidence`: every study, the review's numbers, safe files."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from click.testing import CliRunner
+from PIL import Image
+
+from graph.evidence import compare_evidence, forest_panels
+from graph.model import KnowledgeGraph
+from graph.review import Review
+from kmoa.cli import main
+from tests.conftest import TINY_DATA
+
+KETAMINE, ESKETAMINE, TRD = "CHEBI:6121", "CHEBI:60799", "EFO:0009854"
+
+
+def cited_studies(kg: KnowledgeGraph, compound: str, indication: str) -> set[str]:
+    """Studies behind the compound's claims about the indication, and its comparisons on it, read from the records."""
+    found = {s for c in kg.claims.values() if c.subject == compound and c.object == indication for s in c.studies}
+    found |= {s for c in kg.comparisons.values() if compound in (c.arm_a.node, c.arm_b.node)
+              and c.outcome == indication for s in c.studies}
+    return found
+
+
+def test_every_study_of_the_pair_is_one_row(kg: KnowledgeGraph) -> None:
+    evidence = compare_evidence(kg, ["ketamine", "esketamine"], "TRD")
+    for compound in (KETAMINE, ESKETAMINE):
+        studies = [r.study for r in evidence.rows if r.compound == compound and r.study]
+        assert sorted(studies) == sorted(cited_studies(kg, compound, TRD)), compound
+    assert {"TRANSFORM-1", "TRANSFORM-2", "TRANSFORM-3", "SUSTAIN-1", "Zarate 2006"} <= {r.name for r in evidence.rows}
+
+
+def test_a_row_carries_its_study_facts_and_opens_a_claim_about_it(kg: KnowledgeGraph) -> None:
+    evidence = compare_evidence(kg, ["esketamine"], "TRD")
+    for row in evidence.rows:
+        claim = kg.claims[row.claim]
+        assert row.claim in row.claims
+        assert claim.subject == ESKETAMINE and claim.object == TRD, row.name
+        if row.study is not None:
+            facts = kg.nodes[row.study].study
+            assert facts is not None and (row.n, row.design, row.result) == (facts.n, facts.design, facts.result)
+            assert row.study in claim.studies
+    transform2 = next(r for r in evidence.rows if r.name == "TRANSFORM-2")
+    assert (transform2.n, transform2.route) == (223, "intranasal")
+
+
+def test_canmat_levels_and_the_missing_head_to_head_trial_are_shown(kg: KnowledgeGraph) -> None:
+    evidence = compare_evidence(kg, ["ketamine", "esketamine"], "TRD")
+    assert {"1", "3"} <= {r.canmat_level for r in evidence.rows if r.compound == KETAMINE}
+    assert [c.result for c in evidence.between] == ["not_established"]
+
+
+def test_every_plotted_number_is_in_its_quote_and_on_its_study(kg: KnowledgeGraph) -> None:
+    review = Review.load()
+    assert kg.estimates
+    for est in kg.estimates:
+        assert review.contains(est.quote), est.id
+        facts = kg.nodes[est.study].study
+        assert facts is not None and est.claim in kg.claims, est.id
+    panels = forest_panels(compare_evidence(kg, ["esketamine"], "TRD"))
+    relapse = next(p for p in panels if p.title.startswith("relapse"))
+    assert {(p.value, p.comparator) for p in relapse.points} == {(26.7, 45.3), (25.8, 57.6)}
+
+
+def run(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(main, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.output
+
+
+def test_plot_writes_a_png_and_an_svg_with_title_legend_and_source(tmp_path: Path) -> None:
+    png, svg = tmp_path / "evidence.png", tmp_path / "slides" / "evidence.svg"
+    code, out = run(["plot", "evidence", "ketamine", "esketamine", "--indication", "TRD", "-o", str(png)])
+    assert code == 0, out
+    with Image.open(png) as image:
+        assert image.format == "PNG" and image.width >= 1000 and image.height >= 500
+    code, out = run(["plot", "evidence", "ketamine", "esketamine", "-i", "TRD", "-o", str(svg)])
+    assert code == 0, out
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    text = " ".join(t for t in root.itertext())
+    for expected in ("Clinical evidence: ketamine vs esketamine in treatment-resistant depression", "SUSTAIN-1",
+                     "TRANSFORM-2", "comparator arm", "doi:10.1007/s44192-022-00012-3"):
+        assert expected in text, expected
+
+
+def test_plot_format_option_wins_over_the_extension(tmp_path: Path) -> None:
+    out = tmp_path / "chart.img"
+    code, output = run(["plot", "evidence", "esketamine", "--format", "svg", "-o", str(out)])
+    assert code == 0, output
+    assert ET.parse(out).getroot().tag.endswith("svg")
+
+
+def test_plot_refuses_to_overwrite_a_file_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "mine.png"
+    out.write_bytes(b"the user's own picture")
+    code, output = run(["plot", "evidence", "esketamine", "-o", str(out)])
+    assert code == 1 and output.startswith("Error: ") and "--force" in output and str(out) in output
+    assert out.read_bytes() == b"the user's own picture"
+    code, output = run(["plot", "evidence", "esketamine", "-o", str(out), "--force"])
+    assert code == 0, output
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+
+
+def test_plot_names_an_unknown_compound_and_a_format_it_cannot_write(tmp_path: Path) -> None:
+    code, output = run(["plot", "evidence", "ketamin", "-o", str(tmp_path / "x.png")])
+    assert code == 1 and "No node matches 'ketamin'" in output and "ketamine (CHEBI:6121)" in output
+    code, output = run(["plot", "evidence", "ketamine", "-o", str(tmp_path / "x.pdf")])
+    assert code == 2 and ".png or .svg" in output
+    code, output = run(["plot", "evidence", "ketamine", "-i", "TRD", "-o", str(tmp_path / "x.png"),
+                        "--data", str(TINY_DATA / "missing")])
+    assert code == 2
+    assert not list(tmp_path.iterdir())
