@@ -67,12 +67,16 @@ def _draw_panel(ax, panel: ForestPanel, colour_of: dict[str, str]) -> None:  # t
 def draw_evidence(kg: KnowledgeGraph, evidence: Evidence) -> Figure:
     """The forest-style chart of the evidence's numbers, with title, legend and source line."""
     from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
     from matplotlib.lines import Line2D
 
     panels = forest_panels(evidence)
     heights = [max(len(p.points), 1) + 1.2 for p in panels] or [1.0]
-    fig = Figure(figsize=(10, 2.2 + 0.5 * sum(heights)), layout="constrained")
-    inch = 1 / fig.get_figheight()  # one inch, as a fraction of the figure's height
+    height = 2.2 + 0.5 * sum(heights)
+    inch = 1 / height  # one inch, as a fraction of the figure's height
+    bottom = (0.4 + 0.13 * len(evidence.between)) * inch  # room for the notes and the source line
+    fig = Figure(figsize=(10, height), layout=ConstrainedLayoutEngine(
+        rect=(0, bottom, 1, 1 - 0.8 * inch - bottom)))  # (left, bottom, width, height): title and legend on top
     fig.text(0.01, 1 - 0.1 * inch, evidence_title(kg, evidence), fontsize=13, ha="left", va="top")
     colour_of = colours(evidence)
     if panels:
@@ -97,8 +101,6 @@ def draw_evidence(kg: KnowledgeGraph, evidence: Evidence) -> Figure:
     for comp in evidence.between:
         note += f"\nHead to head, section {comp.provenance.section}: \"{comp.provenance.quote}\""
     fig.text(0.01, 0.005, f"{note}\n{SOURCE_LINE}", fontsize=7.5, color="#555555", ha="left", va="bottom")
-    bottom = (0.4 + 0.13 * len(evidence.between)) * inch
-    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - 0.8 * inch - bottom))  # (left, bottom, width, height)
     return fig
 
 
