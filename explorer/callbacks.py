@@ -14,7 +14,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from explorer import ids, panels, views
+from explorer import evidence_view, ids, panels, views
 from explorer import state as st
 from explorer.data import ExplorerData
 
@@ -24,6 +24,7 @@ RENDER_OUTPUTS = {
     "paths": (ids.PATH_LIST, "children"), "tour": (ids.TOUR_PANEL, "children"),
     "compare": (ids.COMPARE, "children"), "canvas_style": (ids.CANVAS_WRAP, "style"),
     "compare_style": (ids.COMPARE, "style"), "legend": (ids.LEGEND, "children"),
+    "evidence": (ids.EVIDENCE, "children"), "evidence_style": (ids.EVIDENCE, "style"),
     "prev_disabled": (ids.TOUR_PREV, "disabled"), "next_disabled": (ids.TOUR_NEXT, "disabled"),
     "notices": (ids.NOTICES, "children"),
 }
@@ -32,10 +33,13 @@ CONTROL_OUTPUTS = {
     "source": (ids.SOURCE, "value"), "target": (ids.TARGET, "value"), "min": (ids.MIN_EVIDENCE, "value"),
     "human": (ids.HUMAN_ONLY, "value"), "route": (ids.ROUTE, "value"), "tour": (ids.TOUR, "value"),
     "studies": (ids.STUDIES, "value"), "query": (ids.QUERY_TEXT, "value"), "lang": (ids.QUERY_LANG, "value"),
+    "ev_compound": (ids.EV_COMPOUND, "value"), "ev_compare": (ids.EV_COMPARE, "value"),
+    "ev_indication": (ids.EV_INDICATION, "value"),
 }
 # Controls set only when the state shows their view (so typing elsewhere is never overwritten).
 VIEW_CONTROLS = {"query": "query", "lang": "query"}
-TAB_FOR_VIEW = {"explore": "explore", "paths": "paths", "tour": "tours", "compare": "tours", "query": "query"}
+TAB_FOR_VIEW = {"explore": "explore", "paths": "paths", "tour": "tours", "compare": "tours", "query": "query",
+                "evidence": "evidence"}
 SEARCH_LIMIT = 15
 
 
@@ -95,6 +99,8 @@ def controls_for(state: st.State) -> dict[str, Any]:
         "tour": state.get("tour") if state.get("view") == "tour" else None,
         "studies": ["studies"] if state.get("studies") else [],
         "query": state.get("query") or st.DEFAULT_QUERY, "lang": state.get("lang") or "sparql",
+        "ev_compound": state.get("ev_compound"), "ev_compare": state.get("ev_compare"),
+        "ev_indication": state.get("ev_indication"),
     }
 
 
@@ -161,6 +167,16 @@ def _matches(data: ExplorerData, state: st.State, index: Any, value: Any, inputs
     return {**new, "failed": bool(value.get("failed"))}
 
 
+def _show_evidence(data: ExplorerData, state: st.State, index: Any, value: Any,
+                   inputs: dict[str, Any]) -> st.State | None:
+    compound = inputs.get("ev_compound")
+    if compound not in data.kg.nodes:
+        return None
+    compare = inputs.get("ev_compare") if inputs.get("ev_compare") in data.kg.nodes else None
+    indication = inputs.get("ev_indication") if inputs.get("ev_indication") in data.kg.nodes else None
+    return st.show_evidence(state, compound, compare, indication)
+
+
 ACTIONS: dict[str, Action] = {
     ids.SEARCH: _search,
     ids.CANVAS_NODE: _tap_node,
@@ -179,9 +195,15 @@ ACTIONS: dict[str, Action] = {
     ids.COMPARE_OPEN: lambda data, state, index, value, inputs: st.compare(state),
     ids.STUDIES: lambda data, state, index, value, inputs: st.toggle_studies(state, bool(value)),
     ids.QUERY_STORE: _matches,
+    ids.EV_SHOW: _show_evidence,
+    ids.EVIDENCE_ROW: lambda data, state, index, value, inputs: (
+        st.select(state, f"claim:{str(index).partition('#')[0]}") if str(index).partition("#")[0] in data.kg.claims
+        else None),
+    ids.EVIDENCE_SORT: lambda data, state, index, value, inputs: (
+        st.sort_evidence(state, str(index)) if index in evidence_view.SORTABLE else None),
 }
 # Actions after which the tracer and tour controls are set from the state.
-SYNC_CONTROLS = {ids.URL, ids.TRACE_FROM, ids.TRACE_TO, ids.TOUR_GO}
+SYNC_CONTROLS = {ids.URL, ids.TRACE_FROM, ids.TRACE_TO, ids.TOUR_GO, ids.EV_SHOW}
 
 
 def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
@@ -233,6 +255,7 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
     scene = views.scene_for(data, state)
     view = state.get("view")
     compare = view == "compare"
+    evidence = view == "evidence"
     tour_total = scene.tour.total if scene.tour else 0
     tour_index = scene.tour.index if scene.tour else 0
     return {
@@ -241,9 +264,11 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         "paths": panels.path_list(data, scene, state),
         "tour": panels.tour_panel(data, scene, state),
         "compare": panels.compare_view(views.compare_routes(data)) if compare else [],
-        "canvas_style": {"display": "none"} if compare else {},
+        "canvas_style": {"display": "none"} if compare or evidence else {},
         "compare_style": {} if compare else {"display": "none"},
-        "legend": panels.legend(data, views.kinds_shown(data, scene.subgraph)),
+        "evidence": evidence_view.evidence_view(data, state) if evidence else [],
+        "evidence_style": {} if evidence else {"display": "none"},
+        "legend": [] if evidence else panels.legend(data, views.kinds_shown(data, scene.subgraph)),
         "prev_disabled": scene.tour is None or tour_index == 0,
         "next_disabled": scene.tour is None or tour_index >= tour_total - 1,
         "notices": panels.url_notices(state.get("notices") or []),
@@ -342,7 +367,7 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
     """Attach every callback to the app; all of them close over the prepared data only."""
     pattern = {f"p_{name.replace('-', '_')}": Input({"type": name, "index": ALL}, "n_clicks")
                for name in (ids.PATH_ITEM, ids.PATHS_MORE, ids.SELECT, ids.FOCUS, ids.TRACE_FROM, ids.TRACE_TO,
-                            ids.TOUR_GO)}
+                            ids.TOUR_GO, ids.EVIDENCE_ROW, ids.EVIDENCE_SORT)}
 
     @app.callback(
         output={"state": Output(ids.STATE, "data"), "url": Output(ids.URL, "search"),
@@ -354,16 +379,19 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
                 "trace": Input(ids.TRACE, "n_clicks"), "tour": Input(ids.TOUR, "value"),
                 "prev": Input(ids.TOUR_PREV, "n_clicks"), "next": Input(ids.TOUR_NEXT, "n_clicks"),
                 "compare": Input(ids.COMPARE_OPEN, "n_clicks"), "studies": Input(ids.STUDIES, "value"),
-                "query": Input(ids.QUERY_STORE, "data"), **pattern},
+                "query": Input(ids.QUERY_STORE, "data"), "ev_show": Input(ids.EV_SHOW, "n_clicks"), **pattern},
         state={"current": State(ids.STATE, "data"), "source_v": State(ids.SOURCE, "value"),
                "target_v": State(ids.TARGET, "value"), "min_v": State(ids.MIN_EVIDENCE, "value"),
                "human_v": State(ids.HUMAN_ONLY, "value"), "route_v": State(ids.ROUTE, "value"),
-               "run_clicks": State(ids.QUERY_RUN, "n_clicks")},
+               "run_clicks": State(ids.QUERY_RUN, "n_clicks"), "ev_compound_v": State(ids.EV_COMPOUND, "value"),
+               "ev_compare_v": State(ids.EV_COMPARE, "value"), "ev_indication_v": State(ids.EV_INDICATION, "value")},
     )
     def _route(**kw: Any) -> dict[str, Any]:
         trigger, value = pick_trigger(ctx.triggered if ctx.triggered else [])
         inputs = {"url": kw["url"], "source": kw["source_v"], "target": kw["target_v"], "min": kw["min_v"],
-                  "human": kw["human_v"], "route": kw["route_v"], "run_clicks": kw["run_clicks"]}
+                  "human": kw["human_v"], "route": kw["route_v"], "run_clicks": kw["run_clicks"],
+                  "ev_compound": kw["ev_compound_v"], "ev_compare": kw["ev_compare_v"],
+                  "ev_indication": kw["ev_indication_v"]}
         return route(data, trigger, value, inputs, kw["current"])
 
     @app.callback(

@@ -12,6 +12,9 @@ CANVAS_TITLE = "canvas-title"
 CANVAS_WRAP = "canvas-wrap"
 LEGEND = "legend"
 COMPARE = "compare-view"
+EVIDENCE = "evidence-view"
+EVIDENCE_CHART = "evidence-chart"
+EVIDENCE_TABLE = "evidence-table"
 RESULTS = "query-results"
 
 SEARCH = "search"
@@ -32,6 +35,11 @@ TOUR_PREV = "tour-prev"
 TOUR_NEXT = "tour-next"
 TOUR_PANEL = "tour-panel"
 COMPARE_OPEN = "compare-open"
+
+EV_COMPOUND = "evidence-compound"
+EV_COMPARE = "evidence-compare"
+EV_INDICATION = "evidence-indication"
+EV_SHOW = "evidence-show"
 
 QUERY_LANG = "query-language"
 QUERY_NAMED = "query-named"
@@ -58,6 +66,8 @@ TRACE_TO = "trace-to"      # index: CURIE
 TOUR_GO = "tour-go"        # index: "HYPOTHESIS#step" (1-based)
 PATH_ITEM = "path-item"    # index: rank (0-based)
 PATHS_MORE = "paths-more"  # index: "more" (list the next paths)
+EVIDENCE_ROW = "evidence-row"    # index: "CLAIM#STUDY" (a click opens the claim)
+EVIDENCE_SORT = "evidence-sort"  # index: a column key of explorer.evidence_view.COLUMNS
 NODE_CLAIMS_CSV = "node-claims-csv"  # index: CURIE (download every claim of the node)
 
 # Pseudo-ids the router uses for the canvas' two tap events.

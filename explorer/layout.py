@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from explorer import ids
 from explorer.data import ExplorerData
+from explorer.evidence_view import evidence_tab
 from explorer.panels import empty_panel, legend
 from explorer.state import DEFAULT_QUERY
 from explorer.style import stylesheet
@@ -121,7 +122,8 @@ def build_layout(data: ExplorerData) -> html.Div:
         export,
     ], className="topbar")
     sidebar = html.Aside(dcc.Tabs(id=ids.SIDEBAR_TABS, value="explore", children=[
-        _explore_tab(data), _paths_tab(data), _tours_tab(data), _query_tab(data)], className="tabs"),
+        _explore_tab(data), _paths_tab(data), _tours_tab(data), evidence_tab(data), _query_tab(data)],
+        className="tabs"),
         className="sidebar")
     canvas = cyto.Cytoscape(
         id=ids.CANVAS, elements=[], layout=CANVAS_LAYOUT, stylesheet=stylesheet(data.kg.schema),
@@ -134,6 +136,7 @@ def build_layout(data: ExplorerData) -> html.Div:
         html.Div(id=ids.CANVAS_TITLE, className="canvas-title", role="status"),
         html.Div(canvas, id=ids.CANVAS_WRAP, className="canvas-wrap"),
         html.Div(id=ids.COMPARE, className="compare", style={"display": "none"}),
+        html.Div(id=ids.EVIDENCE, className="compare evidence-view", style={"display": "none"}),
         html.Div(legend(data, []), id=ids.LEGEND, className="legend"),
         html.Div(id=ids.RESULTS, className="results-area"),
     ], className="centre")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from loaders.kgx_import import ImportedGraph
 
 State = dict[str, Any]
-VIEWS = ("explore", "paths", "tour", "compare", "query")
+VIEWS = ("explore", "paths", "tour", "compare", "query", "evidence")
 PATHS_PER_PAGE = 10  # paths listed at first; "more" lists this many more
 MAX_SHOWN = 200  # at most this many paths are listed
 MAX_QUERY = 20_000  # characters of console query text a URL may carry
@@ -26,7 +26,7 @@ LANGUAGES = ("sparql", "cypher")
 DEFAULT_QUERY = ("SELECT ?compound ?label WHERE {\n  ?compound a kmoa:Compound ; rdfs:label ?label .\n}"
                  "\nORDER BY ?label")
 PARAMETERS = ("view", "focus", "expand", "studies", "source", "target", "min", "human", "route", "path", "shown",
-              "tour", "step", "sel", "q", "lang", "too_long")
+              "tour", "step", "sel", "q", "lang", "compound", "compare", "indication", "sort", "too_long")
 MAX_PARAMETER = 8_000  # characters of one parameter kept when a link is too long for the server
 SHOWN_VALUE = 60  # characters of a bad value quoted in a notice
 
@@ -44,6 +44,7 @@ def default_state(kg: KnowledgeGraph) -> State:
         "source": None, "target": None, "min_evidence": None, "human_only": False, "route": None, "path": 0,
         "shown": PATHS_PER_PAGE, "tour": None, "step": 0, "sel": f"node:{focus}" if focus else None, "matches": [],
         "query": None, "lang": "sparql", "notices": [],
+        "ev_compound": None, "ev_compare": None, "ev_indication": None, "ev_sort": None,
     }
 
 
@@ -107,6 +108,10 @@ def view_summary(kg: KnowledgeGraph, state: State) -> str:
         return "the routes side by side"
     if view == "query":
         return "the query console"
+    if view == "evidence":
+        names = " vs ".join(name(c) for c in (state.get("ev_compound"), state.get("ev_compare")) if c)
+        where = f" in {name(state.get('ev_indication'))}" if state.get("ev_indication") else ""
+        return f"the clinical evidence for {names}{where}"
     if state.get("focus"):
         return f"the neighbourhood of {name(state.get('focus'))}"
     return "the explorer"
@@ -210,6 +215,7 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
         state["lang"] = params["lang"]
     elif "lang" in params:
         bad("lang", f"is not one of {', '.join(LANGUAGES)}")
+    _decode_evidence(kg, params, state, bad)
     if view is None:
         if state["tour"]:
             state["view"] = "tour"
@@ -225,6 +231,10 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
         if view == "tour" and not any(p[0] == "tour" for p in problems):
             bad("view", "needs a tour")
         state["view"] = "explore"
+    if state["view"] == "evidence" and not state["ev_compound"]:
+        if view == "evidence" and "compound" not in params:
+            bad("view", "needs a compound")
+        state["view"] = "explore"
     if "sel" not in params and state["view"] == "explore" and state["focus"]:
         state["sel"] = f"node:{state['focus']}"
     instead = view_summary(kg, state)
@@ -233,6 +243,26 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
                                               f"and {instead} is shown instead."}
                         for key, value, why in problems]
     return state
+
+
+def _decode_evidence(kg: KnowledgeGraph, params: dict[str, str], state: State, bad: Any) -> None:
+    """The evidence view's compound, the one it is compared with, the indication and the sorted column."""
+    from explorer.evidence_view import SORTABLE
+
+    for key, slot, kinds in (("compound", "ev_compound", ("compound",)), ("compare", "ev_compare", ("compound",)),
+                             ("indication", "ev_indication", None)):
+        if key not in params:
+            continue
+        curie = _resolve(kg, params[key])
+        if curie is None or (kinds and kg.nodes[curie].kind not in kinds):
+            bad(key, "is not a compound of the graph" if kinds else "is not a node of the graph")
+        else:
+            state[slot] = curie
+    if "sort" in params:
+        if params["sort"].lstrip("-") in SORTABLE:
+            state["ev_sort"] = params["sort"]
+        else:
+            bad("sort", f"is not one of {', '.join(SORTABLE)} (or one of them after '-')")
 
 
 def encode(state: State) -> str:
@@ -262,6 +292,10 @@ def encode(state: State) -> str:
         params.append(("q", state["query"]))
         if state.get("lang") and state["lang"] != "sparql":
             params.append(("lang", state["lang"]))
+    if view == "evidence":
+        params += [(key, state[slot]) for key, slot in (("compound", "ev_compound"), ("compare", "ev_compare"),
+                                                        ("indication", "ev_indication"), ("sort", "ev_sort"))
+                   if state.get(slot)]
     if state.get("sel"):
         params.append(("sel", state["sel"]))
     return "?" + urlencode(params, safe=":,")
@@ -330,6 +364,18 @@ def step_tour(state: State, delta: int, total: int) -> State:
 def compare(state: State) -> State:
     """Show the routes side by side."""
     return {**state, "view": "compare"}
+
+
+def show_evidence(state: State, compound: str, compare: str | None = None, indication: str | None = None) -> State:
+    """Show the clinical evidence for a compound (against another, about an indication); the sort is kept."""
+    return {**state, "view": "evidence", "ev_compound": compound, "ev_compare": compare or None,
+            "ev_indication": indication or None, "sel": None}
+
+
+def sort_evidence(state: State, column: str) -> State:
+    """Sort the evidence table by a column; the same column again reverses the order."""
+    current = state.get("ev_sort")
+    return {**state, "view": "evidence", "ev_sort": f"-{column}" if current == column else column}
 
 
 def show_matches(state: State, curies: list[str], query: str | None = None, lang: str | None = None) -> State:

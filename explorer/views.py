@@ -725,6 +725,13 @@ def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
         return Scene(query_view(data, state.get("matches") or []))
     if view == "compare":
         return Scene(Subgraph((), (), {}, "force", "Routes of action side by side"))
+    if view == "evidence":
+        from explorer.evidence_view import evidence_for
+        from graph.evidence import evidence_title
+
+        evidence = evidence_for(data, state)
+        title = evidence_title(kg, evidence) if evidence else "Choose a compound in the Evidence tab"
+        return Scene(Subgraph((), (), {}, "force", title))
     focus = state.get("focus")
     if focus not in kg.nodes:
         return Scene(Subgraph((), (), {}, "force", "Search for a compound, receptor, process or outcome"))

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from graph.model import KnowledgeGraph
 from graph.records import Claim, Comparison, Curie, Estimate
 
+#: One colour per compound, in the order given (colour-blind safe: Okabe-Ito blue, vermillion, green, purple).
+COMPOUND_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 #: Evidence types of a statement with no study behind it that still has a row.
 GUIDANCE = ("guideline", "regulatory")
 
@@ -231,6 +233,11 @@ def forest_panels(evidence: Evidence) -> list[ForestPanel]:
         for est in row.estimates:
             panels.setdefault(_panel_title(est.measure, est.outcome), []).append(_point(index, row, est))
     return [ForestPanel(title=title, reference=ref, points=tuple(points)) for (title, ref), points in panels.items()]
+
+
+def colours(evidence: Evidence) -> dict[str, str]:
+    """The colour of each compound of a chart (the same in the explorer and in files)."""
+    return {c: COMPOUND_COLOURS[i % len(COMPOUND_COLOURS)] for i, c in enumerate(evidence.compounds)}
 
 
 def evidence_title(kg: KnowledgeGraph, evidence: Evidence) -> str:

@@ -11,15 +11,13 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graph.evidence import SOURCE_LINE, Evidence, ForestPanel, evidence_title, forest_panels
+from graph.evidence import SOURCE_LINE, Evidence, ForestPanel, colours, evidence_title, forest_panels
 from graph.model import KnowledgeGraph
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 FORMATS = ("png", "svg")
-#: One colour per compound, in the order given (colour-blind safe: Okabe-Ito blue, vermillion, green, purple).
-COMPOUND_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 
 
 class PlotError(ValueError):
@@ -32,11 +30,6 @@ def plot_format(path: Path, fmt: str | None) -> str:
     if chosen not in FORMATS:
         raise PlotError(f"cannot tell the format of {path}: give a .png or .svg file name, or --format png|svg")
     return chosen
-
-
-def colours(evidence: Evidence) -> dict[str, str]:
-    """The colour of each compound of the chart."""
-    return {c: COMPOUND_COLOURS[i % len(COMPOUND_COLOURS)] for i, c in enumerate(evidence.compounds)}
 
 
 def _draw_panel(ax, panel: ForestPanel, colour_of: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
