@@ -11,7 +11,7 @@ from graph.model import KnowledgeGraph
 from tests.test_explorer_share import SLOW, open_app
 
 pytestmark = pytest.mark.browser
-TABS = ["Explore", "Paths", "Tours", "Query"]
+TABS = ["Explore", "Paths", "Tours", "Evidence", "Query"]
 
 
 def focused(page: Page) -> dict[str, Any]:
@@ -54,6 +54,9 @@ def test_the_views_are_a_tablist_walked_with_the_keyboard(explorer_page: Page, e
     page.keyboard.press("ArrowRight")
     assert focused(page)["text"] == "Explore"
     page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")
+    assert focused(page)["text"] == "Evidence"
+    expect(page.locator("#evidence-show")).to_be_visible()
     page.keyboard.press("ArrowLeft")
     assert focused(page)["text"] == "Tours"
     expect(page.locator("#compare-open")).to_be_visible()
