@@ -18,8 +18,8 @@ from pathlib import Path
 
 from graph.compare import curated_side
 from graph.model import load_graph
-from loaders.drugmechdb import edge_rows, mechanisms, node_rows, read_drugmechdb, write_kgx
-from loaders.kgx_import import curated_keys, read_kgx
+from loaders.formats.drugmechdb import edge_rows, mechanisms, node_rows, read_drugmechdb, write_kgx
+from loaders.formats.kgx_import import curated_keys, read_kgx
 
 DEPRESSION = {"MESH:D003865", "MESH:D003866"}
 

@@ -6,7 +6,7 @@
 
 Connects like `kmoa load neo4j` (NEO4J_* variables, else the local server, which it starts if
 needed). It replaces the graph in that database and reloads the curated graph at the end.
-Synthetic rows have the KGX row format of ``loaders.kgx.node_rows``/``edge_rows`` (every column,
+Synthetic rows have the KGX row format of ``loaders.formats.kgx.node_rows``/``edge_rows`` (every column,
 real node kinds and predicates, provenance lists), generated from a seed.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 
 from graph.model import load_graph
 from graph.sparql import named_queries
-from loaders import neo4j as nl
-from loaders.kgx import edge_rows, node_rows
+from loaders.formats.kgx import edge_rows, node_rows
+from loaders.stores import neo4j as nl
 from ontology.schema import load_schema
 
 WORDS = ("ketamine glutamate synapse receptor cortex plasticity trial dose response placebo remission relapse "
@@ -113,12 +113,12 @@ def main() -> None:
 
     import os
 
-    if not os.environ.get("NEO4J_URI"):
-        from loaders import neo4j_server
+    from kmoa import neo4j_server
 
+    if not os.environ.get("NEO4J_URI"):
         if neo4j_server.status() is None:
             neo4j_server.start(timeout=240)
-    settings = nl.ConnectionSettings.resolve()
+    settings = nl.ConnectionSettings.resolve(local=neo4j_server.status)
     kg = load_graph()
     with nl.open_driver(settings) as driver:
         heap = os.environ.get("KMOA_NEO4J_HEAP", "1g")

@@ -14,7 +14,7 @@ Prints:
   ``kmoa sparql``, an Oxigraph store in-process, and ``kmoa serve sparql`` over HTTP) and on the
   merged graph (Oxigraph in-process and over HTTP);
 * p50/p95 latency of k = 10 evidence-ranked mechanism paths from a compound to a disease on the
-  merged graph (``loaders.kgx_import.search_merged_paths``; hub damping 0.5, at most 4 hops, the
+  merged graph (``graph.imported.search_merged_paths``; hub damping 0.5, at most 4 hops, the
   default step budget), for ketamine-family pairs and for random synthetic compound/disease pairs,
   with how many answers were provably exact.
 
@@ -81,7 +81,8 @@ def run_child(*args: str, timeout: float = 3600) -> dict[str, Any]:
 
 def child_import_oxigraph(kgx: Path, store: Path) -> None:
     from graph.model import load_graph
-    from loaders.kgx_import import import_into_oxigraph, read_kgx
+    from loaders.formats.kgx_import import read_kgx
+    from loaders.stores.oxigraph_store import import_into_oxigraph
 
     began = time.perf_counter()
     kg = load_graph()
@@ -97,14 +98,16 @@ def child_import_oxigraph(kgx: Path, store: Path) -> None:
 
 def child_import_neo4j(kgx: Path) -> None:
     from graph.model import load_graph
-    from loaders import neo4j as nl
-    from loaders.kgx_import import import_into_neo4j, read_kgx
+    from kmoa import neo4j_server
+    from loaders.formats.kgx_import import read_kgx
+    from loaders.stores import neo4j as nl
+    from loaders.stores.neo4j import import_into_neo4j
 
     began = time.perf_counter()
     kg = load_graph()
     graph = read_kgx(kgx, kg, progress=False)
     read = time.perf_counter() - began
-    with nl.open_driver(nl.ConnectionSettings.resolve()) as driver:
+    with nl.open_driver(nl.ConnectionSettings.resolve(local=neo4j_server.status)) as driver:
         summary = import_into_neo4j(driver, kg, graph, progress=False)
         nodes, rels = nl.graph_counts(driver)
     print(json.dumps({"seconds": time.perf_counter() - began, "read_seconds": read, "edges": summary.edges,
@@ -113,10 +116,11 @@ def child_import_neo4j(kgx: Path) -> None:
 
 def child_restore_neo4j() -> None:
     from graph.model import load_graph
-    from loaders import neo4j as nl
+    from kmoa import neo4j_server
+    from loaders.stores import neo4j as nl
 
     began = time.perf_counter()
-    with nl.open_driver(nl.ConnectionSettings.resolve()) as driver:
+    with nl.open_driver(nl.ConnectionSettings.resolve(local=neo4j_server.status)) as driver:
         nl.load_graph(driver, load_graph(), progress=False)
     print(json.dumps({"seconds": time.perf_counter() - began}))
 
@@ -150,8 +154,8 @@ def named_latencies(run: Any, repeat: int) -> tuple[list[float], dict[str, float
 def oxigraph_runner(store_path: Path) -> Any:
     import pyoxigraph as ox
 
-    from graph.sparql_engine import evaluate
-    from loaders.oxigraph_store import active_generation
+    from loaders.stores.oxigraph_store import active_generation
+    from loaders.stores.sparql_engine import evaluate
 
     store = ox.Store.read_only(str(active_generation(store_path)))
     return lambda text: evaluate(store, text, 10_000)
@@ -223,12 +227,12 @@ def main() -> None:
     args = parser.parse_args()
 
     from benchmarks.synthetic_kgx import write as write_kgx
+    from graph.imported import merged_adjacency, search_merged_paths
     from graph.model import load_graph
-    from graph.sparql import run_query
-    from graph.sparql_engine import QueryEngine
-    from loaders.kgx_import import merged_adjacency, read_kgx, search_merged_paths
-    from loaders.oxigraph_store import build_store
-    from loaders.rdf import to_rdf
+    from loaders.formats.kgx_import import read_kgx
+    from loaders.formats.rdf import to_rdf
+    from loaders.stores.oxigraph_store import build_store
+    from loaders.stores.sparql_engine import QueryEngine, run_query
 
     work = args.work or Path(tempfile.mkdtemp(prefix="kmoa-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -315,7 +319,7 @@ def main() -> None:
 
 def bench_neo4j(kgx: Path, required: bool) -> None:
     """Import into Neo4j when a server runs (or can start), then reload the curated graph."""
-    from loaders import neo4j_server
+    from kmoa import neo4j_server
 
     try:
         info = neo4j_server.status() or neo4j_server.start(timeout=240)

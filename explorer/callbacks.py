@@ -289,8 +289,8 @@ def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str
     """Run a console query; refused, failed and empty queries give a visible message."""
     from dash import html
 
-    from graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout, run_query
-    from graph.sparql_engine import EngineError
+    from graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout
+    from loaders.stores.sparql_engine import EngineError, run_query
 
     def message(kind: str, text: str) -> Any:
         return html.Div(text, className=f"notice notice-{kind}", id="query-notice")
@@ -302,7 +302,7 @@ def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str
             return {"results": [], "message": message("error", data.cypher_note), "store": None}
         try:
             variables, rows = data.cypher(text)
-        except Exception as err:  # loaders.neo4j's refusals, timeouts and syntax errors, shown as they are
+        except Exception as err:  # loaders.stores.neo4j's refusals, timeouts and syntax errors, shown as they are
             prefix = "Refused" if type(err).__name__ == "CypherRefused" else "Failed"
             return {"results": [], "message": message("error", f"{prefix}: {err}"), "store": None}
         truncated = False

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import networkx as nx
     from rdflib import Graph
 
-    from loaders.kgx_import import ImportedGraph, MergedAdjacency
+    from graph.imported import ImportedGraph, MergedAdjacency
 
 # The tracer's pickers list an imported graph's new nodes only up to this many (URLs take any CURIE).
 IMPORTED_OPTION_LIMIT = 5000
@@ -31,7 +31,7 @@ class ExplorerData:
     node_options: list[dict[str, str]]
     iri_to_curie: Mapping[str, str]
     named_queries: Mapping[str, Any]
-    # The SPARQL engine of the console (graph.sparql_engine.QueryEngine; workers start on first use).
+    # The SPARQL engine of the console (loaders.stores.sparql_engine.QueryEngine; workers start on first use).
     sparql: Any = None
     cypher: CypherRunner | None = None
     cypher_note: str = ""
@@ -60,7 +60,7 @@ class ExplorerData:
         node = self.kg.nodes.get(curie)
         if node is not None:
             return node.kind
-        from loaders.kgx_import import kind_for
+        from graph.imported import kind_for
 
         g = self.imported
         i = g.index.get(curie) if g is not None else None
@@ -119,7 +119,7 @@ def _node_options(kg: KnowledgeGraph) -> list[dict[str, str]]:
 
 def _imported_options(kg: KnowledgeGraph, imported: ImportedGraph) -> list[dict[str, str]]:
     """Picker options for an imported graph's new nodes (none when there are too many for a dropdown)."""
-    from loaders.kgx_import import kind_for
+    from graph.imported import kind_for
 
     if imported.new_nodes > IMPORTED_OPTION_LIMIT:
         return []
@@ -137,11 +137,11 @@ def _imported_options(kg: KnowledgeGraph, imported: ImportedGraph) -> list[dict[
 
 def cypher_runner(uri: str, user: str | None, password: str | None,
                   timeout: float = 10.0) -> tuple[CypherRunner | None, str]:
-    """Read-only Cypher through ``loaders.neo4j`` (one driver for the app's life), or (None, why not)."""
+    """Read-only Cypher through ``loaders.stores.neo4j`` (one driver for the app's life), or (None, why not)."""
     try:
-        from loaders import neo4j as nl
+        from loaders.stores import neo4j as nl
     except ImportError:
-        return None, "Cypher is disabled: this build has no loaders.neo4j module."
+        return None, "Cypher is disabled: this build has no loaders.stores.neo4j module."
     try:
         settings = nl.ConnectionSettings.resolve(uri, user, password)
         driver = nl.connect(settings)
@@ -160,12 +160,12 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
             imported: ImportedGraph | None = None) -> ExplorerData:
     """Build the networkx and rdflib graphs, attribute tables and options once.
 
-    With ``imported`` (from ``loaders.kgx_import.read_kgx``) the merged adjacency is built here,
+    With ``imported`` (from ``loaders.formats.kgx_import.read_kgx``) the merged adjacency is built here,
     once, and the path tracer walks curated and imported edges together.
     """
     from graph.sparql import named_queries
-    from graph.sparql_engine import QueryEngine
-    from loaders.rdf import iri, to_rdf
+    from loaders.formats.rdf import iri, to_rdf
+    from loaders.stores.sparql_engine import QueryEngine
 
     edge_attrs = {cid: kg.edge_attributes(claim) for cid, claim in kg.claims.items()}
     effects = {name: p.effect for name, p in kg.schema.predicates.items()}
@@ -177,7 +177,7 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
             continue
     merged = None
     if imported is not None:
-        from loaders.kgx_import import merged_adjacency
+        from graph.imported import merged_adjacency
 
         merged = merged_adjacency(kg, imported)
     if neo4j:

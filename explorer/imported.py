@@ -1,7 +1,7 @@
 """An imported KGX graph in the explorer: names and kinds of imported nodes, imported edges by claim id.
 
 Imported steps of merged paths have claim ids ``SOURCE/edges.tsv:LINE`` (see
-``loaders.kgx_import.MergedAdjacency``). The explorer keeps no table of imported edges: an id is
+``graph.imported.MergedAdjacency``). The explorer keeps no table of imported edges: an id is
 decoded back into the edge's attributes from the compact arrays (the edges are in file order, so
 the line is a bisection), which keeps selections in the URL working for any imported edge.
 """
@@ -15,7 +15,7 @@ from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, build_adjacency, trace_mechanism_paths
 
 if TYPE_CHECKING:
-    from loaders.kgx_import import ImportedGraph, MergedAdjacency
+    from graph.imported import ImportedGraph, MergedAdjacency
 
 Merged = tuple["MergedAdjacency", dict[str, int]]
 
@@ -68,7 +68,7 @@ def trace_merged(kg: KnowledgeGraph, graph: ImportedGraph, merged: Merged, sourc
     have no species or route, so those filters keep them; a minimum evidence type stronger than
     an imported edge excludes them all, and the trace is the curated one.
     """
-    from loaders.kgx_import import trace_merged_paths
+    from graph.imported import trace_merged_paths
 
     adjacency, degree = merged
     if filters.min_evidence and kg.schema.evidence_strength(filters.min_evidence) > adjacency.strength:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode
 from graph.model import KnowledgeGraph, UnknownEntityError
 
 if TYPE_CHECKING:
-    from loaders.kgx_import import ImportedGraph
+    from graph.imported import ImportedGraph
 
 State = dict[str, Any]
 VIEWS = ("explore", "paths", "tour", "compare", "query", "evidence")

@@ -1,7 +1,7 @@
 """Read-only SPARQL over the curated graph, with a timeout, a row cap and a byte cap.
 
 Queries are evaluated by Oxigraph in worker processes that have no network and are killed at
-the timeout (``graph.sparql_engine``); the engine that runs a query also decides whether it is
+the timeout (``loaders.stores.sparql_engine``); the engine that runs a query also decides whether it is
 read-only. rdflib builds the data; it no longer parses or evaluates queries.
 """
 
@@ -121,7 +121,7 @@ def ntriples_graph(data: str) -> Any:
 
 
 def result_from_engine(answer: tuple[Any, ...]) -> QueryResult:
-    """A QueryResult with plain values from an engine answer (``graph.sparql_engine.evaluate``)."""
+    """A QueryResult with plain values from an engine answer (``loaders.stores.sparql_engine.evaluate``)."""
     if answer[0] == "ASK":
         return QueryResult(["ask"], [{"ask": bool(answer[1])}], kind="ASK")
     if answer[0] == "SELECT":
@@ -130,29 +130,6 @@ def result_from_engine(answer: tuple[Any, ...]) -> QueryResult:
                                          for row in rows], truncated)
     _, data, truncated = answer
     return QueryResult([], [], truncated, kind="CONSTRUCT", graph=ntriples_graph(data))
-
-
-def run_query(source: Any, query: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
-              max_bytes: int = DEFAULT_MAX_BYTES) -> QueryResult:
-    """Run a read-only query with a timeout, a row (or triple) cap and a byte cap.
-
-    ``source`` is a ``graph.sparql_engine.QueryEngine`` (reuse one for many queries) or an rdflib
-    Graph / KnowledgeGraph, for which a one-off engine is started and stopped.
-    """
-    from graph.sparql_engine import QueryEngine
-
-    if isinstance(source, QueryEngine):
-        return result_from_engine(source.query(query, timeout, limit, max_bytes))
-    with QueryEngine.for_graph(source, workers=1) as engine:
-        return result_from_engine(engine.query(query, timeout, limit, max_bytes))
-
-
-def query_kind(query: str, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """SELECT, ASK or CONSTRUCT as the engine reads ``query``; QueryRefused / QuerySyntaxError otherwise."""
-    from graph.sparql_engine import QueryEngine
-
-    with QueryEngine.empty() as engine:
-        return engine.classify(query, timeout)
 
 
 @dataclass(frozen=True)

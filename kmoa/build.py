@@ -27,7 +27,7 @@ def validate(data_dir: Path | None = None, shacl: bool = True) -> KnowledgeGraph
     """Load and check everything; raise CurationError naming file, line and record on any problem."""
     kg = load_graph(data_dir)
     if shacl:
-        from loaders.shacl import shacl_violations
+        from loaders.formats.shacl import shacl_violations
 
         violations = shacl_violations(kg)
         if violations:
@@ -46,7 +46,8 @@ def build(out: Path, data_dir: Path | None = None, force: bool = False) -> tuple
     ``out`` must be new, empty or an earlier build (it holds kmoa's marker); ``force`` allows any
     folder. Only the artifacts are replaced: other files in ``out`` are kept.
     """
-    from loaders.base import check_output, get_sink, output_path
+    from loaders.base import check_output, output_path
+    from loaders.registry import get_sink
 
     started = time.perf_counter()
     check_output(out, directory=True, force=force)  # before the slow part

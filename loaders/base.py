@@ -53,29 +53,6 @@ def register_source(cls: type[Source]) -> type[Source]:
     return cls
 
 
-def _load_all() -> None:
-    # Importing the modules runs their registration decorators.
-    from loaders import graphs, kgx, oxigraph_store, rdf  # noqa: F401
-
-
-def get_sink(name: str) -> Sink:
-    """The sink for a format name, e.g. ``get_sink("turtle")``."""
-    _load_all()
-    try:
-        return SINKS[name]()
-    except KeyError:
-        raise ValueError(f"unknown export format '{name}'; choose one of: {', '.join(sorted(SINKS))}") from None
-
-
-def get_source(name: str) -> Source:
-    """The source for a format name, e.g. ``get_source("kgx")``."""
-    _load_all()
-    try:
-        return SOURCES[name]()
-    except KeyError:
-        raise ValueError(f"unknown import format '{name}'; choose one of: {', '.join(sorted(SOURCES))}") from None
-
-
 OUTPUT_MARKER = ".kmoa-output"
 _MARKER_HEADER = "# Written by kmoa. It may replace the entries listed below; it never touches other files.\n"
 
@@ -289,15 +266,3 @@ def output_path(final: Path, directory: bool = False, force: bool = False) -> It
         tmp.mkdir()
         yield tmp
         _commit_folder(tmp, final, scratch)
-
-
-def export(kg: KnowledgeGraph, format_name: str, out: Path, force: bool = False) -> Path:
-    """Write the graph in a format, atomically: on any error nothing is left at ``out``.
-
-    Refuses (OutputError) to write into a folder that holds other files and no kmoa marker unless
-    ``force``; even then only kmoa's own entries are replaced.
-    """
-    sink = get_sink(format_name)
-    with output_path(out, directory=sink.directory, force=force) as tmp:
-        sink.write(kg, tmp)
-    return out

@@ -20,3 +20,10 @@ IMPORTED_EDGE_BASE = BASE + "imported-edge/"
 BIOLINK = "https://w3id.org/biolink/vocab/"
 DCTERMS = "http://purl.org/dc/terms/"
 SCHEMA_ORG = "https://schema.org/"
+
+
+def source_graph(source: str) -> str:
+    """Named-graph IRI of one knowledge source, e.g. ``infores:hetionet``."""
+    from urllib.parse import quote
+
+    return SOURCE_GRAPH_BASE + quote(source, safe=":")

@@ -74,7 +74,7 @@ while True:
     except ProcessLookupError:
         break
     time.sleep(1)
-from loaders import neo4j_server
+from kmoa import neo4j_server
 neo4j_server.stop(cache)
 shutil.rmtree(folder, ignore_errors=True)
 """
@@ -84,7 +84,7 @@ shutil.rmtree(folder, ignore_errors=True)
 @pytest.fixture(scope="session", autouse=True)
 def isolated_neo4j_cache() -> Iterator[Path]:
     """A Neo4j cache folder for this session only; the user's server, data and NEO4J_* stay untouched."""
-    from loaders import neo4j_server
+    from kmoa import neo4j_server
 
     downloads = os.environ.get("KMOA_NEO4J_DOWNLOADS") or str(neo4j_server.default_cache_dir() / "dist")
     session_dir = Path(tempfile.mkdtemp(prefix="kmoa-test-cache-"))
@@ -109,7 +109,7 @@ def neo4j_server_info(isolated_neo4j_cache: Path) -> Iterator[object]:
     """This session's own Neo4j (started on first use, stopped with the session cache)."""
     if opted_out("KMOA_SKIP_NEO4J"):
         pytest.skip("KMOA_SKIP_NEO4J=1")
-    from loaders import neo4j_server
+    from kmoa import neo4j_server
 
     yield neo4j_server.start(isolated_neo4j_cache, timeout=240)
 

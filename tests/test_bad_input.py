@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from graph.curation import CurationError, read_curation
 from kmoa.cli import main
-from loaders.base import get_source
-from loaders.kgx import KgxFormatError
-from loaders.rdf import RdfParseError
+from loaders.formats.kgx import KgxFormatError
+from loaders.formats.rdf import RdfParseError
+from loaders.registry import get_source
 from tests.conftest import TINY_DATA
 
 
@@ -114,7 +114,7 @@ def test_malformed_turtle_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_malformed_kgx_row_names_file_and_line(tmp_path: Path, tiny) -> None:  # type: ignore[no-untyped-def]
-    from loaders.base import export
+    from loaders.registry import export
 
     out = export(tiny, "kgx", tmp_path / "kgx")
     edges = out / "edges.tsv"
@@ -136,8 +136,8 @@ def test_a_folder_without_curated_data_is_refused_not_read_as_empty(tmp_path: Pa
 
 
 def test_a_kgx_file_with_a_byte_order_mark_reads_the_same(tmp_path: Path, tiny) -> None:  # type: ignore[no-untyped-def]
-    from loaders.base import export
-    from loaders.kgx_import import read_kgx
+    from loaders.formats.kgx_import import read_kgx
+    from loaders.registry import export
 
     plain = get_source("kgx").read(export(tiny, "kgx", tmp_path / "plain"))
     out = export(tiny, "kgx", tmp_path / "bom")
@@ -153,8 +153,8 @@ def test_a_kgx_file_with_a_byte_order_mark_reads_the_same(tmp_path: Path, tiny) 
 
 
 def test_a_non_utf8_kgx_row_names_file_and_line(tmp_path: Path, tiny) -> None:  # type: ignore[no-untyped-def]
-    from loaders.base import export
-    from loaders.kgx_import import KgxImportError, read_kgx
+    from loaders.formats.kgx_import import KgxImportError, read_kgx
+    from loaders.registry import export
 
     out = export(tiny, "kgx", tmp_path / "kgx")
     edges = out / "edges.tsv"

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from graph.model import KnowledgeGraph
 from kmoa.cli import main
-from loaders import neo4j as nl
-from loaders.neo4j import PlanOperator, plan_refusal
+from loaders.stores import neo4j as nl
+from loaders.stores.neo4j import PlanOperator, plan_refusal
 
 pytestmark = pytest.mark.neo4j
 

@@ -14,8 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from kmoa.cli import main
-from loaders.drugmechdb import KNOWLEDGE_SOURCE, edge_rows, load_mapping, node_rows, read_drugmechdb
-from loaders.kgx import read_tsv
+from loaders.formats.drugmechdb import KNOWLEDGE_SOURCE, edge_rows, load_mapping, node_rows, read_drugmechdb
+from loaders.formats.kgx import read_tsv
 
 FIXTURE = Path(__file__).parent / "fixtures" / "drugmechdb" / "indication_paths_excerpt.yaml"
 MDD_MESH = "MESH:D003865"
@@ -99,8 +99,8 @@ def test_skip_and_strict(tmp_path: Path) -> None:
 
 def test_import_into_oxigraph_answers_sparql_with_the_source(tmp_path: Path) -> None:
     """Each imported edge is a statement with its id, so SPARQL gets back every DrugMechDB path as a unit."""
-    from loaders.kgx_import import KMOA_ID
-    from loaders.oxigraph_store import read_only_store
+    from loaders.formats.kgx_import import KMOA_ID
+    from loaders.stores.oxigraph_store import read_only_store
 
     store = tmp_path / "store"
     result = CliRunner().invoke(main, ["import", "drugmechdb", str(FIXTURE), "--store", f"oxigraph:{store}"])
@@ -154,8 +154,8 @@ def test_import_into_neo4j_answers_cypher_with_the_source(neo4j_server_info, neo
         "MATCH (s:Entity)-[r]->(o:Entity) WHERE r.primary_knowledge_source = $source "
         "RETURN s.id AS s, o.id AS o", source=KNOWLEDGE_SOURCE, database_="neo4j").records
     from graph.model import load_graph
-    from loaders import neo4j as nl
-    from loaders.kgx_import import curated_keys
+    from loaders.formats.kgx_import import curated_keys
+    from loaders.stores import neo4j as nl
 
     kg = load_graph()
     keys = curated_keys(kg)  # DrugMechDB's MESH:D003865 is the curated major depressive disorder

@@ -18,7 +18,7 @@ from explorer.data import ExplorerData, prepare
 from graph.model import KnowledgeGraph
 from graph.path_answers import answer_paths
 from graph.paths import PathFilters
-from graph.sparql import run_query
+from loaders.stores.sparql_engine import run_query
 from tests.browser_fixtures import (
     HOSTILE_CAPTION,
     HOSTILE_CLAIM,

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.neo4j
 
 @pytest.fixture(scope="module")
 def cypher_data(neo4j_server_info: Any, neo4j_driver: Any, kg: KnowledgeGraph) -> ExplorerData:
-    from loaders import neo4j as nl
+    from loaders.stores import neo4j as nl
 
     nl.load_graph(neo4j_driver, kg)
     info = neo4j_server_info

@@ -20,9 +20,10 @@ from click.testing import CliRunner
 from explorer import callbacks, ids, panels, views
 from explorer import state as st
 from explorer.data import ExplorerData, prepare
+from graph.imported import ImportedGraph, is_imported, kind_for
 from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
-from loaders.kgx_import import ImportedGraph, is_imported, kind_for, read_kgx
+from loaders.formats.kgx_import import read_kgx
 
 KETAMINE = "CHEBI:6121"
 MDD = "MONDO:0002009"

@@ -10,9 +10,9 @@ import pytest
 from rdflib import RDF
 
 from graph.model import KnowledgeGraph
-from loaders.base import export, get_source
-from loaders.kgx import read_tsv
-from loaders.rdf import CLAIM, KMOA, curie_of, to_rdf
+from loaders.formats.kgx import read_tsv
+from loaders.formats.rdf import CLAIM, KMOA, curie_of, to_rdf
+from loaders.registry import export, get_source
 from tests.conftest import KETAMINE, NMDA
 
 PROVENANCE = ("section", "quote", "evidence_type", "species", "finding", "contested", "canmat_level")

@@ -17,25 +17,28 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from graph.imported import (
+    ImportedGraph,
+    MergedAdjacency,
+    is_imported,
+    merged_adjacency,
+    passes_mechanism,
+    search_merged_paths,
+    trace_merged_paths,
+)
 from graph.model import KnowledgeGraph, load_graph
 from graph.paths import PathFilters, best_paths, build_adjacency
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
 from kmoa.cli import main
-from loaders.kgx_import import (
-    ImportedGraph,
-    KgxImportError,
-    MergedAdjacency,
+from loaders.formats.kgx_import import KgxImportError, neo4j_edge_rows, read_kgx
+from loaders.formats.rdf import iri, to_rdf
+from loaders.stores.oxigraph_store import (
+    CURATED_GRAPH,
+    build_store,
     import_into_oxigraph,
-    is_imported,
-    merged_adjacency,
-    neo4j_edge_rows,
-    passes_mechanism,
-    read_kgx,
-    search_merged_paths,
-    trace_merged_paths,
+    read_only_store,
+    source_graph,
 )
-from loaders.oxigraph_store import CURATED_GRAPH, build_store, read_only_store, source_graph
-from loaders.rdf import iri, to_rdf
 
 NEW_GENE = "NCBIGene:990001"
 MAPPED_GENE = "NCBIGene:990003"
@@ -115,7 +118,7 @@ def store_quads(path: Path) -> Counter[str]:
 
 
 def ask(path: Path, query: str) -> Any:
-    from graph.sparql_engine import evaluate
+    from loaders.stores.sparql_engine import evaluate
 
     with read_only_store(path) as store:
         return evaluate(store, query, 10_000)
@@ -266,7 +269,7 @@ def test_unknown_knowledge_level_is_located(tmp_path: Path, kg: KnowledgeGraph, 
 
 
 def test_oxigraph_sink_and_source_round_trip(tmp_path: Path, kg: KnowledgeGraph) -> None:
-    from loaders.base import export, get_source
+    from loaders.registry import export, get_source
 
     out = export(kg, "oxigraph", tmp_path / "store")
     back = get_source("oxigraph").read(out)
@@ -286,7 +289,7 @@ def test_reimport_replaces_rather_than_duplicates(tmp_path: Path, kg: KnowledgeG
 
 def test_failure_while_writing_leaves_store_unchanged(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from loaders import kgx_import
+    from loaders.formats import kgx_import
 
     store = build_store(tmp_path / "store", kg)
     before = store_quads(store)
@@ -304,7 +307,7 @@ def test_failure_while_writing_leaves_store_unchanged(tmp_path: Path, kg: Knowle
 
 
 def test_endpoint_serves_the_merged_store(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors) -> None:
-    from loaders.sparql_server import OxigraphBackend
+    from loaders.servers.sparql_server import OxigraphBackend
 
     store = tmp_path / "store"
     import_into_oxigraph(store, kg, read_kgx(write_kgx(tmp_path / "kgx", anchors), kg))
@@ -412,7 +415,7 @@ def test_search_is_bounded(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors)
 @pytest.mark.neo4j
 def test_import_into_neo4j(tmp_path: Path, kg: KnowledgeGraph, data_dir: Path, anchors: Anchors,
                            neo4j_server_info: Any, neo4j_driver: Any) -> None:
-    from loaders import neo4j as nl
+    from loaders.stores import neo4j as nl
 
     info = neo4j_server_info
     auth = ["--uri", info.uri, "--user", info.user, "--password", info.password]
@@ -457,7 +460,7 @@ def recode(folder: Path, variant: str) -> Path:
 
 @pytest.mark.parametrize("variant", sorted(ENCODINGS))
 def test_kgx_source_reads_bom_and_crlf_files_the_same(tmp_path: Path, tiny: KnowledgeGraph, variant: str) -> None:
-    from loaders.base import export, get_source
+    from loaders.registry import export, get_source
 
     plain = get_source("kgx").read(export(tiny, "kgx", tmp_path / "plain"))
     again = get_source("kgx").read(recode(export(tiny, "kgx", tmp_path / "recoded"), variant))

@@ -10,9 +10,9 @@ from rdflib import Graph, URIRef
 
 from graph.curation import CurationError, read_curation
 from graph.model import KnowledgeGraph
-from loaders.base import export
-from loaders.kgx import read_tsv
-from loaders.rdf import BIOLINK, KMOA, iri, to_rdf
+from loaders.formats.kgx import read_tsv
+from loaders.formats.rdf import BIOLINK, KMOA, iri, to_rdf
+from loaders.registry import export
 from tests.conftest import HNK_2R6R, KETAMINE, NMDA, TINY_DATA, TRD
 
 MDD = "MONDO:0002009"

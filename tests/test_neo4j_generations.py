@@ -23,8 +23,8 @@ from click.testing import CliRunner
 
 from graph.model import KnowledgeGraph
 from kmoa.cli import main
-from loaders import neo4j as nl
-from loaders.kgx import edge_rows, node_rows
+from loaders.formats.kgx import edge_rows, node_rows
+from loaders.stores import neo4j as nl
 from tests.test_kgx_import import EDGE_HEADER, NODE_HEADER
 
 pytestmark = pytest.mark.neo4j
@@ -36,7 +36,7 @@ PAUSING_LOAD = textwrap.dedent("""
     import sys, time
     import neo4j
     from graph.model import load_graph
-    from loaders import neo4j as nl
+    from loaders.stores import neo4j as nl
 
     uri, user, password, pause_at, marker = sys.argv[1:6]
 

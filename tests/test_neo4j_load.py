@@ -23,9 +23,9 @@ from click.testing import CliRunner
 from graph.model import KnowledgeGraph
 from graph.sparql import named_queries
 from kmoa.cli import main
-from loaders import neo4j as nl
-from loaders.base import export
-from loaders.kgx import edge_rows, node_rows
+from loaders.formats.kgx import edge_rows, node_rows
+from loaders.registry import export
+from loaders.stores import neo4j as nl
 
 pytestmark = pytest.mark.neo4j
 REPO = Path(__file__).resolve().parent.parent
@@ -235,7 +235,7 @@ CRASHING_LOAD = textwrap.dedent("""
     import os, sys
     import neo4j
     from graph.model import load_graph
-    from loaders import neo4j as nl
+    from loaders.stores import neo4j as nl
 
     uri, user, password, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 

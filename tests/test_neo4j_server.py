@@ -1,4 +1,4 @@
-"""The local Neo4j server (loaders.neo4j_server) against a real JVM, no mocks.
+"""The local Neo4j server (kmoa.neo4j_server) against a real JVM, no mocks.
 
 Set KMOA_SKIP_NEO4J=1 to skip; otherwise a server that fails to start fails.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from loaders import neo4j_server
-from loaders.neo4j_server import Neo4jServerError, ServerInfo
+from kmoa import neo4j_server
+from kmoa.neo4j_server import Neo4jServerError, ServerInfo
 from tests.conftest import opted_out
 
 SKIP = opted_out("KMOA_SKIP_NEO4J")
@@ -104,12 +104,12 @@ def _private_cache(tmp_path: Path) -> Path:
 
 def test_session_server_is_its_own(neo4j_server_info: ServerInfo, isolated_neo4j_cache: Path) -> None:
     """The suite's server lives in the session's temporary cache; connections default to it."""
-    from loaders.neo4j import ConnectionSettings
+    from loaders.stores.neo4j import ConnectionSettings
 
     assert Path(neo4j_server_info.home).is_relative_to(isolated_neo4j_cache)
     assert isolated_neo4j_cache.is_relative_to(Path(tempfile.gettempdir()).resolve())
     assert not any(os.environ.get(name) for name in ("NEO4J_URI", "NEO4J_PASSWORD"))
-    settings = ConnectionSettings.resolve()
+    settings = ConnectionSettings.resolve(local=neo4j_server.status)
     assert (settings.uri, settings.password) == (neo4j_server_info.uri, neo4j_server_info.password)
     downloads = Path(os.environ["KMOA_NEO4J_DOWNLOADS"])
     assert not downloads.is_relative_to(isolated_neo4j_cache)

@@ -2,7 +2,7 @@
 
 Named queries: SPARQL on the embedded rdflib graph vs. the Cypher twin on the real Neo4j server (and
 a Python formulation over ``kg`` where one is natural). Mechanism paths: ``graph.paths`` vs.
-``loaders.neo4j.trace_paths_cypher`` vs. ``graph.sparql_paths.trace_paths_sparql`` (both queries
+``loaders.stores.neo4j.trace_paths_cypher`` vs. ``loaders.stores.sparql_paths.trace_paths_sparql`` (both queries
 generated from the schema's walk rules), to outcomes, indications, receptors, genes, processes, a
 cell type and a region.
 """
@@ -18,10 +18,11 @@ import pytest
 
 from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
-from graph.sparql import named_queries, run_query
-from graph.sparql_paths import trace_paths_sparql
-from loaders import neo4j as nl
-from loaders.rdf import to_rdf
+from graph.sparql import named_queries
+from loaders.formats.rdf import to_rdf
+from loaders.stores import neo4j as nl
+from loaders.stores.sparql_engine import run_query
+from loaders.stores.sparql_paths import trace_paths_sparql
 
 pytestmark = pytest.mark.neo4j
 
@@ -262,7 +263,7 @@ def test_paths_cypher_is_generated_from_the_schema_rules(kg: KnowledgeGraph) -> 
 
 
 def test_the_sparql_candidate_query_is_generated_from_the_schema_rules(kg: KnowledgeGraph) -> None:
-    from graph.sparql_paths import walk_edges_query
+    from loaders.stores.sparql_paths import walk_edges_query
 
     rules = kg.schema.walk
     text = walk_edges_query(kg.schema, PathFilters())

@@ -9,7 +9,7 @@ import pytest
 from graph.curation import CurationError
 from graph.model import KnowledgeGraph
 from kmoa.build import validate
-from loaders.shacl import shacl_violations
+from loaders.formats.shacl import shacl_violations
 from tests.conftest import TINY_DATA, TRD
 
 

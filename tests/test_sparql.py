@@ -8,9 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from graph.model import KnowledgeGraph
-from graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, named_queries, run_query
+from graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, named_queries
 from kmoa.cli import main
-from loaders.rdf import to_rdf
+from loaders.formats.rdf import to_rdf
+from loaders.stores.sparql_engine import run_query
 from tests.conftest import AMPA, ESKETAMINE, HYP_DISINHIBITION, KETAMINE, TRD
 
 

@@ -31,7 +31,7 @@ from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from graph.model import KnowledgeGraph, load_graph
-from loaders.rdf import iri
+from loaders.formats.rdf import iri
 
 COMPOUNDS = "SELECT ?node ?label WHERE { ?node a kmoa:Compound ; rdfs:label ?label }"
 COMPOUND_GRAPH = "CONSTRUCT { ?node rdfs:label ?label } WHERE { ?node a kmoa:Compound ; rdfs:label ?label }"
@@ -143,7 +143,7 @@ def expected_compounds(kg: KnowledgeGraph) -> set[tuple[str, str]]:
 
 
 def triple_count(kg: KnowledgeGraph) -> int:
-    from loaders.rdf import to_rdf
+    from loaders.formats.rdf import to_rdf
 
     return len(to_rdf(kg))
 

@@ -29,21 +29,16 @@ from graph.curation import CurationError, read_curation
 from graph.identifiers import InvalidIdentifier, check_curie, curie_problem
 from graph.model import KnowledgeGraph, load_graph
 from kmoa.cli import main
-from loaders.base import export
-from loaders.kgx_import import (
-    import_into_oxigraph,
-    neo4j_edge_rows,
-    neo4j_node_rows,
-    nquads,
-    read_kgx,
-)
-from loaders.oxigraph_store import (
+from loaders.formats.kgx_import import neo4j_edge_rows, neo4j_node_rows, nquads, read_kgx
+from loaders.registry import export
+from loaders.stores.oxigraph_store import (
     ACTIVE,
     CURATED_GRAPH,
     GENERATIONS,
     StoreError,
     active_generation,
     build_store,
+    import_into_oxigraph,
     read_only_store,
     source_graph,
     writer_lock,
@@ -268,7 +263,8 @@ CRASHING_RUN = """
 import os, signal, sys, time
 from pathlib import Path
 where, marker = sys.argv[1], Path(sys.argv[2])
-from loaders import kgx_import, oxigraph_store
+from loaders.formats import kgx_import
+from loaders.stores import oxigraph_store
 if where == "mid-write":
     real = kgx_import.nquads
     def slow(*args, **kwargs):
@@ -363,7 +359,7 @@ def test_store_in_the_layout_without_generations_is_read_and_migrated(tmp_path: 
                                                                       tiny_kg: KnowledgeGraph) -> None:
     import pyoxigraph as ox
 
-    from loaders.oxigraph_store import load_curated
+    from loaders.stores.oxigraph_store import load_curated
 
     store = tmp_path / "store"
     legacy = ox.Store(str(store))

@@ -53,13 +53,13 @@ def compare(first: str, second: str, target: str, drugmechdb_file: Path | None, 
             fail(f"'{compound}' is not a compound of the review; give --drugmechdb FILE to look it up there")
             return
         if db is None:
-            from loaders.drugmechdb import DrugMechDBError, read_drugmechdb
+            from loaders.formats.drugmechdb import DrugMechDBError, read_drugmechdb
 
             try:
                 db = read_drugmechdb(drugmechdb_file)
             except DrugMechDBError as err:
                 fail(str(err))
-        from loaders.drugmechdb import mechanisms
+        from loaders.formats.drugmechdb import mechanisms
 
         assert db is not None
         found = mechanisms(db, compound, diseases)

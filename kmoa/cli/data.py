@@ -126,8 +126,9 @@ def export(format_name: str, out: Path, force: bool, data_dir: Path | None) -> N
     """
     from graph.curation import CurationError
     from graph.model import load_graph
-    from loaders.base import check_output, get_sink
-    from loaders.base import export as run
+    from loaders.base import check_output
+    from loaders.registry import export as run
+    from loaders.registry import get_sink
 
     check_output(out, directory=get_sink(format_name).directory, force=force)
     try:

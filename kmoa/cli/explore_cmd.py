@@ -36,7 +36,7 @@ def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_
         fail(str(err))
     imported = None
     if import_dir is not None:
-        from loaders.kgx_import import KgxImportError, read_kgx
+        from loaders.formats.kgx_import import KgxImportError, read_kgx
 
         try:
             imported = read_kgx(import_dir, kg)

@@ -43,7 +43,9 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     """
     from graph.curation import CurationError
     from graph.model import load_graph
-    from loaders.kgx_import import KgxImportError, import_into_neo4j, import_into_oxigraph, read_kgx
+    from loaders.formats.kgx_import import KgxImportError, read_kgx
+    from loaders.stores.neo4j import import_into_neo4j
+    from loaders.stores.oxigraph_store import import_into_oxigraph
 
     if bool(store_spec) == to_neo4j:
         fail("choose one target: --store oxigraph:DIR or --neo4j")
@@ -56,7 +58,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
                f"matched curated nodes, {len(imported.aliases)} of them by xref), {imported.edge_count} edges "
                f"from {len(imported.source_names)} source(s)", err=True)
     if store_spec:
-        from loaders.oxigraph_store import StoreError, parse_store_spec
+        from loaders.stores.oxigraph_store import StoreError, parse_store_spec
 
         try:
             location = parse_store_spec(store_spec)
@@ -70,10 +72,11 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
         except (OSError, StoreError, SyntaxError) as err:
             fail(f"import failed, {location} is unchanged: {err}")
     else:
-        from loaders.neo4j import ConnectionSettings, Neo4jConnectionError, Neo4jLoadError, open_driver
+        from kmoa import neo4j_server
+        from loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError, Neo4jLoadError, open_driver
 
         try:
-            settings = ConnectionSettings.resolve(uri, user, password, database)
+            settings = ConnectionSettings.resolve(uri, user, password, database, local=neo4j_server.status)
             with open_driver(settings) as driver:
                 summary = import_into_neo4j(driver, kg, imported, progress=progress, batch_size=batch_size,
                                             force=force, database=settings.database)
@@ -112,7 +115,7 @@ def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to
     """
     import tempfile
 
-    from loaders.drugmechdb import DrugMechDBError, read_drugmechdb, write_kgx
+    from loaders.formats.drugmechdb import DrugMechDBError, read_drugmechdb, write_kgx
 
     if sum(bool(x) for x in (store_spec, to_neo4j, out_dir)) != 1:
         fail("choose one target: --store oxigraph:DIR, --neo4j or --out DIR")

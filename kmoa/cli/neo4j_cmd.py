@@ -1,4 +1,4 @@
-"""`kmoa load neo4j` and `kmoa cypher`: thin commands over loaders.neo4j."""
+"""`kmoa load neo4j` and `kmoa cypher`: thin commands over loaders.stores.neo4j."""
 
 from __future__ import annotations
 
@@ -28,10 +28,11 @@ def connection_options(func: Any) -> Any:
 
 
 def _settings(uri: str | None, user: str | None, password: str | None, database: str | None):  # type: ignore[no-untyped-def]
-    from loaders.neo4j import ConnectionSettings, Neo4jConnectionError
+    from kmoa import neo4j_server
+    from loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError
 
     try:
-        return ConnectionSettings.resolve(uri, user, password, database)
+        return ConnectionSettings.resolve(uri, user, password, database, local=neo4j_server.status)
     except Neo4jConnectionError as err:
         fail(str(err))
 
@@ -55,8 +56,8 @@ def load_neo4j(uri: str | None, user: str | None, password: str | None, database
     """
     from graph.curation import CurationError
     from graph.model import load_graph
-    from loaders.neo4j import Neo4jConnectionError, Neo4jLoadError, graph_counts, open_driver
-    from loaders.neo4j import load_graph as load_kg
+    from loaders.stores.neo4j import Neo4jConnectionError, Neo4jLoadError, graph_counts, open_driver
+    from loaders.stores.neo4j import load_graph as load_kg
 
     try:
         kg = load_graph(data_dir)
@@ -102,7 +103,7 @@ def cypher(query: str | None, query_file: IO[str] | None, named: str | None, par
            timeout: float, limit: int, write: bool, uri: str | None, user: str | None, password: str | None,
            database: str | None) -> None:
     """Run a read-only Cypher query (QUERY, -f FILE or -n NAME) with a timeout and a row cap."""
-    from loaders.neo4j import (
+    from loaders.stores.neo4j import (
         CypherError,
         CypherRefused,
         CypherTimeout,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
+from kmoa import neo4j_server
 from kmoa.cli.options import SECONDS
-from loaders import neo4j_server
 
 _CACHE_OPTION = click.option(
     "--cache-dir",

@@ -53,7 +53,7 @@ def http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     """Accept only http:// and https:// URLs with a host (no file:, ftp: or bare words)."""
     if value is None:
         return None
-    from loaders.sparql_remote import RemoteEndpointError, check_http_url
+    from loaders.stores.sparql_remote import RemoteEndpointError, check_http_url
 
     try:
         return check_http_url(value)

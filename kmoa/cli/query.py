@@ -85,8 +85,9 @@ def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evid
 def _merged_paths(kg, import_dir: Path, source: str, target: str, k: int, max_hops: int,  # type: ignore[no-untyped-def]
                   allow_direct: bool) -> None:
     """`kmoa paths --import`: the k best paths over curated + imported edges, each step with its source."""
+    from graph.imported import search_merged_paths
     from graph.model import UnknownEntityError
-    from loaders.kgx_import import KgxImportError, read_kgx, search_merged_paths
+    from loaders.formats.kgx_import import KgxImportError, read_kgx
 
     try:
         imported = read_kgx(import_dir, kg)
@@ -254,13 +255,13 @@ def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: 
     The query is evaluated by Oxigraph in a worker process without network access: updates,
     SERVICE and FROM are refused as the engine reads the query.
     """
-    from graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout, run_query
-    from graph.sparql_engine import EngineError, QueryEngine
+    from graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout
+    from loaders.stores.sparql_engine import EngineError, QueryEngine, run_query
 
     text = query_text(query, query_file, named, "sparql")
     try:
         if endpoint:
-            from loaders.sparql_remote import query_endpoint
+            from loaders.stores.sparql_remote import query_endpoint
 
             result = query_endpoint(endpoint, text, timeout=timeout, limit=limit)
         else:

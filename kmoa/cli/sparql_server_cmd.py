@@ -12,7 +12,7 @@ import click
 from graph.sparql import DEFAULT_MAX_BYTES
 from kmoa.cli.data import DATA_OPTION, fail
 from kmoa.cli.options import PORT, ROW_CAP, SECONDS, http_url
-from loaders.sparql_server import IDLE_TIMEOUT
+from loaders.servers.sparql_server import IDLE_TIMEOUT
 from ontology.namespaces import CURATED_GRAPH
 
 
@@ -64,8 +64,8 @@ def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float,
     Queries are evaluated by Oxigraph in worker processes without network access, killed at the timeout.
     """
     from graph.curation import CurationError
-    from loaders.oxigraph_store import StoreError, parse_store_spec
-    from loaders.sparql_server import Backend, OxigraphBackend, make_server, memory_backend
+    from loaders.servers.sparql_server import Backend, OxigraphBackend, make_server, memory_backend
+    from loaders.stores.oxigraph_store import StoreError, parse_store_spec
 
     try:
         location = parse_store_spec(store)
@@ -76,7 +76,7 @@ def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float,
         if location is None:
             backend = memory_backend(data_dir, workers=workers)
         else:
-            from loaders.oxigraph_store import build_store, is_store
+            from loaders.stores.oxigraph_store import build_store, is_store
 
             if not location.exists() and create:
                 from graph.model import load_graph
@@ -129,12 +129,12 @@ def push_sparql(endpoint: str, graph_iri: str, user: str | None, password: str |
     """Upload the curated graph (or a whole store) through the SPARQL 1.1 Graph Store Protocol."""
     from graph.curation import CurationError
     from graph.sparql import QueryTimeout
-    from loaders.sparql_remote import RemoteEndpointError, push_graph
+    from loaders.stores.sparql_remote import RemoteEndpointError, push_graph
 
     options = {"user": user, "password": password, "auth": auth, "replace": not append, "timeout": timeout}
     try:
         if store_spec:
-            from loaders.oxigraph_store import dump_graphs, parse_store_spec
+            from loaders.stores.oxigraph_store import dump_graphs, parse_store_spec
 
             location = parse_store_spec(store_spec)
             if location is None:
@@ -145,7 +145,7 @@ def push_sparql(endpoint: str, graph_iri: str, user: str | None, password: str |
                 click.echo(f"pushed <{name}> ({path.stat().st_size} bytes) to {endpoint}: HTTP {status}")
             return
         from graph.model import load_graph
-        from loaders.rdf import to_rdf
+        from loaders.formats.rdf import to_rdf
 
         graph = to_rdf(load_graph(data_dir))
         status = push_graph(endpoint, graph, graph_iri, **options)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 Works against any standard store (Oxigraph, Fuseki, Virtuoso, GraphDB, QLever, Neptune): queries
 are sent as form-encoded POSTs to the query endpoint, graphs are PUT (replace) or POSTed (append)
 to the Graph Store Protocol endpoint with ``?graph=IRI``. Queries are checked read-only locally
-first, by the same engine that answers embedded queries (``graph.sparql.query_kind``), so
+first, by the same engine that answers embedded queries (``loaders.stores.sparql_engine.query_kind``), so
 ``kmoa sparql --endpoint`` never sends an update, a ``SERVICE`` call or a ``FROM``.
 """
 
@@ -26,7 +26,7 @@ from graph.sparql import (
     QueryResult,
     QueryTimeout,
 )
-from graph.sparql import query_kind as query_kind
+from loaders.stores.sparql_engine import query_kind as query_kind
 from ontology.namespaces import CURATED_GRAPH as CURATED_GRAPH
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def _send(request: urllib.request.Request, opener: urllib.request.OpenerDirector
 
 
 def term_value(binding: dict[str, Any] | None) -> Any:
-    """Convert a SPARQL JSON term to the plain Python value ``graph.sparql.run_query`` gives."""
+    """Convert a SPARQL JSON term to the plain Python value ``loaders.stores.sparql_engine.run_query`` gives."""
     if binding is None:
         return None
     kind = binding.get("type")

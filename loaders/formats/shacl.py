@@ -1,6 +1,6 @@
 """SHACL over the RDF form of the graph, with each violation tied back to its curated record.
 
-It lives beside the RDF writer because it checks exactly what ``loaders.rdf.to_rdf`` produces: the
+It lives beside the RDF writer because it checks exactly what ``loaders.formats.rdf.to_rdf`` produces: the
 shapes come from the schema (``ontology.vocabulary.build_shapes``), the data from the writer.
 """
 
@@ -28,7 +28,7 @@ def shacl_violations(kg: KnowledgeGraph) -> list[ShaclViolation]:
     import pyshacl
     from rdflib import RDF, SH, Graph
 
-    from loaders.rdf import CLAIM, curie_of, to_rdf
+    from loaders.formats.rdf import CLAIM, curie_of, to_rdf
     from ontology.vocabulary import build_shapes
 
     data = to_rdf(kg)

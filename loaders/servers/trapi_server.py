@@ -1,6 +1,6 @@
 """A TRAPI 1.5 knowledge-provider endpoint over the curated graph (standard library HTTP server).
 
-* ``POST /query``: a one-hop query graph (``loaders.trapi.answer``); an unsupported query gets 400
+* ``POST /query``: a one-hop query graph (``loaders.servers.trapi.answer``); an unsupported query gets 400
   with a TRAPI-style body naming the field.
 * ``GET /meta_knowledge_graph``: the category–predicate–category triples the graph holds.
 * ``GET /openapi.json``: the OpenAPI description with the ``info.x-translator`` and ``info.x-trapi``
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.model import KnowledgeGraph
-from loaders.http_service import ALLOWED_METHODS, IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
-from loaders.trapi import (
+from loaders.servers.http_service import ALLOWED_METHODS, IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
+from loaders.servers.trapi import (
     TRAPI_VERSION,
     Biolink,
     TrapiError,

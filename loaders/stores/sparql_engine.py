@@ -51,9 +51,11 @@ from graph.sparql import (
     AnswerTooLarge,
     QueryFailed,
     QueryRefused,
+    QueryResult,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooDeep,
+    result_from_engine,
 )
 from ontology.namespaces import CURATED_GRAPH
 
@@ -395,7 +397,7 @@ def _worker_main(conn: Any) -> None:
             return
         import pyoxigraph as ox
 
-        from loaders.oxigraph_store import StoreError, pinned_generation
+        from loaders.stores.oxigraph_store import StoreError, pinned_generation
 
         try:
             with pinned_generation(Path(source)) as generation:
@@ -500,7 +502,7 @@ class QueryEngine:
         elif hasattr(graph, "serialize"):
             data = graph.serialize(format="nt", encoding="utf-8")
         else:
-            from loaders.rdf import to_rdf
+            from loaders.formats.rdf import to_rdf
 
             data = to_rdf(graph).serialize(format="nt", encoding="utf-8")
         return cls(data, workers=workers, memory_limit=memory_limit)
@@ -518,11 +520,11 @@ class QueryEngine:
         from multiprocessing.connection import Connection
 
         ours, theirs = socket.socketpair()
-        root = str(Path(__file__).resolve().parent.parent)
+        root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         try:
             process = subprocess.Popen(
-                [sys.executable, "-c", "from graph.sparql_engine import worker_entry; worker_entry()",
+                [sys.executable, "-c", "from loaders.stores.sparql_engine import worker_entry; worker_entry()",
                  str(theirs.fileno()), str(self.memory_limit)], pass_fds=[theirs.fileno()], env=env,
                 stdin=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,  # its failures come back over the connection, as one line
@@ -562,7 +564,7 @@ class QueryEngine:
         """Whether an on-disk store's active generation is no longer the one the worker pinned."""
         if not isinstance(self.source, Path):
             return False
-        from loaders.oxigraph_store import active_generation
+        from loaders.stores.oxigraph_store import active_generation
 
         return worker.generation != str(active_generation(self.source))
 
@@ -657,3 +659,22 @@ class QueryEngine:
 def curated_engine(kg: KnowledgeGraph, workers: int = 2) -> QueryEngine:
     """An engine over the curated graph of ``kg`` (what ``kmoa sparql`` and the explorer query)."""
     return QueryEngine.for_graph(kg, workers=workers)
+
+
+def run_query(source: Any, query: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> QueryResult:
+    """Run a read-only query with a timeout, a row (or triple) cap and a byte cap.
+
+    ``source`` is a ``QueryEngine`` (reuse one for many queries) or an rdflib
+    Graph / KnowledgeGraph, for which a one-off engine is started and stopped.
+    """
+    if isinstance(source, QueryEngine):
+        return result_from_engine(source.query(query, timeout, limit, max_bytes))
+    with QueryEngine.for_graph(source, workers=1) as engine:
+        return result_from_engine(engine.query(query, timeout, limit, max_bytes))
+
+
+def query_kind(query: str, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """SELECT, ASK or CONSTRUCT as the engine reads ``query``; QueryRefused / QuerySyntaxError otherwise."""
+    with QueryEngine.empty() as engine:
+        return engine.classify(query, timeout)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graph.paths import MechanismPath, PathFilters, best_paths, crosses_mechanism, steps_from_edges
-from graph.sparql import run_query
+from loaders.stores.sparql_engine import run_query
 from ontology.schema import Schema, load_schema
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ import yaml
 
 from graph.compare import CompareStep, Mechanism
 from graph.identifiers import curie_problem
-from loaders.kgx import write_tsv
+from loaders.formats.kgx import write_tsv
 
 KNOWLEDGE_SOURCE = "infores:drugmechdb"
 LINE = "__line__"

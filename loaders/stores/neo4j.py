@@ -8,7 +8,7 @@ Connection
     names its database. Bad credentials, a wrong URI and a server that is down all become one
     :class:`Neo4jConnectionError` whose message names the URI and what to check.
 
-Graph model (the rows are ``loaders.kgx.node_rows`` / ``edge_rows``, the same as the KGX export)
+Graph model (the rows are ``loaders.formats.kgx.node_rows`` / ``edge_rows``, the same as the KGX export)
     * Node labels: the node kind in CamelCase (``Compound``, ``Receptor``, ``Study``,
       ``Hypothesis``, ...), the Biolink category with ``:`` replaced by ``_``
       (``biolink_SmallMolecule``; no backticks needed in Cypher), and ``Entity``, which carries the
@@ -90,8 +90,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import neo4j
 
+    from graph.imported import ImportedGraph
     from graph.model import KnowledgeGraph
     from graph.paths import MechanismPath, PathFilters
+    from loaders.formats.kgx_import import ImportSummary
     from ontology.schema import WalkRules
 
 DEFAULT_DATABASE = "neo4j"
@@ -157,24 +159,25 @@ class ConnectionSettings:
 
     @classmethod
     def resolve(cls, uri: str | None = None, user: str | None = None, password: str | None = None,
-                database: str | None = None) -> ConnectionSettings:
-        """Arguments, else NEO4J_* variables, else the running ``kmoa neo4j start`` server."""
+                database: str | None = None, local: Callable[[], Any] | None = None) -> ConnectionSettings:
+        """Arguments, else NEO4J_* variables, else the server ``local()`` names (``uri``, ``user``, ``password``).
+
+        The application passes ``kmoa.neo4j_server.status`` (the running ``kmoa neo4j start`` server).
+        """
         env = os.environ
         uri = uri or env.get("NEO4J_URI")
         user = user or env.get("NEO4J_USER")
         password = password if password is not None else env.get("NEO4J_PASSWORD")
         database = database or env.get("NEO4J_DATABASE") or DEFAULT_DATABASE
         if not uri:
-            from loaders import neo4j_server
-
-            local = neo4j_server.status()
-            if local is None:
+            running = local() if local is not None else None
+            if running is None:
                 raise Neo4jConnectionError(
                     "No Neo4j server configured: set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD "
                     "(or pass --uri/--user/--password), or start the local one with "
                     "`eval \"$(kmoa neo4j start)\"`.")
-            uri, user = local.uri, user or local.user
-            password = password if password is not None else local.password
+            uri, user = running.uri, user or running.user
+            password = password if password is not None else running.password
         return cls(uri=uri, user=user or DEFAULT_USER, password=password or "", database=database)
 
 
@@ -685,7 +688,7 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iter
 
 def load_graph(driver: neo4j.Driver, kg: KnowledgeGraph, **options: Any) -> LoadResult:
     """Load a KnowledgeGraph (its KGX rows) into Neo4j; options as for :func:`load_rows`."""
-    from loaders.kgx import edge_rows, node_rows
+    from loaders.formats.kgx import edge_rows, node_rows
 
     return load_rows(driver, node_rows(kg), edge_rows(kg), **options)
 
@@ -1062,3 +1065,37 @@ def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 
     accept = None if filters.allow_direct else crosses_mechanism(rules, kinds.get)
     return best_paths(adjacency, source_id, [target_id], k=k, max_hops=max_hops, accept=accept)
 
+
+# -- imports -------------------------------------------------------------------------------------
+
+
+def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedGraph,
+                      progress: bool | None = None, **options: Any) -> ImportSummary:
+    """Replace the Neo4j graph with curated + imported rows in one transaction (``load_rows``).
+
+    Imported relationships carry ``primary_knowledge_source`` (never ``infores:kmoa``) and
+    ``imported: true``. Nothing of the new graph is visible before the commit, and a failed or
+    killed import leaves the previous graph and nothing else.
+    """
+    from loaders.formats.kgx import edge_rows, node_rows
+    from loaders.formats.kgx_import import import_summary, neo4j_edge_rows, neo4j_node_rows
+
+    began = time.perf_counter()
+
+    def nodes() -> Iterator[dict[str, Any]]:
+        yield from node_rows(kg)
+        yield from neo4j_node_rows(kg, graph)
+
+    def edges() -> Iterator[dict[str, Any]]:
+        yield from edge_rows(kg)
+        yield from neo4j_edge_rows(graph)
+
+    load_rows(driver, nodes(), edges(), progress=progress, **options)
+    return import_summary(graph, began, "neo4j")
+
+
+def delete_retired(driver: neo4j.Driver, database: str, batch: int = 10_000) -> None:
+    """Delete generations an earlier loader layout retired: relationships first, in small transactions."""
+    with driver.session(database=database) as session:
+        session.run(f"MATCH (:{RETIRED})-[r]-() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {batch} ROWS").consume()
+        session.run(f"MATCH (n:{RETIRED}) CALL (n) {{ DELETE n }} IN TRANSACTIONS OF {batch} ROWS").consume()

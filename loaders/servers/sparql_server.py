@@ -5,7 +5,7 @@
 * Results as SPARQL JSON, XML, CSV or TSV; graphs (CONSTRUCT/DESCRIBE) as Turtle, N-Triples,
   RDF/XML or JSON-LD, chosen by the ``Accept`` header or a ``format`` parameter (JSON and Turtle
   by default).
-* Both stores are evaluated by ``graph.sparql_engine`` (Oxigraph in worker processes without
+* Both stores are evaluated by ``loaders.stores.sparql_engine`` (Oxigraph in worker processes without
   network access): updates, ``SERVICE`` and ``FROM``/``FROM NAMED`` are refused with 403 as the
   engine itself reads the query; every query has a timeout that kills its worker (503), a row cap
   (``X-KMOA-Truncated``) and a byte cap (507); deep nesting is 400.
@@ -40,7 +40,7 @@ from graph.sparql import (
     ntriples_graph,
     rdflib_term,
 )
-from loaders.http_service import IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
+from loaders.servers.http_service import IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -114,7 +114,7 @@ class Backend(Protocol):
 
 @dataclass
 class EngineBackend:
-    """A store answered by ``graph.sparql_engine.QueryEngine`` workers (default graph = union of all graphs)."""
+    """A store answered by ``sparql_engine.QueryEngine`` workers (default graph = union of all graphs)."""
 
     engine: Any
     description: str
@@ -138,8 +138,8 @@ class EngineBackend:
 
 def OxigraphBackend(path: Path, workers: int = 2) -> EngineBackend:  # noqa: N802 - reads as the store kind
     """An on-disk Oxigraph store, opened read-only by each worker."""
-    from graph.sparql_engine import QueryEngine
-    from loaders.oxigraph_store import StoreError, is_store
+    from loaders.stores.oxigraph_store import StoreError, is_store
+    from loaders.stores.sparql_engine import QueryEngine
 
     if not is_store(path):
         raise StoreError(f"{path} is not an Oxigraph store")
@@ -150,7 +150,7 @@ def OxigraphBackend(path: Path, workers: int = 2) -> EngineBackend:  # noqa: N80
 def memory_backend(data_dir: Path | None = None, workers: int = 2) -> EngineBackend:
     """The curated graph (from ``data_dir`` or the packaged data), in memory in each worker."""
     from graph.model import load_graph
-    from graph.sparql_engine import QueryEngine
+    from loaders.stores.sparql_engine import QueryEngine
 
     return EngineBackend(QueryEngine.for_graph(load_graph(data_dir), workers=workers),
                          "curated graph (in memory)")
@@ -499,7 +499,7 @@ class SparqlHandler(EndpointHandler):
         return HTTPStatus.OK, payload, media + charset, extra
 
     def _run(self, text: str, default_graph: str | None) -> Answer:
-        from graph.sparql_engine import EngineError
+        from loaders.stores.sparql_engine import EngineError
 
         server = self.server
         try:

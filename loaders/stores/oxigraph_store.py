@@ -12,7 +12,7 @@ one atomic rename, so there is never a moment without a store and a killed write
 Readers pin the generation they opened (a shared ``flock`` on ``gen-NNNNNN.readers``); writers
 remove generations that are neither active nor pinned, including those of killed runs.
 
-Queries on a store are answered by ``graph.sparql_engine.QueryEngine``: worker processes that pin
+Queries on a store are answered by ``loaders.stores.sparql_engine.QueryEngine``: worker processes that pin
 the active generation, open it read-only, have no network and are killed at the timeout. Before
 each query the engine reads the ``active`` pointer and replaces workers still on an older
 generation, so every query is answered from one generation and none from an older one once the
@@ -24,16 +24,21 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from glob import escape as glob_escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graph.model import KnowledgeGraph
 from loaders.base import Sink, Source, register_sink, register_source
-from ontology.namespaces import CURATED_GRAPH, SOURCE_GRAPH_BASE
+from ontology.namespaces import CURATED_GRAPH, source_graph
+
+if TYPE_CHECKING:
+    from graph.imported import ImportedGraph
+    from loaders.formats.kgx_import import ImportSummary
 
 STORE_PREFIX = "oxigraph:"
 # Store layout: DIR/active -> generations/gen-NNNNNN (a symlink replaced atomically), DIR/write.lock.
@@ -74,16 +79,9 @@ def active_generation(path: Path) -> Path | None:
     return None
 
 
-def source_graph(source: str) -> str:
-    """Named-graph IRI of one knowledge source, e.g. ``infores:hetionet``."""
-    from urllib.parse import quote
-
-    return SOURCE_GRAPH_BASE + quote(source, safe=":")
-
-
 def curated_ntriples(kg: KnowledgeGraph) -> bytes:
     """Serialise the curated graph (``to_rdf``) as N-Triples."""
-    from loaders.rdf import to_rdf
+    from loaders.formats.rdf import to_rdf
 
     return to_rdf(kg).serialize(format="nt", encoding="utf-8")
 
@@ -340,7 +338,7 @@ class OxigraphSource(Source):
         import pyoxigraph as ox
         from rdflib import Graph
 
-        from loaders.rdf import from_rdf
+        from loaders.formats.rdf import from_rdf
 
         with read_only_store(path) as store:
             data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(CURATED_GRAPH))
@@ -361,3 +359,57 @@ def dump_graphs(path: Path) -> Iterator[tuple[str, Path]]:
             store.dump(str(out), format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
             yield graph.value, out
             out.unlink()
+
+
+# -- imports -------------------------------------------------------------------------------------
+
+
+def import_into_oxigraph(store_path: Path, kg: KnowledgeGraph, graph: ImportedGraph,
+                         progress: bool | None = None, provenance: bool = True) -> ImportSummary:
+    """Write curated + imported graphs into a copy of the store and swap it in.
+
+    The new generation (``updating_store``) gets the current curated graph, one named graph per
+    knowledge source (``source_graph``) and the imported nodes' labels and categories in
+    ``IMPORT_GRAPH_BASE + name``; the store switches to it only when everything succeeded.
+    Re-importing a source replaces its named graph.
+    """
+    import pyoxigraph as ox
+
+    from loaders.formats.kgx_import import import_graph_iri, import_summary, nquads
+
+    began = time.perf_counter()
+    with updating_store(Path(store_path)) as store:
+        load_curated(store, kg)
+        for iri in [import_graph_iri(graph.name), *(source_graph(s) for s in graph.source_names)]:
+            if store.contains_named_graph(ox.NamedNode(iri)):
+                store.clear_graph(ox.NamedNode(iri))
+        _bulk_load_streamed(store, nquads(graph, progress, provenance))
+    return import_summary(graph, began, f"oxigraph:{store_path}")
+
+
+def _bulk_load_streamed(store: Any, chunks: Iterator[str]) -> None:
+    """Bulk-load N-Quads while they are being generated (a pipe between a thread and the loader)."""
+    import pyoxigraph as ox
+
+    read_fd, write_fd = os.pipe()
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            with os.fdopen(write_fd, "w", encoding="utf-8", buffering=1 << 20) as out:
+                for chunk in chunks:
+                    out.write(chunk)
+        except BaseException as err:  # re-raised below; the loader then sees a short input
+            failure.append(err)
+
+    producer = threading.Thread(target=produce, name="kgx-nquads", daemon=True)
+    producer.start()
+    try:
+        with os.fdopen(read_fd, "rb", buffering=1 << 20) as source:
+            # Every term was built and checked by pyoxigraph's constructors (see ``nquads``), so the
+            # parser's own IRI validation, which doubles the load time, is skipped.
+            store.bulk_load(input=source, format=ox.RdfFormat.N_QUADS, lenient=True)
+    finally:
+        producer.join()
+    if failure:
+        raise failure[0]

@@ -1,0 +1,1 @@
+"""The HTTP endpoints: SPARQL 1.1 Protocol and TRAPI."""
