@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from graph.model import KnowledgeGraph
-from graph.sparql import run_query
-from loaders.rdf import to_rdf
+from loaders.formats.rdf import to_rdf
+from loaders.stores.sparql_engine import run_query
 from tests.browser_fixtures import VIEWPORT
 
 pytestmark = pytest.mark.browser
