@@ -115,3 +115,27 @@ def test_plot_names_an_unknown_compound_and_a_format_it_cannot_write(tmp_path: P
                         "--data", str(TINY_DATA / "missing")])
     assert code == 2
     assert not list(tmp_path.iterdir())
+
+
+def test_the_evidence_view_round_trips_through_its_url(kg: KnowledgeGraph) -> None:
+    from explorer import state as st
+
+    state = st.decode("?view=evidence&compound=ketamine&compare=Spravato&indication=TRD&sort=-n", kg)
+    assert (state["view"], state["ev_compound"], state["ev_compare"], state["ev_indication"], state["ev_sort"]) == (
+        "evidence", KETAMINE, ESKETAMINE, TRD, "-n")
+    assert not state["notices"]
+    again = st.decode(st.encode(state), kg)
+    assert st.same_view(again, state)
+    assert st.sort_evidence(state, "-n".lstrip("-"))["ev_sort"] == "n"
+    assert st.sort_evidence(st.sort_evidence(state, "finding"), "finding")["ev_sort"] == "-finding"
+
+
+def test_a_bad_evidence_parameter_is_named_and_dropped(kg: KnowledgeGraph) -> None:
+    from explorer import state as st
+
+    state = st.decode("?view=evidence&compound=NMDA%20receptor&sort=colour", kg)
+    named = {n["param"] for n in state["notices"]}
+    assert named == {"compound", "sort"} and state["view"] == "explore"
+    state = st.decode("?view=evidence&compound=ketamine&indication=nothing-like-this", kg)
+    assert [n["param"] for n in state["notices"]] == ["indication"]
+    assert state["view"] == "evidence" and state["ev_indication"] is None
