@@ -53,7 +53,7 @@ def serve_layout(data: ExplorerData) -> Any:
     search = ""
     if has_request_context() and request.referrer:
         search = urlparse(request.referrer).query
-    return prerendered(data, decode(search, data.kg, data.imported))
+    return prerendered(data, decode(search, data.kg, data.imported, data.public))
 
 
 def request_handler() -> type:

@@ -14,7 +14,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from explorer import evidence_view, ids, panels, views
+from explorer import evidence_view, ids, mechanism_panels, panels, views
 from explorer import state as st
 from explorer.data import ExplorerData
 
@@ -32,14 +32,15 @@ RENDER_OUTPUTS = {
 CONTROL_OUTPUTS = {
     "source": (ids.SOURCE, "value"), "target": (ids.TARGET, "value"), "min": (ids.MIN_EVIDENCE, "value"),
     "human": (ids.HUMAN_ONLY, "value"), "route": (ids.ROUTE, "value"), "tour": (ids.TOUR, "value"),
+    "other": (ids.COMPARE_WITH, "value"),
     "studies": (ids.STUDIES, "value"), "query": (ids.QUERY_TEXT, "value"), "lang": (ids.QUERY_LANG, "value"),
     "ev_compound": (ids.EV_COMPOUND, "value"), "ev_compare": (ids.EV_COMPARE, "value"),
     "ev_indication": (ids.EV_INDICATION, "value"),
 }
 # Controls set only when the state shows their view (so typing elsewhere is never overwritten).
 VIEW_CONTROLS = {"query": "query", "lang": "query"}
-TAB_FOR_VIEW = {"explore": "explore", "paths": "paths", "tour": "tours", "compare": "tours", "query": "query",
-                "evidence": "evidence"}
+TAB_FOR_VIEW = {"explore": "explore", "paths": "paths", "mechanisms": "paths", "tour": "tours", "compare": "tours",
+                "query": "query", "evidence": "evidence"}
 SEARCH_LIMIT = 15
 
 
@@ -96,7 +97,7 @@ def controls_for(state: st.State) -> dict[str, Any]:
     return {
         "source": state.get("source"), "target": state.get("target"), "min": state.get("min_evidence"),
         "human": ["human"] if state.get("human_only") else [], "route": state.get("route"),
-        "tour": state.get("tour") if state.get("view") == "tour" else None,
+        "tour": state.get("tour") if state.get("view") == "tour" else None, "other": state.get("other"),
         "studies": ["studies"] if state.get("studies") else [],
         "query": state.get("query") or st.DEFAULT_QUERY, "lang": state.get("lang") or "sparql",
         "ev_compound": state.get("ev_compound"), "ev_compare": state.get("ev_compare"),
@@ -141,21 +142,42 @@ def _trace_end(data: ExplorerData, state: st.State, index: Any, value: Any, inpu
     return new
 
 
-def _tour_go(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
-    hyp, _, number = str(index).partition("#")
-    if hyp not in data.kg.hypotheses:
+def tour_length(data: ExplorerData, tour: Any) -> int | None:
+    """The number of steps of a hypothesis tour or a contrast tour (None: no such tour)."""
+    from explorer.mechanisms import tour_total
+
+    if not isinstance(tour, str):
         return None
-    return st.step_tour(st.start_tour(state, hyp), int(number or 1) - 1, len(data.kg.hypotheses[hyp].steps))
+    hyp = data.kg.hypotheses.get(tour)
+    return len(hyp.steps) if hyp is not None else tour_total(data.public, tour)
+
+
+def _tour_go(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
+    tour, _, number = str(index).partition("#")
+    total = tour_length(data, tour)
+    if total is None:
+        return None
+    return st.step_tour(st.start_tour(state, tour), int(number or 1) - 1, total)
 
 
 def _tour(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
-    return st.start_tour(state, value) if value in data.kg.hypotheses else None
+    return st.start_tour(state, value) if tour_length(data, value) else None
 
 
 def _tour_step(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any],
                delta: int) -> st.State | None:
-    hyp = data.kg.hypotheses.get(state.get("tour") or "")
-    return st.step_tour(state, delta, len(hyp.steps)) if hyp is not None else None
+    total = tour_length(data, state.get("tour"))
+    return st.step_tour(state, delta, total) if total else None
+
+
+def _compare(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
+    from explorer.mechanisms import resolve_compound
+
+    source, target = inputs.get("source"), inputs.get("target")
+    other = resolve_compound(data.kg, data.public, inputs.get("other"))
+    if not data.has_node(source) or not data.has_node(target) or other is None:
+        return None
+    return st.compare_mechanisms(state, source, other, target)
 
 
 def _matches(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
@@ -193,6 +215,7 @@ ACTIONS: dict[str, Action] = {
     ids.TOUR_PREV: lambda data, state, index, value, inputs: _tour_step(data, state, index, value, inputs, -1),
     ids.TOUR_NEXT: lambda data, state, index, value, inputs: _tour_step(data, state, index, value, inputs, 1),
     ids.COMPARE_OPEN: lambda data, state, index, value, inputs: st.compare(state),
+    ids.COMPARE_RUN: _compare,
     ids.STUDIES: lambda data, state, index, value, inputs: st.toggle_studies(state, bool(value)),
     ids.QUERY_STORE: _matches,
     ids.EV_SHOW: _show_evidence,
@@ -217,7 +240,7 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
     kind = (trigger.get("type") if isinstance(trigger, dict) else trigger) or ids.URL
     index = trigger.get("index") if isinstance(trigger, dict) else None
     if kind == ids.URL:
-        decoded = st.decode(inputs.get("url"), data.kg, data.imported)
+        decoded = st.decode(inputs.get("url"), data.kg, data.imported, data.public)
         # A link to a query reruns it (the page's first paint does so itself, see layout.prerendered).
         rerun = decoded["view"] == "query" and bool(decoded.get("query")) and not st.same_view(decoded, current)
         if st.same_view(decoded, current) and not decoded["notices"] and not rerun:
@@ -254,23 +277,33 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
     state = state or st.default_state(data.kg)
     scene = views.scene_for(data, state)
     view = state.get("view")
-    compare = view == "compare"
+    compare = view == "compare" or scene.comparison is not None or scene.contrast is not None
     evidence = view == "evidence"
     tour_total = scene.tour.total if scene.tour else 0
     tour_index = scene.tour.index if scene.tour else 0
+    if scene.contrast is not None:
+        tour_total, tour_index = len(scene.contrast[0].stops), scene.contrast[1]
+    shown: Any = []
+    if scene.comparison is not None:
+        shown = mechanism_panels.mechanism_view(scene.comparison)
+    elif scene.contrast is not None:
+        shown = mechanism_panels.contrast_diagram(*scene.contrast)
+    elif view == "compare":
+        shown = panels.compare_view(views.compare_routes(data))
     return {
         "elements": views.elements_for(data, scene.subgraph, views.selection_for(data, state)),
         "title": scene.subgraph.title,
         "paths": panels.path_list(data, scene, state),
-        "tour": panels.tour_panel(data, scene, state),
-        "compare": panels.compare_view(views.compare_routes(data)) if compare else [],
+        "tour": (mechanism_panels.contrast_tour_panel(*scene.contrast) if scene.contrast is not None
+                 else panels.tour_panel(data, scene, state)),
+        "compare": shown,
         "canvas_style": {"display": "none"} if compare or evidence else {},
         "compare_style": {} if compare else {"display": "none"},
         "evidence": evidence_view.evidence_view(data, state) if evidence else [],
         "evidence_style": {} if evidence else {"display": "none"},
         "legend": [] if evidence else panels.legend(data, views.kinds_shown(data, scene.subgraph)),
-        "prev_disabled": scene.tour is None or tour_index == 0,
-        "next_disabled": scene.tour is None or tour_index >= tour_total - 1,
+        "prev_disabled": tour_total == 0 or tour_index == 0,
+        "next_disabled": tour_total == 0 or tour_index >= tour_total - 1,
         "notices": panels.url_notices(state.get("notices") or []),
     }
 
@@ -379,10 +412,12 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
                 "trace": Input(ids.TRACE, "n_clicks"), "tour": Input(ids.TOUR, "value"),
                 "prev": Input(ids.TOUR_PREV, "n_clicks"), "next": Input(ids.TOUR_NEXT, "n_clicks"),
                 "compare": Input(ids.COMPARE_OPEN, "n_clicks"), "studies": Input(ids.STUDIES, "value"),
+                "compare_run": Input(ids.COMPARE_RUN, "n_clicks"),
                 "query": Input(ids.QUERY_STORE, "data"), "ev_show": Input(ids.EV_SHOW, "n_clicks"), **pattern},
         state={"current": State(ids.STATE, "data"), "source_v": State(ids.SOURCE, "value"),
                "target_v": State(ids.TARGET, "value"), "min_v": State(ids.MIN_EVIDENCE, "value"),
                "human_v": State(ids.HUMAN_ONLY, "value"), "route_v": State(ids.ROUTE, "value"),
+               "other_v": State(ids.COMPARE_WITH, "value"),
                "run_clicks": State(ids.QUERY_RUN, "n_clicks"), "ev_compound_v": State(ids.EV_COMPOUND, "value"),
                "ev_compare_v": State(ids.EV_COMPARE, "value"), "ev_indication_v": State(ids.EV_INDICATION, "value")},
     )
@@ -391,7 +426,7 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
         inputs = {"url": kw["url"], "source": kw["source_v"], "target": kw["target_v"], "min": kw["min_v"],
                   "human": kw["human_v"], "route": kw["route_v"], "run_clicks": kw["run_clicks"],
                   "ev_compound": kw["ev_compound_v"], "ev_compare": kw["ev_compare_v"],
-                  "ev_indication": kw["ev_indication_v"]}
+                  "ev_indication": kw["ev_indication_v"], "other": kw["other_v"]}
         return route(data, trigger, value, inputs, kw["current"])
 
     @app.callback(

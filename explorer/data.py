@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     import networkx as nx
     from rdflib import Graph
 
+    from explorer.mechanisms import PublicPaths
     from graph.imported import ImportedGraph, MergedAdjacency
+    from loaders.formats.drugmechdb import DrugMechDB
 
 # The tracer's pickers list an imported graph's new nodes only up to this many (URLs take any CURIE).
 IMPORTED_OPTION_LIMIT = 5000
@@ -40,6 +42,8 @@ class ExplorerData:
     # An imported KGX graph (``kmoa explore --import``) and its merged adjacency, built once.
     imported: ImportedGraph | None = None
     merged: tuple[MergedAdjacency, dict[str, int]] | None = None
+    # Public (DrugMechDB) paths the compare-mechanisms view and the contrast tours use.
+    public: PublicPaths | None = None
 
     def node_name(self, curie: str) -> str:
         """The display name of a node (the CURIE itself if unknown)."""
@@ -157,12 +161,15 @@ def cypher_runner(uri: str, user: str | None, password: str | None,
 
 def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None = None,
             neo4j_password: str | None = None, sparql_timeout: float = 10.0,
-            imported: ImportedGraph | None = None) -> ExplorerData:
+            imported: ImportedGraph | None = None, drugmechdb: DrugMechDB | None = None) -> ExplorerData:
     """Build the networkx and rdflib graphs, attribute tables and options once.
 
     With ``imported`` (from ``loaders.formats.kgx_import.read_kgx``) the merged adjacency is built here,
-    once, and the path tracer walks curated and imported edges together.
+    once, and the path tracer walks curated and imported edges together. ``drugmechdb`` (a file
+    read by ``loaders.formats.drugmechdb``) is what the compare view compares with; without it, the few
+    DrugMechDB paths shipped with kmoa.
     """
+    from explorer.mechanisms import load_public
     from graph.sparql import named_queries
     from loaders.formats.rdf import iri, to_rdf
     from loaders.stores.sparql_engine import QueryEngine
@@ -191,5 +198,5 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
         node_options=_node_options(kg) + (_imported_options(kg, imported) if imported is not None else []),
         iri_to_curie=iri_to_curie, named_queries=named_queries(),
         cypher=cypher, cypher_note=note, sparql_timeout=sparql_timeout,
-        imported=imported, merged=merged,
+        imported=imported, merged=merged, public=load_public(kg, drugmechdb),
     )

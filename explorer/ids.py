@@ -29,6 +29,8 @@ HUMAN_ONLY = "path-human-only"
 ROUTE = "path-route"
 TRACE = "path-trace"
 PATH_LIST = "path-list"
+COMPARE_WITH = "compare-with"
+COMPARE_RUN = "compare-mechanisms"
 
 TOUR = "tour-select"
 TOUR_PREV = "tour-prev"

@@ -10,6 +10,7 @@ from dash import dcc, html
 from explorer import ids
 from explorer.data import ExplorerData
 from explorer.evidence_view import evidence_tab
+from explorer.mechanisms import compound_options
 from explorer.panels import empty_panel, legend
 from explorer.state import DEFAULT_QUERY
 from explorer.style import stylesheet
@@ -56,6 +57,14 @@ def _paths_tab(data: ExplorerData) -> dcc.Tab:
                 clearable=True)),
         ], className="filters", open=False),
         html.Button("Trace paths", id=ids.TRACE, n_clicks=0, className="btn btn-primary"),
+        html.Details([
+            html.Summary("Compare with another compound"),
+            _field("Compare with", dcc.Dropdown(id=ids.COMPARE_WITH, options=compound_options(data.kg, data.public),
+                                                placeholder="e.g. duloxetine", clearable=True),
+                   "Both compounds' mechanisms to the indication above, side by side: the review's, or DrugMechDB's "
+                   "paths for a drug the review does not cover."),
+            html.Button("Compare mechanisms", id=ids.COMPARE_RUN, n_clicks=0, className="btn"),
+        ], className="filters compare-with", open=False),
         html.Div(id=ids.PATH_LIST, className="path-results"),
     ], className="tab-body"))
 
@@ -63,6 +72,8 @@ def _paths_tab(data: ExplorerData) -> dcc.Tab:
 def _tours_tab(data: ExplorerData) -> dcc.Tab:
     hyps = sorted(data.kg.hypotheses.values(), key=lambda h: (h.route is None, h.route or 0, h.name.lower()))
     options = [{"label": h.name, "value": h.id} for h in hyps]
+    if data.public is not None:
+        options += [{"label": t.tour.name, "value": t.tour.id} for t in data.public.tours.values()]
     return dcc.Tab(label="Tours", value="tours", id="tab-tours", children=html.Div([
         _field("Hypothesis", dcc.Dropdown(id=ids.TOUR, options=options, placeholder="choose a route of action",
                                           clearable=False)),

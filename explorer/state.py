@@ -1,8 +1,9 @@
 """The view state (a plain JSON dict kept in a dcc.Store), its URL form and the pure actions on it.
 
 The URL query string holds everything needed to reopen a view: the focused node and its expanded
-neighbours, the path tracer's source, target, filters and chosen path, the tour and its step, the
-console's query text and language, and the selected node or claim. Names and synonyms are accepted
+neighbours, the path tracer's source, target, filters and chosen path, the compared compounds
+(``source`` and ``other``) and their indication (``target``), the tour and its step, the console's
+query text and language, and the selected node or claim. Names and synonyms are accepted
 in a hand-written URL (``?focus=esketamine``). A parameter that is unknown or malformed is dropped
 with a notice naming it and what is shown instead (``decode``'s ``notices``).
 """
@@ -15,18 +16,19 @@ from urllib.parse import parse_qs, urlencode
 from graph.model import KnowledgeGraph, UnknownEntityError
 
 if TYPE_CHECKING:
+    from explorer.mechanisms import PublicPaths
     from graph.imported import ImportedGraph
 
 State = dict[str, Any]
-VIEWS = ("explore", "paths", "tour", "compare", "query", "evidence")
+VIEWS = ("explore", "paths", "mechanisms", "tour", "compare", "query", "evidence")
 PATHS_PER_PAGE = 10  # paths listed at first; "more" lists this many more
 MAX_SHOWN = 200  # at most this many paths are listed
 MAX_QUERY = 20_000  # characters of console query text a URL may carry
 LANGUAGES = ("sparql", "cypher")
 DEFAULT_QUERY = ("SELECT ?compound ?label WHERE {\n  ?compound a kmoa:Compound ; rdfs:label ?label .\n}"
                  "\nORDER BY ?label")
-PARAMETERS = ("view", "focus", "expand", "studies", "source", "target", "min", "human", "route", "path", "shown",
-              "tour", "step", "sel", "q", "lang", "compound", "compare", "indication", "sort", "too_long")
+PARAMETERS = ("view", "focus", "expand", "studies", "source", "other", "target", "min", "human", "route", "path",
+              "shown", "tour", "step", "sel", "q", "lang", "compound", "compare", "indication", "sort", "too_long")
 MAX_PARAMETER = 8_000  # characters of one parameter kept when a link is too long for the server
 SHOWN_VALUE = 60  # characters of a bad value quoted in a notice
 
@@ -41,7 +43,8 @@ def default_state(kg: KnowledgeGraph) -> State:
         focus = compounds[0] if compounds else next(iter(sorted(kg.nodes)), None)
     return {
         "view": "explore", "focus": focus, "expanded": [], "studies": False,
-        "source": None, "target": None, "min_evidence": None, "human_only": False, "route": None, "path": 0,
+        "source": None, "other": None, "target": None, "min_evidence": None, "human_only": False, "route": None,
+        "path": 0,
         "shown": PATHS_PER_PAGE, "tour": None, "step": 0, "sel": f"node:{focus}" if focus else None, "matches": [],
         "query": None, "lang": "sparql", "notices": [],
         "ev_compound": None, "ev_compare": None, "ev_indication": None, "ev_sort": None,
@@ -93,8 +96,10 @@ def _shown(value: str) -> str:
     return flat if len(flat) <= SHOWN_VALUE else f"{flat[:SHOWN_VALUE]}… ({len(value):,} characters)"
 
 
-def view_summary(kg: KnowledgeGraph, state: State) -> str:
+def view_summary(kg: KnowledgeGraph, state: State, public: PublicPaths | None = None) -> str:
     """What a state shows, in a few words (for notices)."""
+    from explorer.mechanisms import compound_name
+
     def name(curie: str | None) -> str:
         node = kg.nodes.get(curie or "")
         return node.name if node is not None else str(curie)
@@ -102,8 +107,13 @@ def view_summary(kg: KnowledgeGraph, state: State) -> str:
     view = state.get("view")
     if view == "paths":
         return f"the paths from {name(state.get('source'))} to {name(state.get('target'))}"
+    if view == "mechanisms":
+        return (f"the mechanisms of {compound_name(kg, public, state.get('source'))} and "
+                f"{compound_name(kg, public, state.get('other'))} to {name(state.get('target'))} side by side")
     if view == "tour" and state.get("tour") in kg.hypotheses:
         return f"the tour {kg.hypotheses[state['tour']].name}, step {int(state.get('step') or 0) + 1}"
+    if view == "tour" and public is not None and state.get("tour") in public.tours:
+        return f"the tour {public.tours[state['tour']].tour.name}, step {int(state.get('step') or 0) + 1}"
     if view == "compare":
         return "the routes side by side"
     if view == "query":
@@ -117,10 +127,13 @@ def view_summary(kg: KnowledgeGraph, state: State) -> str:
     return "the explorer"
 
 
-def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | None = None) -> State:
+def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | None = None,
+           public: PublicPaths | None = None) -> State:
     """The state a URL query string describes (unknown values are dropped, defaults filled in).
 
-    With an ``imported`` graph, the tracer's ends and the selection may be imported nodes and edges.
+    With an ``imported`` graph, the tracer's ends and the selection may be imported nodes and edges;
+    with ``public`` paths, the compared compound ``other`` may be a DrugMechDB drug and the tour a
+    contrast tour.
     Every parameter that was dropped or corrected is named in ``state["notices"]``, with what is
     shown instead; ``encode`` of the state is the URL without them.
     """
@@ -160,10 +173,16 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
     if params.get("studies") not in (None, "0", "1"):
         bad("studies", "is not 0 or 1")
     state["studies"] = params.get("studies") == "1"
+    from explorer.mechanisms import resolve_compound, tour_total
+
     for end in ("source", "target"):
         state[end] = _endpoint(kg, imported, params.get(end))
         if params.get(end) and state[end] is None:
             bad(end, "is not a node of the graph")
+    if "other" in params:
+        state["other"] = resolve_compound(kg, public, params["other"])
+        if state["other"] is None:
+            bad("other", "is not a compound of the review or a drug of the DrugMechDB paths")
     if params.get("min") in kg.schema.evidence_types:
         state["min_evidence"] = params["min"]
     elif "min" in params:
@@ -186,14 +205,14 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
         shown = PATHS_PER_PAGE
     state["shown"] = min(max(shown, PATHS_PER_PAGE, state["path"] + 1), MAX_SHOWN)
     if "tour" in params:
-        tour = _resolve(kg, params["tour"])
-        if tour in kg.hypotheses:
+        tour = params["tour"] if tour_total(public, params["tour"]) else _resolve(kg, params["tour"])
+        if tour in kg.hypotheses or tour_total(public, tour):
             state["tour"] = tour
         else:
             bad("tour", "is not a hypothesis tour")
     step = _int(params.get("step"), 1)
     if state["tour"]:
-        total = len(kg.hypotheses[state["tour"]].steps)
+        total = tour_total(public, state["tour"]) or len(kg.hypotheses[state["tour"]].steps)
         if step is None or not 1 <= step <= total:
             bad("step", f"is not a step from 1 to {total}")
             step = 1
@@ -219,6 +238,8 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
     if view is None:
         if state["tour"]:
             state["view"] = "tour"
+        elif state["source"] and state["other"] and state["target"]:
+            state["view"] = "mechanisms"
         elif state["source"] and state["target"]:
             state["view"] = "paths"
         elif state["query"]:
@@ -226,6 +247,10 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
     if state["view"] == "paths" and not (state["source"] and state["target"]):
         if view == "paths" and not any(p[0] in ("source", "target") for p in problems):
             bad("view", "needs a source and a target")
+        state["view"] = "explore"
+    if state["view"] == "mechanisms" and not (state["source"] and state["other"] and state["target"]):
+        if view == "mechanisms" and not any(p[0] in ("source", "other", "target") for p in problems):
+            bad("view", "needs a source, an other compound and a target")
         state["view"] = "explore"
     if state["view"] == "tour" and not state["tour"]:
         if view == "tour" and not any(p[0] == "tour" for p in problems):
@@ -237,7 +262,7 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
         state["view"] = "explore"
     if "sel" not in params and state["view"] == "explore" and state["focus"]:
         state["sel"] = f"node:{state['focus']}"
-    instead = view_summary(kg, state)
+    instead = view_summary(kg, state, public)
     state["notices"] = [{"param": key, "text": f"The link's parameter {_shown(key)}"
                                               f"{'=“' + _shown(value) + '”' if value else ''} {why}; it was removed "
                                               f"and {instead} is shown instead."}
@@ -286,6 +311,8 @@ def encode(state: State) -> str:
         params.append(("path", str(int(state.get("path") or 0) + 1)))
         if int(state.get("shown") or PATHS_PER_PAGE) > PATHS_PER_PAGE:
             params.append(("shown", str(int(state["shown"]))))
+    if view == "mechanisms":
+        params += [(key, state[key]) for key in ("source", "other", "target") if state.get(key)]
     if view == "tour" and state.get("tour"):
         params += [("tour", state["tour"]), ("step", str(int(state.get("step") or 0) + 1))]
     if view == "query" and state.get("query"):
@@ -376,6 +403,11 @@ def sort_evidence(state: State, column: str) -> State:
     """Sort the evidence table by a column; the same column again reverses the order."""
     current = state.get("ev_sort")
     return {**state, "view": "evidence", "ev_sort": f"-{column}" if current == column else column}
+
+
+def compare_mechanisms(state: State, source: str, other: str, target: str) -> State:
+    """Show two compounds' mechanisms to one indication side by side."""
+    return {**state, "view": "mechanisms", "source": source, "other": other, "target": target, "sel": None}
 
 
 def show_matches(state: State, curies: list[str], query: str | None = None, lang: str | None = None) -> State:

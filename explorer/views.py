@@ -19,8 +19,10 @@ from typing import Any
 from explorer.data import ExplorerData
 from explorer.layouts import component_layout, force_layout, layered_layout
 from explorer.links import link_for
+from explorer.mechanisms import PreparedTour, compare_for, compound_name
 from explorer.state import PATHS_PER_PAGE
 from explorer.style import WEAK_STRENGTH, kind_style
+from graph.compare import Comparison
 from graph.model import KnowledgeGraph
 from graph.path_answers import PathAnswer, answer_paths
 from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
@@ -542,6 +544,10 @@ def selection_for(data: ExplorerData, state: Mapping[str, Any]) -> str | None:
     """The selection to show: the state's, or in a tour the current step's claim."""
     if state.get("sel"):
         return str(state["sel"])
+    contrast = data.public.tours.get(state.get("tour") or "") if data.public is not None else None
+    if state.get("view") == "tour" and contrast is not None:
+        stop = contrast.stops[min(max(int(state.get("step") or 0), 0), len(contrast.stops) - 1)]
+        return f"claim:{stop.step.claim}" if stop.step.claim else None
     hyp = data.kg.hypotheses.get(state.get("tour") or "")
     if state.get("view") == "tour" and hyp is not None and hyp.steps:
         step = min(max(int(state.get("step") or 0), 0), len(hyp.steps) - 1)
@@ -700,6 +706,10 @@ class Scene:
     paths: tuple[MechanismPath, ...] = ()
     tour: TourStep | None = None
     answer: PathAnswer | None = None
+    #: The compare-mechanisms view's answer (or why there is none).
+    comparison: Comparison | str | None = None
+    #: A contrast tour and its current stop.
+    contrast: tuple[PreparedTour, int] | None = None
 
 
 def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
@@ -715,6 +725,16 @@ def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
         if answer.why_none:
             sub = replace(sub, title=answer.why_none)
         return Scene(sub, paths, answer=answer)
+    if view == "mechanisms" and state.get("source") and state.get("other") and state.get("target"):
+        result = compare_for(kg, data.public, state["source"], state["other"], state["target"])
+        title = (f"Mechanisms of {compound_name(kg, data.public, state['source'])} and "
+                 f"{compound_name(kg, data.public, state['other'])} to {data.node_name(state['target'])}, side by side")
+        return Scene(Subgraph((), (), {}, "force", title), comparison=result)
+    contrast = data.public.tours.get(state.get("tour") or "") if data.public is not None else None
+    if view == "tour" and contrast is not None:
+        step = min(max(int(state.get("step") or 0), 0), len(contrast.stops) - 1)
+        title = f"{contrast.tour.name}: step {step + 1} of {len(contrast.stops)}"
+        return Scene(Subgraph((), (), {}, "force", title), contrast=(contrast, step))
     if view == "tour" and state.get("tour") in kg.hypotheses:
         hyp = kg.hypotheses[state["tour"]]
         step = min(max(int(state.get("step") or 0), 0), len(hyp.steps) - 1)

@@ -139,9 +139,20 @@ def test_compare_ketamine_with_duloxetine_side_by_side(kg) -> None:  # type: ign
     assert "Clinical facts the review gives for ketamine" in result.output
 
 
-def test_compare_without_the_file_says_what_is_missing() -> None:
+def test_compare_without_a_file_uses_the_shipped_paths_and_says_what_is_missing() -> None:
+    """Duloxetine's path ships with kmoa (cited, from its own file); a drug it lacks names --drugmechdb."""
+    from graph.compare import DRUGMECHDB_CITATION, bundled_drugmechdb
+
+    shipped = read_drugmechdb(Path(str(bundled_drugmechdb())))
+    duloxetine = next(p for p in shipped.paths if p.drug == "duloxetine")
     result = CliRunner().invoke(main, ["compare", "ketamine", "duloxetine", "--to", "MDD"])
-    assert result.exit_code == 1 and "--drugmechdb" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 0, result.output
+    assert f"path {duloxetine.id}, line " in result.output and f"(file {shipped.file.name})" in result.output
+    assert DRUGMECHDB_CITATION in result.output
+    missing = CliRunner().invoke(main, ["compare", "ketamine", "gepirone", "--to", "MDD"])
+    assert missing.exit_code == 1 and "--drugmechdb" in missing.output and "Traceback" not in missing.output
+    gepirone = CliRunner().invoke(main, ["compare", "ketamine", "gepirone", "--to", "MDD", "--drugmechdb", str(FIXTURE)])
+    assert gepirone.exit_code == 0 and f"(file {FIXTURE.name})" in gepirone.output
 
 
 @pytest.mark.neo4j

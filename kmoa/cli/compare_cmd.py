@@ -14,7 +14,8 @@ from kmoa.cli.data import DATA_OPTION, fail
 @click.argument("second")
 @click.option("--to", "target", required=True, help="The indication both mechanisms end at (name, synonym or CURIE).")
 @click.option("--drugmechdb", "drugmechdb_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="DrugMechDB indication_paths.yaml, for compounds the review does not cover.")
+              help="DrugMechDB indication_paths.yaml, for compounds the review does not cover (default: the few "
+                   "antidepressant paths shipped with kmoa).")
 @click.option("-k", default=2, show_default=True, type=click.IntRange(1, 10),
               help="Mechanisms shown per compound (the best path of each hypothesis first).")
 @DATA_OPTION
@@ -24,51 +25,33 @@ def compare(first: str, second: str, target: str, drugmechdb_file: Path | None, 
 
     A compound of the curated graph is shown by its best mechanism paths (each step a claim of the
     review, with its quote); any other compound by its DrugMechDB paths (each step naming the path
-    and the YAML line). The review's clinical facts for each pair follow.
+    and the YAML line). Without --drugmechdb, DrugMechDB's paths from duloxetine and venlafaxine to
+    major depressive disorder, shipped with kmoa, are searched. The review's clinical facts follow.
 
     \b
-    kmoa compare ketamine duloxetine --to "major depressive disorder" --drugmechdb indication_paths.yaml
+    kmoa compare ketamine duloxetine --to "major depressive disorder"
+    kmoa compare ketamine gepirone --to MDD --drugmechdb indication_paths.yaml
     """
-    from graph.compare import Side, chain_lines, curated_side, side_by_side
+    from functools import partial
+
+    from graph.compare import CompareError, bundled_drugmechdb, chain_lines, compare_mechanisms, side_by_side
     from graph.curation import CurationError
-    from graph.model import UnknownEntityError, load_graph
+    from graph.model import load_graph
+    from loaders.formats.drugmechdb import DrugMechDBError, mechanisms, read_drugmechdb
 
     try:
         kg = load_graph(data_dir)
-        target_id = kg.resolve(target)
-    except (CurationError, UnknownEntityError) as err:
+        db = read_drugmechdb(drugmechdb_file or Path(str(bundled_drugmechdb())))
+        result = compare_mechanisms(kg, first, second, target, k=k, public=partial(mechanisms, db))
+    except (CurationError, DrugMechDBError) as err:
         fail(str(err))
-    diseases = {target_id, *kg.nodes[target_id].xref}
-    db = None
-    sides: list[Side] = []
-    for compound in (first, second):
-        try:
-            curie = kg.resolve(compound, kinds=("compound",))
-            if kg.nodes[curie].kind == "compound":
-                sides.append(curated_side(kg, curie, target_id, k=k))
-                continue
-        except UnknownEntityError:
-            pass
-        if drugmechdb_file is None:
-            fail(f"'{compound}' is not a compound of the review; give --drugmechdb FILE to look it up there")
-            return
-        if db is None:
-            from loaders.formats.drugmechdb import DrugMechDBError, read_drugmechdb
-
-            try:
-                db = read_drugmechdb(drugmechdb_file)
-            except DrugMechDBError as err:
-                fail(str(err))
-        from loaders.formats.drugmechdb import mechanisms
-
-        assert db is not None
-        found = mechanisms(db, compound, diseases)
-        if not found:
-            fail(f"DrugMechDB has no path from '{compound}' to {kg.nodes[target_id].name} "
-                 f"({', '.join(sorted(diseases))})")
-        sides.append(Side(compound=compound, name=compound, mechanisms=found[:k]))
-    click.echo(f"Mechanisms to {kg.nodes[target_id].name} ({', '.join(sorted(diseases))}), aligned at the shared end\n")
-    left, right = sides
+    except CompareError as err:
+        hint = "" if drugmechdb_file else " (only the DrugMechDB paths shipped with kmoa were searched: give " \
+                                          "--drugmechdb FILE to search a whole release)"
+        fail(f"{err}{hint}")
+    click.echo(f"Mechanisms to {result.target_name} ({', '.join(result.diseases)}), aligned at the shared end\n")
+    left, right = result.sides
+    public_steps = False
     for i in range(max(len(left.mechanisms), len(right.mechanisms))):
         a = left.mechanisms[i] if i < len(left.mechanisms) else None
         b = right.mechanisms[i] if i < len(right.mechanisms) else None
@@ -80,11 +63,17 @@ def compare(first: str, second: str, target: str, drugmechdb_file: Path | None, 
         for side, mech in ((left, a), (right, b)):
             if mech is None:
                 continue
-            click.echo(f"  {side.name}, sources of the steps:")
+            public_steps = public_steps or mech.path is not None
+            where = f" (file {mech.file})" if mech.file else ""
+            click.echo(f"  {side.name}, sources of the steps{where}:")
             for n, step in enumerate(mech.steps, start=1):
                 click.echo(f"    [{n}] {step.source}: {step.reference}: \"{step.text}\"")
         click.echo("")
-    for side in sides:
-        click.echo(f"Clinical facts the review gives for {side.name} and {kg.nodes[target_id].name}:")
+    for side in result.sides:
+        click.echo(f"Clinical facts the review gives for {side.name} and {result.target_name}:")
         for fact in side.clinical or ["none (the review does not study this compound for it)"]:
             click.echo(f"  - {fact}")
+    if public_steps:
+        from graph.compare import DRUGMECHDB_CITATION, DRUGMECHDB_LICENCE
+
+        click.echo(f"\nDrugMechDB steps: {DRUGMECHDB_LICENCE}. Cite: {DRUGMECHDB_CITATION}")

@@ -1,4 +1,4 @@
-"""`kmoa explore`: the Dash explorer over the embedded graph (Cypher too with --neo4j, a KGX graph with --import)."""
+"""`kmoa explore`: the Dash explorer (Cypher with --neo4j; a KGX folder or a DrugMechDB file with --import)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from kmoa.cli.options import PORT
               help="A Neo4j bolt URI: enables read-only Cypher in the query console.")
 @click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
 @click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Or set NEO4J_PASSWORD.")
-@click.option("--import", "import_dir", default=None, metavar="KGX_DIR",
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A KGX directory (nodes.tsv, edges.tsv): the path tracer walks it together with the curated graph.")
+@click.option("--import", "import_dir", default=None, metavar="KGX_DIR|DRUGMECHDB_YAML",
+              type=click.Path(exists=True, path_type=Path),
+              help="A KGX directory (nodes.tsv, edges.tsv; e.g. from `kmoa import drugmechdb --out`) or a DrugMechDB "
+                   "indication_paths.yaml: the path tracer walks it together with the curated graph; a DrugMechDB file "
+                   "is also what the compare view compares with.")
 @click.option("--debug", is_flag=True, help="Dash debug mode (reloader and dev tools).")
 @DATA_OPTION
 def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_password: str | None,
@@ -34,15 +36,23 @@ def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_
         kg = load_graph(data_dir)
     except CurationError as err:
         fail(str(err))
-    imported = None
+    imported = drugmechdb = None
     if import_dir is not None:
+        from loaders.formats.drugmechdb import DrugMechDBError, read_as_imported, read_drugmechdb
         from loaders.formats.kgx_import import KgxImportError, read_kgx
 
         try:
-            imported = read_kgx(import_dir, kg)
-        except KgxImportError as err:
+            if import_dir.is_dir():
+                imported = read_kgx(import_dir, kg)
+            else:
+                drugmechdb = read_drugmechdb(import_dir)
+                click.echo(f"read {import_dir}: {len(drugmechdb.paths)} DrugMechDB paths, {len(drugmechdb.defects)} "
+                           "defect(s), kept as read (`kmoa import drugmechdb` lists them by line)", err=True)
+                imported = read_as_imported(drugmechdb, kg)
+        except (KgxImportError, DrugMechDBError) as err:
             fail(str(err))
-    data = prepare(kg, neo4j=neo4j_uri, neo4j_user=neo4j_user, neo4j_password=neo4j_password, imported=imported)
+    data = prepare(kg, neo4j=neo4j_uri, neo4j_user=neo4j_user, neo4j_password=neo4j_password, imported=imported,
+                   drugmechdb=drugmechdb)
     app = create_app(kg, data=data)
     click.echo(f"kmoa explorer on http://{host}:{port}/  ({len(kg.nodes)} nodes, {len(kg.claims)} claims)")
     if imported is not None:

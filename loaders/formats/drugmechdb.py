@@ -22,13 +22,17 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from graph.compare import CompareStep, Mechanism
 from graph.identifiers import curie_problem
 from loaders.formats.kgx import write_tsv
+
+if TYPE_CHECKING:
+    from graph.imported import ImportedGraph
+    from graph.model import KnowledgeGraph
 
 KNOWLEDGE_SOURCE = "infores:drugmechdb"
 LINE = "__line__"
@@ -301,6 +305,20 @@ def write_kgx(db: DrugMechDB, out: Path, policy: DefectPolicy = "keep") -> Path:
     return out
 
 
+def read_as_imported(db: DrugMechDB, kg: KnowledgeGraph, policy: DefectPolicy = "keep") -> ImportedGraph:
+    """The file's kept paths as an imported graph (``kmoa explore --import FILE``), named 'drugmechdb'.
+
+    The paths go through the same KGX rows ``kmoa import drugmechdb`` writes, in a temporary folder
+    that is removed once read.
+    """
+    import tempfile
+
+    from loaders.formats.kgx_import import read_kgx
+
+    with tempfile.TemporaryDirectory(prefix="kmoa-drugmechdb-") as tmp:
+        return read_kgx(write_kgx(db, Path(tmp) / "drugmechdb", policy), kg, name="drugmechdb", progress=False)
+
+
 def mechanisms(db: DrugMechDB, drug: str, diseases: set[str]) -> list[Mechanism]:
     """DrugMechDB's paths from a drug (name, MeSH or DrugBank id) to any of the disease ids, as chains."""
     key = drug.casefold()
@@ -314,11 +332,14 @@ def mechanisms(db: DrugMechDB, drug: str, diseases: set[str]) -> list[Mechanism]
         for link in _chain(mech):
             source, target = normalise_id(str(link["source"])), normalise_id(str(link["target"]))
             subject, obj = names.get(source, source), names.get(target, target)
+            line = int(link.get(LINE, mech.line))
             steps.append(CompareStep(
                 subject=subject, label=str(link.get("key")), object=obj, source="DrugMechDB",
-                reference=f"path {mech.id}, line {link.get(LINE, mech.line)}",
-                text=f"{subject} ({source}) {link.get('key')} {obj} ({target})"))
-        out.append(Mechanism(mech.drug, "DrugMechDB", f"DrugMechDB path {mech.id}", tuple(steps)))
+                reference=f"path {mech.id}, line {line}",
+                text=f"{subject} ({source}) {link.get('key')} {obj} ({target})",
+                subject_id=source, object_id=target, line=line))
+        out.append(Mechanism(mech.drug, "DrugMechDB", f"DrugMechDB path {mech.id}", tuple(steps), path=mech.id,
+                             drug=mech.drug, disease=mech.disease or mech.disease_id, file=db.file.name))
     return out
 
 
