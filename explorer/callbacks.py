@@ -513,6 +513,17 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
         }""",
         Output(ids.QUERY_RERUN, "clear_data"), Input(ids.QUERY_RERUN, "data"))
 
+    # A tour's current step in the lanes is scrolled into view (the lanes may be taller than the screen).
+    app.clientside_callback(
+        """function (children) {
+            setTimeout(function () {
+                var current = document.querySelector("#compare-view .current");
+                if (current) { current.scrollIntoView({block: "center"}); }
+            }, 0);
+            return window.dash_clientside.no_update;
+        }""",
+        Output(ids.COMPARE, "title"), Input(ids.COMPARE, "children"))
+
     # The link is the address bar's (the state writes it there); copied in the browser, no round trip.
     app.clientside_callback(
         """function (clicks) {

@@ -46,6 +46,8 @@ def _lane(lane: Lane, index: int, state_of: Mapping[int, str]) -> html.Div:
     for item in lane.items:
         if item[0] == "node":
             body.append(html.Div(item[1], className="mech-node", title=item[2]))
+        elif item[0] == "gap":
+            body.append(html.Div("⋮", className="mech-gap", title="the next step starts elsewhere"))
         else:
             i = item[1]
             body.append(_arrow(mech.steps[i], i + 1, state_of.get(i, "")))

@@ -184,7 +184,8 @@ class Lane:
     side: int
     compound: str
     mechanism: Mechanism
-    #: ('node', name, id) and ('step', index) items in drawing order.
+    #: ('node', name, id), ('step', index) and ('gap',) items in drawing order (a gap: the next step does not
+    #: start where the last one ended).
     items: tuple[tuple[Any, ...], ...]
     #: Whether the last step reaches the shared indication (drawn once, below every lane).
     reaches_end: bool
@@ -200,6 +201,8 @@ def lanes(comparison: Comparison) -> list[Lane]:
             previous = None
             for i, step in enumerate(mech.steps):
                 if step.subject_id != previous or previous is None:
+                    if previous is not None:
+                        items.append(("gap",))
                     items.append(("node", step.subject, step.subject_id))
                 items.append(("step", i))
                 previous = step.object_id

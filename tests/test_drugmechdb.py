@@ -151,7 +151,8 @@ def test_compare_without_a_file_uses_the_shipped_paths_and_says_what_is_missing(
     assert DRUGMECHDB_CITATION in result.output
     missing = CliRunner().invoke(main, ["compare", "ketamine", "gepirone", "--to", "MDD"])
     assert missing.exit_code == 1 and "--drugmechdb" in missing.output and "Traceback" not in missing.output
-    gepirone = CliRunner().invoke(main, ["compare", "ketamine", "gepirone", "--to", "MDD", "--drugmechdb", str(FIXTURE)])
+    gepirone = CliRunner().invoke(main, ["compare", "ketamine", "gepirone", "--to", "MDD",
+                                         "--drugmechdb", str(FIXTURE)])
     assert gepirone.exit_code == 0 and f"(file {FIXTURE.name})" in gepirone.output
 
 
