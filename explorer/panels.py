@@ -215,6 +215,11 @@ def imported_claim_panel(info: dict[str, Any]) -> html.Div:
         ("Path strength", f"{info['strength']:.2f} (fixed for imported edges)"),
         ("Edge id", html.Code(info["id"])),
     ]
+    public = info.get("drugmechdb")
+    if public:
+        facts[1:1] = [("DrugMechDB path", html.Code(public["path"])), ("Drug", public["drug"]),
+                      ("Disease", public["disease"]), ("DrugMechDB says", public["predicate"]),
+                      ("YAML line", html.Code(f"{public['file']}, line {public['line']}"))]
     body: list[Any] = [
         html.Span("imported edge", className="kind effect-tag effect-tag-imported"),
         html.H2([select_button(f"node:{info['subject']}", info["subject_name"], "linklike node-link"),

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from explorer import callbacks, ids, mechanism_panels
+from explorer import callbacks, ids, mechanism_panels, panels
 from explorer import state as st
 from explorer.data import ExplorerData, prepare
 from explorer.mechanisms import compare_for, lanes, load_public, stop_order
@@ -25,7 +25,7 @@ from graph.compare import (
 )
 from graph.model import KnowledgeGraph
 from kmoa.cli import main
-from loaders.drugmechdb import mechanisms, read_as_imported, read_drugmechdb
+from loaders.formats.drugmechdb import edge_rows, mechanisms, read_as_imported, read_drugmechdb
 
 FIXTURE = Path(__file__).parent / "fixtures" / "drugmechdb" / "indication_paths_excerpt.yaml"
 SHIPPED = Path(str(bundled_drugmechdb()))
@@ -215,6 +215,14 @@ def test_a_drugmechdb_file_as_the_import(kg: KnowledgeGraph) -> None:
     assert answer.paths
     first = answer.paths[0].path
     assert first.nodes[-1] == target and any(s.claim_id in kg.claims for s in first.steps)
+    step = next(s for s in first.steps if s.claim_id not in kg.claims)
+    info = views.evidence_panel_data(merged, f"claim:{step.claim_id}")
+    assert info is not None and info["drugmechdb"] is not None
+    edge = next(e for e in edge_rows(db) if e["id"].split("#")[0] == info["drugmechdb"]["path"]
+                and e["source_line"] == info["drugmechdb"]["line"])
+    assert (edge["subject"], edge["object"]) == (step.source, step.target)
+    words = " ".join(texts(panels.evidence_panel(info)))
+    assert f"{FIXTURE.name}, line {edge['source_line']}" in words and edge["drugmechdb_path"] in words
     mdd = kg.resolve("major depressive disorder")
     result = compare_for(kg, merged.public, "ketamine", "gepirone", mdd)
     assert isinstance(result, Comparison) and result.sides[1].mechanisms[0].file == FIXTURE.name
