@@ -5,7 +5,9 @@
 *First render*: from navigation to the canvas holding its elements and the evidence panel filled,
 in a fresh browser context each time (empty cache), against the app served locally.
 *Callbacks*: the pure callback functions called directly (no HTTP): search autocomplete, path
-tracing (router + render of a traced view), a tour step (router + render + evidence panel).
+tracing (router + render of a traced view), a tour step (router + render + evidence panel), the
+evidence view (showing it, sorting its table, opening a row's claim).
+The evidence view's first render is timed too: navigation to its table of studies.
 Aims: first render <= 1.5 s, callbacks <= 150 ms p95 on the curated graph.
 """
 
@@ -22,13 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from explorer import callbacks, ids  # noqa: E402
+from explorer import callbacks, evidence_view, ids  # noqa: E402
 from explorer import state as st  # noqa: E402
 from explorer.data import ExplorerData, prepare  # noqa: E402
 from graph.model import load_graph  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SEARCHES = ["ket", "esketamine", "Spravato", "GO:0017146", "AMPA", "depress", "bdnf", "suicid", "PMID:31109201"]
+EVIDENCE = [("ketamine", "esketamine", "treatment-resistant depression"), ("esketamine", None, None),
+            ("ketamine", None, "major depressive disorder"), ("ketamine", "esketamine", None)]
+EVIDENCE_LINK = "?view=evidence&compound=ketamine&compare=esketamine&indication=TRD"
 PAIRS = [("ketamine", "treatment-resistant depression"), ("ketamine", "major depressive disorder"),
          ("esketamine", "treatment-resistant depression"), ("ketamine", "rapid antidepressant effect")]
 
@@ -87,11 +92,42 @@ def callback_times(data: ExplorerData, repeat: int) -> dict[str, list[float]]:
             state = st.step_tour(state, 1, len(hyp.steps))
     for curie in [kg.resolve("ketamine"), kg.resolve("esketamine"), kg.resolve("NMDA receptor")]:
         samples["evidence panel (node)"] += timed(partial(callbacks.render_panel, data, st.focus(base, curie)), repeat)
+    samples.update({"evidence view: show (router + render)": [], "evidence view: sort (router + render)": [],
+                    "evidence view: row -> claim (router + render + panel)": []})
+    for compound, other, indication in EVIDENCE:
+        chosen = {"ev_compound": kg.resolve(compound), "ev_compare": kg.resolve(other) if other else None,
+                  "ev_indication": kg.resolve(indication) if indication else None}
+
+        def show(i: dict[str, str | None] = chosen) -> None:
+            out = callbacks.route(data, ids.EV_SHOW, 1, i, base)
+            callbacks.render(data, out["state"])
+
+        samples["evidence view: show (router + render)"] += timed(show, repeat)
+    shown = st.show_evidence(base, kg.resolve("ketamine"), kg.resolve("esketamine"), kg.resolve("TRD"))
+    for column in evidence_view.SORTABLE:
+        def sort(c: str = column) -> None:
+            out = callbacks.route(data, {"type": ids.EVIDENCE_SORT, "index": c}, 1, {}, shown)
+            callbacks.render(data, out["state"])
+
+        samples["evidence view: sort (router + render)"] += timed(sort, max(1, repeat // 4))
+    for row in evidence_view.evidence_for(data, shown).rows:  # type: ignore[union-attr]
+        def open_row(r: str = evidence_view.row_index(row)) -> None:
+            out = callbacks.route(data, {"type": ids.EVIDENCE_ROW, "index": r}, 1, {}, shown)
+            callbacks.render(data, out["state"])
+            callbacks.render_panel(data, out["state"])
+
+        samples["evidence view: row -> claim (router + render + panel)"] += timed(open_row, max(1, repeat // 10))
     return samples
 
 
-def first_renders(data: ExplorerData, renders: int) -> list[float]:
-    """Seconds from navigation to a drawn canvas and a filled panel, each in a fresh context."""
+READY_CANVAS = ("() => { const el = document.getElementById('canvas'); const p = document.querySelector("
+                "'#evidence-panel h2'); return el && el._cyreg && el._cyreg.cy && el._cyreg.cy.nodes().length > 0 "
+                "&& p && p.textContent.length > 0 && p.textContent !== 'Evidence'; }")
+READY_EVIDENCE = "() => document.querySelectorAll('#evidence-table tbody tr').length > 0"
+
+
+def first_renders(data: ExplorerData, renders: int, query: str = "", ready: str = READY_CANVAS) -> list[float]:
+    """Seconds from navigation to a drawn view (the canvas and a filled panel), each in a fresh context."""
     import logging
 
     from playwright.sync_api import sync_playwright
@@ -104,10 +140,7 @@ def first_renders(data: ExplorerData, renders: int) -> list[float]:
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{server.server_port}/"
-    ready = ("() => { const el = document.getElementById('canvas'); const p = document.querySelector("
-             "'#evidence-panel h2'); return el && el._cyreg && el._cyreg.cy && el._cyreg.cy.nodes().length > 0 "
-             "&& p && p.textContent.length > 0 && p.textContent !== 'Evidence'; }")
+    url = f"http://127.0.0.1:{server.server_port}/{query}"
     out = []
     try:
         with sync_playwright() as playwright:
@@ -181,10 +214,13 @@ def main() -> None:
     callbacks.render(data, st.default_state(kg))  # warm imports (numpy, networkx layouts)
     for name, samples in callback_times(data, args.repeat).items():
         p50, p95 = percentiles(samples)
-        print(f"{name:40} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({len(samples)} calls)")
+        print(f"{name:52} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({len(samples)} calls)")
     if not args.no_browser:
         renders = first_renders(data, args.renders)
-        print(f"{'first render (headless Chromium)':40} median {statistics.median(renders):.2f} s   "
+        print(f"{'first render (headless Chromium)':52} median {statistics.median(renders):.2f} s   "
+              f"max {max(renders):.2f} s   ({len(renders)} cold contexts)")
+        renders = first_renders(data, args.renders, EVIDENCE_LINK, READY_EVIDENCE)
+        print(f"{'first render: evidence view':52} median {statistics.median(renders):.2f} s   "
               f"max {max(renders):.2f} s   ({len(renders)} cold contexts)")
     if args.screenshot:
         screenshot(data, args.screenshot)

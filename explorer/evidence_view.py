@@ -142,16 +142,16 @@ def forest_chart(data: ExplorerData, evidence: Evidence) -> html.Div:
     ], className="forest", id=ids.EVIDENCE_CHART)
 
 
-def _cell(data: ExplorerData, key: str, row: EvidenceRow) -> Any:
-    design_label = data.kg.schema.evidence_types[row.evidence_type].label
-    values: dict[str, Any] = {
+def _cells(data: ExplorerData, row: EvidenceRow) -> dict[str, Any]:
+    """What each column shows for a row (the study name is a button, so a row is reached by keyboard)."""
+    design = data.kg.schema.evidence_types[row.evidence_type].label
+    return {
         "compound": row.compound_name, "study": html.Button(row.name, className="linklike", n_clicks=0),
-        "design": html.Span(design_label, title=row.design or design_label), "n": row.n if row.n is not None else "",
+        "design": html.Span(design, title=row.design or design), "n": row.n if row.n is not None else "",
         "population": row.population, "route": row.route, "dose": row.dose, "endpoint": row.endpoint,
         "result": row.result, "effect": row.effect_size, "finding": row.finding, "canmat": row.canmat_level,
         "section": row.section, "refs": ", ".join(str(r) for r in row.refs),
     }
-    return values[key] or ""
 
 
 def row_index(row: EvidenceRow) -> str:
@@ -176,7 +176,8 @@ def evidence_table(data: ExplorerData, evidence: Evidence, sort: str | None, sel
     for row in sorted_rows(data, evidence.rows, sort):
         classes = "evidence-row" + (" selected" if selected == f"claim:{row.claim}" else "")
         data_attributes: dict[str, Any] = {"data-study": row.study or "", "data-claim": row.claim}
-        body.append(html.Tr([html.Td(_cell(data, key, row), className=f"col-{key}") for key, _, _ in COLUMNS],
+        cells = _cells(data, row)
+        body.append(html.Tr([html.Td(cells[key] or "", className=f"col-{key}") for key, _, _ in COLUMNS],
                             id={"type": ids.EVIDENCE_ROW, "index": row_index(row)}, n_clicks=0, className=classes,
                             title=f"Open claim {row.claim}", **data_attributes))
     return html.Table([html.Thead(html.Tr(heads)), html.Tbody(body)], className="evidence-table",
