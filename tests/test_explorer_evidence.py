@@ -135,7 +135,8 @@ def test_sorting_clicking_a_row_and_a_fresh_browser(fresh: Any, explorer_url: st
     assert other.url == link
 
 
-def test_the_evidence_tab_shows_a_choice_and_a_bad_compound_is_named(fresh: Any, explorer_url: str) -> None:
+def test_the_evidence_tab_shows_a_choice_and_a_bad_compound_is_named(fresh: Any, explorer_url: str,
+                                                                      kg: KnowledgeGraph) -> None:
     page = fresh()
     page.goto(explorer_url + "?view=evidence&compound=NMDA%20receptor")
     page.wait_for_load_state("networkidle")
@@ -147,4 +148,10 @@ def test_the_evidence_tab_shows_a_choice_and_a_bad_compound_is_named(fresh: Any,
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Show evidence").click()
     expect(page.locator("#evidence-table")).to_contain_text("TRANSFORM-1", timeout=SLOW)
+    row = page.locator("#evidence-table tbody tr", has_text="TRANSFORM-1")
+    claim = kg.claims[str(row.get_attribute("data-claim"))]
+    row.get_by_role("button").focus()  # a row is reached and opened from the keyboard too
+    page.keyboard.press("Enter")
+    expect(page.locator("#evidence-panel")).to_contain_text(" ".join(claim.provenance.quote.split())[:60],
+                                                            timeout=SLOW)
     expect(page).to_have_url(re.compile(r"view=evidence&compound=CHEBI:60799"), timeout=SLOW)
