@@ -6,7 +6,7 @@
 
 Connects like `kmoa load neo4j` (NEO4J_* variables, else the local server, which it starts if
 needed). It replaces the graph in that database and reloads the curated graph at the end.
-Synthetic rows have the KGX row format of ``loaders.formats.kgx.node_rows``/``edge_rows`` (every column,
+Synthetic rows have the KGX row format of ``graph.rows.node_rows``/``edge_rows`` (every column,
 real node kinds and predicates, provenance lists), generated from a seed.
 """
 
@@ -19,8 +19,8 @@ import time
 from typing import Any
 
 from graph.model import load_graph
+from graph.rows import edge_rows, node_rows
 from graph.sparql import named_queries
-from loaders.formats.kgx import edge_rows, node_rows
 from loaders.stores import neo4j as nl
 from ontology.schema import load_schema
 

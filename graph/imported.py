@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.identifiers import check_curie
 from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, PathStep, best_paths, build_adjacency, crosses_mechanism
+from graph.rows import EdgeRow, NodeRow
 
 # Biolink's KnowledgeLevelEnum; an edges file without the column gets "not_provided".
 KNOWLEDGE_LEVELS = ("knowledge_assertion", "logical_entailment", "prediction", "statistical_association",
@@ -72,6 +74,38 @@ def kind_for(kg: KnowledgeGraph, category: str) -> str:
         if kind.biolink == category:
             return str(kind.name)
     return "imported_entity"
+
+
+# -- rows ----------------------------------------------------------------------------------------
+
+
+def imported_node_rows(kg: KnowledgeGraph, graph: ImportedGraph) -> Iterator[NodeRow]:
+    """Rows of the imported nodes that matched no curated node (the one mapping of imported nodes)."""
+    kinds: dict[str, str] = {}
+    for i, curie in enumerate(graph.nodes):
+        if graph.curated[i]:
+            continue
+        category = graph.categories[i]
+        kind = kinds.get(category) or kinds.setdefault(category, kind_for(kg, category))
+        yield {"id": check_curie(curie), "category": [category], "name": graph.names[i], "kmoa_kind": kind,
+               "provided_by": [f"kgx:{graph.name}"], "imported": True}
+
+
+def imported_edge_rows(graph: ImportedGraph) -> Iterator[EdgeRow]:
+    """Rows of the imported edges (the one mapping of imported edges).
+
+    ``id`` is ``kgx:NAME:LINE``, ``kgx_id`` the file's id, ``kmoa_predicate`` the predicate's local
+    name (the Neo4j relationship type).
+    """
+    locals_ = [p.split(":", 1)[1] for p in graph.predicate_names]
+    for e in range(graph.edge_count):
+        p = graph.predicates[e]
+        yield {"id": f"kgx:{graph.name}:{graph.lines[e]}", "kgx_id": graph.edge_id(e),
+               "subject": graph.nodes[graph.subjects[e]],
+               "object": graph.nodes[graph.objects[e]], "predicate": graph.predicate_names[p],
+               "kmoa_predicate": locals_[p], "primary_knowledge_source": graph.source_names[graph.sources[e]],
+               "knowledge_level": KNOWLEDGE_LEVELS[graph.levels[e]],
+               "publications": list(graph.publications.get(e, ())) or None, "imported": True}
 
 
 # -- merged path tracing ---------------------------------------------------------------------------

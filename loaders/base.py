@@ -8,9 +8,10 @@ import shutil
 import socket
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from graph.model import KnowledgeGraph
 
@@ -35,6 +36,41 @@ class Source(ABC):
     @abstractmethod
     def read(self, path: Path) -> KnowledgeGraph:
         """Read the graph at ``path``."""
+
+
+Row = Mapping[str, Any]
+
+
+class RowSink(ABC):
+    """Consumes a graph as a stream of rows (``graph.rows``): every node, then every edge, then ``finish``.
+
+    Every writer and store takes rows this way, whatever produced them (the curated graph, a KGX
+    import, DrugMechDB), as KGX's own sinks do. A row uses the column names of ``graph.rows.NodeRow``
+    / ``EdgeRow`` (a source may add columns of its own, which a sink may ignore). Nothing a sink
+    writes counts until ``finish`` returns.
+    """
+
+    @abstractmethod
+    def write_node(self, row: Row) -> None:
+        """Take one node row."""
+
+    @abstractmethod
+    def write_edge(self, row: Row) -> None:
+        """Take one edge row (after every node row)."""
+
+    @abstractmethod
+    def finish(self) -> None:
+        """Complete the output."""
+
+
+def write_rows(sink: RowSink, nodes: Iterable[Row], edges: Iterable[Row]) -> RowSink:
+    """Stream ``nodes`` then ``edges`` into ``sink`` and finish it."""
+    for node in nodes:
+        sink.write_node(node)
+    for edge in edges:
+        sink.write_edge(edge)
+    sink.finish()
+    return sink
 
 
 SINKS: dict[str, Callable[[], Sink]] = {}

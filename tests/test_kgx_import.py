@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from graph.imported import (
     ImportedGraph,
     MergedAdjacency,
+    imported_edge_rows,
     is_imported,
     merged_adjacency,
     passes_mechanism,
@@ -30,7 +31,7 @@ from graph.model import KnowledgeGraph, load_graph
 from graph.paths import PathFilters, best_paths, build_adjacency
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
 from kmoa.cli import main
-from loaders.formats.kgx_import import KgxImportError, neo4j_edge_rows, read_kgx
+from loaders.formats.kgx_import import KgxImportError, read_kgx
 from loaders.formats.rdf import iri, to_rdf
 from loaders.stores.oxigraph_store import (
     CURATED_GRAPH,
@@ -249,7 +250,7 @@ def test_imported_edges_keep_their_provenance(tmp_path: Path, kg: KnowledgeGraph
         assert direct == ("ASK", True)
         assert level == ("prediction" if kgx_id == "t4" else "knowledge_assertion")
         assert sorted(pubs.split("|") if pubs else []) == (["PMID:111", "PMID:222"] if kgx_id == "t3" else [])
-    rows_for_neo4j = {row["kgx_id"]: row for row in neo4j_edge_rows(graph)}
+    rows_for_neo4j = {row["kgx_id"]: row for row in imported_edge_rows(graph)}
     assert rows_for_neo4j["t3"]["publications"] == ["PMID:111", "PMID:222"]
     assert rows_for_neo4j["t4"]["knowledge_level"] == "prediction"
 

@@ -22,8 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 from graph.model import KnowledgeGraph
+from graph.rows import edge_rows, node_rows
 from kmoa.cli import main
-from loaders.formats.kgx import edge_rows, node_rows
 from loaders.stores import neo4j as nl
 from tests.test_kgx_import import EDGE_HEADER, NODE_HEADER
 

@@ -21,9 +21,9 @@ import pytest
 from click.testing import CliRunner
 
 from graph.model import KnowledgeGraph
+from graph.rows import edge_rows, node_rows
 from graph.sparql import named_queries
 from kmoa.cli import main
-from loaders.formats.kgx import edge_rows, node_rows
 from loaders.registry import export
 from loaders.stores import neo4j as nl
 

@@ -27,9 +27,10 @@ from click.testing import CliRunner
 
 from graph.curation import CurationError, read_curation
 from graph.identifiers import InvalidIdentifier, check_curie, curie_problem
+from graph.imported import imported_edge_rows, imported_node_rows
 from graph.model import KnowledgeGraph, load_graph
 from kmoa.cli import main
-from loaders.formats.kgx_import import neo4j_edge_rows, neo4j_node_rows, nquads, read_kgx
+from loaders.formats.kgx_import import nquads, read_kgx
 from loaders.registry import export
 from loaders.stores.oxigraph_store import (
     ACTIVE,
@@ -191,7 +192,7 @@ def test_writers_refuse_an_id_the_reader_did_not_check(tmp_path: Path, tiny_kg: 
     with pytest.raises(ValueError):
         "".join(nquads(graph, progress=False))
     with pytest.raises(ValueError):
-        list(neo4j_node_rows(tiny_kg, graph))
+        list(imported_node_rows(tiny_kg, graph))
     nodes = dict(tiny_kg.nodes)
     victim = sorted(nodes)[0]
     nodes[bad] = replace(nodes.pop(victim), id=bad)
@@ -200,7 +201,7 @@ def test_writers_refuse_an_id_the_reader_did_not_check(tmp_path: Path, tiny_kg: 
         with pytest.raises(ValueError):
             export(tampered, fmt, tmp_path / name)
         assert not (tmp_path / name).exists()
-    assert list(neo4j_edge_rows(graph))  # the edge rows carry only checked node ids and predicates
+    assert list(imported_edge_rows(graph))  # the edge rows carry only checked node ids and predicates
 
 
 @pytest.mark.parametrize("bad", ["CHEBI:1><https://example.org/x>", 'KMOA:a"b', "KMOA:a#b", "KMOA:a b"])

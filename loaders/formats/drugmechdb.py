@@ -28,7 +28,8 @@ import yaml
 
 from graph.compare import CompareStep, Mechanism
 from graph.identifiers import curie_problem
-from loaders.formats.kgx import write_tsv
+from loaders.base import write_rows
+from loaders.formats.kgx import KgxRowSink
 
 if TYPE_CHECKING:
     from graph.imported import ImportedGraph
@@ -299,9 +300,7 @@ def edge_rows(db: DrugMechDB, policy: DefectPolicy = "keep") -> Iterator[dict[st
 
 def write_kgx(db: DrugMechDB, out: Path, policy: DefectPolicy = "keep") -> Path:
     """Write ``out``/nodes.tsv and edges.tsv (a KGX graph ``kmoa import kgx`` reads)."""
-    out.mkdir(parents=True, exist_ok=True)
-    write_tsv(out / "nodes.tsv", NODE_COLUMNS, list(node_rows(db, policy)))
-    write_tsv(out / "edges.tsv", EDGE_COLUMNS, list(edge_rows(db, policy)))
+    write_rows(KgxRowSink(out, NODE_COLUMNS, EDGE_COLUMNS), node_rows(db, policy), edge_rows(db, policy))
     return out
 
 

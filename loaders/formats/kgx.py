@@ -15,88 +15,15 @@ from typing import Any
 
 from graph.model import KnowledgeGraph
 from graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
-from loaders.base import Sink, Source, register_sink, register_source
+from graph.rows import EDGE_COLUMNS, NODE_COLUMNS, edge_rows, node_rows, parse_canmat
+from loaders.base import Row, RowSink, Sink, Source, register_sink, register_source, write_rows
 from ontology.schema import load_schema
 
-NODE_COLUMNS = ["id", "category", "name", "description", "xref", "synonym", "provided_by", "kmoa_kind",
-                "study_facts", "hypothesis", "comparison"]
-QUALIFIER_COLUMNS = ["object_direction_qualifier", "object_aspect_qualifier", "causal_mechanism_qualifier",
-                     "anatomical_context_qualifier", "population_context_qualifier", "frequency_qualifier"]
-EDGE_COLUMNS = (
-    ["id", "subject", "predicate", "object", "negated"] + QUALIFIER_COLUMNS
-    + ["knowledge_level", "agent_type", "primary_knowledge_source", "publications", "has_evidence",
-       "review_section", "review_refs", "supporting_text", "evidence_type", "species", "evidence_level",
-       "kmoa_predicate", "finding", "contested", "inferred", "studies", "route", "dose", "timing",
-       "treatment_outcome", "line_of_therapy", "adjunctive", "note", "hypothesis_steps", "derived_from",
-       "evidence_strength"]
-)
 SEP = "|"
 
 
 def _join(values: Any) -> str:
     return SEP.join(str(v) for v in values)
-
-
-def node_rows(kg: KnowledgeGraph) -> list[dict[str, Any]]:
-    """One dict per node, values as Python lists where multi-valued (for Neo4j and KGX)."""
-    rows = []
-    for curie in sorted(kg.nodes):
-        attrs = kg.node_attributes(kg.nodes[curie])
-        rows.append({
-            "id": curie, "category": [attrs["category"]], "name": attrs["name"],
-            "description": attrs["description"] or "", "xref": attrs["xref"], "synonym": attrs["synonyms"],
-            "provided_by": ["infores:kmoa"], "kmoa_kind": attrs["kind"],
-            "study_facts": attrs.get("study"), "hypothesis": attrs.get("hypothesis"),
-            "comparison": attrs.get("comparison"),
-        })
-    return rows
-
-
-def edge_rows(kg: KnowledgeGraph) -> list[dict[str, Any]]:
-    """One dict per edge with the KGX and provenance columns (lists stay lists)."""
-    rows = []
-    for claim in kg.iter_edges():
-        a = kg.edge_attributes(claim)
-        qualifiers = a["qualifiers"]
-        rows.append({
-            "id": a["id"], "subject": a["subject"], "predicate": a["biolink_predicate"], "object": a["object"],
-            "negated": a["negated"],
-            "object_direction_qualifier": qualifiers.get("object_direction_qualifier", ""),
-            "object_aspect_qualifier": qualifiers.get("object_aspect_qualifier", ""),
-            "causal_mechanism_qualifier": qualifiers.get("causal_mechanism_qualifier", ""),
-            "anatomical_context_qualifier": a["anatomical_context"] or "",
-            "population_context_qualifier": a["population"] or "",
-            "frequency_qualifier": a["frequency"] or "",
-            "has_evidence": [a["eco"]],
-            "knowledge_level": a["knowledge_level"], "agent_type": a["agent_type"],
-            "primary_knowledge_source": a["primary_knowledge_source"], "publications": a["publications"],
-            "review_section": a["section"], "review_refs": a["refs"], "supporting_text": a["quote"],
-            "evidence_type": a["evidence_type"], "species": a["species"],
-            "evidence_level": canmat_text(a["canmat_level"], a["canmat_level_max"]),
-            "kmoa_predicate": a["predicate"], "finding": a["finding"], "contested": a["contested"],
-            "inferred": a["inferred"], "studies": a["studies"], "route": a["route"] or "", "dose": a["dose"] or "",
-            "timing": a["timing"] or "", "treatment_outcome": a["treatment_outcome"] or "",
-            "line_of_therapy": a["line_of_therapy"] or "",
-            "adjunctive": a["adjunctive"], "note": a["note"] or "", "hypothesis_steps": a["hypothesis_steps"],
-            "derived_from": a["derived_from"] or "", "evidence_strength": a["strength"],
-        })
-    return rows
-
-
-def canmat_text(level: int | None, level_max: int | None) -> str:
-    """``CANMAT level 1`` or ``CANMAT level 3-4``; empty without a level."""
-    if not level:
-        return ""
-    return f"CANMAT level {level}-{level_max}" if level_max else f"CANMAT level {level}"
-
-
-def parse_canmat(text: str) -> tuple[int | None, int | None]:
-    """The inverse of :func:`canmat_text` (ValueError on anything else)."""
-    if not text:
-        return None, None
-    value = text.removeprefix("CANMAT level ").strip()
-    low, _, high = value.partition("-")
-    return int(low), (int(high) if high else None)
 
 
 def _cell(value: Any) -> str:
@@ -111,12 +38,38 @@ def _cell(value: Any) -> str:
     return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
-def write_tsv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
-    """Write rows as a TSV with a header, cells cleaned of tabs and newlines."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
+class KgxRowSink(RowSink):
+    """Rows streamed into OUT/nodes.tsv and OUT/edges.tsv (cells cleaned of tabs and newlines).
+
+    ``node_columns`` / ``edge_columns`` are the KGX columns of ``graph.rows`` unless a source adds
+    its own (DrugMechDB's path, drug and line).
+    """
+
+    def __init__(self, out: Path, node_columns: Sequence[str] = NODE_COLUMNS,
+                 edge_columns: Sequence[str] = EDGE_COLUMNS) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.node_columns, self.edge_columns = list(node_columns), list(edge_columns)
+        self._nodes = self._open(out / "nodes.tsv", self.node_columns)
+        self._edges = self._open(out / "edges.tsv", self.edge_columns)
+
+    @staticmethod
+    def _open(path: Path, columns: list[str]) -> Any:
+        handle = path.open("w", encoding="utf-8", newline="")
         handle.write("\t".join(columns) + "\n")
-        for row in rows:
-            handle.write("\t".join(_cell(row.get(col)) for col in columns) + "\n")
+        return handle
+
+    def write_node(self, row: Row) -> None:
+        """Write one line of nodes.tsv."""
+        self._nodes.write("\t".join(_cell(row.get(col)) for col in self.node_columns) + "\n")
+
+    def write_edge(self, row: Row) -> None:
+        """Write one line of edges.tsv."""
+        self._edges.write("\t".join(_cell(row.get(col)) for col in self.edge_columns) + "\n")
+
+    def finish(self) -> None:
+        """Close both files (the caller's ``output_path`` makes the folder appear at once)."""
+        self._nodes.close()
+        self._edges.close()
 
 
 @register_sink
@@ -127,9 +80,7 @@ class KgxSink(Sink):
     directory = True
 
     def write(self, kg: KnowledgeGraph, out: Path) -> None:
-        out.mkdir(parents=True, exist_ok=True)
-        write_tsv(out / "nodes.tsv", NODE_COLUMNS, node_rows(kg))
-        write_tsv(out / "edges.tsv", EDGE_COLUMNS, edge_rows(kg))
+        write_rows(KgxRowSink(out), node_rows(kg), edge_rows(kg))
 
 
 class KgxFormatError(ValueError):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.identifiers import check_curie, curie_problem
-from graph.imported import KNOWLEDGE_LEVELS, ImportedGraph, kind_for
+from graph.imported import KNOWLEDGE_LEVELS, ImportedGraph
 from graph.model import KnowledgeGraph
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
 from loaders.formats.kgx import SEP, KgxFormatError, TsvTable
@@ -365,28 +365,3 @@ def import_summary(graph: ImportedGraph, began: float, target: str) -> ImportSum
     return ImportSummary(nodes=len(graph.nodes), new_nodes=graph.new_nodes, mapped=len(graph.aliases),
                          edges=graph.edge_count, sources=tuple(graph.source_names),
                          seconds=round(time.perf_counter() - began, 3), target=target)
-
-
-def neo4j_node_rows(kg: KnowledgeGraph, graph: ImportedGraph) -> Iterator[dict[str, Any]]:
-    """KGX-style rows of the imported nodes that matched no curated node."""
-    kinds: dict[str, str] = {}
-    for i, curie in enumerate(graph.nodes):
-        if graph.curated[i]:
-            continue
-        category = graph.categories[i]
-        kind = kinds.get(category) or kinds.setdefault(category, kind_for(kg, category))
-        yield {"id": check_curie(curie), "category": [category], "name": graph.names[i], "kmoa_kind": kind,
-               "provided_by": [f"kgx:{graph.name}"], "imported": True}
-
-
-def neo4j_edge_rows(graph: ImportedGraph) -> Iterator[dict[str, Any]]:
-    """KGX-style rows of the imported edges; the relationship type is the predicate's local name."""
-    locals_ = [p.split(":", 1)[1] for p in graph.predicate_names]
-    for e in range(graph.edge_count):
-        p = graph.predicates[e]
-        yield {"id": f"kgx:{graph.name}:{graph.lines[e]}", "kgx_id": graph.edge_id(e),
-               "subject": graph.nodes[graph.subjects[e]],
-               "object": graph.nodes[graph.objects[e]], "predicate": graph.predicate_names[p],
-               "kmoa_predicate": locals_[p], "primary_knowledge_source": graph.source_names[graph.sources[e]],
-               "knowledge_level": KNOWLEDGE_LEVELS[graph.levels[e]],
-               "publications": list(graph.publications.get(e, ())) or None, "imported": True}

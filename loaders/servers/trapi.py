@@ -26,7 +26,7 @@ from typing import Any
 from graph.model import KnowledgeGraph
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE, Claim
 from graph.review import REVIEW_DOI
-from loaders.formats.kgx import canmat_text
+from graph.rows import canmat_text
 
 TRAPI_VERSION = "1.5.0"
 REVIEW_URL = "https://doi.org/" + REVIEW_DOI.split(":", 1)[1]

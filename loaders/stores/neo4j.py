@@ -8,7 +8,7 @@ Connection
     names its database. Bad credentials, a wrong URI and a server that is down all become one
     :class:`Neo4jConnectionError` whose message names the URI and what to check.
 
-Graph model (the rows are ``loaders.formats.kgx.node_rows`` / ``edge_rows``, the same as the KGX export)
+Graph model (the rows of ``graph.rows``, the same as the KGX export)
     * Node labels: the node kind in CamelCase (``Compound``, ``Receptor``, ``Study``,
       ``Hypothesis``, ...), the Biolink category with ``:`` replaced by ``_``
       (``biolink_SmallMolecule``; no backticks needed in Cypher), and ``Entity``, which carries the
@@ -76,6 +76,7 @@ Paths
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -86,6 +87,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from loaders.base import Row, RowSink, write_rows
 
 if TYPE_CHECKING:
     import neo4j
@@ -269,7 +272,7 @@ def kind_label(kind: str) -> str:
     return "".join(part.capitalize() for part in kind.split("_"))
 
 
-def node_labels(row: dict[str, Any]) -> tuple[str, ...]:
+def node_labels(row: Row) -> tuple[str, ...]:
     """Labels of a node row besides ``Entity``: its kind, then its Biolink categories."""
     categories = row.get("category") or []
     if isinstance(categories, str):
@@ -295,7 +298,7 @@ def _flat_hypothesis(hyp: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def node_properties(row: dict[str, Any]) -> dict[str, Any]:
+def node_properties(row: Row) -> dict[str, Any]:
     """Neo4j properties of a KGX node row (nested dicts as JSON plus flattened scalars)."""
     props: dict[str, Any] = {k: v for k, v in row.items() if k not in NODE_JSON_COLUMNS}
     study, hyp = row.get("study_facts"), row.get("hypothesis")
@@ -323,7 +326,7 @@ def canmat_level(evidence_level: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def edge_properties(row: dict[str, Any]) -> dict[str, Any]:
+def edge_properties(row: Row) -> dict[str, Any]:
     """Neo4j properties of a KGX edge row (``predicate`` becomes ``biolink_predicate``)."""
     props = {k: v for k, v in row.items() if k not in EDGE_ENDPOINT_COLUMNS and k != "predicate"}
     props["biolink_predicate"] = row.get("predicate")
@@ -332,7 +335,7 @@ def edge_properties(row: dict[str, Any]) -> dict[str, Any]:
     return _clean(props)
 
 
-def edge_columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+def edge_columns(rows: Sequence[Row]) -> dict[str, list[Any]]:
     """``edge_properties`` of many rows at once, column by column (no dict per row); ids excluded."""
     keys = set().union(*rows) - {"id", "predicate", *EDGE_ENDPOINT_COLUMNS}
     columns = {key: [row.get(key) for row in rows] for key in sorted(keys)}
@@ -359,7 +362,7 @@ class LoadPlan:
     """Checked rows ready for the batched writes."""
 
     nodes: list[dict[str, Any]]  # {"id": ..., "p": properties}
-    edges_by_type: dict[str, list[dict[str, Any]]]  # KGX edge rows by kmoa predicate
+    edges_by_type: dict[str, list[Row]]  # edge rows by kmoa predicate
     label_groups: dict[tuple[str, ...], tuple[str, tuple[str, ...]]]
 
     @property
@@ -368,7 +371,7 @@ class LoadPlan:
         return sum(len(rows) for rows in self.edges_by_type.values())
 
 
-def plan_load(nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]) -> LoadPlan:
+def plan_load(nodes: Iterable[Row], edges: Iterable[Row]) -> LoadPlan:
     """Validate rows (unique ids, known endpoints) and shape them for Cypher parameters."""
     staged: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -385,7 +388,7 @@ def plan_load(nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]) 
         props = node_properties(row)
         del props["id"]  # set by the MERGE pattern
         staged.append({"id": curie, "p": props})
-    by_type: dict[str, list[dict[str, Any]]] = {}
+    by_type: dict[str, list[Row]] = {}
     edge_ids: set[str] = set()
     for row in edges:
         claim_id = row["id"]
@@ -453,7 +456,7 @@ def new_load_id() -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + secrets.token_hex(4)
 
 
-def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+def _batches(rows: Sequence[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(rows), size):
         yield list(rows[start:start + size])
 
@@ -512,7 +515,7 @@ def node_batch(rows: list[dict[str, Any]], load_id: str, labels: Sequence[str] =
     return Batch(query, {"rows": data, "common": common, "gen": load_id}, len(rows))
 
 
-def edge_batch(rel_type: str, rows: list[dict[str, Any]], load_id: str, element_ids: dict[str, str]) -> Batch:
+def edge_batch(rel_type: str, rows: list[Row], load_id: str, element_ids: dict[str, str]) -> Batch:
     """CREATE relationships of one type: ``row`` = [id, subject, object, props...].
 
     End nodes are found by the element ids their node batches returned (a direct record lookup,
@@ -613,11 +616,11 @@ def _node_batches(plan: LoadPlan, load_id: str, batch_size: int) -> Iterator[Bat
             yield node_batch(chunk, load_id, labels)
 
 
-def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]], *,
+def load_rows(driver: neo4j.Driver, nodes: Iterable[Row], edges: Iterable[Row], *,
               database: str = DEFAULT_DATABASE, batch_size: int = DEFAULT_BATCH_SIZE,
               fail_after_batches: int | None = None, on_batch: Callable[[int], None] | None = None,
               progress: bool | None = None, force: bool = False) -> LoadResult:
-    """Replace the graph in Neo4j with these KGX-style rows in one transaction (see module docstring).
+    """Replace the graph in Neo4j with these rows (``graph.rows``) in one transaction (see module docstring).
 
     ``force`` stops another load whose transaction is still open (a hung or stopped process).
     ``fail_after_batches=N`` raises :class:`InjectedFailure` after N written batches;
@@ -686,11 +689,39 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[dict[str, Any]], edges: Iter
                       stage_seconds=round(staged_at - began, 3), phases=phases)
 
 
-def load_graph(driver: neo4j.Driver, kg: KnowledgeGraph, **options: Any) -> LoadResult:
-    """Load a KnowledgeGraph (its KGX rows) into Neo4j; options as for :func:`load_rows`."""
-    from loaders.formats.kgx import edge_rows, node_rows
+class Neo4jRowSink(RowSink):
+    """Rows into Neo4j, replacing its graph in one transaction at ``finish`` (``load_rows``).
 
-    return load_rows(driver, node_rows(kg), edge_rows(kg), **options)
+    The transaction's plan groups relationships by type, so the rows are gathered until
+    ``finish``; ``result`` is the :class:`LoadResult` afterwards.
+    """
+
+    def __init__(self, driver: neo4j.Driver, **options: Any) -> None:
+        self.driver, self.options = driver, options
+        self.nodes: list[Row] = []
+        self.edges: list[Row] = []
+        self.result: LoadResult | None = None
+
+    def write_node(self, row: Row) -> None:
+        """Gather a node row."""
+        self.nodes.append(row)
+
+    def write_edge(self, row: Row) -> None:
+        """Gather an edge row."""
+        self.edges.append(row)
+
+    def finish(self) -> None:
+        """Load every gathered row in one transaction."""
+        self.result = load_rows(self.driver, self.nodes, self.edges, **self.options)
+
+
+def load_graph(driver: neo4j.Driver, kg: KnowledgeGraph, **options: Any) -> LoadResult:
+    """Load a KnowledgeGraph (its rows) into Neo4j; options as for :func:`load_rows`."""
+    from graph.rows import edge_rows, node_rows
+
+    sink = write_rows(Neo4jRowSink(driver, **options), node_rows(kg), edge_rows(kg))
+    assert isinstance(sink, Neo4jRowSink) and sink.result is not None
+    return sink.result
 
 
 def graph_counts(driver: neo4j.Driver, database: str = DEFAULT_DATABASE) -> tuple[int, int]:
@@ -1077,20 +1108,14 @@ def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedG
     ``imported: true``. Nothing of the new graph is visible before the commit, and a failed or
     killed import leaves the previous graph and nothing else.
     """
-    from loaders.formats.kgx import edge_rows, node_rows
-    from loaders.formats.kgx_import import import_summary, neo4j_edge_rows, neo4j_node_rows
+    from graph.imported import imported_edge_rows, imported_node_rows
+    from graph.rows import edge_rows, node_rows
+    from loaders.formats.kgx_import import import_summary
 
     began = time.perf_counter()
-
-    def nodes() -> Iterator[dict[str, Any]]:
-        yield from node_rows(kg)
-        yield from neo4j_node_rows(kg, graph)
-
-    def edges() -> Iterator[dict[str, Any]]:
-        yield from edge_rows(kg)
-        yield from neo4j_edge_rows(graph)
-
-    load_rows(driver, nodes(), edges(), progress=progress, **options)
+    write_rows(Neo4jRowSink(driver, progress=progress, **options),
+               itertools.chain(node_rows(kg), imported_node_rows(kg, graph)),
+               itertools.chain(edge_rows(kg), imported_edge_rows(graph)))
     return import_summary(graph, began, "neo4j")
 
 
