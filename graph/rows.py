@@ -13,6 +13,7 @@ one JSON-able dict each. A column a row leaves out is empty.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from graph.model import KnowledgeGraph
@@ -145,3 +146,23 @@ def parse_canmat(text: str) -> tuple[int | None, int | None]:
     value = text.removeprefix("CANMAT level ").strip()
     low, _, high = value.partition("-")
     return int(low), (int(high) if high else None)
+
+
+def search_edge(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An edge row in the path search's vocabulary (``KnowledgeGraph.edge_attributes``' names).
+
+    The one mapping from rows back to what the search reads, for every store that hands it rows:
+    a curated edge walks its kmoa predicate, an imported one its Biolink predicate (its
+    ``kmoa_predicate`` is only the local name Neo4j uses as relationship type).
+    """
+    level, level_max = parse_canmat(str(row.get("evidence_level") or ""))
+    walked = row.get("predicate") if row.get("imported") else row.get("kmoa_predicate") or row.get("predicate")
+    return {
+        **row, "predicate": walked,
+        "biolink_predicate": row.get("predicate"), "section": row.get("review_section"),
+        "refs": list(row.get("review_refs") or []), "quote": row.get("supporting_text"),
+        "evidence_type": row.get("evidence_type"), "species": row.get("species"),
+        "finding": row.get("finding") or "positive", "negated": bool(row.get("negated", False)),
+        "contested": bool(row.get("contested", False)), "canmat_level": level, "canmat_level_max": level_max,
+        "studies": list(row.get("studies") or []), "route": row.get("route") or None,
+    }

@@ -1,16 +1,17 @@
 """Read-only SPARQL over the curated graph, with a timeout, a row cap and a byte cap.
 
 Queries are evaluated by Oxigraph in worker processes that have no network and are killed at
-the timeout (``loaders.stores.sparql_engine``); the engine that runs a query also decides whether it is
-read-only. rdflib builds the data; it no longer parses or evaluates queries.
+the timeout (``loaders.stores.sparql_engine``); the engine that runs a query also decides whether it
+is read-only. Answers are ``graph.results.QueryResult``, as for every query language.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+from graph.results import QueryResult, ask_result
 from ontology import namespaces
 
 DEFAULT_TIMEOUT = 10.0
@@ -68,17 +69,6 @@ class AnswerTooLarge(ValueError):
     """The answer would be larger than the byte cap; it was not built."""
 
 
-@dataclass
-class QueryResult:
-    """Variables and rows of a SELECT (or one boolean row of an ASK), plus truncation info."""
-
-    variables: list[str]
-    rows: list[dict[str, Any]]
-    truncated: bool = False
-    kind: str = "SELECT"
-    graph: Any = field(default=None, repr=False)
-
-
 def rdflib_term(term: tuple[Any, ...] | None) -> Any:
     """Convert an engine term tuple to an rdflib term (None stays None)."""
     from rdflib import XSD, BNode, Literal, URIRef
@@ -109,6 +99,12 @@ def python_value(term: Any) -> Any:
     return str(term)
 
 
+def sparql_string(text: str) -> str:
+    """A SPARQL string literal holding ``text`` exactly."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
 def ntriples_graph(data: str) -> Any:
     """An rdflib Graph of N-Triples text, with the kmoa prefixes bound (for readable Turtle)."""
     from rdflib import Graph
@@ -123,7 +119,7 @@ def ntriples_graph(data: str) -> Any:
 def result_from_engine(answer: tuple[Any, ...]) -> QueryResult:
     """A QueryResult with plain values from an engine answer (``loaders.stores.sparql_engine.evaluate``)."""
     if answer[0] == "ASK":
-        return QueryResult(["ask"], [{"ask": bool(answer[1])}], kind="ASK")
+        return ask_result(answer[1])
     if answer[0] == "SELECT":
         _, names, rows, truncated = answer
         return QueryResult(list(names), [{n: python_value(rdflib_term(t)) for n, t in zip(names, row, strict=True)}

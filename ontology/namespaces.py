@@ -15,6 +15,9 @@ CURATED_GRAPH = BASE + "graph/curated"
 SOURCE_GRAPH_BASE = BASE + "graph/source/"
 IMPORT_GRAPH_BASE = BASE + "graph/import/"
 IMPORTED_EDGE_BASE = BASE + "imported-edge/"
+# The RDF form of rows (``loaders.formats.row_rdf``): one statement node per edge row, in one named graph.
+ROWS_GRAPH = BASE + "graph/rows"
+ROW_EDGE_BASE = BASE + "edge/"
 
 # Other vocabularies the RDF form uses.
 BIOLINK = "https://w3id.org/biolink/vocab/"

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import http.server
 import json
-import shutil
-import socket
 import subprocess
-import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -30,6 +26,7 @@ from kmoa.cli import main
 from loaders.formats.rdf import to_rdf
 from loaders.stores.sparql_engine import run_query
 from loaders.stores.sparql_remote import CURATED_GRAPH, RemoteEndpointError, push_graph, query_endpoint
+from tests.servers import free_port, snapshot, start_oxigraph, stop
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
@@ -53,55 +50,16 @@ class OxigraphServer:
         return self.query + "?" + urllib.parse.urlencode({"default-graph-uri": CURATED_GRAPH})
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _oxigraph_binary() -> str:
-    found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-    if not Path(found).exists():
-        raise RuntimeError("the oxigraph server (pip install oxigraph) is not installed")
-    return found
-
-
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
-    folder = tmp_path_factory.mktemp("oxigraph-server")
-    port = _free_port()
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [_oxigraph_binary(), "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}",
-         "--timeout-s", "5"], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"oxigraph serve did not start: {(folder / 'server.log').read_text()}") from None
-            time.sleep(0.2)
+    base, process = start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"))
     yield OxigraphServer(base, process)
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process)
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the curated data, so curators' edits during the run cannot skew expectations."""
-    from graph.curation import default_data_dir
-
-    out = tmp_path_factory.mktemp("remote-data") / "data"
-    shutil.copytree(default_data_dir(), out)
-    return out
+    return snapshot(tmp_path_factory.mktemp("remote-data"))
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +160,7 @@ def test_remote_timeout_is_reported(pushed: OxigraphServer) -> None:
 
 
 def test_unreachable_endpoint_is_a_clear_error() -> None:
-    port = _free_port()
+    port = free_port()
     with pytest.raises(RemoteEndpointError, match="cannot reach"):
         query_endpoint(f"http://127.0.0.1:{port}/query", "ASK { ?s ?p ?o }", timeout=5)
 

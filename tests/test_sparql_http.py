@@ -9,14 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
-import socket
 import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,6 +27,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from graph.model import KnowledgeGraph, load_graph
 from loaders.formats.rdf import iri
+from tests.servers import free_port, snapshot, start_kmoa, stop
 
 COMPOUNDS = "SELECT ?node ?label WHERE { ?node a kmoa:Compound ; rdfs:label ?label }"
 COMPOUND_GRAPH = "CONSTRUCT { ?node rdfs:label ?label } WHERE { ?node a kmoa:Compound ; rdfs:label ?label }"
@@ -52,54 +48,19 @@ class Endpoint:
         return self.url + "/sparql"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def snapshot(folder: Path) -> Path:
-    """A private copy of the curated data, so curators' edits during the run cannot skew expectations."""
-    from graph.curation import default_data_dir
-
-    out = folder / "data"
-    shutil.copytree(default_data_dir(), out)
-    return out
-
-
 def start_endpoint(store: str, log: Path, data: Path, timeout: float = 2.0, limit: int = CAP,
                    extra: tuple[str, ...] = ()) -> Endpoint:
     """Start `kmoa serve sparql` on a free port (``extra``: more options) and wait until it answers."""
-    port = _free_port()
-    handle = log.open("wb")
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kmoa", "serve", "sparql", "--port", str(port), "--store", store,
-         "--timeout", str(timeout), "--limit", str(limit), "--quiet", "--data", str(data),
-         *(["--create"] if store.startswith("oxigraph:") else []), *extra],
-        stdout=handle, stderr=subprocess.STDOUT, cwd=root, env=env)
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"kmoa serve sparql exited: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2):
-                return Endpoint(url, store, process, load_graph(data))
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"kmoa serve sparql did not answer: {log.read_text()}")
+    process = start_kmoa(["serve", "sparql", "--port", str(port), "--store", store, "--timeout", str(timeout),
+                          "--limit", str(limit), "--quiet", "--data", str(data),
+                          *(["--create"] if store.startswith("oxigraph:") else []), *extra], log, url + "/")
+    return Endpoint(url, store, process, load_graph(data))
 
 
 def stop_endpoint(endpoint: Endpoint) -> None:
-    endpoint.process.terminate()
-    try:
-        endpoint.process.wait(10)
-    except subprocess.TimeoutExpired:
-        endpoint.process.kill()
-        endpoint.process.wait()
+    stop(endpoint.process)
 
 
 @pytest.fixture(scope="module", params=["memory", "oxigraph"])

@@ -45,6 +45,7 @@ from loaders.stores.oxigraph_store import (
     writer_lock,
 )
 from tests.conftest import TINY_DATA
+from tests.servers import free_port, start_kmoa, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -403,34 +404,14 @@ class Server:
 
 @pytest.fixture
 def served_store(tmp_path: Path, tiny_kg: KnowledgeGraph) -> Iterator[tuple[Path, Server]]:
-    import socket
-
     store = tmp_path / "store"
     import_into_oxigraph(store, tiny_kg, read_kgx(write_kgx(tmp_path / "a", "infores:a"), tiny_kg))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "kmoa", "serve", "sparql", "--port", str(port), "--store",
-                                f"oxigraph:{store}", "--workers", "2", "--timeout", "30", "--quiet",
-                                "--data", str(TINY_DATA)], stdout=log, stderr=subprocess.STDOUT, env=ENV, cwd=ROOT)
-    server = Server(f"http://127.0.0.1:{port}/sparql", process)
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
-            break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-            time.sleep(0.2)
-    yield store, server
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    port = free_port()
+    process = start_kmoa(["serve", "sparql", "--port", str(port), "--store", f"oxigraph:{store}", "--workers", "2",
+                          "--timeout", "30", "--quiet", "--data", str(TINY_DATA)], tmp_path / "server.log",
+                         f"http://127.0.0.1:{port}/")
+    yield store, Server(f"http://127.0.0.1:{port}/sparql", process)
+    stop(process)
 
 
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"

@@ -9,46 +9,27 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import shutil
 import socket
 import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graph.model import KnowledgeGraph, load_graph
 from loaders.servers.http_service import MAX_BODY
+from tests.servers import free_port, snapshot, start_kmoa, stop
 
 KETAMINE = "CHEBI:6121"
 ESKETAMINE = "CHEBI:60799"
 TRD = "EFO:0009854"  # treatment-resistant depression
 PSYCHIATRIC = "MONDO:0002009"  # ketamine is not approved for psychiatric conditions (a negative claim)
 REVIEW_URL = "https://doi.org/10.1007/s44192-022-00012-3"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def snapshot(folder: Path) -> Path:
-    """A private copy of the curated data, so curators' edits during the run cannot skew expectations."""
-    from graph.curation import default_data_dir
-
-    out = folder / "data"
-    shutil.copytree(default_data_dir(), out)
-    return out
 
 
 @dataclass
@@ -72,35 +53,14 @@ def toolkit() -> Any:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("trapi")
     data = snapshot(folder)
-    log = folder / "server.log"
-    port = _free_port()
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kmoa", "serve", "trapi", "--port", str(port), "--quiet", "--data", str(data)],
-            stdout=handle, stderr=subprocess.STDOUT, cwd=root, env=env)
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
+    process = start_kmoa(["serve", "trapi", "--port", str(port), "--quiet", "--data", str(data)],
+                         folder / "server.log", url + "/openapi.json", timeout=240)
     try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"kmoa serve trapi exited: {log.read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/openapi.json", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"kmoa serve trapi did not answer: {log.read_text()}") from None
-                time.sleep(0.3)
         yield Server(url, process, load_graph(data))
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def request(url: str, method: str = "GET", body: bytes | None = None,

@@ -24,12 +24,13 @@ import html
 import io
 import json
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
+from graph.results import QueryResult, ask_result
 from graph.sparql import (
     DEFAULT_MAX_BYTES,
     AnswerTooLarge,
@@ -87,25 +88,13 @@ LIMIT 25
 """
 
 
-@dataclass
-class Answer:
-    """A query answer in rdflib terms, whatever store produced it."""
-
-    kind: str
-    variables: list[str] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    boolean: bool | None = None
-    graph: Graph | None = None
-    truncated: bool = False
-
-
 class Backend(Protocol):
     """A store the endpoint can ask."""
 
     description: str
 
     def answer(self, text: str, timeout: float, limit: int, max_bytes: int, default_graph: str | None,
-               base_iri: str | None = None) -> Answer:
+               base_iri: str | None = None) -> QueryResult:
         """Evaluate a query read-only with a timeout, a result cap and a byte cap."""
 
     def close(self) -> None:
@@ -120,16 +109,16 @@ class EngineBackend:
     description: str
 
     def answer(self, text: str, timeout: float, limit: int, max_bytes: int, default_graph: str | None,
-               base_iri: str | None = None) -> Answer:
+               base_iri: str | None = None) -> QueryResult:
         """Evaluate in a worker process that is killed at the timeout (relative IRIs against ``base_iri``)."""
         result = self.engine.query(text, timeout, limit, max_bytes, default_graph, base_iri)
         if result[0] == "ASK":
-            return Answer("ASK", boolean=result[1])
+            return ask_result(result[1])
         if result[0] == "SELECT":
             _, names, rows, truncated = result
-            return Answer("SELECT", names, [{n: rdflib_term(t) for n, t in zip(names, row, strict=True)}
+            return QueryResult(names, [{n: rdflib_term(t) for n, t in zip(names, row, strict=True)}
                                             for row in rows], truncated=truncated)
-        return Answer("CONSTRUCT", graph=ntriples_graph(result[1]), truncated=result[2])
+        return QueryResult([], [], result[2], kind="CONSTRUCT", graph=ntriples_graph(result[1]))
 
     def close(self) -> None:
         """Stop the worker processes."""
@@ -208,7 +197,7 @@ def _tsv_value(term: Any) -> str:
     return f"<{term}>"
 
 
-def serialize_results(answer: Answer, fmt: str) -> bytes:
+def serialize_results(answer: QueryResult, fmt: str) -> bytes:
     """SELECT or ASK results in a SPARQL 1.1 results format: json, xml, csv or tsv."""
     if fmt == "json":
         if answer.kind == "ASK":
@@ -498,7 +487,7 @@ class SparqlHandler(EndpointHandler):
         charset = "; charset=utf-8" if not media.endswith("+xml") else ""
         return HTTPStatus.OK, payload, media + charset, extra
 
-    def _run(self, text: str, default_graph: str | None) -> Answer:
+    def _run(self, text: str, default_graph: str | None) -> QueryResult:
         from loaders.stores.sparql_engine import EngineError
 
         server = self.server

@@ -88,7 +88,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from graph.results import QueryResult
 from loaders.base import Row, RowSink, write_rows
+from loaders.stores.adapter import Store
 
 if TYPE_CHECKING:
     import neo4j
@@ -742,16 +744,6 @@ def active_generation(driver: neo4j.Driver, database: str = DEFAULT_DATABASE) ->
 # --------------------------------------------------------------------------- queries
 
 
-@dataclass
-class CypherResult:
-    """Columns and rows of a query, whether rows were cut at the limit, and the query type."""
-
-    columns: list[str]
-    rows: list[dict[str, Any]]
-    truncated: bool = False
-    query_type: str = "r"
-
-
 READ_OPERATORS = frozenset("""
 AllNodesScan Anti AntiSemiApply Apply Argument ArgumentTracker CacheProperties CartesianProduct
 DirectedAllRelationshipsScan DirectedRelationshipByElementIdSeek DirectedRelationshipByIdSeek
@@ -933,7 +925,7 @@ def plain(value: Any) -> Any:
 
 def run_cypher(driver: neo4j.Driver, query: str, params: dict[str, Any] | None = None, *,
                database: str = DEFAULT_DATABASE, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT,
-               write: bool = False) -> CypherResult:
+               write: bool = False) -> QueryResult:
     """Run one Cypher statement: read-only unless ``write``, with a timeout and a row cap.
 
     Read-only queries run in one READ access-mode transaction that is rolled back, never
@@ -969,7 +961,7 @@ def run_cypher(driver: neo4j.Driver, query: str, params: dict[str, Any] | None =
         raise _query_error(err, timeout) from None
 
 
-def _collect(result: neo4j.Result, limit: int, kind: str) -> CypherResult:
+def _collect(result: neo4j.Result, limit: int, kind: str) -> QueryResult:
     """Up to ``limit`` rows as plain values; rows past it are not fetched (``truncated``)."""
     columns = list(result.keys())
     rows: list[dict[str, Any]] = []
@@ -980,7 +972,7 @@ def _collect(result: neo4j.Result, limit: int, kind: str) -> CypherResult:
             break
         rows.append({key: plain(record[key]) for key in columns})
     result.consume()
-    return CypherResult(columns, rows, truncated, kind)
+    return QueryResult(columns, rows, truncated, kind)
 
 
 # --------------------------------------------------------------------------- paths
@@ -1124,3 +1116,75 @@ def delete_retired(driver: neo4j.Driver, database: str, batch: int = 10_000) -> 
     with driver.session(database=database) as session:
         session.run(f"MATCH (:{RETIRED})-[r]-() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {batch} ROWS").consume()
         session.run(f"MATCH (n:{RETIRED}) CALL (n) {{ DELETE n }} IN TRANSACTIONS OF {batch} ROWS").consume()
+
+
+# -- the store adapter ---------------------------------------------------------------------------
+
+# Relationship properties the loader derives from a row (``edge_properties``), not row columns.
+DERIVED_EDGE_PROPERTIES = ("biolink_predicate", "canmat_level", "asserted", "load_id")
+
+
+def _node_row(props: dict[str, Any]) -> dict[str, Any]:
+    """The row a node was loaded from (its flattened facts dropped, JSON columns parsed)."""
+    from graph.rows import NodeRow
+
+    row = {k: v for k, v in props.items() if k in NodeRow.__annotations__}
+    for column in NODE_JSON_COLUMNS:
+        if isinstance(row.get(column), str):
+            row[column] = json.loads(row[column])
+    return row
+
+
+def _edge_row(subject: str, obj: str, props: dict[str, Any]) -> dict[str, Any]:
+    """The row a relationship was loaded from."""
+    row = {k: v for k, v in props.items() if k not in DERIVED_EDGE_PROPERTIES}
+    return {**row, "subject": subject, "object": obj, "predicate": props.get("biolink_predicate")}
+
+
+class Neo4jStore(Store):
+    """``neo4j:bolt://host:7687`` (any URI the driver takes): rows as nodes and relationships.
+
+    A write is one transaction that replaces the graph (``load_rows``); queries are read-only Cypher
+    (``run_cypher``). Credentials come from ``user`` / ``password`` or the NEO4J_* variables.
+    """
+
+    scheme = "neo4j"
+    language = "cypher"
+
+    def __init__(self, locator: str, user: str | None = None, password: str | None = None,
+                 database: str | None = None, local: Callable[[], Any] | None = None, **options: Any) -> None:
+        super().__init__(locator)
+        self.settings = ConnectionSettings.resolve(locator or None, user, password, database, local=local)
+        self.driver = connect(self.settings)
+
+    def writer(self) -> RowSink:
+        """Rows in; one transaction replaces the graph when the sink finishes."""
+        return Neo4jRowSink(self.driver, database=self.settings.database, progress=False)
+
+    def query(self, text: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT) -> QueryResult:
+        """Read-only Cypher (the server decides what is read-only)."""
+        return run_cypher(self.driver, text, database=self.settings.database, timeout=timeout, limit=limit)
+
+    def _read(self, query: str, **params: Any) -> list[Any]:
+        return list(self.driver.execute_query(query, params, database_=self.settings.database,
+                                              routing_="r").records)
+
+    def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Node rows read back from the nodes' properties."""
+        where = "WHERE n[$column] = $value" if column else ""
+        records = self._read(f"MATCH (n:{ENTITY}) {where} RETURN properties(n) AS p ORDER BY n.id",
+                             column=column, value=value)
+        return [_node_row(dict(r["p"])) for r in records]
+
+    def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Edge rows read back from the relationships' properties."""
+        where = {None: "", "subject": "WHERE a.id = $value", "object": "WHERE b.id = $value"}.get(
+            column, "WHERE r[$column] = $value")
+        records = self._read(f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) {where} "
+                             "RETURN a.id AS s, b.id AS o, properties(r) AS p ORDER BY r.id",
+                             column=column, value=value)
+        return [_edge_row(r["s"], r["o"], dict(r["p"])) for r in records]
+
+    def close(self) -> None:
+        """Close the driver."""
+        self.driver.close()

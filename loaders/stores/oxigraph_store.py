@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graph.model import KnowledgeGraph
-from loaders.base import Sink, Source, register_sink, register_source
-from ontology.namespaces import CURATED_GRAPH, source_graph
+from graph.results import QueryResult
+from loaders.base import RowSink, Sink, Source, register_sink, register_source
+from loaders.stores.adapter import Store
+from ontology.namespaces import CURATED_GRAPH, ROWS_GRAPH, source_graph
 
 if TYPE_CHECKING:
     from graph.imported import ImportedGraph
@@ -413,3 +415,65 @@ def _bulk_load_streamed(store: Any, chunks: Iterator[str]) -> None:
         producer.join()
     if failure:
         raise failure[0]
+
+
+# -- the store adapter ---------------------------------------------------------------------------
+
+READ_LIMIT = 10_000_000
+
+
+class OxigraphStore(Store):
+    """``oxigraph:DIR``: rows in their own named graph of the on-disk store, written as a new generation.
+
+    A write replaces the rows graph (``ROWS_GRAPH``) and keeps the store's other graphs (the curated
+    graph, imports); the store switches to the new generation only when it is complete.
+    """
+
+    scheme = "oxigraph"
+    language = "sparql"
+
+    def __init__(self, locator: str, **options: Any) -> None:
+        super().__init__(locator)
+        self.path = Path(locator)
+        self._engine: Any = None
+
+    def writer(self) -> RowSink:
+        """Rows in; a new generation holds them when the sink finishes."""
+        from loaders.formats.row_rdf import RdfRowSink
+
+        return RdfRowSink(self._replace)
+
+    def _replace(self, data: bytes) -> None:
+        import pyoxigraph as ox
+
+        with updating_store(self.path) as store:
+            rows = ox.NamedNode(ROWS_GRAPH)
+            if store.contains_named_graph(rows):
+                store.clear_graph(rows)
+            store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=rows)
+
+    def query(self, text: str, timeout: float = 10.0, limit: int = 10_000) -> QueryResult:
+        """Read-only SPARQL over the store (the default graph is the union of its graphs)."""
+        from loaders.stores.sparql_engine import QueryEngine, run_query
+
+        if self._engine is None:
+            self._engine = QueryEngine(self.path, workers=1)
+        return run_query(self._engine, text, timeout=timeout, limit=limit)
+
+    def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Node rows read back from the rows graph."""
+        from loaders.formats.row_rdf import rows_from_bindings, rows_query
+
+        return rows_from_bindings(self.query(rows_query("NodeRow", column, value), limit=READ_LIMIT).rows)
+
+    def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Edge rows read back from the rows graph."""
+        from loaders.formats.row_rdf import rows_from_bindings, rows_query
+
+        return rows_from_bindings(self.query(rows_query("EdgeRow", column, value), limit=READ_LIMIT).rows)
+
+    def close(self) -> None:
+        """Stop the query workers (they unpin their generation)."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from graph.results import QueryResult
 from graph.sparql import (
     DEFAULT_LIMIT,
     DEFAULT_MAX_BYTES,
@@ -51,7 +52,6 @@ from graph.sparql import (
     AnswerTooLarge,
     QueryFailed,
     QueryRefused,
-    QueryResult,
     QuerySyntaxError,
     QueryTimeout,
     QueryTooDeep,

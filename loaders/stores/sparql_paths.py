@@ -12,17 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graph.paths import MechanismPath, PathFilters, best_paths, crosses_mechanism, steps_from_edges
+from graph.sparql import sparql_string
 from loaders.stores.sparql_engine import run_query
 from ontology.schema import Schema, load_schema
 
 if TYPE_CHECKING:
     from rdflib import Graph
-
-
-def sparql_string(text: str) -> str:
-    """A SPARQL string literal holding ``text`` exactly."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
 
 
 def _values(pairs: list[tuple[str, str]], left: str, right: str) -> str:

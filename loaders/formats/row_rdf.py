@@ -1,0 +1,147 @@
+"""Rows as RDF and back: the form every RDF store adapter writes, keeping every column of every row.
+
+A node row is its IRI with ``rdf:type kmoa:NodeRow``; an edge row is a statement node
+(``ROW_EDGE_BASE`` + its id, ``rdf:type kmoa:EdgeRow``) with ``rdf:subject`` / ``rdf:predicate`` /
+``rdf:object``, beside the direct triple ``subject predicate object`` that plain SPARQL walks. Every
+non-empty column of a row is a ``kmoa:<column>`` literal (one per value of a list, typed for
+booleans and numbers, JSON for nested values), so provenance survives whatever the source: a
+curated claim's section, references and quote, an imported edge's KGX id, knowledge level and
+publications. ``rows_query`` and ``rows_from_bindings`` read rows back.
+
+Every term is built by pyoxigraph's typed constructors, so no identifier or text can end a term early;
+an edge whose subject or object is not among the written nodes is refused (``RowError``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+from graph.rows import EdgeRow, NodeRow
+from graph.sparql import sparql_string
+from loaders.base import Row, RowSink
+from loaders.formats.kgx_import import iri_text
+from ontology.namespaces import ROW_EDGE_BASE, VOCAB
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+LIST_COLUMNS = frozenset(name for typed in (NodeRow, EdgeRow) for name, kind in typed.__annotations__.items()
+                         if "list[" in str(kind))
+JSON_COLUMNS = frozenset(name for typed in (NodeRow, EdgeRow) for name, kind in typed.__annotations__.items()
+                         if "dict[" in str(kind))
+
+
+class RowError(ValueError):
+    """A row that cannot be written; the message names the row."""
+
+
+def _literal(value: Any) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(value, bool):
+        return str(ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD_BOOLEAN)))
+    if isinstance(value, (int, float)):
+        return str(ox.Literal(value))
+    if isinstance(value, dict):
+        return str(ox.Literal(json.dumps(value, sort_keys=True, ensure_ascii=False)))
+    return str(ox.Literal(str(value)))
+
+
+def _columns(subject: str, row: Row) -> Iterator[str]:
+    import pyoxigraph as ox
+
+    for column, value in row.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        prop = str(ox.NamedNode(VOCAB + column))
+        for item in values:
+            if item is not None and item != "":
+                yield f"{subject} {prop} {_literal(item)} .\n"
+
+
+def edge_iri(edge_id: str) -> str:
+    """The IRI of an edge row's statement node."""
+    return ROW_EDGE_BASE + quote(edge_id, safe="")
+
+
+def rows_to_ntriples(nodes: Iterable[Row], edges: Iterable[Row]) -> bytes:
+    """N-Triples of the rows (see the module docstring); RowError for an edge that joins unknown nodes."""
+    import pyoxigraph as ox
+
+    rdf_type, subject_, predicate_, object_ = (str(ox.NamedNode(RDF + name))
+                                               for name in ("type", "subject", "predicate", "object"))
+    node_class, edge_class = str(ox.NamedNode(VOCAB + "NodeRow")), str(ox.NamedNode(VOCAB + "EdgeRow"))
+    out: list[str] = []
+    written: set[str] = set()
+    for row in nodes:
+        try:
+            node = iri_text(row["id"])
+        except (KeyError, ValueError) as err:
+            raise RowError(f"node row {row.get('id')!r}: {err}") from None
+        written.add(row["id"])
+        out.append(f"{node} {rdf_type} {node_class} .\n")
+        out.extend(_columns(node, row))
+    for row in edges:
+        missing = [end for end in ("subject", "object") if row.get(end) not in written]
+        if missing:
+            raise RowError(f"edge row {row.get('id')!r}: its {' and '.join(missing)} is not among the written nodes")
+        try:
+            s, p, o = iri_text(row["subject"]), iri_text(row["predicate"]), iri_text(row["object"])
+            statement = str(ox.NamedNode(edge_iri(str(row["id"]))))
+        except (KeyError, ValueError) as err:
+            raise RowError(f"edge row {row.get('id')!r}: {err}") from None
+        out.append(f"{s} {p} {o} .\n")
+        out.append(f"{statement} {rdf_type} {edge_class} .\n{statement} {subject_} {s} .\n"
+                   f"{statement} {predicate_} {p} .\n{statement} {object_} {o} .\n")
+        out.extend(_columns(statement, row))
+    return "".join(out).encode("utf-8")
+
+
+def rows_query(kind: str, column: str | None = None, value: str | None = None) -> str:
+    """SELECT ``?row ?column ?value`` of every ``kind`` row (NodeRow, EdgeRow), or those with ``column`` = ``value``."""
+    match = f"?row <{VOCAB}{column}> {sparql_string(value)} ." if column and value is not None else ""
+    return f"""SELECT ?row ?column ?value WHERE {{
+  ?row a <{VOCAB}{kind}> . {match}
+  ?row ?column ?value .
+  FILTER(STRSTARTS(STR(?column), "{VOCAB}"))
+}}"""
+
+
+def rows_from_bindings(bindings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows regrouped from ``rows_query`` answers (lists sorted, JSON columns parsed), sorted by id."""
+    rows: dict[str, dict[str, Any]] = {}
+    for binding in bindings:
+        row = rows.setdefault(str(binding["row"]), {})
+        column, value = str(binding["column"])[len(VOCAB):], binding["value"]
+        if column in JSON_COLUMNS and isinstance(value, str):
+            value = json.loads(value)
+        if column in LIST_COLUMNS:
+            row.setdefault(column, []).append(value)
+        else:
+            row[column] = value
+    for row in rows.values():
+        for column in LIST_COLUMNS & row.keys():
+            row[column] = sorted(row[column], key=str)
+    return sorted(rows.values(), key=lambda r: str(r.get("id")))
+
+
+class RdfRowSink(RowSink):
+    """Rows gathered, then handed to ``commit`` as N-Triples at ``finish`` (one atomic replacement by the store)."""
+
+    def __init__(self, commit: Callable[[bytes], None]) -> None:
+        self.commit = commit
+        self.nodes: list[Row] = []
+        self.edges: list[Row] = []
+
+    def write_node(self, row: Row) -> None:
+        """Gather a node row."""
+        self.nodes.append(row)
+
+    def write_edge(self, row: Row) -> None:
+        """Gather an edge row."""
+        self.edges.append(row)
+
+    def finish(self) -> None:
+        """Convert every row (RowError before anything is committed), then commit them at once."""
+        self.commit(rows_to_ntriples(self.nodes, self.edges))

@@ -1,0 +1,113 @@
+"""Stores behind one selector, ``open_store("scheme:locator")``: rows in, queries and candidate edges out.
+
+Every store offers the same three things: ``writer()`` (a ``RowSink`` whose ``finish`` replaces the
+store's rows atomically: a failed write leaves the previous state), ``query`` in the store's own
+language (SPARQL or Cypher, read-only, with a timeout and a row cap; one ``QueryResult``), and the
+candidate edges the one path search asks for (``edges_from``, ``edges_to``, ``kind_of``, ``degree``,
+in the search's vocabulary: ``graph.rows.search_edge``). ``node_rows`` / ``edge_rows`` read rows back.
+
+A new store is one module with a ``Store`` subclass plus one line in ``STORES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterable
+from typing import Any, ClassVar
+
+from graph.results import QueryResult
+from graph.rows import search_edge
+from graph.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
+from loaders.base import Row, RowSink, write_rows
+
+# scheme -> "module:class"; the module is imported only when a store of that scheme is opened.
+STORES: dict[str, str] = {
+    "memory": "loaders.stores.memory:MemoryStore",
+    "oxigraph": "loaders.stores.oxigraph_store:OxigraphStore",
+    "neo4j": "loaders.stores.neo4j:Neo4jStore",
+    "sparql": "loaders.stores.sparql_remote:RemoteSparqlStore",
+}
+
+
+class StoreSpecError(ValueError):
+    """A store selector that names no known store."""
+
+
+class Store(ABC):
+    """One store: write rows, query, and hand the path search its candidate edges."""
+
+    scheme: ClassVar[str]
+    language: ClassVar[str]  # the query language: "sparql" or "cypher"
+
+    def __init__(self, locator: str, **options: Any) -> None:
+        self.locator = locator
+
+    @property
+    def spec(self) -> str:
+        """The selector that opens this store again."""
+        return f"{self.scheme}:{self.locator}"
+
+    @abstractmethod
+    def writer(self) -> RowSink:
+        """A sink whose ``finish`` replaces the store's rows with the ones written to it, atomically."""
+
+    def write(self, nodes: Iterable[Row], edges: Iterable[Row]) -> None:
+        """Replace the store's rows with ``nodes`` and ``edges`` (nothing changes if anything fails)."""
+        write_rows(self.writer(), nodes, edges)
+
+    @abstractmethod
+    def query(self, text: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT) -> QueryResult:
+        """Run a read-only query in the store's language."""
+
+    @abstractmethod
+    def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """The node rows (those whose ``column`` is ``value``, if given), sorted by id."""
+
+    @abstractmethod
+    def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """The edge rows (those whose ``column`` is ``value``, if given), sorted by id."""
+
+    def edges_from(self, node: str, predicates: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Candidate edges whose subject is ``node`` (only those with one of ``predicates``, if given)."""
+        return self._edges("subject", node, predicates)
+
+    def edges_to(self, node: str, predicates: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Candidate edges whose object is ``node`` (only those with one of ``predicates``, if given)."""
+        return self._edges("object", node, predicates)
+
+    def _edges(self, end: str, node: str, predicates: Collection[str] | None) -> list[dict[str, Any]]:
+        edges = [search_edge(row) for row in self.edge_rows(end, node)]
+        return edges if predicates is None else [e for e in edges if e["predicate"] in predicates]
+
+    def kind_of(self, node: str) -> str | None:
+        """The kmoa node kind of ``node`` (None: unknown to the store, or an imported category without one)."""
+        rows = self.node_rows("id", node)
+        return str(rows[0]["kmoa_kind"]) if rows and rows[0].get("kmoa_kind") else None
+
+    def degree(self, node: str) -> int:
+        """How many edges touch ``node``."""
+        return len(self.edge_rows("subject", node)) + len(self.edge_rows("object", node))
+
+    def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
+        """Release what the store holds open."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(spec: str, **options: Any) -> Store:
+    """The store a selector names: ``memory:``, ``oxigraph:DIR``, ``neo4j:bolt://...``, ``sparql:https://...``.
+
+    ``options`` go to the store (credentials, a Graph Store Protocol URL, ...). StoreSpecError for a
+    selector that names no known store.
+    """
+    scheme, colon, locator = spec.partition(":")
+    if not colon or scheme not in STORES:
+        raise StoreSpecError(f"unknown store '{spec}': use one of " + ", ".join(f"{s}:..." for s in STORES))
+    module, _, name = STORES[scheme].partition(":")
+    store: Store = getattr(importlib.import_module(module), name)(locator, **options)
+    return store

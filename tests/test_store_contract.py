@@ -1,0 +1,143 @@
+"""One contract, every store: write rows, read them back, query, hand out candidate edges, fail atomically.
+
+Each store is opened by its selector (``open_store("scheme:locator")``) and is real: Oxigraph on disk,
+the session's Neo4j server, an Oxigraph server process behind the SPARQL and Graph Store Protocols.
+The rows are the tiny fixture graph's (``graph.rows``) plus a small import's (``graph.imported``), so
+the curated provenance (section, references, quote) and the imported one (KGX id, knowledge level,
+publications) must both come back from every store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.imported import imported_edge_rows, imported_node_rows
+from graph.model import KnowledgeGraph
+from graph.rows import edge_rows, node_rows
+from loaders.formats.kgx_import import read_kgx
+from loaders.stores.adapter import STORES, Store, StoreSpecError, open_store
+from tests.conftest import KETAMINE, NMDA, TINY_DATA, opted_out
+from tests.servers import start_oxigraph, stop
+
+IMPORT_NODES = "id\tcategory\tname\n" "UniProtKB:Q05586\tbiolink:Protein\tGRIN1\n"
+IMPORT_EDGES = ("id\tsubject\tpredicate\tobject\tprimary_knowledge_source\tknowledge_level\tpublications\n"
+                f"e1\t{KETAMINE}\tbiolink:interacts_with\tUniProtKB:Q05586\tinfores:test\tknowledge_assertion\t"
+                "PMID:1|PMID:2\n"
+                f"e2\tUniProtKB:Q05586\tbiolink:part_of\t{NMDA}\tinfores:test\tprediction\t\n")
+COUNT = {"sparql": "SELECT (COUNT(?e) AS ?n) WHERE { ?e a kmoa:EdgeRow }",
+         "cypher": "MATCH (:Entity)-[r]->(:Entity) RETURN count(r) AS n"}
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The tiny graph's rows and a small import's, as every source hands them to a store."""
+    from graph.curation import read_curation
+
+    kg = KnowledgeGraph.from_curation(read_curation(TINY_DATA))
+    folder = tmp_path_factory.mktemp("import")
+    (folder / "nodes.tsv").write_text(IMPORT_NODES, encoding="utf-8")
+    (folder / "edges.tsv").write_text(IMPORT_EDGES, encoding="utf-8")
+    imported = read_kgx(folder, kg, name="test", progress=False)
+    nodes = [dict(r) for r in node_rows(kg)] + [dict(r) for r in imported_node_rows(kg, imported)]
+    edges = [dict(r) for r in edge_rows(kg)] + [dict(r) for r in imported_edge_rows(imported)]
+    return nodes, edges
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base, process = start_oxigraph(tmp_path_factory.mktemp("oxigraph-server"))
+    yield base
+    stop(process)
+
+
+@pytest.fixture(params=sorted(STORES))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Every registered store, opened by its selector."""
+    scheme = request.param
+    if scheme == "memory":
+        opened = open_store("memory:")
+    elif scheme == "oxigraph":
+        opened = open_store(f"oxigraph:{tmp_path / 'store'}")
+    elif scheme == "neo4j":
+        if opted_out("KMOA_SKIP_NEO4J"):
+            pytest.skip("KMOA_SKIP_NEO4J=1")
+        info = request.getfixturevalue("neo4j_server_info")
+        opened = open_store(f"neo4j:{info.uri}", user=info.user, password=info.password)
+    else:
+        base = request.getfixturevalue("oxigraph_server")
+        opened = open_store(f"sparql:{base}/query", graph_store=f"{base}/store")
+    with opened:
+        yield opened
+
+
+def plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as every store gives it back: empty cells absent, lists in sorted order."""
+    return {k: sorted(v, key=str) if isinstance(v, list) else v for k, v in row.items() if v not in (None, "", [])}
+
+
+def by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {str(row["id"]): plain(row) for row in rows}
+
+
+def test_rows_read_back_with_their_provenance(store: Store, rows: tuple[list[dict[str, Any]], ...]) -> None:
+    nodes, edges = rows
+    store.write(nodes, edges)
+    assert by_id(store.node_rows()) == by_id(nodes)
+    back = by_id(store.edge_rows())
+    assert back == by_id(edges)
+    curated = next(e for e in edges if e.get("review_refs"))
+    assert back[curated["id"]]["supporting_text"] == curated["supporting_text"]
+    imported = back["kgx:test:2"]
+    assert (imported["kgx_id"], imported["knowledge_level"], imported["publications"]) == \
+        ("e1", "knowledge_assertion", ["PMID:1", "PMID:2"])
+
+
+def test_query_in_the_stores_language(store: Store, rows: tuple[list[dict[str, Any]], ...]) -> None:
+    nodes, edges = rows
+    store.write(nodes, edges)
+    answer = store.query(COUNT[store.language])
+    assert answer.rows == [{"n": len(edges)}]
+    assert answer.columns == answer.variables == ["n"]
+
+
+def test_candidate_edges_for_the_path_search(store: Store, rows: tuple[list[dict[str, Any]], ...]) -> None:
+    nodes, edges = rows
+    store.write(nodes, edges)
+    outgoing = store.edges_from(KETAMINE)
+    assert sorted(e["id"] for e in outgoing) == sorted(e["id"] for e in edges if e["subject"] == KETAMINE)
+    assert sorted(e["id"] for e in store.edges_to(NMDA)) == sorted(e["id"] for e in edges if e["object"] == NMDA)
+    walked = {e["id"]: e["predicate"] for e in outgoing}
+    assert walked["kgx:test:2"] == "biolink:interacts_with"  # an imported edge walks its Biolink predicate
+    curated = next(e for e in edges if e["subject"] == KETAMINE and e.get("kmoa_predicate"))
+    assert walked[curated["id"]] == curated["kmoa_predicate"]  # a curated one its kmoa predicate
+    only = store.edges_from(KETAMINE, predicates={"biolink:interacts_with"})
+    assert [e["id"] for e in only] == ["kgx:test:2"]
+    assert store.kind_of(KETAMINE) == next(n["kmoa_kind"] for n in nodes if n["id"] == KETAMINE)
+    assert store.kind_of("UniProtKB:Q05586") == "imported_entity"
+    assert store.degree(KETAMINE) == sum(KETAMINE in (e["subject"], e["object"]) for e in edges)
+
+
+def test_a_failed_write_leaves_the_previous_rows(store: Store, rows: tuple[list[dict[str, Any]], ...]) -> None:
+    nodes, edges = rows
+    store.write(nodes, edges)
+    before = (by_id(store.node_rows()), by_id(store.edge_rows()))
+
+    def breaking() -> Iterator[dict[str, Any]]:
+        yield from edges[:3]
+        raise OSError("the source broke off")
+
+    with pytest.raises(OSError, match="broke off"):
+        store.write(nodes[:2], breaking())
+    dangling = {**edges[0], "id": "dangling", "object": "GO:0000001"}
+    with pytest.raises(ValueError, match="dangling"):
+        store.write(nodes, [*edges, dangling])
+    assert (by_id(store.node_rows()), by_id(store.edge_rows())) == before
+
+
+def test_a_selector_names_a_known_store() -> None:
+    with pytest.raises(StoreSpecError, match="unknown store 'mongo:x'.*oxigraph:"):
+        open_store("mongo:x")
