@@ -141,3 +141,44 @@ def test_a_failed_write_leaves_the_previous_rows(store: Store, rows: tuple[list[
 def test_a_selector_names_a_known_store() -> None:
     with pytest.raises(StoreSpecError, match="unknown store 'mongo:x'.*oxigraph:"):
         open_store("mongo:x")
+
+
+def test_the_command_line_selects_stores_the_same_way(tmp_path: Path,
+                                                      rows: tuple[list[dict[str, Any]], ...]) -> None:
+    """`--store SPEC` on the command line names the same stores as ``open_store``."""
+    from click.testing import CliRunner
+
+    from kmoa.cli import main
+
+    nodes, edges = rows
+    with open_store(f"oxigraph:{tmp_path / 'store'}") as store:
+        store.write(nodes, edges)
+    runner = CliRunner()
+    answer = runner.invoke(main, ["sparql", "--store", f"oxigraph:{tmp_path / 'store'}", "--format", "json",
+                                  COUNT["sparql"]])
+    assert answer.exit_code == 0, answer.output
+    assert f'"n": {len(edges)}' in answer.output
+    refused = runner.invoke(main, ["sparql", "--store", "mongo:x", "ASK {}"])
+    assert refused.exit_code == 2 and "oxigraph:DIR" in refused.output and "neo4j:URI" in refused.output
+    cypher_only = runner.invoke(main, ["sparql", "--store", "neo4j:bolt://127.0.0.1:1", "ASK {}"])
+    assert cypher_only.exit_code == 1 and "kmoa cypher --store neo4j:bolt://127.0.0.1:1" in cypher_only.output
+    wrong = runner.invoke(main, ["cypher", "--store", f"oxigraph:{tmp_path}", "RETURN 1"])
+    assert wrong.exit_code == 2 and "not a Neo4j store" in wrong.output
+    not_into_memory = runner.invoke(main, ["import", "kgx", str(tmp_path), "--store", "memory:"])
+    assert not_into_memory.exit_code == 1 and "oxigraph:DIR or neo4j:URI" in not_into_memory.output
+
+
+def test_cypher_on_the_command_line_names_its_store(neo4j_server_info: Any,
+                                                    rows: tuple[list[dict[str, Any]], ...]) -> None:
+    from click.testing import CliRunner
+
+    from kmoa.cli import main
+
+    info = neo4j_server_info
+    nodes, edges = rows
+    with open_store(f"neo4j:{info.uri}", user=info.user, password=info.password) as store:
+        store.write(nodes, edges)
+    answer = CliRunner().invoke(main, ["cypher", "--store", f"neo4j:{info.uri}", "--user", info.user, "--password",
+                                       info.password, "--format", "json", COUNT["cypher"]])
+    assert answer.exit_code == 0, answer.output
+    assert f'"n": {len(edges)}' in answer.output

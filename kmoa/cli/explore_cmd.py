@@ -7,14 +7,16 @@ from pathlib import Path
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
+from kmoa.cli.neo4j_cmd import neo4j_uri
 from kmoa.cli.options import PORT
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, PORT.max), help="Port to listen on.")
-@click.option("--neo4j", "neo4j_uri", default=None, metavar="URI",
-              help="A Neo4j bolt URI: enables read-only Cypher in the query console.")
+@click.option("--store", "neo4j_store", callback=neo4j_uri, metavar="neo4j:URI",
+              help="A Neo4j store: enables read-only Cypher in the query console.")
+@click.option("--neo4j", "neo4j_uri", default=None, metavar="URI", help="The same as --store neo4j:URI.")
 @click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
 @click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Or set NEO4J_PASSWORD.")
 @click.option("--import", "import_dir", default=None, metavar="KGX_DIR|DRUGMECHDB_YAML",
@@ -24,8 +26,8 @@ from kmoa.cli.options import PORT
                    "is also what the compare view compares with.")
 @click.option("--debug", is_flag=True, help="Dash debug mode (reloader and dev tools).")
 @DATA_OPTION
-def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_password: str | None,
-            import_dir: Path | None, debug: bool, data_dir: Path | None) -> None:
+def explore(host: str, port: int, neo4j_store: str | None, neo4j_uri: str | None, neo4j_user: str,
+            neo4j_password: str | None, import_dir: Path | None, debug: bool, data_dir: Path | None) -> None:
     """Open the explorer: neighbourhoods, ranked paths, hypothesis tours, evidence and a query console."""
     from explorer.app import create_app
     from explorer.data import prepare
@@ -51,8 +53,8 @@ def explore(host: str, port: int, neo4j_uri: str | None, neo4j_user: str, neo4j_
                 imported = read_as_imported(drugmechdb, kg)
         except (KgxImportError, DrugMechDBError) as err:
             fail(str(err))
-    data = prepare(kg, neo4j=neo4j_uri, neo4j_user=neo4j_user, neo4j_password=neo4j_password, imported=imported,
-                   drugmechdb=drugmechdb)
+    data = prepare(kg, neo4j=neo4j_store or neo4j_uri, neo4j_user=neo4j_user, neo4j_password=neo4j_password,
+                   imported=imported, drugmechdb=drugmechdb)
     app = create_app(kg, data=data)
     click.echo(f"kmoa explorer on http://{host}:{port}/  ({len(kg.nodes)} nodes, {len(kg.claims)} claims)")
     if imported is not None:

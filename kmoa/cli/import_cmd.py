@@ -8,7 +8,7 @@ import click
 
 from kmoa.cli.data import DATA_OPTION, fail
 from kmoa.cli.neo4j_cmd import connection_options
-from kmoa.cli.options import AT_LEAST_ONE
+from kmoa.cli.options import AT_LEAST_ONE, store_spec
 
 
 @click.group(name="import")
@@ -18,8 +18,10 @@ def import_() -> None:
 
 @import_.command("kgx")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--store", "store_spec", help="Oxigraph store to merge into (oxigraph:DIR; created if missing).")
-@click.option("--neo4j", "to_neo4j", is_flag=True, help="Merge into Neo4j instead (in one transaction).")
+@click.option("--store", "store_spec", callback=store_spec,
+              help="Where to merge: oxigraph:DIR (created if missing) or neo4j:URI (in one transaction).")
+@click.option("--neo4j", "to_neo4j", is_flag=True,
+              help="The same as --store neo4j:URI, the URI from --uri, $NEO4J_URI or the local server.")
 @click.option("--name", help="Name of this import (default: the directory name); names its node graph.")
 @click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True,
               help="Rows per Neo4j write transaction.")
@@ -48,7 +50,10 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     from loaders.stores.oxigraph_store import import_into_oxigraph
 
     if bool(store_spec) == to_neo4j:
-        fail("choose one target: --store oxigraph:DIR or --neo4j")
+        fail("choose one target: --store oxigraph:DIR, --store neo4j:URI or --neo4j")
+    scheme, _, locator = (store_spec or "neo4j:").partition(":")
+    if scheme not in ("oxigraph", "neo4j"):
+        fail(f"--store {store_spec}: an import goes into oxigraph:DIR or neo4j:URI")
     try:
         kg = load_graph(data_dir)
         imported = read_kgx(directory, kg, name=name, progress=progress)
@@ -57,16 +62,10 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     click.echo(f"read {directory}: {len(imported.nodes)} nodes ({len(imported.nodes) - imported.new_nodes} "
                f"matched curated nodes, {len(imported.aliases)} of them by xref), {imported.edge_count} edges "
                f"from {len(imported.source_names)} source(s)", err=True)
-    if store_spec:
-        from loaders.stores.oxigraph_store import StoreError, parse_store_spec
+    if scheme == "oxigraph":
+        from loaders.stores.oxigraph_store import StoreError
 
-        try:
-            location = parse_store_spec(store_spec)
-        except ValueError as err:
-            fail(str(err))
-        if location is None:
-            fail("--store must be oxigraph:DIR (the memory store cannot be imported into)")
-            return
+        location = Path(locator)
         try:
             summary = import_into_oxigraph(location, kg, imported, progress=progress, provenance=edge_provenance)
         except (OSError, StoreError, SyntaxError) as err:
@@ -76,7 +75,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
         from loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError, Neo4jLoadError, open_driver
 
         try:
-            settings = ConnectionSettings.resolve(uri, user, password, database, local=neo4j_server.status)
+            settings = ConnectionSettings.resolve(locator or uri, user, password, database, local=neo4j_server.status)
             with open_driver(settings) as driver:
                 summary = import_into_neo4j(driver, kg, imported, progress=progress, batch_size=batch_size,
                                             force=force, database=settings.database)
@@ -89,8 +88,10 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
 
 @import_.command("drugmechdb")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--store", "store_spec", help="Oxigraph store to merge into (oxigraph:DIR; created if missing).")
-@click.option("--neo4j", "to_neo4j", is_flag=True, help="Merge into Neo4j instead (in one transaction).")
+@click.option("--store", "store_spec", callback=store_spec,
+              help="Where to merge: oxigraph:DIR (created if missing) or neo4j:URI (in one transaction).")
+@click.option("--neo4j", "to_neo4j", is_flag=True,
+              help="The same as --store neo4j:URI, the URI from --uri, $NEO4J_URI or the local server.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Only convert: write OUT/nodes.tsv and edges.tsv (a new folder) for `kmoa import kgx` "
                    "or `kmoa explore --import`.")
@@ -118,7 +119,7 @@ def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to
     from loaders.formats.drugmechdb import DrugMechDBError, read_drugmechdb, write_kgx
 
     if sum(bool(x) for x in (store_spec, to_neo4j, out_dir)) != 1:
-        fail("choose one target: --store oxigraph:DIR, --neo4j or --out DIR")
+        fail("choose one target: --store oxigraph:DIR, --store neo4j:URI, --neo4j or --out DIR")
     try:
         db = read_drugmechdb(file)
     except DrugMechDBError as err:

@@ -9,7 +9,7 @@ from typing import IO, Any
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
-from kmoa.cli.options import AT_LEAST_ONE, ROW_CAP, SECONDS
+from kmoa.cli.options import AT_LEAST_ONE, ROW_CAP, SECONDS, store_spec
 from kmoa.cli.output import FORMATS, render
 from kmoa.cli.query import query_text
 
@@ -25,6 +25,16 @@ def connection_options(func: Any) -> Any:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def neo4j_uri(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The URI of a ``neo4j:URI`` store selector."""
+    if value is None:
+        return None
+    spec = store_spec(ctx, param, value)
+    if spec is None or not spec.startswith("neo4j:"):
+        raise click.BadParameter(f"'{value}' is not a Neo4j store: use neo4j:URI, e.g. neo4j:bolt://localhost:7687")
+    return spec.partition(":")[2]
 
 
 def _settings(uri: str | None, user: str | None, password: str | None, database: str | None):  # type: ignore[no-untyped-def]
@@ -43,13 +53,14 @@ def load() -> None:
 
 
 @load.command(name="neo4j")
+@click.option("--store", callback=neo4j_uri, help="neo4j:URI: the Neo4j store (the same as --uri URI).")
 @connection_options
 @click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True, help="Rows per write transaction.")
 @click.option("--force", is_flag=True,
               help="Stop another load whose transaction is still open (a hung or stopped process) first.")
 @DATA_OPTION
-def load_neo4j(uri: str | None, user: str | None, password: str | None, database: str | None, batch_size: int,
-               force: bool, data_dir: Path | None) -> None:
+def load_neo4j(store: str | None, uri: str | None, user: str | None, password: str | None, database: str | None,
+               batch_size: int, force: bool, data_dir: Path | None) -> None:
     """Replace the graph in Neo4j in one transaction (nothing is visible before it is complete).
 
     A failed or killed load leaves the previous graph in place and nothing else.
@@ -63,7 +74,7 @@ def load_neo4j(uri: str | None, user: str | None, password: str | None, database
         kg = load_graph(data_dir)
     except CurationError as err:
         fail(str(err))
-    settings = _settings(uri, user, password, database)
+    settings = _settings(store or uri, user, password, database)
     try:
         with open_driver(settings) as driver:
             result = load_kg(driver, kg, database=settings.database, batch_size=batch_size, force=force)
@@ -98,10 +109,11 @@ def _params(pairs: tuple[str, ...]) -> dict[str, Any]:
               help="Seconds before the server stops the query.")
 @click.option("--limit", type=ROW_CAP, default=10_000, show_default=True, help="Maximum rows returned.")
 @click.option("--write", is_flag=True, help="Allow queries that write (refused by default).")
+@click.option("--store", callback=neo4j_uri, help="neo4j:URI: the Neo4j store (the same as --uri URI).")
 @connection_options
 def cypher(query: str | None, query_file: IO[str] | None, named: str | None, param_pairs: tuple[str, ...], fmt: str,
-           timeout: float, limit: int, write: bool, uri: str | None, user: str | None, password: str | None,
-           database: str | None) -> None:
+           timeout: float, limit: int, write: bool, store: str | None, uri: str | None, user: str | None,
+           password: str | None, database: str | None) -> None:
     """Run a read-only Cypher query (QUERY, -f FILE or -n NAME) with a timeout and a row cap."""
     from loaders.stores.neo4j import (
         CypherError,
@@ -113,7 +125,7 @@ def cypher(query: str | None, query_file: IO[str] | None, named: str | None, par
     )
 
     text = query_text(query, query_file, named, "cypher")
-    settings = _settings(uri, user, password, database)
+    settings = _settings(store or uri, user, password, database)
     try:
         with open_driver(settings) as driver:
             result = run_cypher(driver, text, _params(param_pairs), database=settings.database, timeout=timeout,

@@ -61,6 +61,34 @@ def http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> s
         raise click.BadParameter(str(err)) from None
 
 
+STORE_LOCATORS = {"memory": "", "oxigraph": "DIR", "neo4j": "URI", "sparql": "URL"}
+
+
+def store_spec(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A store selector naming a registered store: memory:, oxigraph:DIR, neo4j:URI or sparql:URL."""
+    if value is None:
+        return None
+    from loaders.stores.adapter import STORES
+
+    scheme, colon, locator = value.partition(":")
+    if scheme == "memory" and not locator:
+        return "memory:"
+    if not colon or scheme not in STORES or not locator:
+        raise click.BadParameter(f"'{value}' names no store; use one of "
+                                 + ", ".join(f"{s}:{STORE_LOCATORS.get(s, 'LOCATOR')}" for s in STORES))
+    if scheme == "sparql":
+        http_url(ctx, param, locator)
+    return value
+
+
+def store_alias(scheme: str) -> Any:
+    """Callback of an old flag (``--endpoint URL``, ``--uri URI``) that stands for ``--store scheme:VALUE``."""
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        return None if value is None else store_spec(ctx, param, f"{scheme}:{value}")
+
+    return callback
+
+
 def route_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A route of administration the schema knows (ontology/schema.yaml ``routes``)."""
     if value is None:

@@ -8,7 +8,7 @@ from typing import IO
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
-from kmoa.cli.options import AT_LEAST_ONE, ROW_CAP, SECONDS, http_url, route_name
+from kmoa.cli.options import AT_LEAST_ONE, ROW_CAP, SECONDS, route_name, store_alias, store_spec
 from kmoa.cli.output import FORMATS, render
 from ontology.schema import load_schema
 
@@ -246,10 +246,12 @@ def query_text(query: str | None, query_file: IO[str] | None, named: str | None,
               help="Seconds (> 0) before the query, parsing included, is stopped.")
 @click.option("--limit", type=ROW_CAP, default=10_000, show_default=True,
               help="Maximum rows (or triples, for CONSTRUCT and DESCRIBE) returned.")
-@click.option("--endpoint", callback=http_url, help="Query a remote SPARQL endpoint (http or https URL) instead.")
+@click.option("--store", "store", callback=store_spec,
+              help="memory: (the curated graph, the default), oxigraph:DIR or sparql:URL (a remote endpoint).")
+@click.option("--endpoint", callback=store_alias("sparql"), help="The same as --store sparql:URL.")
 @DATA_OPTION
 def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: float, limit: int,  # type: ignore[no-untyped-def]
-           endpoint: str | None, data_dir: Path | None) -> None:
+           store: str | None, endpoint: str | None, data_dir: Path | None) -> None:
     """Run a read-only SPARQL query (QUERY, -f FILE or -n NAME) with a timeout and a row cap.
 
     The query is evaluated by Oxigraph in a worker process without network access: updates,
@@ -259,13 +261,19 @@ def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: 
     from loaders.stores.sparql_engine import EngineError, QueryEngine, run_query
 
     text = query_text(query, query_file, named, "sparql")
+    spec = store or endpoint or "memory:"
+    scheme, _, locator = spec.partition(":")
+    if scheme == "neo4j":
+        fail(f"{spec} answers Cypher: use `kmoa cypher --store {spec}`")
     try:
-        if endpoint:
+        if scheme == "sparql":
             from loaders.stores.sparql_remote import query_endpoint
 
-            result = query_endpoint(endpoint, text, timeout=timeout, limit=limit)
+            result = query_endpoint(locator, text, timeout=timeout, limit=limit)
         else:
-            with QueryEngine.for_graph(_load(data_dir), workers=1) as engine:
+            engine = (QueryEngine(Path(locator), workers=1) if scheme == "oxigraph"
+                      else QueryEngine.for_graph(_load(data_dir), workers=1))
+            with engine:
                 result = run_query(engine, text, timeout=timeout, limit=limit)
     except (QueryRefused, QuerySyntaxError, QueryTimeout, QueryFailed, AnswerTooLarge, EngineError) as err:
         fail(str(err))

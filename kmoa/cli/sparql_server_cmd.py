@@ -42,7 +42,7 @@ def serve() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=PORT, default=8890, show_default=True, help="Port (0 picks a free one).")
 @click.option("--store", default="memory", show_default=True,
-              help="'memory' (the curated graph, in memory) or 'oxigraph:DIR' (an on-disk store).")
+              help="memory: (the curated graph, in memory) or oxigraph:DIR (an on-disk store).")
 @click.option("--create", is_flag=True,
               help="With oxigraph:DIR: build DIR with the curated graph if it does not exist yet.")
 @click.option("--timeout", type=SECONDS, default=10.0, show_default=True,

@@ -56,8 +56,8 @@ class StoreError(RuntimeError):
 
 
 def parse_store_spec(spec: str) -> Path | None:
-    """``memory`` -> None, ``oxigraph:DIR`` -> DIR; ValueError otherwise."""
-    if spec == "memory":
+    """``memory`` (or ``memory:``) -> None, ``oxigraph:DIR`` -> DIR; ValueError otherwise."""
+    if spec in ("memory", "memory:"):
         return None
     if spec.startswith(STORE_PREFIX) and len(spec) > len(STORE_PREFIX):
         return Path(spec[len(STORE_PREFIX):])
