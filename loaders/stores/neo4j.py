@@ -1,77 +1,12 @@
 """Load the kmoa graph into Neo4j with the official driver, and query it safely.
 
-Connection
-    Settings come from arguments, else the environment (``NEO4J_URI``, ``NEO4J_USER``,
-    ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``; database ``neo4j`` by default), else the local server
-    of ``kmoa neo4j start`` when one runs. Any URI the driver accepts works: ``bolt://`` for one
-    server, ``neo4j://`` for a cluster (routing), ``neo4j+s://`` for Aura. Every session and query
-    names its database. Bad credentials, a wrong URI and a server that is down all become one
-    :class:`Neo4jConnectionError` whose message names the URI and what to check.
-
-Graph model (the rows of ``graph.rows``, the same as the KGX export)
-    * Node labels: the node kind in CamelCase (``Compound``, ``Receptor``, ``Study``,
-      ``Hypothesis``, ...), the Biolink category with ``:`` replaced by ``_``
-      (``biolink_SmallMolecule``; no backticks needed in Cypher), and ``Entity``, which carries the
-      unique ``id`` constraint. Properties are the KGX node columns (lists stay lists);
-      ``study_facts`` and ``hypothesis`` are kept as JSON strings and also flattened: a study has
-      ``n``, ``design``, ``evidence_type``, ``refs`` (list of ints), ...; a hypothesis has
-      ``route_number``, ``step_claims``, ``step_captions``, ``supported_by``, ``contradicted_by``
-      and its provenance fields. So ``MATCH (s:Study) WHERE s.n >= 100`` works.
-    * Relationship type: the kmoa predicate (``antagonist_of``, ``treats``, ...). Properties: the
-      KGX edge columns except ``subject``/``object`` (the endpoints) and ``predicate``, stored as
-      ``biolink_predicate``; plus ``canmat_level`` as an int. ``id`` is the claim id, unique per
-      graph. ``review_refs`` is a list of ints; ``studies``, ``publications``,
-      ``hypothesis_steps`` are lists of strings. Empty strings and nulls are left out.
-
-Replacing a load atomically (Community edition has one user database, no ``CREATE DATABASE``)
-    A generation must be invisible to every query until it is active, including queries not
-    anchored on a label (``MATCH (a)-[r:antagonist_of]->(b)``, ``MATCH (n)``). In one database,
-    committed data is visible to such queries whatever its labels, types or properties, so a
-    generation is never committed before it is complete: every load is **one transaction**.
-
-    1. Constraints and indexes are created first (idempotent; schema changes cannot share a
-       transaction with data writes).
-    2. If another load's transaction is open (``SHOW TRANSACTIONS``; every load transaction
-       carries the metadata ``kmoa_load: <generation>``), the load is refused with a message
-       that names it; ``force=True`` (``--force``) terminates it first.
-    3. In one transaction: ``SET`` on the ``(:KmoaMeta {key: 'kmoa'})`` node (its write lock
-       serialises loads that passed step 2 together), ``DETACH DELETE`` of the previous generation
-       (and of ``KmoaStaging``/``KmoaRetired`` nodes an earlier layout may have left), then the
-       new nodes (``Entity``, kind and category labels, ``load_id``) and relationships in batches
-       of ``UNWIND $rows ... CREATE``, a count check, and ``KmoaMeta.active`` set to the new
-       ``load_id``. Rows travel as positional lists with the values every row of a batch shares
-       sent once, properties are SET explicitly (no Eager in the plan), and relationships find
-       their end nodes by the element ids the node batches returned.
-    4. Commit. Readers see the previous graph, complete, until the commit and the new one after.
-
-    A failure (or a killed process: the server rolls back the transaction of a closed
-    connection) leaves the previous graph exactly as it was and nothing else behind, so the next
-    load needs no clean-up and no ``--force``. The price is memory: the server holds the
-    transaction state of the whole load (old generation deleted, new one written) until the
-    commit. The local server's heap is ``KMOA_NEO4J_HEAP`` (default 1 GB: the curated graph and
-    imports of ~10^5 edges); a load that exceeds it fails cleanly with a message saying so.
-    Loads are written by one transaction, so in one thread. ``fail_after_batches`` and
-    ``on_batch`` inject failures for tests. Needs Neo4j 5.23 or later (``CALL (x) { ... }``
-    subqueries); Aura qualifies.
-
-Queries
-    :func:`run_cypher` runs one statement. Unless ``write=True`` the decision is the server's: in
-    one READ access-mode transaction (the server refuses writes there; it is rolled back, never
-    committed) the unmodified text is first sent behind ``EXPLAIN`` -- no comment stripping or
-    other reading of ours, so comments ended by a carriage return, escapes and nesting mean to the check what
-    they mean to the server -- and the plan is judged by :func:`plan_refusal`: query type ``r``,
-    only the read operators of :data:`READ_OPERATORS` (no ``LoadCSV``, ``ShowTransactions``,
-    ``ShowSettings``, ``TerminateTransactions``, administration or ``CALL ... IN TRANSACTIONS``),
-    every operator on the session's database, procedures only from :data:`ALLOWED_PROCEDURES`, no
-    user-defined (plugin) functions. Then the same text runs in the same transaction. Timeouts use
-    the driver's transaction timeout and cover both steps; rows past ``limit`` are not consumed
-    and the result says it was truncated.
-
-Paths
-    :func:`trace_paths_cypher` fetches the edges of every candidate mechanism path with one
-    variable-length (quantified path pattern) Cypher query generated from the schema's walk rules
-    (:func:`paths_query`, :func:`walk_parameters`) and ranks them with the one search in
-    ``graph.paths`` (``steps_from_edges`` + ``best_paths``), like the curated and merged graphs.
+Connection settings come from arguments, else ``NEO4J_*`` variables, else the server a caller's
+``local()`` names (``kmoa neo4j start``); every failure to connect is one ``Neo4jConnectionError``.
+Rows (``graph.rows``) become nodes labelled by kind and category and relationships typed by the kmoa
+predicate; a load is one transaction that replaces the previous graph (``load_rows``,
+``Neo4jRowSink``); ``run_cypher`` lets the server decide what is read-only; ``trace_paths_cypher``
+fetches path candidates with one Cypher query generated from the schema's walk rules. The graph
+model, the atomic load and the read-only check are described in ``docs/atomic-loading.md``.
 """
 
 from __future__ import annotations
@@ -622,7 +557,7 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[Row], edges: Iterable[Row], 
               database: str = DEFAULT_DATABASE, batch_size: int = DEFAULT_BATCH_SIZE,
               fail_after_batches: int | None = None, on_batch: Callable[[int], None] | None = None,
               progress: bool | None = None, force: bool = False) -> LoadResult:
-    """Replace the graph in Neo4j with these rows (``graph.rows``) in one transaction (see module docstring).
+    """Replace the graph in Neo4j with these rows (``graph.rows``) in one transaction (docs/atomic-loading.md).
 
     ``force`` stops another load whose transaction is still open (a hung or stopped process).
     ``fail_after_batches=N`` raises :class:`InjectedFailure` after N written batches;

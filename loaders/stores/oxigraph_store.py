@@ -1,22 +1,8 @@
-"""An on-disk Oxigraph store for graphs too large for rdflib, and a query pool with hard timeouts.
+"""An on-disk Oxigraph store for graphs too large for rdflib: named graphs, generations swapped atomically.
 
-Layout of a store: the curated graph lives in the named graph ``CURATED_GRAPH``; every imported
-source (``primary_knowledge_source``) in its own named graph under ``SOURCE_GRAPH_BASE``; nodes of an
-imported data set in ``IMPORT_GRAPH_BASE + name``. Queries treat the default graph as the union of
-all graphs, so plain SPARQL sees the merged graph while ``GRAPH ?g`` tells the sources apart.
-
-On disk a store is a folder of generations: ``DIR/generations/gen-NNNNNN`` are RocksDB stores and
-``DIR/active`` is a symlink to the one in use. A writer (one at a time: ``DIR/write.lock``, taken
-with ``flock``) copies the active generation into a new one, writes there, and flips ``active`` with
-one atomic rename, so there is never a moment without a store and a killed write changes nothing.
-Readers pin the generation they opened (a shared ``flock`` on ``gen-NNNNNN.readers``); writers
-remove generations that are neither active nor pinned, including those of killed runs.
-
-Queries on a store are answered by ``loaders.stores.sparql_engine.QueryEngine``: worker processes that pin
-the active generation, open it read-only, have no network and are killed at the timeout. Before
-each query the engine reads the ``active`` pointer and replaces workers still on an older
-generation, so every query is answered from one generation and none from an older one once the
-flip is seen.
+The curated graph is the named graph ``CURATED_GRAPH``, every imported source has its own, and
+queries see their union. A writer builds a new generation and flips the ``active`` pointer to it
+with one rename; readers pin the generation they opened. Details: ``docs/atomic-loading.md``.
 """
 
 from __future__ import annotations
