@@ -29,6 +29,9 @@ STORES: dict[str, str] = {
     "sparql": "loaders.stores.sparql_remote:RemoteSparqlStore",
 }
 
+# Rows read back at once (a store's whole contents, or one node's edges).
+READ_LIMIT = 10_000_000
+
 
 class StoreSpecError(ValueError):
     """A store selector that names no known store."""
@@ -97,6 +100,34 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class RdfStore(Store):
+    """A store that holds rows in their RDF form (``loaders.formats.row_rdf``) and answers SPARQL."""
+
+    language = "sparql"
+
+    def writer(self) -> RowSink:
+        """Rows in; ``replace`` gets them as N-Triples when the sink finishes."""
+        from loaders.formats.row_rdf import RdfRowSink
+
+        return RdfRowSink(self.replace)
+
+    @abstractmethod
+    def replace(self, data: bytes) -> None:
+        """Replace the store's rows with these N-Triples at once."""
+
+    def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Node rows read back from their RDF form."""
+        from loaders.formats.row_rdf import rows_from_bindings, rows_query
+
+        return rows_from_bindings(self.query(rows_query("NodeRow", column, value), limit=READ_LIMIT).rows)
+
+    def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Edge rows read back from their RDF form."""
+        from loaders.formats.row_rdf import rows_from_bindings, rows_query
+
+        return rows_from_bindings(self.query(rows_query("EdgeRow", column, value), limit=READ_LIMIT).rows)
 
 
 def open_store(spec: str, **options: Any) -> Store:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from graph.model import KnowledgeGraph
 from graph.results import QueryResult
-from loaders.base import RowSink, Sink, Source, register_sink, register_source
-from loaders.stores.adapter import Store
+from loaders.base import Sink, Source, register_sink, register_source
+from loaders.stores.adapter import RdfStore
 from ontology.namespaces import CURATED_GRAPH, ROWS_GRAPH, source_graph
 
 if TYPE_CHECKING:
@@ -405,10 +405,8 @@ def _bulk_load_streamed(store: Any, chunks: Iterator[str]) -> None:
 
 # -- the store adapter ---------------------------------------------------------------------------
 
-READ_LIMIT = 10_000_000
 
-
-class OxigraphStore(Store):
+class OxigraphStore(RdfStore):
     """``oxigraph:DIR``: rows in their own named graph of the on-disk store, written as a new generation.
 
     A write replaces the rows graph (``ROWS_GRAPH``) and keeps the store's other graphs (the curated
@@ -416,20 +414,14 @@ class OxigraphStore(Store):
     """
 
     scheme = "oxigraph"
-    language = "sparql"
 
     def __init__(self, locator: str, **options: Any) -> None:
         super().__init__(locator)
         self.path = Path(locator)
         self._engine: Any = None
 
-    def writer(self) -> RowSink:
-        """Rows in; a new generation holds them when the sink finishes."""
-        from loaders.formats.row_rdf import RdfRowSink
-
-        return RdfRowSink(self._replace)
-
-    def _replace(self, data: bytes) -> None:
+    def replace(self, data: bytes) -> None:
+        """Write the rows graph into a new generation and switch to it."""
         import pyoxigraph as ox
 
         with updating_store(self.path) as store:
@@ -445,18 +437,6 @@ class OxigraphStore(Store):
         if self._engine is None:
             self._engine = QueryEngine(self.path, workers=1)
         return run_query(self._engine, text, timeout=timeout, limit=limit)
-
-    def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
-        """Node rows read back from the rows graph."""
-        from loaders.formats.row_rdf import rows_from_bindings, rows_query
-
-        return rows_from_bindings(self.query(rows_query("NodeRow", column, value), limit=READ_LIMIT).rows)
-
-    def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
-        """Edge rows read back from the rows graph."""
-        from loaders.formats.row_rdf import rows_from_bindings, rows_query
-
-        return rows_from_bindings(self.query(rows_query("EdgeRow", column, value), limit=READ_LIMIT).rows)
 
     def close(self) -> None:
         """Stop the query workers (they unpin their generation)."""

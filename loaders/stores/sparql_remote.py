@@ -26,8 +26,7 @@ from graph.sparql import (
     QueryRefused,
     QueryTimeout,
 )
-from loaders.base import RowSink
-from loaders.stores.adapter import Store
+from loaders.stores.adapter import RdfStore
 from loaders.stores.sparql_engine import query_kind as query_kind
 from ontology.namespaces import CURATED_GRAPH as CURATED_GRAPH
 from ontology.namespaces import ROWS_GRAPH
@@ -258,10 +257,8 @@ def push_graph(endpoint: str, data: Graph | bytes | Path, graph_iri: str | None 
 
 # -- the store adapter ---------------------------------------------------------------------------
 
-READ_LIMIT = 10_000_000
 
-
-class RemoteSparqlStore(Store):
+class RemoteSparqlStore(RdfStore):
     """``sparql:https://host/query``: a remote triple store, its rows in one named graph (``ROWS_GRAPH``).
 
     Queries go to the SPARQL Protocol endpoint with that graph as the default graph. Writes need the
@@ -270,7 +267,6 @@ class RemoteSparqlStore(Store):
     """
 
     scheme = "sparql"
-    language = "sparql"
 
     def __init__(self, locator: str, graph_store: str | None = None, user: str | None = None,
                  password: str | None = None, auth: str = "basic", **options: Any) -> None:
@@ -278,13 +274,8 @@ class RemoteSparqlStore(Store):
         self.graph_store = check_http_url(graph_store) if graph_store else None
         self.user, self.password, self.auth = user, password, auth
 
-    def writer(self) -> RowSink:
-        """Rows in; one Graph Store Protocol PUT when the sink finishes."""
-        from loaders.formats.row_rdf import RdfRowSink
-
-        return RdfRowSink(self._put)
-
-    def _put(self, data: bytes) -> None:
+    def replace(self, data: bytes) -> None:
+        """One Graph Store Protocol PUT of the rows graph."""
         if self.graph_store is None:
             raise RemoteEndpointError(f"cannot write to {self.locator}: give the store's Graph Store Protocol URL")
         push_graph(self.graph_store, data, ROWS_GRAPH, user=self.user, password=self.password, auth=self.auth,
@@ -294,15 +285,3 @@ class RemoteSparqlStore(Store):
         """Read-only SPARQL on the endpoint, over the rows graph."""
         return query_endpoint(self.locator, text, timeout, limit, user=self.user, password=self.password,
                               auth=self.auth, default_graph=ROWS_GRAPH)
-
-    def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
-        """Node rows read back from the rows graph."""
-        from loaders.formats.row_rdf import rows_from_bindings, rows_query
-
-        return rows_from_bindings(self.query(rows_query("NodeRow", column, value), limit=READ_LIMIT).rows)
-
-    def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
-        """Edge rows read back from the rows graph."""
-        from loaders.formats.row_rdf import rows_from_bindings, rows_query
-
-        return rows_from_bindings(self.query(rows_query("EdgeRow", column, value), limit=READ_LIMIT).rows)
