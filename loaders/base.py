@@ -41,6 +41,10 @@ class Source(ABC):
 Row = Mapping[str, Any]
 
 
+class RowError(ValueError):
+    """A row a sink cannot take (a duplicate id, an edge to a node not written, a bad identifier); nothing is kept."""
+
+
 class RowSink(ABC):
     """Consumes a graph as a stream of rows (``graph.rows``): every node, then every edge, then ``finish``.
 

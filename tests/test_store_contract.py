@@ -18,6 +18,7 @@ import pytest
 from graph.imported import imported_edge_rows, imported_node_rows
 from graph.model import KnowledgeGraph
 from graph.rows import edge_rows, node_rows
+from loaders.base import RowError
 from loaders.formats.kgx_import import read_kgx
 from loaders.stores.adapter import STORES, Store, StoreSpecError, open_store
 from tests.conftest import KETAMINE, NMDA, TINY_DATA, opted_out
@@ -133,7 +134,7 @@ def test_a_failed_write_leaves_the_previous_rows(store: Store, rows: tuple[list[
     with pytest.raises(OSError, match="broke off"):
         store.write(nodes[:2], breaking())
     dangling = {**edges[0], "id": "dangling", "object": "GO:0000001"}
-    with pytest.raises(ValueError, match="dangling"):
+    with pytest.raises(RowError, match="dangling"):
         store.write(nodes, [*edges, dangling])
     assert (by_id(store.node_rows()), by_id(store.edge_rows())) == before
 

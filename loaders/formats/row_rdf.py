@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from graph.rows import EdgeRow, NodeRow
 from graph.sparql import sparql_string
-from loaders.base import Row, RowSink
+from loaders.base import Row, RowError, RowSink
 from loaders.formats.kgx_import import iri_text
 from ontology.namespaces import ROW_EDGE_BASE, VOCAB
 
@@ -31,10 +31,6 @@ LIST_COLUMNS = frozenset(name for typed in (NodeRow, EdgeRow) for name, kind in 
                          if "list[" in str(kind))
 JSON_COLUMNS = frozenset(name for typed in (NodeRow, EdgeRow) for name, kind in typed.__annotations__.items()
                          if "dict[" in str(kind))
-
-
-class RowError(ValueError):
-    """A row that cannot be written; the message names the row."""
 
 
 def _literal(value: Any) -> str:

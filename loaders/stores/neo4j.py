@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graph.results import QueryResult
-from loaders.base import Row, RowSink, write_rows
+from loaders.base import Row, RowError, RowSink, write_rows
 from loaders.stores.adapter import Store
 
 if TYPE_CHECKING:
@@ -67,6 +67,10 @@ class Neo4jConnectionError(ConnectionError):
 
 class Neo4jLoadError(RuntimeError):
     """A load did not complete; the previously active graph is unchanged."""
+
+
+class Neo4jRowError(Neo4jLoadError, RowError):
+    """A row the load refuses before it writes anything (a duplicate id, an edge to an unknown node)."""
 
 
 class InjectedFailure(Neo4jLoadError):
@@ -316,7 +320,7 @@ def plan_load(nodes: Iterable[Row], edges: Iterable[Row]) -> LoadPlan:
     for row in nodes:
         curie = row["id"]
         if curie in seen:
-            raise Neo4jLoadError(f"duplicate node id '{curie}'")
+            raise Neo4jRowError(f"duplicate node id '{curie}'")
         seen.add(curie)
         labels = node_labels(row)
         category = row.get("category") or []
@@ -330,11 +334,11 @@ def plan_load(nodes: Iterable[Row], edges: Iterable[Row]) -> LoadPlan:
     for row in edges:
         claim_id = row["id"]
         if claim_id in edge_ids:
-            raise Neo4jLoadError(f"duplicate edge id '{claim_id}'")
+            raise Neo4jRowError(f"duplicate edge id '{claim_id}'")
         edge_ids.add(claim_id)
         for end in EDGE_ENDPOINT_COLUMNS:
             if row[end] not in seen:
-                raise Neo4jLoadError(f"edge '{claim_id}' has unknown {end} '{row[end]}'")
+                raise Neo4jRowError(f"edge '{claim_id}' has unknown {end} '{row[end]}'")
         by_type.setdefault(row["kmoa_predicate"], []).append(row)
     return LoadPlan(staged, by_type, groups)
 
