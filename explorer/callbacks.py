@@ -360,8 +360,15 @@ def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str
 
 def export_data(data: ExplorerData, state: st.State | None, fmt: str) -> dict[str, Any]:
     """A dcc.Download payload with the current subgraph as JSON or CSV."""
-    scene = views.scene_for(data, state or st.default_state(data.kg))
-    name = f"kmoa-{(state or {}).get('view') or 'explore'}"
+    state = state or st.default_state(data.kg)
+    scene = views.scene_for(data, state)
+    name = f"kmoa-{state.get('view') or 'explore'}"
+    evidence = evidence_view.evidence_for(data, state) if state.get("view") == "evidence" else None
+    if evidence is not None:  # the evidence view exports its rows, in the table's order
+        rows = evidence_view.sorted_rows(data, evidence.rows, state.get("ev_sort"))
+        if fmt == "json":
+            return {"content": evidence_view.rows_json(rows), "filename": f"{name}.json", "type": "application/json"}
+        return {"content": evidence_view.rows_csv(rows), "filename": f"{name}.csv", "type": "text/csv"}
     if fmt == "json":
         return {"content": views.subgraph_json(data, scene.subgraph), "filename": f"{name}.json",
                 "type": "application/json"}

@@ -8,6 +8,10 @@ Rows and numbers are ``graph.evidence``'s, as in ``kmoa plot evidence``.
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import io
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -206,6 +210,24 @@ def evidence_view(data: ExplorerData, state: Mapping[str, Any]) -> html.Div:
         html.Div(evidence_table(data, evidence, state.get("ev_sort"), state.get("sel")), className="table-scroll"),
         html.P(SOURCE_LINE, className="muted small"),
     ])
+
+
+def rows_json(rows: Sequence[EvidenceRow]) -> str:
+    """The rows with every field (and the numbers the review gives for each), as JSON."""
+    return json.dumps([dataclasses.asdict(r, dict_factory=lambda kv: {k: v for k, v in kv if k != "location"})
+                       for r in rows], indent=2, ensure_ascii=False)
+
+
+def rows_csv(rows: Sequence[EvidenceRow]) -> str:
+    """The rows as CSV, one line per row; lists are '|'-joined, the numbers left to the JSON."""
+    names = [f.name for f in dataclasses.fields(EvidenceRow) if f.name != "estimates"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    for row in rows:
+        values = [getattr(row, n) for n in names]
+        writer.writerow(["|".join(map(str, v)) if isinstance(v, tuple) else "" if v is None else v for v in values])
+    return out.getvalue()
 
 
 def compound_options(data: ExplorerData) -> list[dict[str, str]]:

@@ -139,3 +139,22 @@ def test_a_bad_evidence_parameter_is_named_and_dropped(kg: KnowledgeGraph) -> No
     state = st.decode("?view=evidence&compound=ketamine&indication=nothing-like-this", kg)
     assert [n["param"] for n in state["notices"]] == ["indication"]
     assert state["view"] == "evidence" and state["ev_indication"] is None
+
+
+def test_the_evidence_view_exports_its_rows_in_the_table_order(kg: KnowledgeGraph) -> None:
+    import csv
+    import io
+    import json
+
+    from explorer import state as st
+    from explorer.callbacks import export_data
+    from explorer.data import prepare
+
+    data = prepare(kg)
+    state = st.decode("?view=evidence&compound=ketamine&compare=esketamine&indication=TRD&sort=n", kg)
+    rows = list(csv.DictReader(io.StringIO(export_data(data, state, "csv")["content"])))
+    evidence = compare_evidence(kg, ["ketamine", "esketamine"], "TRD")
+    assert len(rows) == len(evidence.rows) and rows[0]["name"] == "TRANSFORM-1" and rows[0]["n"] == "346"
+    assert {r["claim"] for r in rows} == {r.claim for r in evidence.rows}
+    sustain = next(r for r in json.loads(export_data(data, state, "json")["content"]) if r["name"] == "SUSTAIN-1")
+    assert {(e["value"], e["comparator"]) for e in sustain["estimates"]} == {(26.7, 45.3), (25.8, 57.6)}
