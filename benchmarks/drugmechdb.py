@@ -3,8 +3,9 @@
 Usage: python benchmarks/drugmechdb.py FILE [FILE ...]
 (e.g. ../shared/data/drugmechdb/indication_paths.yaml ../shared/data/drugmechdb/indication_paths_v2.yaml)
 
-For every antidepressant path in the file (indication: major depressive disorder or depressive
-disorder) it prints the compare answer against ketamine: the first step of each side.
+For every antidepressant in the file (a path to major depressive disorder or depressive disorder)
+it prints `kmoa compare ketamine DRUG --to INDICATION --drugmechdb FILE`'s answer
+(``graph.compare.compare_mechanisms``): each side's first mechanism, as a chain.
 """
 
 from __future__ import annotations
@@ -14,14 +15,22 @@ import platform
 import tempfile
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
-from graph.compare import curated_side
+from graph.compare import CompareError, Mechanism, compare_mechanisms
 from graph.model import load_graph
 from loaders.formats.drugmechdb import edge_rows, mechanisms, node_rows, read_drugmechdb, write_kgx
 from loaders.formats.kgx_import import curated_keys, read_kgx
 
 DEPRESSION = {"MESH:D003865", "MESH:D003866"}
+
+
+def chain(mechanism: Mechanism) -> str:
+    """A mechanism as 'a -> b -> c'."""
+    if not mechanism.steps:
+        return "no step"
+    return " -> ".join([mechanism.steps[0].subject, *(step.object for step in mechanism.steps)])
 
 
 def main() -> None:
@@ -32,7 +41,6 @@ def main() -> None:
           f"{platform.python_version()}")
     kg = load_graph()
     keys = curated_keys(kg)
-    ketamine = curated_side(kg, kg.resolve("ketamine"), kg.resolve("major depressive disorder"), k=1)
     for file in args.files:
         began = time.perf_counter()
         db = read_drugmechdb(file)
@@ -51,14 +59,18 @@ def main() -> None:
         print(f"  defects: {len(db.defects)} ({dict(kinds)})")
         print(f"  nodes merged onto curated nodes: {len(merged)}: "
               + ", ".join(f"{m} -> {keys.get(m, imported.aliases.get(m))}" for m in merged))
-        drugs = sorted({p.drug for p in db.paths if p.disease_id in DEPRESSION})
-        print(f"  antidepressants with a path to (major) depressive disorder: {len(drugs)}")
-        for drug in drugs:
-            found = mechanisms(db, drug, DEPRESSION)
-            first = [m.steps[0].object for m in found if m.steps]
-            print(f"    ketamine ({ketamine.mechanisms[0].title if ketamine.mechanisms else 'no path'}; first step "
-                  f"{ketamine.mechanisms[0].steps[0].object if ketamine.mechanisms else '-'}) vs {drug}: "
-                  f"{len(found)} path(s), first steps {sorted(set(first))}")
+        pairs = sorted({(p.drug, p.disease_id) for p in db.paths if p.disease_id in DEPRESSION})
+        print(f"  antidepressants with a path to (major) depressive disorder: {len({d for d, _ in pairs})}")
+        for drug, disease in pairs:
+            began = time.perf_counter()
+            try:
+                answer = compare_mechanisms(kg, "ketamine", drug, disease, k=1, public=partial(mechanisms, db))
+            except CompareError as err:
+                print(f"    ketamine vs {drug} to {disease}: {err}")
+                continue
+            chains = [chain(side.mechanisms[0]) if side.mechanisms else "no path" for side in answer.sides]
+            print(f"    ketamine vs {drug} to {answer.target_name} ({time.perf_counter() - began:.2f} s): "
+                  f"{chains[0]}  |  {chains[1]}")
 
 
 if __name__ == "__main__":
