@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from explorer.mechanisms import PublicPaths
-    from graph.imported import ImportedGraph, MergedAdjacency
+    from graph.imported import ImportedGraph, MergedEdges
     from loaders.formats.drugmechdb import DrugMechDB
 
 # The tracer's pickers list an imported graph's new nodes only up to this many (URLs take any CURIE).
@@ -39,9 +39,9 @@ class ExplorerData:
     cypher_note: str = ""
     sparql_timeout: float = 10.0
     options: Mapping[str, Any] = field(default_factory=dict)
-    # An imported KGX graph (``kmoa explore --import``) and its merged adjacency, built once.
+    # An imported KGX graph (``kmoa explore --import``) and the merged candidate edges, built once.
     imported: ImportedGraph | None = None
-    merged: tuple[MergedAdjacency, dict[str, int]] | None = None
+    merged: MergedEdges | None = None
     # Public (DrugMechDB) paths the compare-mechanisms view and the contrast tours use.
     public: PublicPaths | None = None
 
@@ -79,8 +79,7 @@ class ExplorerData:
         """The attributes of an imported edge named by a merged path's claim id, else None."""
         from explorer.imported import edge_attributes
 
-        strength = self.merged[0].strength if self.merged is not None else None
-        return edge_attributes(self.imported, claim_id, strength)
+        return edge_attributes(self.imported, claim_id, self.kg.schema.walk.imported_strength)
 
     def claim_attrs(self, claim_id: str) -> dict[str, Any]:
         """Attributes of a curated claim or an imported edge (KeyError if neither)."""
@@ -164,8 +163,8 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
             imported: ImportedGraph | None = None, drugmechdb: DrugMechDB | None = None) -> ExplorerData:
     """Build the networkx and rdflib graphs, attribute tables and options once.
 
-    With ``imported`` (from ``loaders.formats.kgx_import.read_kgx``) the merged adjacency is built here,
-    once, and the path tracer walks curated and imported edges together. ``drugmechdb`` (a file
+    With ``imported`` (from ``loaders.formats.kgx_import.read_kgx``) the merged candidate edges are built
+    here, once, and the path tracer walks curated and imported edges together. ``drugmechdb`` (a file
     read by ``loaders.formats.drugmechdb``) is what the compare view compares with; without it, the few
     DrugMechDB paths shipped with kmoa.
     """
@@ -184,9 +183,9 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
             continue
     merged = None
     if imported is not None:
-        from graph.imported import merged_adjacency
+        from graph.imported import MergedEdges
 
-        merged = merged_adjacency(kg, imported)
+        merged = MergedEdges(kg, imported)
     if neo4j:
         cypher, note = cypher_runner(neo4j, neo4j_user, neo4j_password, sparql_timeout)
     else:

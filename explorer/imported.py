@@ -1,7 +1,7 @@
 """An imported KGX graph in the explorer: names and kinds of imported nodes, imported edges by claim id.
 
 Imported steps of merged paths have claim ids ``SOURCE/edges.tsv:LINE`` (see
-``graph.imported.MergedAdjacency``). The explorer keeps no table of imported edges: an id is
+``graph.imported.imported_edge_attributes``). The explorer keeps no table of imported edges: an id is
 decoded back into the edge's attributes from the compact arrays (the edges are in file order, so
 the line is a bisection), which keeps selections in the URL working for any imported edge.
 """
@@ -12,12 +12,10 @@ from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
 from graph.model import KnowledgeGraph
-from graph.paths import MechanismPath, PathFilters, build_adjacency, trace_mechanism_paths
+from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
 
 if TYPE_CHECKING:
-    from graph.imported import ImportedGraph, MergedAdjacency
-
-Merged = tuple["MergedAdjacency", dict[str, int]]
+    from graph.imported import ImportedGraph, MergedEdges
 
 
 def canonical(graph: ImportedGraph | None, curie: str | None) -> str | None:
@@ -30,6 +28,8 @@ def canonical(graph: ImportedGraph | None, curie: str | None) -> str | None:
 
 def edge_attributes(graph: ImportedGraph | None, claim_id: str, strength: float | None = None) -> dict[str, Any] | None:
     """The attributes of the imported edge a claim id names (None if it names none)."""
+    from graph.imported import imported_edge_attributes
+
     if graph is None:
         return None
     source, sep, where = claim_id.partition("/")
@@ -44,15 +44,7 @@ def edge_attributes(graph: ImportedGraph | None, claim_id: str, strength: float 
         from ontology.schema import load_schema
 
         strength = load_schema().walk.imported_strength
-    predicate = graph.predicate_names[graph.predicates[e]]
-    return {
-        "id": where, "subject": graph.nodes[graph.subjects[e]], "object": graph.nodes[graph.objects[e]],
-        "predicate": predicate, "biolink_predicate": predicate, "primary_knowledge_source": source,
-        "imported": True, "strength": strength, "evidence_type": "imported", "species": "unspecified",
-        "finding": "positive", "contested": False, "canmat_level": None, "section": "", "refs": [], "quote": "",
-        "studies": [], "route": None, "hypothesis_steps": [], "dataset": graph.name, "line": lineno,
-        "file": graph.edges_file, "claim_id": claim_id,
-    }
+    return imported_edge_attributes(graph, e, strength)
 
 
 def predicate_label(predicate: str) -> str:
@@ -60,27 +52,18 @@ def predicate_label(predicate: str) -> str:
     return predicate.split(":", 1)[-1].replace("_", " ")
 
 
-def trace_merged(kg: KnowledgeGraph, graph: ImportedGraph, merged: Merged, source: str, target: str,
+def trace_merged(kg: KnowledgeGraph, graph: ImportedGraph, merged: MergedEdges, source: str, target: str,
                  filters: PathFilters, k: int) -> list[MechanismPath]:
     """Ranked paths over curated + imported edges under the tracer's filters.
 
-    The filters narrow the curated half exactly as in ``trace_mechanism_paths``. Imported edges
-    have no species or route, so those filters keep them; a minimum evidence type stronger than
-    an imported edge excludes them all, and the trace is the curated one.
+    The filters apply to curated claims exactly as in ``trace_mechanism_paths``. Imported edges
+    have no species or route, so those filters keep them; when a minimum evidence type stronger
+    than an imported edge excludes them all, the trace is the curated one.
     """
     from graph.imported import trace_merged_paths
 
-    adjacency, degree = merged
-    if filters.min_evidence and kg.schema.evidence_strength(filters.min_evidence) > adjacency.strength:
+    if filters.min_evidence and kg.schema.evidence_strength(filters.min_evidence) > kg.schema.walk.imported_strength:
         if source not in kg.nodes or target not in kg.nodes:
             return []
         return trace_mechanism_paths(kg, source, target, k=k, filters=filters)
-    if filters != PathFilters():
-        # A view of the same imported arrays with the curated steps the filters allow.
-        narrowed = object.__new__(type(adjacency))
-        narrowed.__dict__.update(adjacency.__dict__)
-        narrowed.curated = build_adjacency(kg, filters)
-        narrowed._cache = {}
-        adjacency = narrowed
-    return trace_merged_paths(kg, graph, source, target, k=k, merged=(adjacency, degree),
-                              allow_direct=filters.allow_direct)
+    return trace_merged_paths(kg, graph, source, target, k=k, merged=merged, filters=filters)

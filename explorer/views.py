@@ -27,6 +27,7 @@ from graph.model import KnowledgeGraph
 from graph.path_answers import PathAnswer, answer_paths
 from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
 from graph.records import Hypothesis
+from graph.search import claim_id
 
 __all__ = [
     "EdgeGroup", "Subgraph", "TourStep", "elements_for", "highlight", "tour_step", "evidence_panel_data",
@@ -201,7 +202,7 @@ def answer_for(data: ExplorerData, source: str, target: str, min_evidence: str |
 
 
 def _step_group(data: ExplorerData, step: Any) -> EdgeGroup:
-    claims = tuple(dict.fromkeys([step.claim_id, *(e["id"] for e in step.evidence)]))
+    claims = tuple(dict.fromkeys([step.claim_id, *(claim_id(e) for e in step.evidence)]))
     label = step.label + (f" (×{len(claims)})" if len(claims) > 1 else "")
     return EdgeGroup(f"e:{step.claim_id}", step.source, step.target, step.predicate, label, claims)
 

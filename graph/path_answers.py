@@ -30,6 +30,7 @@ from typing import Any
 
 from graph.model import KnowledgeGraph
 from graph.paths import MechanismPath, PathFilters, PathStep, edge_passes, relatives_of, trace_mechanism_paths
+from graph.search import claim_id
 
 # How many candidate paths are ranked before folding and grouping, at least.
 MIN_POOL = 200
@@ -152,7 +153,7 @@ def _index(kg: KnowledgeGraph) -> _HypothesisIndex:
 
 
 def _step_claims(step: PathStep) -> set[str]:
-    return {str(e["id"]) for e in step.evidence} | {step.claim_id}
+    return {claim_id(e) for e in step.evidence} | {step.claim_id}
 
 
 def hypothesis_of(kg: KnowledgeGraph, path: MechanismPath,

@@ -80,11 +80,10 @@ def texts(component: Any) -> list[str]:
     return texts(children) if children is not None else []
 
 
-def test_prepare_builds_the_merged_adjacency_once(merged: ExplorerData, imported: ImportedGraph) -> None:
+def test_prepare_builds_the_merged_edges_once(merged: ExplorerData, imported: ImportedGraph) -> None:
     assert merged.imported is imported
     assert merged.merged is not None
-    adjacency, _ = merged.merged
-    assert adjacency.graph is imported
+    assert merged.merged.graph is imported
 
 
 def test_tracer_finds_the_path_through_imported_edges(merged: ExplorerData) -> None:

@@ -19,17 +19,16 @@ from click.testing import CliRunner
 
 from graph.imported import (
     ImportedGraph,
-    MergedAdjacency,
+    MergedEdges,
     imported_edge_rows,
     is_imported,
-    merged_adjacency,
-    passes_mechanism,
     search_merged_paths,
     trace_merged_paths,
 )
 from graph.model import KnowledgeGraph, load_graph
-from graph.paths import PathFilters, best_paths, build_adjacency
+from graph.paths import PathFilters, curated_edges
 from graph.records import PRIMARY_KNOWLEDGE_SOURCE
+from graph.search import Walk, crosses_mechanism
 from kmoa.cli import main
 from loaders.formats.kgx_import import KgxImportError, read_kgx
 from loaders.formats.rdf import iri, to_rdf
@@ -40,6 +39,7 @@ from loaders.stores.oxigraph_store import (
     read_only_store,
     source_graph,
 )
+from tests.path_reference import exhaustive_paths
 
 NEW_GENE = "NCBIGene:990001"
 MAPPED_GENE = "NCBIGene:990003"
@@ -77,12 +77,12 @@ def kg(data_dir: Path) -> KnowledgeGraph:
 
 @pytest.fixture(scope="module")
 def anchors(kg: KnowledgeGraph) -> Anchors:
-    adjacency = build_adjacency(kg, PathFilters())
+    walk = Walk(kg.schema, curated_edges(kg))
     compound = next(c for c in sorted(kg.nodes)
-                    if kg.nodes[c].kind == "compound" and kg.nodes[c].xref and adjacency.get(c))
+                    if kg.nodes[c].kind == "compound" and kg.nodes[c].xref and walk.steps(c))
     gene = next(c for c in sorted(kg.nodes) if kg.nodes[c].kind == "gene")
     disease = next(c for c in sorted(kg.nodes) if kg.nodes[c].kind == "disease")
-    return Anchors(compound, kg.nodes[compound].xref[0], adjacency[compound][0].target, gene, disease)
+    return Anchors(compound, kg.nodes[compound].xref[0], walk.steps(compound)[0].target, gene, disease)
 
 
 def write_kgx(folder: Path, a: Anchors, extra_edges: list[str] | None = None,
@@ -327,7 +327,8 @@ def test_endpoint_serves_the_merged_store(tmp_path: Path, kg: KnowledgeGraph, an
 def test_merged_paths_mix_curated_and_imported_edges(tmp_path: Path, kg: KnowledgeGraph,
                                                      anchors: Anchors) -> None:
     graph = read_kgx(write_kgx(tmp_path / "kgx", anchors), kg)
-    found = trace_merged_paths(kg, graph, anchors.compound, NEW_DISEASE, k=10, hub_damping=0.0, allow_direct=True)
+    found = trace_merged_paths(kg, graph, anchors.compound, NEW_DISEASE, k=10, hub_damping=0.0,
+                               filters=PathFilters(allow_direct=True))
     assert found
     routes = {tuple(p.nodes) for p in found}
     # The imported biolink:treats edge is a clinical verdict: evidence for the pair, never a step.
@@ -378,36 +379,34 @@ def _random_kgx(folder: Path, rng: random.Random, kg: KnowledgeGraph, anchors: A
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_pruned_search_equals_full_best_first_search(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors,
-                                                     seed: int) -> None:
-    """The threshold-pruned views give exactly the scores best_paths finds on the whole merged graph."""
+def test_merged_search_equals_brute_force(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors, seed: int) -> None:
+    """On a skewed random import, the merged search gives exactly the k best of every simple path."""
     graph = read_kgx(_random_kgx(tmp_path / "kgx", random.Random(seed), kg, anchors), kg)
-    merged = merged_adjacency(kg, graph)
-    adjacency, degree = merged
-    assert isinstance(adjacency, MergedAdjacency)
+    merged = MergedEdges(kg, graph)
     for target in (NEW_DISEASE, anchors.disease):
-        fast = search_merged_paths(kg, graph, anchors.compound, target, k=10, max_hops=4, merged=merged)
-        full = best_paths(adjacency, anchors.compound, [target], k=10, max_hops=4, hub_damping=0.5,
-                          degree=degree, max_expansions=10_000_000, accept=passes_mechanism(kg, graph))
+        fast = search_merged_paths(kg, graph, anchors.compound, target, k=10, max_hops=3, merged=merged)
+        walk = Walk(kg.schema, merged, hub_damping=kg.schema.walk.hub_damping_merged)
+        accept = crosses_mechanism(kg.schema.walk, merged.kind_of)
+        full = exhaustive_paths(walk, anchors.compound, target, 10, 3, accept)
         assert fast.exact
-        assert [p.score for p in fast.paths] == [p.score for p in full]
+        assert [(p.nodes, p.score) for p in fast.paths] == [(p.nodes, p.score) for p in full]
         assert fast.paths, "the random graph should connect the compound to the target"
 
 
 def test_search_is_bounded(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors) -> None:
     """A budget too small for the exact answer still returns real paths, flagged as not exact."""
     graph = read_kgx(_random_kgx(tmp_path / "kgx", random.Random(4), kg, anchors), kg)
-    merged = merged_adjacency(kg, graph)
+    merged = MergedEdges(kg, graph)
     full = search_merged_paths(kg, graph, anchors.compound, anchors.disease, k=10, merged=merged)
     small = search_merged_paths(kg, graph, anchors.compound, anchors.disease, k=10, merged=merged,
                                 max_steps=max(full.steps_built // 20, 1))
     assert full.exact and not small.exact
     assert small.steps_built < full.steps_built
-    adjacency = merged[0]
+    walk = Walk(kg.schema, merged, hub_damping=kg.schema.walk.hub_damping_merged)
     for path in small.paths:
         assert path.nodes[0] == anchors.compound and path.nodes[-1] == anchors.disease
         for step in path.steps:
-            assert step in adjacency[step.source]
+            assert step in walk.steps(step.source)
 
 
 # -- Neo4j ----------------------------------------------------------------------------------------

@@ -87,13 +87,14 @@ def _merged_paths(kg, import_dir: Path, source: str, target: str, k: int, max_ho
     """`kmoa paths --import`: the k best paths over curated + imported edges, each step with its source."""
     from graph.imported import search_merged_paths
     from graph.model import UnknownEntityError
+    from graph.paths import PathFilters
     from loaders.formats.kgx_import import KgxImportError, read_kgx
 
     try:
         imported = read_kgx(import_dir, kg)
         # Public graphs repeat edges (one per curated path): ask for more, list each node chain once.
         found = search_merged_paths(kg, imported, source, target, k=3 * k, max_hops=max_hops,
-                                    allow_direct=allow_direct)
+                                    filters=PathFilters(allow_direct=allow_direct))
     except (KgxImportError, UnknownEntityError) as err:
         fail(str(err))
     unique = list({(p.nodes, tuple(s.predicate for s in p.steps)): p for p in reversed(found.paths)}.values())

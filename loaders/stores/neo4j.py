@@ -998,14 +998,14 @@ def _relatives_cypher(driver: neo4j.Driver, database: str, rules: WalkRules, com
 def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 10,
                        filters: PathFilters | None = None, max_hops: int = 8,
                        database: str = DEFAULT_DATABASE, timeout: float = 60.0) -> list[MechanismPath]:
-    """Ranked mechanism paths: Cypher fetches the candidate edges, ``graph.paths`` ranks them.
+    """Ranked mechanism paths: Cypher fetches the candidate edges, ``graph.search`` ranks them.
 
-    The query is generated from the schema's walk rules; its rows go through the same
-    ``steps_from_edges`` and ``best_paths`` as the curated and merged graphs.
+    The query is generated from the schema's walk rules; its rows go through the same search as
+    the curated and merged graphs.
     """
     import neo4j
 
-    from graph.paths import PathFilters, best_paths, crosses_mechanism, steps_from_edges
+    from graph.search import PathFilters, search_edge_list
     from ontology.schema import load_schema
 
     schema = load_schema()
@@ -1022,10 +1022,8 @@ def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 
     for rec in records:
         kinds[rec["subject"]], kinds[rec["object"]] = rec["subject_kind"], rec["object_kind"]
         edges.append(edge_attributes(rec["props"], rec["subject"], rec["object"], rec["predicate"]))
-    adjacency = steps_from_edges(schema, edges, kinds.get, filters,
-                                 frozenset(relatives) if relatives is not None else None)
-    accept = None if filters.allow_direct else crosses_mechanism(rules, kinds.get)
-    return best_paths(adjacency, source_id, [target_id], k=k, max_hops=max_hops, accept=accept)
+    return search_edge_list(schema, edges, kinds, source_id, target_id, k=k, max_hops=max_hops, filters=filters,
+                            relatives=frozenset(relatives) if relatives is not None else None).paths
 
 
 # -- imports -------------------------------------------------------------------------------------

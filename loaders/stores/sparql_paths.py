@@ -3,15 +3,15 @@
 The query returns every reified claim (``kmoa:Claim``) a path may walk: its predicate is walked
 (``walk.forward`` or ``walk.parent_to_child``), both ends are of a ``walk.node_kinds`` kind, its
 finding is walked, and it passes the caller's species, route and evidence filters. Its rows go
-through ``graph.paths.steps_from_edges`` and ``best_paths`` exactly like the curated graph's claims
-and the Cypher candidate rows, so SPARQL, Python and Cypher give the same paths.
+through the one search (``graph.search``) exactly like the curated graph's claims and the Cypher
+candidate rows, so SPARQL, Python and Cypher give the same paths.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from graph.paths import MechanismPath, PathFilters, best_paths, crosses_mechanism, steps_from_edges
+from graph.search import MechanismPath, PathFilters, search_edge_list
 from graph.sparql import sparql_string
 from loaders.stores.sparql_engine import run_query
 from ontology.schema import Schema, load_schema
@@ -85,6 +85,5 @@ def trace_paths_sparql(graph: Graph, source: str, target: str, k: int = 10, filt
     for row in rows:
         kinds[row["subject"]], kinds[row["object"]] = row["subject_kind"], row["object_kind"]
         edges.append({**row, "contested": bool(row["contested"]), "refs": [], "studies": []})
-    adjacency = steps_from_edges(schema, edges, kinds.get, filters, relatives)
-    accept = None if filters.allow_direct else crosses_mechanism(schema.walk, kinds.get)
-    return best_paths(adjacency, source, [target], k=k, max_hops=max_hops, accept=accept)
+    return search_edge_list(schema, edges, kinds, source, target, k=k, max_hops=max_hops, filters=filters,
+                            relatives=relatives).paths

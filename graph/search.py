@@ -1,0 +1,422 @@
+"""The one mechanism-path search: k best simple paths by weakest link, hub-damped, proven exact.
+
+Every store (the curated graph, a merged curated + imported graph, an RDF store, Neo4j) hands this
+search its *candidate edges* through :class:`CandidateEdges`; the walk rules of the schema
+(``walk:`` in ``ontology/schema.yaml``) turn them into steps here and nowhere else. The bound that
+makes the meet-in-the-middle search exact is written out in ``docs/path-search.md`` and in
+:func:`search_paths`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graph.records import Curie
+from ontology.schema import Schema, WalkRules
+
+Edge = Mapping[str, Any]
+# Relative slack for comparing a bound with a score computed in another order of multiplications.
+SLACK = 1e-9
+
+
+class CandidateEdges(Protocol):
+    """What a store hands the path search: its edges around a node, node kinds and degrees.
+
+    Edges are mappings in the ``KnowledgeGraph.edge_attributes`` vocabulary (``id``, ``subject``,
+    ``predicate``, ``object``, ``evidence_type``, ``species``, ``finding``, ``contested``,
+    ``canmat_level``, ``route``, ...). A curated claim has a schema predicate (``antagonist_of``); an
+    imported edge has a Biolink predicate (``biolink:interacts_with``) and may carry ``claim_id``
+    (the id its steps show) and ``primary_knowledge_source``. A store may return more edges than
+    the search walks (the search applies the rules); it must return the same edge from
+    ``edges_from`` of its subject and ``edges_to`` of its object.
+    """
+
+    def edges_from(self, node: Curie, predicates: Collection[str] | None = None) -> Iterable[Edge]:
+        """Edges whose subject is ``node`` (only those with one of ``predicates``, if given)."""
+        ...
+
+    def edges_to(self, node: Curie, predicates: Collection[str] | None = None) -> Iterable[Edge]:
+        """Edges whose object is ``node`` (only those with one of ``predicates``, if given)."""
+        ...
+
+    def kind_of(self, node: Curie) -> str | None:
+        """The kmoa node kind of ``node`` (None: unknown, e.g. an imported category kmoa has no kind for)."""
+        ...
+
+    def degree(self, node: Curie) -> int:
+        """How many edges of the store touch ``node`` (hub damping divides by a power of it)."""
+        ...
+
+
+class EdgeList:
+    """:class:`CandidateEdges` over edges held in memory (curated claims, rows from SPARQL or Cypher)."""
+
+    def __init__(self, edges: Iterable[Edge], kind_of: Callable[[Curie], str | None]):
+        self._from: dict[Curie, list[Edge]] = {}
+        self._to: dict[Curie, list[Edge]] = {}
+        for edge in edges:
+            self._from.setdefault(edge["subject"], []).append(edge)
+            self._to.setdefault(edge["object"], []).append(edge)
+        self._kind_of = kind_of
+
+    def edges_from(self, node: Curie, predicates: Collection[str] | None = None) -> Iterable[Edge]:
+        """Edges whose subject is ``node``."""
+        edges = self._from.get(node, ())
+        return edges if predicates is None else [e for e in edges if e["predicate"] in predicates]
+
+    def edges_to(self, node: Curie, predicates: Collection[str] | None = None) -> Iterable[Edge]:
+        """Edges whose object is ``node``."""
+        edges = self._to.get(node, ())
+        return edges if predicates is None else [e for e in edges if e["predicate"] in predicates]
+
+    def kind_of(self, node: Curie) -> str | None:
+        """The node's kind."""
+        return self._kind_of(node)
+
+    def degree(self, node: Curie) -> int:
+        """Edges touching the node."""
+        return len(self._from.get(node, ())) + len(self._to.get(node, ()))
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One step of a path: the strongest claim between two nodes, plus every other claim there.
+
+    Parallel claims (several studies saying the same thing) are merged into one step, so paths
+    differ by their nodes; the step is as strong as its strongest claim.
+    """
+
+    source: str
+    target: str
+    claim_id: str
+    predicate: str
+    label: str
+    strength: float
+    attributes: dict[str, Any] = field(compare=False, hash=False, repr=False)
+    evidence: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class MechanismPath:
+    """A ranked path from a compound to an outcome or indication."""
+
+    nodes: tuple[str, ...]
+    steps: tuple[PathStep, ...]
+    score: float
+    mean_strength: float
+
+    @property
+    def hops(self) -> int:
+        """Number of steps."""
+        return len(self.steps)
+
+    @property
+    def sign(self) -> int:
+        """Net direction of the source's effect on the target: +1 raises it, -1 lowers it.
+
+        Each inhibiting step (antagonist_of, inhibits, decreases, ameliorates, ...) flips the sign;
+        so ketamine -| burst firing -| antidepressant effect nets +1 on the effect.
+        """
+        sign = 1
+        for step in self.steps:
+            if step.attributes.get("effect") == "inhibiting":
+                sign = -sign
+        return sign
+
+
+@dataclass(frozen=True)
+class PathFilters:
+    """Which edges may be walked."""
+
+    min_evidence: str | None = None
+    human_only: bool = False
+    route: str | None = None
+    compound: str | None = None
+    include_negative: bool = False
+    allow_direct: bool = False
+
+
+@dataclass(frozen=True)
+class PathSearch:
+    """The k best paths of one search and whether they are proven the k best.
+
+    ``exact`` is False only when the step budget ran out first; the paths are then the best found.
+    """
+
+    paths: list[MechanismPath]
+    exact: bool
+    steps_built: int
+
+
+def claim_id(edge: Edge) -> str:
+    """The id a step shows for an edge: a curated claim's id, an imported edge's ``claim_id``."""
+    return str(edge.get("claim_id", edge["id"]))
+
+
+def edge_passes(rules: WalkRules, attrs: Edge, filters: PathFilters, min_strength: float,
+                relatives: frozenset[str] | None, subject_kind: str | None) -> bool:
+    """Whether one claim may be walked under the filters (the same test for every store)."""
+    if attrs.get("finding", "positive") not in rules.walked_findings(filters.include_negative):
+        return False
+    if filters.human_only and attrs.get("species") == "animal":
+        return False
+    if filters.route and attrs.get("route") and attrs["route"] != filters.route:
+        return False
+    if min_strength and rules.evidence_strengths.get(attrs.get("evidence_type") or "", 0.0) < min_strength:
+        return False
+    # Only the chosen compound and its metabolites/enantiomers may act on the path.
+    return relatives is None or subject_kind != "compound" or attrs["subject"] in relatives
+
+
+def claim_step_strength(rules: WalkRules, attrs: Edge, include_negative: bool = False) -> float:
+    """A claim's strength as a step, from its evidence type, CANMAT level, finding and contest."""
+    return rules.strength(attrs.get("evidence_type"), attrs.get("canmat_level"), attrs.get("finding"),
+                          bool(attrs.get("contested")), include_negative)
+
+
+def crosses_mechanism(rules: WalkRules, kind_of: Callable[[str], str | None]) -> Callable[[tuple[str, ...]], bool]:
+    """Accept a complete path only if a node after its source is of a ``must_cross`` kind.
+
+    That node may be the path's end: a path to a receptor may be one step.
+    """
+
+    def accept(nodes: tuple[str, ...]) -> bool:
+        return any(kind_of(n) in rules.must_cross for n in nodes[1:])
+
+    return accept
+
+
+class Walk:
+    """The schema's walk rules and the caller's filters applied to one store's candidate edges.
+
+    ``steps(node, forward=True)`` are the walkable steps out of ``node`` (``forward=False``: into
+    it), parallel claims merged into one step as strong as its strongest, built once per node.
+    """
+
+    def __init__(self, schema: Schema, edges: CandidateEdges, filters: PathFilters | None = None,
+                 relatives: frozenset[str] | None = None, hub_damping: float = 0.0):
+        self.schema, self.edges, self.rules = schema, edges, schema.walk
+        self.filters = filters = filters or PathFilters()
+        self.relatives = relatives
+        self.hub_damping = hub_damping
+        rules = self.rules
+        self.min_strength = rules.evidence_strengths.get(filters.min_evidence, 0.0) if filters.min_evidence else 0.0
+        self.parent_to_child = frozenset(rules.parent_to_child)
+        self.clinical_biolink = frozenset(schema.predicates[p].biolink for p in rules.clinical)
+        self.steps_built = 0
+        self._steps: dict[tuple[Curie, bool], list[PathStep]] = {}
+        self._damping: dict[Curie, float] = {}
+
+    def damping(self, node: Curie) -> float:
+        """deg(node) ** -hub_damping: the factor a path's score takes for passing through ``node``."""
+        found = self._damping.get(node)
+        if found is None:
+            found = self._damping[node] = (max(self.edges.degree(node), 1) ** -self.hub_damping
+                                           if self.hub_damping else 1.0)
+        return found
+
+    def orient(self, edge: Edge) -> tuple[Curie, Curie, dict[str, Any]] | None:
+        """The walked direction and step attributes of one candidate edge, or None if it is not walked."""
+        rules, predicate = self.rules, edge["predicate"]
+        kind_of = self.edges.kind_of
+        subject_kind = kind_of(edge["subject"])
+        declared = self.schema.predicates.get(predicate)
+        if declared is None:
+            # An imported edge: walked subject to object at the schema's imported strength, unless
+            # it is a clinical verdict or touches a kind of node no path stands on.
+            if predicate in self.clinical_biolink or self.min_strength > rules.imported_strength:
+                return None
+            object_kind = kind_of(edge["object"])
+            if (subject_kind is not None and subject_kind not in rules.node_kinds) or (
+                    object_kind is not None and object_kind not in rules.node_kinds):
+                return None
+            relatives = self.relatives
+            if relatives is not None and subject_kind == "compound" and edge["subject"] not in relatives:
+                return None
+            return edge["subject"], edge["object"], {**edge, "strength": rules.imported_strength}
+        oriented = rules.orient(predicate, edge["subject"], edge["object"])
+        if oriented is None or subject_kind not in rules.node_kinds or kind_of(edge["object"]) not in rules.node_kinds:
+            return None
+        if not edge_passes(rules, edge, self.filters, self.min_strength, self.relatives, subject_kind):
+            return None
+        attrs = dict(edge)
+        attrs["strength"] = claim_step_strength(rules, attrs, self.filters.include_negative)
+        attrs["effect"] = "structural" if predicate in rules.parent_to_child else declared.effect
+        return oriented[0], oriented[1], attrs
+
+    def _label(self, predicate: str) -> str:
+        declared = self.schema.predicates.get(predicate)
+        if declared is None:
+            return predicate.split(":", 1)[-1].replace("_", " ")
+        return self.rules.parent_to_child.get(predicate) or declared.label
+
+    def steps(self, node: Curie, forward: bool = True) -> list[PathStep]:
+        """Walkable steps out of ``node`` (into it if not ``forward``), one per neighbour."""
+        key = (node, forward)
+        found = self._steps.get(key)
+        if found is not None:
+            return found
+        edges = self.edges
+        if forward:
+            raw = itertools.chain(edges.edges_from(node), edges.edges_to(node, self.parent_to_child))
+        else:
+            raw = itertools.chain(edges.edges_to(node), edges.edges_from(node, self.parent_to_child))
+        grouped: dict[Curie, list[dict[str, Any]]] = {}
+        for edge in raw:
+            oriented = self.orient(edge)
+            if oriented is None:
+                continue
+            source, target, attrs = oriented
+            if (source if forward else target) != node:
+                continue
+            grouped.setdefault(target if forward else source, []).append(attrs)
+        steps = []
+        for other, claims in sorted(grouped.items()):
+            claims.sort(key=lambda c: (-c["strength"], claim_id(c)))
+            best = claims[0]
+            source, target = (node, other) if forward else (other, node)
+            steps.append(PathStep(source, target, claim_id(best), best["predicate"],
+                                  self._label(best["predicate"]), best["strength"], best, tuple(claims)))
+        self.steps_built += len(steps)
+        self._steps[key] = steps
+        return steps
+
+    def path(self, steps: tuple[PathStep, ...]) -> tuple[float, float]:
+        """(score, mean strength) of a complete path, computed in one fixed order."""
+        score = min(s.strength for s in steps)
+        for step in steps[:-1]:
+            score *= self.damping(step.target)
+        return score, sum(s.strength for s in steps) / len(steps)
+
+
+@dataclass(frozen=True)
+class _Half:
+    """A partial path: a prefix from the source (forward) or a suffix to the target (backward)."""
+
+    nodes: tuple[Curie, ...]  # in path order: source ... end (forward), meeting node ... target (backward)
+    steps: tuple[PathStep, ...]
+    bottleneck: float
+    damping: float  # product of the damping of its nodes that are intermediate, the meeting node excluded
+
+
+def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops: int = 8,
+                 accept: Callable[[tuple[Curie, ...]], bool] | None = None,
+                 max_steps: int = 1_000_000) -> PathSearch:
+    """The k best simple paths from ``source`` to ``target`` (at most ``max_hops`` steps), proven.
+
+    A path's score is its weakest step times deg(v) ** -alpha for every intermediate node v; paths
+    rank by score, then mean strength, then fewer steps, then their nodes. ``accept`` may reject
+    complete paths (the ``must_cross`` rule).
+
+    Meet in the middle: a forward search grows prefixes from the source up to ceil(max_hops / 2)
+    steps, a backward one suffixes to the target up to floor(max_hops / 2), and a path of n steps is
+    found exactly once, when its prefix of ceil(n / 2) steps and its suffix of floor(n / 2) steps
+    have both been generated. A half's key is its weakest step times the damping of its nodes that
+    are intermediate in any path through it (its end included, the target excluded). Every path
+    through a half scores at most the half's key, and extending a half never raises its key. One
+    heap holds the halves of both sides not yet expanded; a half is generated (and joined with the
+    other side's halves at its end) when its parent is expanded. A path not yet found has a half not
+    yet generated, so an ancestor of that half waits in the heap with a key at least the path's
+    score. Hence once k paths are found and the heap's top key is below the k-th score, no path
+    left can beat them: the answer is exact. Halves whose key is below the k-th score found so far
+    are dropped at once (no path through them can enter the k best). Hubs have small keys, so they
+    are expanded last and, for most pairs, never. ``max_steps`` bounds the steps built (a guard for
+    pathological queries); when it runs out the paths found so far come back with ``exact=False``.
+    """
+    if source == target or k < 1 or max_hops < 1:
+        return PathSearch([], True, 0)
+    forward_depth, backward_depth = (max_hops + 1) // 2, max_hops // 2
+    damping = walk.damping
+    # Joinable halves by (meeting node, steps): prefixes and suffixes.
+    prefixes: dict[tuple[Curie, int], list[_Half]] = {}
+    suffixes: dict[tuple[Curie, int], list[_Half]] = {(target, 0): [_Half((target,), (), 1.0, 1.0)]}
+    found: list[tuple[float, float, int, tuple[Curie, ...], tuple[PathStep, ...]]] = []
+    seen: set[tuple[Curie, ...]] = set()
+    kth = 0.0  # a lower bound of the k-th best score (0 until k paths are found)
+    counter = itertools.count()
+    heap: list[tuple[float, int, bool, _Half]] = [(-1.0, next(counter), True, _Half((source,), (), 1.0, 1.0))]
+    if backward_depth:
+        heap.append((-1.0, next(counter), False, _Half((target,), (), 1.0, 1.0)))
+
+    def join(half: _Half, forward: bool) -> None:
+        nonlocal kth
+        end, hops = (half.nodes[-1], len(half.steps)) if forward else (half.nodes[0], len(half.steps))
+        others = ((suffixes.get((end, hops), []) + suffixes.get((end, hops - 1), [])) if forward
+                  else (prefixes.get((end, hops), []) + prefixes.get((end, hops + 1), [])))
+        added = False
+        for other in others:
+            head, tail = (half, other) if forward else (other, half)
+            if len(set(head.nodes).intersection(tail.nodes[1:])):
+                continue
+            nodes = head.nodes + tail.nodes[1:]
+            if nodes in seen or (accept is not None and not accept(nodes)):
+                continue
+            steps = head.steps + tail.steps
+            score, mean = walk.path(steps)
+            if score < kth * (1 - SLACK):
+                continue
+            seen.add(nodes)
+            found.append((score, mean, len(steps), nodes, steps))
+            added = True
+            if len(found) >= 2 * k:
+                kth = _keep_best(found, k)
+        if added and len(found) >= k:
+            kth = _keep_best(found, k)
+
+    while heap:
+        neg_key, _, forward, half = heapq.heappop(heap)
+        if len(found) >= k and -neg_key < kth * (1 - SLACK):
+            break
+        if walk.steps_built >= max_steps:
+            _keep_best(found, k)
+            return PathSearch([_path(f) for f in found[:k]], False, walk.steps_built)
+        end = half.nodes[-1] if forward else half.nodes[0]
+        depth = len(half.steps) + 1
+        for step in walk.steps(end, forward):
+            other = step.target if forward else step.source
+            if other in half.nodes or (other == target and depth > 1) or other == source:
+                continue
+            bottleneck = min(half.bottleneck, step.strength)
+            inner = half.damping * (damping(end) if half.steps else 1.0)
+            key = bottleneck * inner * (1.0 if other == target else damping(other))
+            if key < kth * (1 - SLACK):
+                continue
+            nodes = half.nodes + (other,) if forward else (other,) + half.nodes
+            steps = half.steps + (step,) if forward else (step,) + half.steps
+            child = _Half(nodes, steps, bottleneck, inner)
+            (prefixes if forward else suffixes).setdefault((other, depth), []).append(child)
+            join(child, forward)
+            if depth < (forward_depth if forward else backward_depth) and other != target:
+                heapq.heappush(heap, (-key, next(counter), forward, child))
+    _keep_best(found, k)
+    return PathSearch([_path(f) for f in found[:k]], True, walk.steps_built)
+
+
+def _keep_best(found: list[tuple[float, float, int, tuple[Curie, ...], tuple[PathStep, ...]]], k: int) -> float:
+    """Sort ``found`` best first, keep its k best; return the k-th score (0 with fewer than k)."""
+    found.sort(key=lambda f: (-f[0], -f[1], f[2], f[3]))
+    del found[k:]
+    return found[-1][0] if len(found) == k else 0.0
+
+
+def _path(found: tuple[float, float, int, tuple[Curie, ...], tuple[PathStep, ...]]) -> MechanismPath:
+    score, mean, _, nodes, steps = found
+    return MechanismPath(nodes, steps, round(score, 4), round(mean, 4))
+
+
+def search_edge_list(schema: Schema, edges: Iterable[Edge], kinds: Mapping[Curie, str], source: Curie, target: Curie,
+                     k: int = 10, max_hops: int = 8, filters: PathFilters | None = None,
+                     relatives: frozenset[str] | None = None, hub_damping: float = 0.0) -> PathSearch:
+    """The k best paths over candidate edges a store returned at once (SPARQL or Cypher rows).
+
+    ``kinds`` maps every node of the edges to its kind; the ``must_cross`` rule applies unless
+    ``filters.allow_direct``.
+    """
+    filters = filters or PathFilters()
+    walk = Walk(schema, EdgeList(edges, kinds.get), filters, relatives, hub_damping)
+    accept = None if filters.allow_direct else crosses_mechanism(schema.walk, kinds.get)
+    return search_paths(walk, source, target, k=k, max_hops=max_hops, accept=accept)
