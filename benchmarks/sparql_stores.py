@@ -1,7 +1,7 @@
 """Triple stores and the merged graph: import time and peak RSS, SPARQL latency, merged path latency.
 
-    python benchmarks/sparql_stores.py                     # full Hetionet-sized synthetic graph
-    python benchmarks/sparql_stores.py --scale 0.1 --neo4j no
+    python benchmarks/sparql_stores.py                     # 0.1x, 0.3x and 1x Hetionet's size
+    python benchmarks/sparql_stores.py --scales 0.1 --neo4j no
     python benchmarks/sparql_stores.py --work /tmp/kmoa-bench --repeat 30
 
 Prints:
@@ -10,16 +10,20 @@ Prints:
 * ``kmoa import kgx`` into Oxigraph (and into Neo4j when a server runs or can be started): wall
   time and the importing process's peak RSS (plus the Neo4j server's peak RSS), each import in a
   fresh child process so the figures are its own;
-* p50/p95 latency of every named SPARQL query on the curated graph (rdflib in memory as used by
-  ``kmoa sparql``, an Oxigraph store in-process, and ``kmoa serve sparql`` over HTTP) and on the
-  merged graph (Oxigraph in-process and over HTTP);
-* p50/p95 latency of k = 10 evidence-ranked mechanism paths from a compound to a disease on the
-  merged graph (``graph.imported.search_merged_paths``; hub damping 0.5, at most 4 hops, the
-  default step budget), for ketamine-family pairs and for random synthetic compound/disease pairs,
-  with how many answers were provably exact.
+* p50/p95 latency of every named SPARQL query on the curated graph (``kmoa sparql`` and the
+  explorer's console, ``kmoa serve sparql`` over HTTP), and at each scale on the merged graph
+  (``kmoa serve sparql --store oxigraph:`` over HTTP), each beside the reference measured in the
+  same run: the same queries on the same store with pyoxigraph in-process;
+* at each scale, p50/p95 latency of k = 10 evidence-ranked mechanism paths from a compound to a
+  disease on the merged graph (``graph.imported.search_merged_paths``; hub damping 0.5, at
+  most 4 hops), for ketamine-family pairs and for random synthetic compound/disease pairs, with
+  how many answers were proven exact, beside the reference: the earlier one-sided best-first
+  search over the same steps with its 50,000-step budget (``unidirectional_paths``), and how many
+  pairs both gave the same scores.
 
-Targets (measured, not asserted): import <= 30 s, peak RSS <= 3 GB, paths <= 50 ms p50, named
-SPARQL <= 20 ms p50 on the curated graph.
+Each scale (default 0.1x, 0.3x and 1x Hetionet's size) is one column of the figures. Aims
+(measured, not asserted; issue 13): Oxigraph import of 1x <= 20 s and <= 2 GB, paths <= 50 ms p50
+and exact for every pair, named SPARQL <= 10 ms p50 (``kmoa sparql``), <= 15 ms over HTTP.
 """
 
 from __future__ import annotations
@@ -215,10 +219,88 @@ def path_pairs(kg: Any, graph: Any, count: int, seed: int) -> list[tuple[str, st
     return pairs
 
 
+def unidirectional_paths(walk: Any, source: str, target: str, k: int, max_hops: int, accept: Any,
+                         max_steps: int = 50_000) -> tuple[list[Any], bool]:
+    """The reference: the earlier one-sided best-first search over the same steps, with its 50,000-step budget.
+
+    Partial paths come off a heap by weakest-link score times the damping of their inner nodes;
+    the first k complete paths (and those tying the k-th) are the k best, unless the budget ran
+    out first. Returns the paths (best first) and whether they are proven.
+    """
+    import heapq
+    import itertools
+
+    counter = itertools.count()
+    heap: list[tuple[float, int, tuple[str, ...], tuple[Any, ...]]] = [(-1.0, next(counter), (source,), ())]
+    found: list[tuple[float, tuple[str, ...]]] = []
+    kth = 0.0
+    while heap:
+        neg, _, nodes, steps = heapq.heappop(heap)
+        if len(found) >= k and -neg < kth:
+            return found[:k], True
+        if walk.steps_built >= max_steps:
+            return found[:k], False
+        if steps and nodes[-1] == target:
+            if accept(nodes):
+                found.append((walk.path(steps)[0], nodes))
+                if len(found) == k:
+                    kth = -neg
+            continue
+        if len(steps) >= max_hops:
+            continue
+        damp = walk.damping(nodes[-1]) if steps else 1.0
+        for step in walk.steps(nodes[-1]):
+            if step.target not in nodes:
+                score = min(-neg, step.strength) * damp
+                heapq.heappush(heap, (-score, next(counter), nodes + (step.target,), steps + (step,)))
+    return found[:k], True
+
+
+def bench_paths(kg: Any, kgx: Path, pairs_wanted: int, seed: int) -> dict[str, str]:
+    """Merged-graph paths at one scale: the one search vs. the earlier one-sided search, same pairs."""
+    from graph.imported import MergedEdges, search_merged_paths
+    from graph.search import Walk, crosses_mechanism
+    from loaders.formats.kgx_import import read_kgx
+
+    began = time.perf_counter()
+    graph = read_kgx(kgx, kg, progress=False)
+    read = time.perf_counter() - began
+    merged = MergedEdges(kg, graph)
+    pairs = path_pairs(kg, graph, pairs_wanted, seed)
+    family = {p for p in pairs if not p[0].startswith("CHEBI:9")}
+    rules = kg.schema.walk
+    accept = crosses_mechanism(rules, merged.kind_of)
+    figures: dict[str, str] = {}
+    for group in ("ketamine family", "random synthetic"):
+        chosen = [p for p in pairs if (p in family) == (group == "ketamine family")]
+        new: list[float] = []
+        old: list[float] = []
+        exact_new = exact_old = same = 0
+        for source, target in chosen:
+            new += time_calls(lambda s=source, t=target: search_merged_paths(kg, graph, s, t, k=10, merged=merged), 3)
+            result = search_merged_paths(kg, graph, source, target, k=10, merged=merged)
+            exact_new += result.exact
+
+            def reference(s: str = source, t: str = target) -> tuple[list[Any], bool]:
+                walk = Walk(kg.schema, merged, hub_damping=rules.hub_damping_merged)
+                return unidirectional_paths(walk, s, t, 10, 4, accept)
+
+            old += time_calls(reference, 1)
+            paths, proven = reference()
+            exact_old += proven
+            same += [p.score for p in result.paths] == [round(score, 4) for score, _ in paths]
+        n = len(chosen)
+        figures[f"paths, {group} ({n} pairs)"] = (
+            f"{ms(new)}, exact {exact_new}/{n} | earlier search {ms(old)}, exact {exact_old}/{n}; "
+            f"same scores {same}/{n}")
+    figures["read KGX for paths"] = f"{read:.1f} s"
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=None, help="Folder for the KGX files and stores.")
-    parser.add_argument("--scale", type=float, default=1.0, help="Fraction of Hetionet's size.")
+    parser.add_argument("--scales", default="0.1,0.3,1", help="Fractions of Hetionet's size, comma-separated.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=20, help="Runs of each query.")
     parser.add_argument("--pairs", type=int, default=30, help="Compound/disease pairs for path tracing.")
@@ -227,94 +309,67 @@ def main() -> None:
     args = parser.parse_args()
 
     from benchmarks.synthetic_kgx import write as write_kgx
-    from graph.imported import merged_adjacency, search_merged_paths
     from graph.model import load_graph
-    from loaders.formats.kgx_import import read_kgx
     from loaders.formats.rdf import to_rdf
     from loaders.stores.oxigraph_store import build_store
     from loaders.stores.sparql_engine import QueryEngine, run_query
 
     work = args.work or Path(tempfile.mkdtemp(prefix="kmoa-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    kgx = work / f"kgx-scale{args.scale:g}-seed{args.seed}"
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB RAM, "
-          f"Python {platform.python_version()}, {platform.platform()}")
-    if not (kgx / "edges.tsv").is_file():
-        began = time.perf_counter()
-        n, e = write_kgx(kgx, args.seed, args.scale)
-        print(f"synthetic KGX: {n} nodes, {e} edges, generated in {time.perf_counter() - began:.1f} s")
-    else:
-        print(f"synthetic KGX: reusing {kgx}")
-
-    # -- imports ------------------------------------------------------------------------------------
-    merged_store = work / "merged-store"
-    shutil.rmtree(merged_store, ignore_errors=True)
-    ox = run_child("_import-oxigraph", str(kgx), str(merged_store))
-    print(f"import into Oxigraph: {ox['seconds']:.1f} s (reading and checking the KGX: {ox['read_seconds']:.1f} s), "
-          f"peak RSS {ox['peak_rss_mb']:.0f} MB, {ox['edges']} edges, store {ox['store_mb']:.0f} MB on disk")
-    if args.neo4j != "no":
-        bench_neo4j(kgx, required=args.neo4j == "yes")
-    if args.imports_only:
-        return
-
-    # -- SPARQL ---------------------------------------------------------------------------------------
+          f"Python {platform.python_version()}, {platform.platform()}; load average at start "
+          f"{os.getloadavg()[0]:.1f}")
     kg = load_graph()
-    rdf = to_rdf(kg)
-    curated_store = build_store(work / "curated-store", kg)
-    print(f"curated graph: {len(kg.nodes)} nodes, {len(kg.claims)} edges, {len(rdf)} triples")
-    with QueryEngine.for_graph(rdf) as engine:
-        embedded = named_latencies(lambda q: run_query(engine, q), args.repeat)
-    rows = [("curated, Oxigraph worker process (kmoa sparql, explorer)", embedded),
-            ("curated, Oxigraph in-process", named_latencies(oxigraph_runner(curated_store), args.repeat))]
-    endpoint = Endpoint("memory")
-    try:
-        rows.append(("curated, kmoa serve sparql (memory) over HTTP", named_latencies(endpoint.run, args.repeat)))
-    finally:
-        endpoint.close()
-    rows.append(("merged, Oxigraph in-process", named_latencies(oxigraph_runner(merged_store), args.repeat)))
-    endpoint = Endpoint(f"oxigraph:{merged_store}")
-    try:
-        rows.append(("merged, kmoa serve sparql (Oxigraph) over HTTP", named_latencies(endpoint.run, args.repeat)))
-    finally:
-        endpoint.close()
-    print("\nnamed SPARQL queries (all queries pooled; slowest query's median):")
-    for label, (every, medians) in rows:
-        slowest = max(medians, key=medians.__getitem__)
-        print(f"  {label}: {ms(every)}; slowest {slowest} {1000 * medians[slowest]:.1f} ms")
 
-    # -- merged paths ---------------------------------------------------------------------------------
-    began = time.perf_counter()
-    graph = read_kgx(kgx, kg, progress=False)
-    read = time.perf_counter() - began
-    began = time.perf_counter()
-    merged = merged_adjacency(kg, graph)
-    build = time.perf_counter() - began
-    pairs = path_pairs(kg, graph, args.pairs, args.seed)
-    family = [p for p in pairs if not p[0].startswith("CHEBI:9")]
-    groups: dict[str, list[float]] = {"ketamine family": [], "random synthetic": []}
-    exact = {"ketamine family": 0, "random synthetic": 0}
-    full = {"ketamine family": 0, "random synthetic": 0}
-    for source, target in pairs:
-        group = "ketamine family" if (source, target) in family else "random synthetic"
-        groups[group] += time_calls(
-            lambda s=source, t=target: search_merged_paths(kg, graph, s, t, k=10, merged=merged), 5)
-        result = search_merged_paths(kg, graph, source, target, k=10, merged=merged)
-        exact[group] += result.exact
-        full[group] += len(result.paths) == 10
-    print(f"\nmerged paths: read KGX {read:.1f} s, build merged adjacency {build:.1f} s, "
-          f"peak RSS of this process {peak_rss_mb():.0f} MB")
-    for group, samples in groups.items():
-        n = sum(1 for p in pairs if (p in family) == (group == "ketamine family"))
-        print(f"  k=10 paths, {group} compound->disease pairs ({n} pairs x 5 runs): {ms(samples)} "
-              f"(max {1000 * max(samples):.1f} ms); exact {exact[group]}/{n}, 10 paths found {full[group]}/{n}")
-    everything = groups["ketamine family"] + groups["random synthetic"]
-    print(f"  all pairs: {ms(everything)}")
-    for source, target in family[:4]:
-        paths = search_merged_paths(kg, graph, source, target, k=10, merged=merged).paths
-        print(f"  {source} -> {target}: best {paths[0].score if paths else '-'}, "
-              f"{sum(any(s.attributes.get('imported') for s in p.steps) for p in paths)} of {len(paths)} "
-              "paths use imported edges")
+    # -- curated graph (the same at every scale) -------------------------------------------------------
+    if not args.imports_only:
+        rdf = to_rdf(kg)
+        curated_store = build_store(work / "curated-store", kg)
+        print(f"curated graph: {len(kg.nodes)} nodes, {len(kg.claims)} edges, {len(rdf)} triples")
+        reference = named_latencies(oxigraph_runner(curated_store), args.repeat)[0]
+        with QueryEngine.for_graph(rdf) as engine:
+            embedded = named_latencies(lambda q: run_query(engine, q), args.repeat)[0]
+        endpoint = Endpoint("memory")
+        try:
+            served = named_latencies(endpoint.run, args.repeat)[0]
+        finally:
+            endpoint.close()
+        print(f"  named SPARQL, kmoa sparql / explorer console (Oxigraph worker): {ms(embedded)} "
+              f"| Oxigraph in-process {ms(reference)}")
+        print(f"  named SPARQL, kmoa serve sparql (no --store) over HTTP: {ms(served)} "
+              f"| Oxigraph in-process {ms(reference)}")
+
+    for scale in (float(x) for x in args.scales.split(",")):
+        kgx = work / f"kgx-scale{scale:g}-seed{args.seed}"
+        if not (kgx / "edges.tsv").is_file():
+            began = time.perf_counter()
+            n, e = write_kgx(kgx, args.seed, scale)
+            print(f"\n{scale:g}x: synthetic KGX, {n} nodes, {e} edges, "
+                  f"generated in {time.perf_counter() - began:.1f} s")
+        else:
+            print(f"\n{scale:g}x: synthetic KGX, reusing {kgx}")
+        merged_store = work / f"merged-store-{scale:g}"
+        shutil.rmtree(merged_store, ignore_errors=True)
+        ox = run_child("_import-oxigraph", str(kgx), str(merged_store))
+        print(f"  import into Oxigraph: {ox['seconds']:.1f} s (read + check {ox['read_seconds']:.1f} s), "
+              f"peak RSS {ox['peak_rss_mb']:.0f} MB, {ox['edges']} edges, store {ox['store_mb']:.0f} MB "
+              "| aim at 1x: <= 20 s, <= 2 GB")
+        if args.neo4j != "no":
+            bench_neo4j(kgx, required=args.neo4j == "yes")
+        if args.imports_only:
+            continue
+        reference = named_latencies(oxigraph_runner(merged_store), args.repeat)[0]
+        endpoint = Endpoint(f"oxigraph:{merged_store}")
+        try:
+            served = named_latencies(endpoint.run, args.repeat)[0]
+        finally:
+            endpoint.close()
+        print(f"  named SPARQL, merged graph, kmoa serve sparql --store oxigraph: over HTTP: {ms(served)} "
+              f"| Oxigraph in-process {ms(reference)}")
+        for what, figure in bench_paths(kg, kgx, args.pairs, args.seed).items():
+            print(f"  {what}: {figure}")
+    print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
 
 
 def bench_neo4j(kgx: Path, required: bool) -> None:
