@@ -12,7 +12,7 @@ built only for the nodes the search expands.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -135,6 +135,40 @@ def imported_edge_attributes(graph: ImportedGraph, e: int, strength: float | Non
     return attrs
 
 
+class ImportedEdge(Mapping[str, Any]):
+    """Imported edge ``e`` as a read-only mapping (``imported_edge_attributes``), built on first use.
+
+    Its subject, object and predicate are read straight from the arrays: the path search looks at
+    those for every edge around a node it expands, and at the rest only for the steps it uses.
+    """
+
+    __slots__ = ("_core", "_full", "e", "graph")
+
+    def __init__(self, graph: ImportedGraph, e: int):
+        self.graph, self.e = graph, e
+        self._core = {"subject": graph.nodes[graph.subjects[e]], "object": graph.nodes[graph.objects[e]],
+                      "predicate": graph.predicate_names[graph.predicates[e]]}
+        self._full: dict[str, Any] | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._core[key]
+        except KeyError:
+            return self.full()[key]
+
+    def full(self) -> dict[str, Any]:
+        """Every attribute."""
+        if self._full is None:
+            self._full = imported_edge_attributes(self.graph, self.e)
+        return self._full
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.full())
+
+    def __len__(self) -> int:
+        return len(self.full())
+
+
 class MergedEdges:
     """The candidate edges (``graph.search.CandidateEdges``) of the curated graph plus an imported one.
 
@@ -155,7 +189,7 @@ class MergedEdges:
                         - self.in_offsets[i] for i, curie in enumerate(graph.nodes)}
 
     def _imported(self, node: str, offsets: array[int], order: array[int],
-                  predicates: Collection[str] | None) -> list[dict[str, Any]]:
+                  predicates: Collection[str] | None) -> list[ImportedEdge]:
         i = self.graph.index.get(node)
         if i is None:
             return []
@@ -165,7 +199,8 @@ class MergedEdges:
             if not wanted:
                 return []
             edges = array("i", (e for e in edges if self.graph.predicates[e] in wanted))
-        return [imported_edge_attributes(self.graph, e) for e in edges]
+        graph = self.graph
+        return [ImportedEdge(graph, e) for e in edges]
 
     def edges_from(self, node: str, predicates: Collection[str] | None = None) -> list[Edge]:
         """Curated and imported edges whose subject is ``node``."""

@@ -193,8 +193,10 @@ def crosses_mechanism(rules: WalkRules, kind_of: Callable[[str], str | None]) ->
 class Walk:
     """The schema's walk rules and the caller's filters applied to one store's candidate edges.
 
-    ``steps(node, forward=True)`` are the walkable steps out of ``node`` (``forward=False``: into
-    it), parallel claims merged into one step as strong as its strongest, built once per node.
+    ``candidates(node, forward)`` lists the neighbours one step from ``node`` (out of it, or into
+    it if not ``forward``) with the strength of that step, strongest-and-least-damped first;
+    ``step(source, target)`` builds the :class:`PathStep` (parallel claims merged into one step as
+    strong as its strongest) only when a path uses it. ``steps(node, forward)`` builds them all.
     """
 
     def __init__(self, schema: Schema, edges: CandidateEdges, filters: PathFilters | None = None,
@@ -208,8 +210,12 @@ class Walk:
         self.parent_to_child = frozenset(rules.parent_to_child)
         self.clinical_biolink = frozenset(schema.predicates[p].biolink for p in rules.clinical)
         self.steps_built = 0
-        self._steps: dict[tuple[Curie, bool], list[PathStep]] = {}
+        self._candidates: dict[tuple[Curie, bool], list[tuple[float, Curie, float]]] = {}
+        # Claims of each step, by (node, forward) then neighbour, as collected by ``candidates``.
+        self._claims: dict[tuple[Curie, bool], dict[Curie, list[tuple[float, Edge]]]] = {}
+        self._steps: dict[tuple[Curie, Curie], PathStep] = {}
         self._damping: dict[Curie, float] = {}
+        self._kinds: dict[Curie, str | None] = {}
 
     def damping(self, node: Curie) -> float:
         """deg(node) ** -hub_damping: the factor a path's score takes for passing through ``node``."""
@@ -219,34 +225,93 @@ class Walk:
                                            if self.hub_damping else 1.0)
         return found
 
-    def orient(self, edge: Edge) -> tuple[Curie, Curie, dict[str, Any]] | None:
-        """The walked direction and step attributes of one candidate edge, or None if it is not walked."""
+    def kind_of(self, node: Curie) -> str | None:
+        """The store's kind of ``node`` (asked once per node)."""
+        try:
+            return self._kinds[node]
+        except KeyError:
+            found = self._kinds[node] = self.edges.kind_of(node)
+            return found
+
+    def orient(self, edge: Edge) -> tuple[Curie, Curie, float] | None:
+        """The walked direction and step strength of one candidate edge, or None if it is not walked."""
         rules, predicate = self.rules, edge["predicate"]
-        kind_of = self.edges.kind_of
-        subject_kind = kind_of(edge["subject"])
-        declared = self.schema.predicates.get(predicate)
-        if declared is None:
+        subject, obj = edge["subject"], edge["object"]
+        subject_kind = self.kind_of(subject)
+        if predicate not in self.schema.predicates:
             # An imported edge: walked subject to object at the schema's imported strength, unless
             # it is a clinical verdict or touches a kind of node no path stands on.
             if predicate in self.clinical_biolink or self.min_strength > rules.imported_strength:
                 return None
-            object_kind = kind_of(edge["object"])
+            object_kind = self.kind_of(obj)
             if (subject_kind is not None and subject_kind not in rules.node_kinds) or (
                     object_kind is not None and object_kind not in rules.node_kinds):
                 return None
             relatives = self.relatives
-            if relatives is not None and subject_kind == "compound" and edge["subject"] not in relatives:
+            if relatives is not None and subject_kind == "compound" and subject not in relatives:
                 return None
-            return edge["subject"], edge["object"], {**edge, "strength": rules.imported_strength}
-        oriented = rules.orient(predicate, edge["subject"], edge["object"])
-        if oriented is None or subject_kind not in rules.node_kinds or kind_of(edge["object"]) not in rules.node_kinds:
+            return subject, obj, rules.imported_strength
+        oriented = rules.orient(predicate, subject, obj)
+        if oriented is None or subject_kind not in rules.node_kinds or self.kind_of(obj) not in rules.node_kinds:
             return None
         if not edge_passes(rules, edge, self.filters, self.min_strength, self.relatives, subject_kind):
             return None
-        attrs = dict(edge)
-        attrs["strength"] = claim_step_strength(rules, attrs, self.filters.include_negative)
-        attrs["effect"] = "structural" if predicate in rules.parent_to_child else declared.effect
-        return oriented[0], oriented[1], attrs
+        return oriented[0], oriented[1], claim_step_strength(rules, edge, self.filters.include_negative)
+
+    def candidates(self, node: Curie, forward: bool = True) -> list[tuple[float, Curie, float]]:
+        """(-strength x damping(neighbour), neighbour, strength) of each step from ``node``, largest product first."""
+        key = (node, forward)
+        found = self._candidates.get(key)
+        if found is not None:
+            return found
+        edges = self.edges
+        if forward:
+            raw = itertools.chain(edges.edges_from(node), edges.edges_to(node, self.parent_to_child))
+        else:
+            raw = itertools.chain(edges.edges_to(node), edges.edges_from(node, self.parent_to_child))
+        best: dict[Curie, float] = {}
+        claims: dict[Curie, list[tuple[float, Edge]]] = {}
+        for edge in raw:
+            oriented = self.orient(edge)
+            if oriented is None:
+                continue
+            source, target, strength = oriented
+            if (source if forward else target) != node:
+                continue
+            other = target if forward else source
+            claims.setdefault(other, []).append((strength, edge))
+            if strength > best.get(other, -1.0):
+                best[other] = strength
+        self._claims[key] = claims
+        damping = self.damping
+        # Sorted by bound (negated, so largest first), then neighbour.
+        found = sorted([(-strength * damping(other), other, strength) for other, strength in best.items()])
+        self.steps_built += len(found)
+        self._candidates[key] = found
+        return found
+
+    def step(self, source: Curie, target: Curie) -> PathStep:
+        """The step from ``source`` to ``target`` (one of the candidates), its claims strongest first."""
+        found = self._steps.get((source, target))
+        if found is not None:
+            return found
+        rules = self.rules
+        out = self._claims.get((source, True))
+        listed = out[target] if out is not None else self._claims[(target, False)][source]
+        attrs = []
+        for strength, edge in listed:
+            claim = dict(edge)
+            claim["strength"] = strength
+            declared = self.schema.predicates.get(claim["predicate"])
+            if declared is not None:
+                claim["effect"] = "structural" if declared.name in rules.parent_to_child else declared.effect
+            attrs.append(claim)
+        attrs.sort(key=lambda c: (-c["strength"], claim_id(c)))
+        best = attrs[0]
+        found = self._steps[(source, target)] = PathStep(
+            source, target, claim_id(best), best["predicate"], self._label(best["predicate"]), best["strength"],
+            best, tuple(attrs))
+        return found
 
     def _label(self, predicate: str) -> str:
         declared = self.schema.predicates.get(predicate)
@@ -255,42 +320,20 @@ class Walk:
         return self.rules.parent_to_child.get(predicate) or declared.label
 
     def steps(self, node: Curie, forward: bool = True) -> list[PathStep]:
-        """Walkable steps out of ``node`` (into it if not ``forward``), one per neighbour."""
-        key = (node, forward)
-        found = self._steps.get(key)
-        if found is not None:
-            return found
-        edges = self.edges
-        if forward:
-            raw = itertools.chain(edges.edges_from(node), edges.edges_to(node, self.parent_to_child))
-        else:
-            raw = itertools.chain(edges.edges_to(node), edges.edges_from(node, self.parent_to_child))
-        grouped: dict[Curie, list[dict[str, Any]]] = {}
-        for edge in raw:
-            oriented = self.orient(edge)
-            if oriented is None:
-                continue
-            source, target, attrs = oriented
-            if (source if forward else target) != node:
-                continue
-            grouped.setdefault(target if forward else source, []).append(attrs)
-        steps = []
-        for other, claims in sorted(grouped.items()):
-            claims.sort(key=lambda c: (-c["strength"], claim_id(c)))
-            best = claims[0]
-            source, target = (node, other) if forward else (other, node)
-            steps.append(PathStep(source, target, claim_id(best), best["predicate"],
-                                  self._label(best["predicate"]), best["strength"], best, tuple(claims)))
-        self.steps_built += len(steps)
-        self._steps[key] = steps
-        return steps
+        """Every walkable step out of ``node`` (into it if not ``forward``), ordered by neighbour."""
+        others = sorted(other for _, other, _ in self.candidates(node, forward))
+        return [self.step(node, other) if forward else self.step(other, node) for other in others]
 
     def path(self, steps: tuple[PathStep, ...]) -> tuple[float, float]:
         """(score, mean strength) of a complete path, computed in one fixed order."""
-        score = min(s.strength for s in steps)
-        for step in steps[:-1]:
-            score *= self.damping(step.target)
-        return score, sum(s.strength for s in steps) / len(steps)
+        return self.score((steps[0].source, *(s.target for s in steps)), tuple(s.strength for s in steps))
+
+    def score(self, nodes: tuple[Curie, ...], strengths: tuple[float, ...]) -> tuple[float, float]:
+        """(score, mean strength) of a complete path given by its nodes and step strengths."""
+        score = min(strengths)
+        for node in nodes[1:-1]:
+            score *= self.damping(node)
+        return score, sum(strengths) / len(strengths)
 
 
 @dataclass(frozen=True)
@@ -298,7 +341,7 @@ class _Half:
     """A partial path: a prefix from the source (forward) or a suffix to the target (backward)."""
 
     nodes: tuple[Curie, ...]  # in path order: source ... end (forward), meeting node ... target (backward)
-    steps: tuple[PathStep, ...]
+    strengths: tuple[float, ...]  # of its steps, in path order
     bottleneck: float
     damping: float  # product of the damping of its nodes that are intermediate, the meeting node excluded
 
@@ -334,17 +377,19 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
     # Joinable halves by (meeting node, steps): prefixes and suffixes.
     prefixes: dict[tuple[Curie, int], list[_Half]] = {}
     suffixes: dict[tuple[Curie, int], list[_Half]] = {(target, 0): [_Half((target,), (), 1.0, 1.0)]}
-    found: list[tuple[float, float, int, tuple[Curie, ...], tuple[PathStep, ...]]] = []
+    found: list[tuple[float, float, int, tuple[Curie, ...], tuple[float, ...]]] = []
     seen: set[tuple[Curie, ...]] = set()
     kth = 0.0  # a lower bound of the k-th best score (0 until k paths are found)
     counter = itertools.count()
-    heap: list[tuple[float, int, bool, _Half]] = [(-1.0, next(counter), True, _Half((source,), (), 1.0, 1.0))]
+    # Entries: (-bound, tiebreak, forward, half, i): the half's candidates from the i-th on are yet to
+    # be generated; the bound is at least the key of each of them and of all their extensions.
+    heap: list[tuple[float, int, bool, _Half, int]] = [(-1.0, next(counter), True, _Half((source,), (), 1.0, 1.0), 0)]
     if backward_depth:
-        heap.append((-1.0, next(counter), False, _Half((target,), (), 1.0, 1.0)))
+        heap.append((-1.0, next(counter), False, _Half((target,), (), 1.0, 1.0), 0))
 
     def join(half: _Half, forward: bool) -> None:
         nonlocal kth
-        end, hops = (half.nodes[-1], len(half.steps)) if forward else (half.nodes[0], len(half.steps))
+        end, hops = (half.nodes[-1], len(half.strengths)) if forward else (half.nodes[0], len(half.strengths))
         others = ((suffixes.get((end, hops), []) + suffixes.get((end, hops - 1), [])) if forward
                   else (prefixes.get((end, hops), []) + prefixes.get((end, hops + 1), [])))
         added = False
@@ -355,56 +400,74 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
             nodes = head.nodes + tail.nodes[1:]
             if nodes in seen or (accept is not None and not accept(nodes)):
                 continue
-            steps = head.steps + tail.steps
-            score, mean = walk.path(steps)
+            strengths = head.strengths + tail.strengths
+            score, mean = walk.score(nodes, strengths)
             if score < kth * (1 - SLACK):
                 continue
             seen.add(nodes)
-            found.append((score, mean, len(steps), nodes, steps))
+            found.append((score, mean, len(strengths), nodes, strengths))
             added = True
             if len(found) >= 2 * k:
                 kth = _keep_best(found, k)
         if added and len(found) >= k:
             kth = _keep_best(found, k)
 
+    def generate(half: _Half, forward: bool, other: Curie, strength: float, inner: float) -> None:
+        """Make the half one step longer (to ``other``), join it with the other side, queue it."""
+        bottleneck = min(half.bottleneck, strength)
+        key = bottleneck * inner * (1.0 if other == target else damping(other))
+        if key < kth * (1 - SLACK):
+            return
+        nodes = half.nodes + (other,) if forward else (other,) + half.nodes
+        strengths = half.strengths + (strength,) if forward else (strength,) + half.strengths
+        child = _Half(nodes, strengths, bottleneck, inner)
+        depth = len(strengths)
+        (prefixes if forward else suffixes).setdefault((other, depth), []).append(child)
+        join(child, forward)
+        if depth < (forward_depth if forward else backward_depth) and other != target:
+            heapq.heappush(heap, (-key, next(counter), forward, child, 0))
+
     while heap:
-        neg_key, _, forward, half = heapq.heappop(heap)
-        if len(found) >= k and -neg_key < kth * (1 - SLACK):
+        neg_bound, _, forward, half, i = heapq.heappop(heap)
+        if len(found) >= k and -neg_bound < kth * (1 - SLACK):
             break
         if walk.steps_built >= max_steps:
             _keep_best(found, k)
-            return PathSearch([_path(f) for f in found[:k]], False, walk.steps_built)
+            return PathSearch([_path(walk, f) for f in found[:k]], False, walk.steps_built)
         end = half.nodes[-1] if forward else half.nodes[0]
-        depth = len(half.steps) + 1
-        for step in walk.steps(end, forward):
-            other = step.target if forward else step.source
-            if other in half.nodes or (other == target and depth > 1) or other == source:
+        candidates = walk.candidates(end, forward)
+        inner = half.damping * damping(end) if half.strengths else 1.0
+        if i == 0 and forward and not half.strengths:
+            # The one step straight to the target is not damped by the target: take it first.
+            for _, other, strength in candidates:
+                if other == target:
+                    generate(half, forward, other, strength, inner)
+        # Candidates come strongest-and-least-damped first: generate the next one that may be used.
+        while i < len(candidates):
+            _, other, strength = candidates[i]
+            i += 1
+            if other in half.nodes or other == target or other == source:
                 continue
-            bottleneck = min(half.bottleneck, step.strength)
-            inner = half.damping * (damping(end) if half.steps else 1.0)
-            key = bottleneck * inner * (1.0 if other == target else damping(other))
-            if key < kth * (1 - SLACK):
-                continue
-            nodes = half.nodes + (other,) if forward else (other,) + half.nodes
-            steps = half.steps + (step,) if forward else (step,) + half.steps
-            child = _Half(nodes, steps, bottleneck, inner)
-            (prefixes if forward else suffixes).setdefault((other, depth), []).append(child)
-            join(child, forward)
-            if depth < (forward_depth if forward else backward_depth) and other != target:
-                heapq.heappush(heap, (-key, next(counter), forward, child))
+            generate(half, forward, other, strength, inner)
+            break
+        if i < len(candidates):
+            bound = inner * min(half.bottleneck, -candidates[i][0])
+            if bound >= kth * (1 - SLACK) or len(found) < k:
+                heapq.heappush(heap, (-bound, next(counter), forward, half, i))
     _keep_best(found, k)
-    return PathSearch([_path(f) for f in found[:k]], True, walk.steps_built)
+    return PathSearch([_path(walk, f) for f in found[:k]], True, walk.steps_built)
 
 
-def _keep_best(found: list[tuple[float, float, int, tuple[Curie, ...], tuple[PathStep, ...]]], k: int) -> float:
+def _keep_best(found: list[tuple[float, float, int, tuple[Curie, ...], tuple[float, ...]]], k: int) -> float:
     """Sort ``found`` best first, keep its k best; return the k-th score (0 with fewer than k)."""
     found.sort(key=lambda f: (-f[0], -f[1], f[2], f[3]))
     del found[k:]
     return found[-1][0] if len(found) == k else 0.0
 
 
-def _path(found: tuple[float, float, int, tuple[Curie, ...], tuple[PathStep, ...]]) -> MechanismPath:
-    score, mean, _, nodes, steps = found
+def _path(walk: Walk, found: tuple[float, float, int, tuple[Curie, ...], tuple[float, ...]]) -> MechanismPath:
+    score, mean, _, nodes, _ = found
+    steps = tuple(walk.step(a, b) for a, b in itertools.pairwise(nodes))
     return MechanismPath(nodes, steps, round(score, 4), round(mean, 4))
 
 
