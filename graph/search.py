@@ -366,7 +366,10 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
     yet generated, so an ancestor of that half waits in the heap with a key at least the path's
     score. Hence once k paths are found and the heap's top key is below the k-th score, no path
     left can beat them: the answer is exact. Halves whose key is below the k-th score found so far
-    are dropped at once (no path through them can enter the k best). Hubs have small keys, so they
+    are dropped at once (no path through them can enter the k best). A half's extensions are made
+    one at a time, in the order of ``Walk.candidates`` (strength x damping of the neighbour); the
+    rest wait in the heap under a bound on all of them, so extensions below the k-th score are never
+    made. Hubs have small keys, so they
     are expanded last and, for most pairs, never. ``max_steps`` bounds the steps built (a guard for
     pathological queries); when it runs out the paths found so far come back with ``exact=False``.
     """
