@@ -14,7 +14,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from explorer import evidence_view, ids, mechanism_panels, panels, views
+from explorer import evidence_view, ids, mechanism_panels, mechanisms, panels, views
 from explorer import state as st
 from explorer.data import ExplorerData
 
@@ -369,6 +369,12 @@ def export_data(data: ExplorerData, state: st.State | None, fmt: str) -> dict[st
         if fmt == "json":
             return {"content": evidence_view.rows_json(rows), "filename": f"{name}.json", "type": "application/json"}
         return {"content": evidence_view.rows_csv(rows), "filename": f"{name}.csv", "type": "text/csv"}
+    comparison = scene.contrast[0].comparison if scene.contrast is not None else scene.comparison
+    if comparison is not None and not isinstance(comparison, str):  # the compare view exports every step's source
+        if fmt == "json":
+            return {"content": mechanisms.comparison_json(comparison), "filename": f"{name}.json",
+                    "type": "application/json"}
+        return {"content": mechanisms.comparison_csv(comparison), "filename": f"{name}.csv", "type": "text/csv"}
     if fmt == "json":
         return {"content": views.subgraph_json(data, scene.subgraph), "filename": f"{name}.json",
                 "type": "application/json"}

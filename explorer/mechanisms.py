@@ -257,3 +257,49 @@ def mechanism_of(comparison: Comparison, lane: int | None) -> Mechanism | None:
         return None
     found: Sequence[Mechanism] = [m for side in comparison.sides for m in side.mechanisms]
     return found[lane] if 0 <= lane < len(found) else None
+
+
+STEP_COLUMNS = ("compound", "mechanism", "source", "step", "subject", "subject_id", "label", "object", "object_id",
+                "claim", "drugmechdb_path", "file", "line", "reference", "text")
+
+
+def step_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    """Every step of every lane with its source, one row each (the compare view's export)."""
+    rows = []
+    for side in comparison.sides:
+        for mech in side.mechanisms:
+            for n, step in enumerate(mech.steps, start=1):
+                rows.append({"compound": side.name, "mechanism": mech.title, "source": step.source, "step": n,
+                             "subject": step.subject, "subject_id": step.subject_id, "label": step.label,
+                             "object": step.object, "object_id": step.object_id, "claim": step.claim or "",
+                             "drugmechdb_path": mech.path or "", "file": mech.file or "",
+                             "line": step.line if step.line is not None else "", "reference": step.reference,
+                             "text": step.text})
+    return rows
+
+
+def comparison_csv(comparison: Comparison) -> str:
+    """The steps as CSV (``STEP_COLUMNS``)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=STEP_COLUMNS)
+    writer.writeheader()
+    writer.writerows(step_rows(comparison))
+    return buffer.getvalue()
+
+
+def comparison_json(comparison: Comparison) -> str:
+    """The indication, the steps, each compound's clinical facts and, with public steps, their licence and citation."""
+    import json
+
+    from graph.compare import DRUGMECHDB_CITATION, DRUGMECHDB_LICENCE
+
+    rows = step_rows(comparison)
+    out: dict[str, Any] = {"indication": comparison.target, "indication_name": comparison.target_name,
+                           "indication_ids": list(comparison.diseases), "steps": rows,
+                           "clinical": {side.name: side.clinical for side in comparison.sides}}
+    if any(row["drugmechdb_path"] for row in rows):
+        out["drugmechdb"] = {"licence": DRUGMECHDB_LICENCE, "citation": DRUGMECHDB_CITATION}
+    return json.dumps(out, indent=1, ensure_ascii=False)

@@ -226,3 +226,22 @@ def test_a_drugmechdb_file_as_the_import(kg: KnowledgeGraph) -> None:
     mdd = kg.resolve("major depressive disorder")
     result = compare_for(kg, merged.public, "ketamine", "gepirone", mdd)
     assert isinstance(result, Comparison) and result.sides[1].mechanisms[0].file == FIXTURE.name
+
+
+def test_the_compare_view_exports_every_step_with_its_source(data: ExplorerData, answer: Comparison) -> None:
+    import csv
+    import io
+    import json
+
+    state = st.decode("?source=ketamine&other=duloxetine&target=MDD", data.kg, None, data.public)
+    table = list(csv.DictReader(io.StringIO(callbacks.export_data(data, state, "csv")["content"])))
+    steps = [(side.name, n, step) for side in answer.sides for m in side.mechanisms
+             for n, step in enumerate(m.steps, start=1)]
+    assert [(r["compound"], int(r["step"]), r["label"]) for r in table] == [(c, n, s.label) for c, n, s in steps]
+    for row, (_, _, step) in zip(table, steps, strict=True):
+        assert row["text"] == step.text and row["claim"] == (step.claim or "")
+        if step.claim is None:
+            assert row["drugmechdb_path"] and int(row["line"]) == step.line and row["file"] == SHIPPED.name
+    payload = json.loads(callbacks.export_data(data, state, "json")["content"])
+    assert payload["indication"] == answer.target and len(payload["steps"]) == len(steps)
+    assert payload["drugmechdb"]["citation"] == DRUGMECHDB_CITATION
