@@ -34,6 +34,9 @@ SEARCHES = ["ket", "esketamine", "Spravato", "GO:0017146", "AMPA", "depress", "b
 EVIDENCE = [("ketamine", "esketamine", "treatment-resistant depression"), ("esketamine", None, None),
             ("ketamine", None, "major depressive disorder"), ("ketamine", "esketamine", None)]
 EVIDENCE_LINK = "?view=evidence&compound=ketamine&compare=esketamine&indication=TRD"
+MECHANISMS = [("ketamine", "duloxetine", "major depressive disorder"), ("ketamine", "venlafaxine", "MDD"),
+              ("esketamine", "duloxetine", "MDD"), ("ketamine", "esketamine", "treatment-resistant depression")]
+MECHANISMS_LINK = "?view=mechanisms&source=ketamine&other=duloxetine&target=MDD"
 PAIRS = [("ketamine", "treatment-resistant depression"), ("ketamine", "major depressive disorder"),
          ("esketamine", "treatment-resistant depression"), ("ketamine", "rapid antidepressant effect")]
 
@@ -103,6 +106,16 @@ def callback_times(data: ExplorerData, repeat: int) -> dict[str, list[float]]:
             callbacks.render(data, out["state"])
 
         samples["evidence view: show (router + render)"] += timed(show, repeat)
+    samples["compare mechanisms (router + render)"] = []
+    for compound, other, target in MECHANISMS:
+        public = data.public.resolve(other) if data.public is not None else None
+        chosen = {"source": kg.resolve(compound), "target": kg.resolve(target), "other": public or other}
+
+        def compare(i: dict[str, str] = chosen) -> None:
+            out = callbacks.route(data, ids.COMPARE_RUN, 1, i, base)
+            callbacks.render(data, out["state"])
+
+        samples["compare mechanisms (router + render)"] += timed(compare, max(1, repeat // 2))
     shown = st.show_evidence(base, kg.resolve("ketamine"), kg.resolve("esketamine"), kg.resolve("TRD"))
     for column in evidence_view.SORTABLE:
         def sort(c: str = column) -> None:
@@ -124,6 +137,8 @@ READY_CANVAS = ("() => { const el = document.getElementById('canvas'); const p =
                 "'#evidence-panel h2'); return el && el._cyreg && el._cyreg.cy && el._cyreg.cy.nodes().length > 0 "
                 "&& p && p.textContent.length > 0 && p.textContent !== 'Evidence'; }")
 READY_EVIDENCE = "() => document.querySelectorAll('#evidence-table tbody tr').length > 0"
+READY_MECHANISMS = ("() => { const v = document.getElementById('compare-view'); "
+                    "return v && v.offsetParent !== null && v.innerText.includes('duloxetine'); }")
 
 
 def first_renders(data: ExplorerData, renders: int, query: str = "", ready: str = READY_CANVAS) -> list[float]:
@@ -219,9 +234,11 @@ def main() -> None:
         renders = first_renders(data, args.renders)
         print(f"{'first render (headless Chromium)':52} median {statistics.median(renders):.2f} s   "
               f"max {max(renders):.2f} s   ({len(renders)} cold contexts)")
-        renders = first_renders(data, args.renders, EVIDENCE_LINK, READY_EVIDENCE)
-        print(f"{'first render: evidence view':52} median {statistics.median(renders):.2f} s   "
-              f"max {max(renders):.2f} s   ({len(renders)} cold contexts)")
+        for label, link, ready in (("first render: evidence view", EVIDENCE_LINK, READY_EVIDENCE),
+                                   ("first render: compare mechanisms", MECHANISMS_LINK, READY_MECHANISMS)):
+            renders = first_renders(data, args.renders, link, ready)
+            print(f"{label:52} median {statistics.median(renders):.2f} s   "
+                  f"max {max(renders):.2f} s   ({len(renders)} cold contexts)")
     if args.screenshot:
         screenshot(data, args.screenshot)
 
