@@ -26,6 +26,10 @@ COMPOUND_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 GUIDANCE = ("guideline", "regulatory")
 
 
+class NotACompound(ValueError):
+    """A name given as a compound names a node of another kind (a disease, a receptor)."""
+
+
 @dataclass(frozen=True)
 class EvidenceRow:
     """One study (or one guideline or regulatory statement) behind a compound's clinical evidence."""
@@ -190,9 +194,14 @@ def evidence_rows(kg: KnowledgeGraph, compound: Curie, indication: Curie | None 
 def compare_evidence(kg: KnowledgeGraph, compounds: Sequence[str], indication: str | None = None) -> Evidence:
     """The rows of each compound (names, synonyms or CURIEs), and the comparisons between them.
 
-    Raises ``graph.model.UnknownEntityError`` (with suggestions) for a name that is not in the graph.
+    Raises ``graph.model.UnknownEntityError`` (with suggestions) for a name that is not in the graph,
+    ``NotACompound`` for one that names something else.
     """
     ids = tuple(dict.fromkeys(kg.resolve(c, kinds=("compound",)) for c in compounds))
+    for query, curie in zip(compounds, ids, strict=False):
+        if kg.nodes[curie].kind != "compound":
+            kind = kg.schema.node_kinds[kg.nodes[curie].kind].label
+            raise NotACompound(f"'{query}' is {kg.nodes[curie].name} ({curie}), a {kind}, not a compound")
     target = kg.resolve(indication) if indication else None
     rows = [row for compound in ids for row in evidence_rows(kg, compound, target)]
     between = tuple(c for c in sorted(kg.comparisons.values(), key=lambda c: c.id)

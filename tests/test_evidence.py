@@ -109,6 +109,9 @@ def test_plot_refuses_to_overwrite_a_file_without_force(tmp_path: Path) -> None:
 def test_plot_names_an_unknown_compound_and_a_format_it_cannot_write(tmp_path: Path) -> None:
     code, output = run(["plot", "evidence", "ketamin", "-o", str(tmp_path / "x.png")])
     assert code == 1 and "No node matches 'ketamin'" in output and "ketamine (CHEBI:6121)" in output
+    code, output = run(["plot", "evidence", "TRD", "-o", str(tmp_path / "x.png")])
+    assert code == 1 and "'TRD' is treatment-resistant depression (EFO:0009854)" in output
+    assert "not a compound" in output
     code, output = run(["plot", "evidence", "ketamine", "-o", str(tmp_path / "x.pdf")])
     assert code == 2 and ".png or .svg" in output
     code, output = run(["plot", "evidence", "ketamine", "-i", "TRD", "-o", str(tmp_path / "x.png"),

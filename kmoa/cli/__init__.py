@@ -46,6 +46,7 @@ USER_ERRORS = [
     ("graph.sparql", "QuerySyntaxError"),
     ("graph.sparql", "QueryTimeout"),
     ("kmoa.evidence_plot", "PlotError"),
+    ("graph.evidence", "NotACompound"),
     ("loaders.formats.kgx", "KgxFormatError"),
     ("loaders.formats.rdf", "RdfParseError"),
     ("loaders.formats.drugmechdb", "DrugMechDBError"),
