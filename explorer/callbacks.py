@@ -26,7 +26,8 @@ RENDER_OUTPUTS = {
     "compare_style": (ids.COMPARE, "style"), "legend": (ids.LEGEND, "children"),
     "evidence": (ids.EVIDENCE, "children"), "evidence_style": (ids.EVIDENCE, "style"),
     "prev_disabled": (ids.TOUR_PREV, "disabled"), "next_disabled": (ids.TOUR_NEXT, "disabled"),
-    "notices": (ids.NOTICES, "children"),
+    "notices": (ids.NOTICES, "children"), "more_label": (ids.SHOW_MORE, "children"),
+    "more_style": (ids.SHOW_MORE, "style"),
 }
 # Where each control value of the router goes.
 CONTROL_OUTPUTS = {
@@ -217,6 +218,7 @@ ACTIONS: dict[str, Action] = {
     ids.COMPARE_OPEN: lambda data, state, index, value, inputs: st.compare(state),
     ids.COMPARE_RUN: _compare,
     ids.STUDIES: lambda data, state, index, value, inputs: st.toggle_studies(state, bool(value)),
+    ids.SHOW_MORE: lambda data, state, index, value, inputs: st.show_more(state) if value else None,
     ids.QUERY_STORE: _matches,
     ids.EV_SHOW: _show_evidence,
     ids.EVIDENCE_ROW: lambda data, state, index, value, inputs: (
@@ -290,6 +292,7 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         shown = mechanism_panels.contrast_diagram(*scene.contrast)
     elif view == "compare":
         shown = panels.compare_view(views.compare_routes(data))
+    hidden = scene.subgraph.hidden if view in (None, "explore") else 0
     return {
         "elements": views.elements_for(data, scene.subgraph, views.selection_for(data, state)),
         "title": scene.subgraph.title,
@@ -305,6 +308,8 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         "prev_disabled": tour_total == 0 or tour_index == 0,
         "next_disabled": tour_total == 0 or tour_index >= tour_total - 1,
         "notices": panels.url_notices(state.get("notices") or []),
+        "more_label": f"Show {min(st.MORE_STEP, hidden)} more ({hidden} not shown)" if hidden else "",
+        "more_style": {} if hidden else {"display": "none"},
     }
 
 
@@ -425,7 +430,7 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
                 "trace": Input(ids.TRACE, "n_clicks"), "tour": Input(ids.TOUR, "value"),
                 "prev": Input(ids.TOUR_PREV, "n_clicks"), "next": Input(ids.TOUR_NEXT, "n_clicks"),
                 "compare": Input(ids.COMPARE_OPEN, "n_clicks"), "studies": Input(ids.STUDIES, "value"),
-                "compare_run": Input(ids.COMPARE_RUN, "n_clicks"),
+                "compare_run": Input(ids.COMPARE_RUN, "n_clicks"), "more": Input(ids.SHOW_MORE, "n_clicks"),
                 "query": Input(ids.QUERY_STORE, "data"), "ev_show": Input(ids.EV_SHOW, "n_clicks"), **pattern},
         state={"current": State(ids.STATE, "data"), "source_v": State(ids.SOURCE, "value"),
                "target_v": State(ids.TARGET, "value"), "min_v": State(ids.MIN_EVIDENCE, "value"),

@@ -145,7 +145,16 @@ def build_layout(data: ExplorerData) -> html.Div:
     centre = html.Section([
         html.Div(id=ids.NOTICES, role="alert", className="url-notices"),
         html.Div(id=ids.CANVAS_TITLE, className="canvas-title", role="status"),
-        html.Div(canvas, id=ids.CANVAS_WRAP, className="canvas-wrap"),
+        html.Div([
+            canvas,
+            html.Div([
+                html.Button("Fit", id=ids.CANVAS_FIT, n_clicks=0, className="btn btn-small",
+                            title="Fit the whole graph in the canvas"),
+                html.Button("", id=ids.SHOW_MORE, n_clicks=0, className="btn btn-small", style={"display": "none"},
+                            title="Draw more of the neighbours left out"),
+            ], className="canvas-controls"),
+            html.Div(id=ids.CANVAS_TIP, role="tooltip", className="canvas-tooltip", hidden=True),
+        ], id=ids.CANVAS_WRAP, className="canvas-wrap"),
         html.Div(id=ids.COMPARE, className="compare", style={"display": "none"}),
         html.Div(id=ids.EVIDENCE, className="compare evidence-view", style={"display": "none"}),
         html.Div(legend(data, []), id=ids.LEGEND, className="legend"),

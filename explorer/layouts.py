@@ -19,7 +19,7 @@ Position = tuple[float, float]
 LAYER_DX = 200.0
 LAYER_DY = 110.0
 ROW_GAP = 70.0
-FORCE_SCALE = 165.0
+FORCE_SCALE = 120.0
 
 
 def layered_layout(order: Sequence[str], edges: Iterable[tuple[str, str]], first: Sequence[str] = (),
@@ -121,7 +121,38 @@ def force_layout(stages: Sequence[tuple[str | None, Sequence[str]]], edges: Iter
         sub = graph.subgraph(list(pos))
         placed = nx.spring_layout(sub, pos=dict(pos), fixed=fixed, k=1.0, iterations=iterations, seed=seed)
         pos = {n: (float(p[0]), float(p[1])) for n, p in placed.items()}
+        _spread(pos, fresh)
     return {n: (round(x * scale, 1), round(y * scale, 1)) for n, (x, y) in pos.items()}
+
+
+# A label is about one unit wide and half a unit tall (at FORCE_SCALE): nodes closer than this overlap labels.
+LABEL_GAP = (1.0, 0.7)
+
+
+def _spread(pos: dict[str, Position], movable: Sequence[str]) -> None:
+    """Move each movable node whose label box overlaps another's to the nearest free spot (in place).
+
+    Candidate spots lie on rings of growing radius around the node's spring position, so a node
+    moves no further than it must and the search always ends.
+    """
+    gap_x, gap_y = LABEL_GAP
+    settled = {n: p for n, p in pos.items() if n not in set(movable)}
+
+    def free(spot: Position) -> bool:
+        return all(abs(spot[0] - x) >= gap_x or abs(spot[1] - y) >= gap_y for x, y in settled.values())
+
+    for node in movable:
+        x, y = pos[node]
+        spot = (x, y)
+        ring = 0
+        while not free(spot):
+            ring += 1
+            radius = ring * gap_y / 2
+            count = 8 * ring
+            spots = [(x + radius * math.cos(2 * math.pi * i / count), y + radius * math.sin(2 * math.pi * i / count))
+                     for i in range(count)]
+            spot = next((s for s in spots if free(s)), spot)
+        pos[node] = settled[node] = spot
 
 
 def grid_layout(nodes: Sequence[str], columns: int = 6, dx: float = LAYER_DX * 0.8, dy: float = LAYER_DY,

@@ -27,9 +27,12 @@ MAX_QUERY = 20_000  # characters of console query text a URL may carry
 LANGUAGES = ("sparql", "cypher")
 DEFAULT_QUERY = ("SELECT ?compound ?label WHERE {\n  ?compound a kmoa:Compound ; rdfs:label ?label .\n}"
                  "\nORDER BY ?label")
-PARAMETERS = ("view", "focus", "expand", "studies", "source", "other", "target", "min", "human", "route", "path",
-              "shown", "tour", "step", "sel", "q", "lang", "compound", "compare", "indication", "sort", "too_long")
+PARAMETERS = ("view", "focus", "expand", "studies", "more", "source", "other", "target", "min", "human", "route",
+              "path", "shown", "tour", "step", "sel", "q", "lang", "compound", "compare", "indication", "sort",
+              "too_long")
 MAX_PARAMETER = 8_000  # characters of one parameter kept when a link is too long for the server
+MORE_STEP = 8  # "Show more" draws this many more neighbours (explorer.views caps the neighbourhood)
+MAX_MORE = 200
 SHOWN_VALUE = 60  # characters of a bad value quoted in a notice
 
 
@@ -42,7 +45,7 @@ def default_state(kg: KnowledgeGraph) -> State:
         compounds = sorted(c for c, n in kg.nodes.items() if n.kind == "compound")
         focus = compounds[0] if compounds else next(iter(sorted(kg.nodes)), None)
     return {
-        "view": "explore", "focus": focus, "expanded": [], "studies": False,
+        "view": "explore", "focus": focus, "expanded": [], "studies": False, "more": 0,
         "source": None, "other": None, "target": None, "min_evidence": None, "human_only": False, "route": None,
         "path": 0,
         "shown": PATHS_PER_PAGE, "tour": None, "step": 0, "sel": f"node:{focus}" if focus else None, "matches": [],
@@ -170,6 +173,11 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
         state["expanded"] = [c for c in (_resolve(kg, x) for x in wanted) if c]
         if len(state["expanded"]) < len(wanted):
             bad("expand", "names nodes that are not in the graph")
+    more = _int(params.get("more"))
+    if more is None or more % MORE_STEP or more > MAX_MORE:
+        bad("more", f"is not a multiple of {MORE_STEP} up to {MAX_MORE}")
+        more = 0
+    state["more"] = more
     if params.get("studies") not in (None, "0", "1"):
         bad("studies", "is not 0 or 1")
     state["studies"] = params.get("studies") == "1"
@@ -300,6 +308,8 @@ def encode(state: State) -> str:
             params.append(("expand", ",".join(state["expanded"])))
         if state.get("studies"):
             params.append(("studies", "1"))
+        if state.get("more"):
+            params.append(("more", str(int(state["more"]))))
     if view == "paths":
         params += [(key, state[key]) for key in ("source", "target") if state.get(key)]
         if state.get("min_evidence"):
@@ -341,7 +351,13 @@ def same_view(a: State | None, b: State | None) -> bool:
 
 def focus(state: State, curie: str) -> State:
     """Explore a node's neighbourhood and show its evidence."""
-    return {**state, "view": "explore", "focus": curie, "expanded": [], "sel": f"node:{curie}", "matches": []}
+    return {**state, "view": "explore", "focus": curie, "expanded": [], "sel": f"node:{curie}", "matches": [],
+            "more": 0}
+
+
+def show_more(state: State) -> State:
+    """Draw more neighbours: every cap of the neighbourhood rises by MORE_STEP."""
+    return {**state, "view": "explore", "more": min(int(state.get("more") or 0) + MORE_STEP, MAX_MORE)}
 
 
 def tap_node(state: State, curie: str) -> State:

@@ -152,7 +152,7 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
     """The Cytoscape.js stylesheet: one rule per node kind and predicate effect, then state classes."""
     rules: list[dict[str, Any]] = [
         {"selector": "node", "style": {
-            "label": "data(label)", "font-size": 11, "font-family": "Helvetica Neue, Helvetica, Arial, sans-serif",
+            "label": "data(label)", "font-size": 15, "font-family": "Helvetica Neue, Helvetica, Arial, sans-serif",
             "color": "#1b1f24", "text-valign": "bottom", "text-halign": "center", "text-margin-y": 4,
             "text-wrap": "wrap", "text-max-width": 120, "width": 26, "height": 26,
             "text-outline-color": "#ffffff", "text-outline-width": 2, "text-outline-opacity": 0.9,
@@ -161,7 +161,7 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
     for kind in schema.node_kinds:
         colour, shape = kind_style(kind)
         rules.append({"selector": f".kind-{kind}", "style": {"background-color": colour, "shape": shape}})
-    rules.append({"selector": "node.kind-study", "style": {"width": 16, "height": 16, "font-size": 9}})
+    rules.append({"selector": "node.kind-study", "style": {"width": 16, "height": 16, "font-size": 13}})
     rules.append({"selector": "node.kind-hypothesis", "style": {"width": 30, "height": 30}})
     rules += [
         {"selector": "edge", "style": {
@@ -194,7 +194,7 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
         {"selector": ".show-label", "style": {"label": "data(label)"}},
         # View states.
         {"selector": ".focus", "style": {"width": 40, "height": 40, "border-width": 3, "border-color": "#000000",
-                                         "font-size": 13, "font-weight": "bold"}},
+                                         "font-size": 17, "font-weight": "bold"}},
         {"selector": "node.expanded", "style": {"border-width": 3, "border-style": "double"}},
         {"selector": "node.layered", "style": {"width": 34, "height": 34, "font-size": 14, "text-max-width": 130}},
         {"selector": "edge.show-label, edge.highlighted", "style": {"font-size": 12}},
@@ -215,5 +215,9 @@ def stylesheet(schema: Schema) -> list[dict[str, Any]]:
         {"selector": ":selected", "style": {"overlay-color": OKABE_ITO["blue"], "overlay-opacity": 0.18,
                                             "overlay-padding": 6}},
         {"selector": "edge:selected", "style": {"label": "data(label)", "font-size": 11}},
+        # Hovering an edge names it; hovering a node rings it (the tooltip says the rest).
+        {"selector": "edge.hover", "style": {"label": "data(label)", "font-size": 15, "z-index": 30, "opacity": 1}},
+        {"selector": "node.hover", "style": {"underlay-color": OKABE_ITO["blue"], "underlay-opacity": 0.2,
+                                             "underlay-padding": 6}},
     ]
     return rules

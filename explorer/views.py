@@ -34,7 +34,9 @@ __all__ = [
     "neighbourhood", "path_view", "tour_view", "query_view", "layered_layout", "force_layout",
 ]
 
-NEIGHBOUR_LIMIT = 24
+NEIGHBOUR_LIMIT = 12  # neighbours of the focus drawn at first
+EXPAND_LIMIT = 6  # new neighbours an expanded node adds
+DRAWN_LIMIT = 24  # nodes a neighbourhood draws at most, however many nodes are expanded
 MATCH_LIMIT = 60
 PATH_LIMIT = PATHS_PER_PAGE
 DRAWN_PATHS = 3  # the canvas draws the selected path and the best few others, the list shows all
@@ -77,16 +79,25 @@ def _strength(data: ExplorerData, claim_id: str) -> float:
 
 
 def _group_claims(data: ExplorerData, claim_ids: Iterable[str]) -> tuple[EdgeGroup, ...]:
-    """Parallel claims with the same subject, predicate and object become one edge."""
-    groups: dict[tuple[str, str, str], list[str]] = {}
+    """Parallel claims between the same two nodes (either direction, any predicate) become one edge.
+
+    The strongest claim gives the edge its direction, predicate and style; the label counts the others.
+    """
+    groups: dict[frozenset[str], list[str]] = {}
     for cid in claim_ids:
         a = data.edge_attrs[cid]
-        groups.setdefault((a["subject"], a["predicate"], a["object"]), []).append(cid)
+        groups.setdefault(frozenset((a["subject"], a["object"])), []).append(cid)
     out = []
-    for (s, p, o), ids in groups.items():
+    for ids in groups.values():
         ranked = sorted(dict.fromkeys(ids), key=lambda c: (-_strength(data, c), c))
-        label = data.kg.schema.predicates[p].label + (f" (×{len(ranked)})" if len(ranked) > 1 else "")
-        out.append(EdgeGroup(f"e:{ranked[0]}", s, o, p, label, tuple(ranked)))
+        primary = data.edge_attrs[ranked[0]]
+        predicate = primary["predicate"]
+        label = data.kg.schema.predicates[predicate].label
+        if len(ranked) > 1:
+            same = all(data.edge_attrs[c]["predicate"] == predicate for c in ranked)
+            label += f" (×{len(ranked)})" if same else f" (+{len(ranked) - 1} more)"
+        out.append(EdgeGroup(f"e:{ranked[0]}", primary["subject"], primary["object"], predicate, label,
+                             tuple(ranked)))
     out.sort(key=lambda e: e.id)
     return tuple(out)
 
@@ -112,8 +123,8 @@ NEIGHBOUR_GROUPS = (
 GROUP_SHARE = (3, 2, 2, 1, 1)
 
 
-def _neighbours(data: ExplorerData, curie: str, studies: bool, limit: int) -> tuple[list[str], int]:
-    """A node's neighbours, capped; and how many were left out.
+def _neighbours(data: ExplorerData, curie: str, studies: bool) -> list[str]:
+    """A node's neighbours, best first.
 
     Groups of kinds take turns (mechanism first) so a hub shows its mechanism, effects and uses
     together; within a group, neighbours joined by more claims, then by stronger evidence, come first.
@@ -132,33 +143,42 @@ def _neighbours(data: ExplorerData, curie: str, studies: bool, limit: int) -> tu
     for node in sorted(best, key=lambda n: (-count[n], -best[n], kg.nodes[n].name.lower())):
         queues[group_of.get(kg.nodes[node].kind, len(NEIGHBOUR_GROUPS))].append(node)
     chosen: list[str] = []
-    while len(chosen) < limit and any(queues):
+    while any(queues):
         for queue, share in zip(queues, GROUP_SHARE, strict=True):
-            take = min(share, len(queue), limit - len(chosen))
-            chosen += queue[:take]
-            del queue[:take]
-    return chosen, len(best) - len(chosen)
+            chosen += queue[:share]
+            del queue[:share]
+    return chosen
 
 
 def neighbourhood(data: ExplorerData, focus: str, expanded: Sequence[str] = (), studies: bool = False,
-                  limit: int = NEIGHBOUR_LIMIT) -> Subgraph:
-    """The focus node, its neighbours and those of each expanded node, in a staged force layout."""
+                  limit: int = NEIGHBOUR_LIMIT, more: int = 0) -> Subgraph:
+    """The focus node, its best neighbours and a few new ones of each expanded node, in a staged force layout.
+
+    At most ``limit`` neighbours of the focus, ``EXPAND_LIMIT`` new ones per expanded node and
+    ``DRAWN_LIMIT`` nodes in all are drawn; ``more`` (from "Show more") raises each cap by as many.
+    ``hidden`` counts the neighbours of the focus and the expanded nodes left out.
+    """
     kg = data.kg
     if focus not in kg.nodes:
         raise KeyError(focus)
-    first, hidden = _neighbours(data, focus, studies, limit)
+    room = max(DRAWN_LIMIT, limit + 1) + more
+    around = _neighbours(data, focus, studies)
+    first = around[:min(limit + more, room - 1)]
     stages: list[tuple[str | None, Sequence[str]]] = [(focus, first)]
     members = dict.fromkeys([focus, *first])
+    wanted = set(around)
     open_nodes = []
     for curie in expanded:
         if curie not in members or curie == focus:
             continue
-        more, extra = _neighbours(data, curie, studies, limit)
-        hidden += extra
-        stages.append((curie, [n for n in more if n not in members]))
-        members.update(dict.fromkeys(more))
+        around = _neighbours(data, curie, studies)
+        wanted.update(around)
+        new = [n for n in around if n not in members][:max(min(EXPAND_LIMIT + more, room - len(members)), 0)]
+        stages.append((curie, new))
+        members.update(dict.fromkeys(new))
         open_nodes.append(curie)
     nodes = tuple(members)
+    hidden = len(wanted - set(nodes))
     inside = set(nodes)
     claim_ids = [key for u, v, key in data.graph.subgraph(nodes).edges(keys=True) if u in inside and v in inside]
     edges = _group_claims(data, claim_ids)
@@ -391,6 +411,40 @@ def edge_classes(data: ExplorerData, edge: EdgeGroup) -> list[str]:
     return out
 
 
+TIP_CLAIMS = 4  # claims a grouped edge's tooltip lists
+
+
+def node_tip(data: ExplorerData, curie: str) -> str:
+    """A node's tooltip: name, kind and identifier, and how many claims it takes part in."""
+    kind = data.kind_label(data.node_kind(curie))
+    claims = len(node_claim_ids(data, curie)) if curie in data.kg.nodes else 0
+    counted = f"\n{claims} claim{'s' if claims != 1 else ''} in the review; click for the evidence" if claims else ""
+    return f"{data.node_name(curie)}\n{kind} · {curie}{counted}"
+
+
+def claim_tip(data: ExplorerData, claim_id: str) -> str:
+    """One claim in a tooltip: its words, then evidence type, species, finding, section and references."""
+    a = data.claim_attrs(claim_id)
+    if a.get("imported"):
+        return f"{data.edge_label(claim_id)}\nimported from {a['primary_knowledge_source']}"
+    ev = data.kg.schema.evidence_types.get(a["evidence_type"])
+    finding = "" if a["finding"] == "positive" else f", {a['finding']} finding"
+    refs = " ".join(f"[{r}]" for r in a["refs"]) or "no reference"
+    predicate = data.kg.schema.predicates[a["predicate"]].label_for(bool(a.get("no_effect")))
+    words = f"{data.node_name(a['subject'])} — {predicate} → {data.node_name(a['object'])}"
+    return (f"{words}\n{ev.label if ev else a['evidence_type']}, {a['species'].replace('_', ' ')}{finding}; "
+            f"section {a['section']} {refs}")
+
+
+def edge_tip(data: ExplorerData, edge: EdgeGroup) -> str:
+    """An edge's tooltip: each of its claims (the strongest few), and how many more a click shows."""
+    lines = [claim_tip(data, c) for c in edge.claims[:TIP_CLAIMS]]
+    if len(edge.claims) > TIP_CLAIMS:
+        lines.append(f"+{len(edge.claims) - TIP_CLAIMS} more claims")
+    head = f"{len(edge.claims)} claims between these nodes; click for the evidence\n" if len(edge.claims) > 1 else ""
+    return head + "\n".join(lines)
+
+
 def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = None) -> list[dict[str, Any]]:
     """Cytoscape elements with preset positions; ``selected`` is 'node:CURIE' or 'claim:ID'."""
     kg = data.kg
@@ -403,7 +457,7 @@ def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = 
                    *subgraph.classes.get(curie, ())]
         elements.append({
             "data": {"id": curie, "label": data.node_name(curie), "kind": kind,
-                     "kind_label": data.kind_label(kind)},
+                     "kind_label": data.kind_label(kind), "tip": node_tip(data, curie)},
             "position": {"x": x, "y": y}, "classes": " ".join(classes),
             "selected": sel_kind == "node" and sel_id == curie,
         })
@@ -422,6 +476,7 @@ def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = 
         elements.append({
             "data": {"id": edge.id, "source": edge.source, "target": edge.target, "label": label,
                      "predicate": edge.predicate, "claim": edge.claims[0], "n": len(edge.claims),
+                     "tip": edge_tip(data, edge),
                      "strength": float(primary["strength"])},
             "classes": " ".join(classes),
             "selected": sel_kind == "claim" and sel_id in edge.claims,
@@ -521,8 +576,8 @@ def _claim_panel(data: ExplorerData, claim_id: str) -> dict[str, Any]:
     for ref in a["hypothesis_steps"]:
         hyp_id, _, number = ref.partition("#")
         steps.append({"hypothesis": hyp_id, "name": data.node_name(hyp_id), "step": int(number)})
-    parallel = [cid for cid, other in _incident(data, a["subject"])
-                if other == a["object"] and cid != claim_id and data.edge_attrs[cid]["subject"] == a["subject"]]
+    # The drawn edge groups every claim between the two nodes, in either direction: the panel lists them all.
+    parallel = [cid for cid, other in _incident(data, a["subject"]) if other == a["object"] and cid != claim_id]
     return {
         "type": "claim", "id": claim_id, "subject": a["subject"], "subject_name": data.node_name(a["subject"]),
         "object": a["object"], "object_name": data.node_name(a["object"]), "predicate": a["predicate"],
@@ -758,4 +813,5 @@ def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
     focus = state.get("focus")
     if focus not in kg.nodes:
         return Scene(Subgraph((), (), {}, "force", "Search for a compound, receptor, process or outcome"))
-    return Scene(neighbourhood(data, focus, state.get("expanded") or (), bool(state.get("studies"))))
+    return Scene(neighbourhood(data, focus, state.get("expanded") or (), bool(state.get("studies")),
+                               more=int(state.get("more") or 0)))
