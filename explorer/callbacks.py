@@ -27,7 +27,7 @@ RENDER_OUTPUTS = {
     "evidence": (ids.EVIDENCE, "children"), "evidence_style": (ids.EVIDENCE, "style"),
     "prev_disabled": (ids.TOUR_PREV, "disabled"), "next_disabled": (ids.TOUR_NEXT, "disabled"),
     "notices": (ids.NOTICES, "children"), "more_label": (ids.SHOW_MORE, "children"),
-    "more_style": (ids.SHOW_MORE, "style"),
+    "more_style": (ids.SHOW_MORE, "style"), "handout_disabled": (ids.TOUR_HANDOUT, "disabled"),
 }
 # Where each control value of the router goes.
 CONTROL_OUTPUTS = {
@@ -310,6 +310,7 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         "notices": panels.url_notices(state.get("notices") or []),
         "more_label": f"Show {min(st.MORE_STEP, hidden)} more ({hidden} not shown)" if hidden else "",
         "more_style": {} if hidden else {"display": "none"},
+        "handout_disabled": scene.tour is None,
     }
 
 
@@ -364,7 +365,11 @@ def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str
 
 
 def export_data(data: ExplorerData, state: st.State | None, fmt: str) -> dict[str, Any]:
-    """A dcc.Download payload with the current subgraph as JSON or CSV."""
+    """A dcc.Download payload with the current view as JSON or CSV.
+
+    In the paths view both hold the ranked paths: the JSON a "paths" list (scores, steps, each step's claim),
+    the CSV one row per step of every path; elsewhere the CSV has one row per claim on the canvas.
+    """
     state = state or st.default_state(data.kg)
     scene = views.scene_for(data, state)
     name = f"kmoa-{state.get('view') or 'explore'}"
@@ -381,9 +386,30 @@ def export_data(data: ExplorerData, state: st.State | None, fmt: str) -> dict[st
                     "type": "application/json"}
         return {"content": mechanisms.comparison_csv(comparison), "filename": f"{name}.csv", "type": "text/csv"}
     if fmt == "json":
-        return {"content": views.subgraph_json(data, scene.subgraph), "filename": f"{name}.json",
+        extra = {"paths": views.ranked_paths(data, scene)} if scene.paths else None
+        return {"content": views.subgraph_json(data, scene.subgraph, extra), "filename": f"{name}.json",
                 "type": "application/json"}
-    return {"content": views.subgraph_csv(data, scene.subgraph), "filename": f"{name}.csv", "type": "text/csv"}
+    content = views.paths_csv(data, scene) if scene.paths else views.subgraph_csv(data, scene.subgraph)
+    return {"content": content, "filename": f"{name}.csv", "type": "text/csv"}
+
+
+def handout_export(data: ExplorerData, state: st.State | None) -> dict[str, Any] | None:
+    """The open tour as a self-contained HTML handout (None when no tour is open)."""
+    from explorer.handout import tour_handout
+
+    hyp = (state or {}).get("tour")
+    if (state or {}).get("view") != "tour" or hyp not in data.kg.hypotheses:
+        return None
+    safe = "".join(c if c.isalnum() else "_" for c in hyp)
+    return {"content": tour_handout(data, hyp), "filename": f"kmoa-tour-{safe}.html", "type": "text/html"}
+
+
+def figure_export(data: ExplorerData, state: st.State | None, fmt: str) -> dict[str, Any]:
+    """The current view as a standalone SVG figure, for the page to save as SVG or turn into a PNG."""
+    from explorer.figure import scene_figure
+
+    scene = views.scene_for(data, state or st.default_state(data.kg))
+    return {"type": fmt, "svg": scene_figure(data, scene), "filename": f"kmoa-{(state or {}).get('view') or 'explore'}"}
 
 
 # -- wiring ------------------------------------------------------------------------------------
@@ -493,15 +519,49 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
             raise PreventUpdate
         return query.cypher if language == "cypher" and query.cypher else query.sparql
 
-    @app.callback(Output(ids.CANVAS, "generateImage"), Input(ids.EXPORT_PNG, "n_clicks"),
+    @app.callback(Output(ids.FIGURE, "data"), Input(ids.EXPORT_PNG, "n_clicks"),
                   Input(ids.EXPORT_SVG, "n_clicks"), State(ids.STATE, "data"), prevent_initial_call=True)
-    def _image(png: int, svg: int, state: st.State | None) -> dict[str, Any]:
-        fmt = "svg" if ctx.triggered_id == ids.EXPORT_SVG else "png"
-        options: dict[str, Any] = {"full": True, "bg": "#ffffff"}
-        if fmt == "png":
-            options["scale"] = 2
-        return {"type": fmt, "action": "download", "filename": f"kmoa-{(state or {}).get('view') or 'explore'}",
-                "options": options}
+    def _figure(png: int, svg: int, state: st.State | None) -> dict[str, Any]:
+        figure = figure_export(data, state, "svg" if ctx.triggered_id == ids.EXPORT_SVG else "png")
+        return {**figure, "clicks": (png or 0) + (svg or 0)}  # a new value for every click
+
+    # The figure is saved by the page: as it is (SVG), or drawn at twice its size on a canvas (PNG).
+    app.clientside_callback(
+        """function (figure) {
+            if (!figure || !figure.svg) { return window.dash_clientside.no_update; }
+            function save(blob, name) {
+                var link = document.createElement("a");
+                link.href = URL.createObjectURL(blob); link.download = name;
+                document.body.appendChild(link); link.click(); document.body.removeChild(link);
+                setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
+            }
+            var svg = new Blob([figure.svg], {type: "image/svg+xml"});
+            if (figure.type === "svg") {
+                save(svg, figure.filename + ".svg");
+                return window.dash_clientside.no_update;
+            }
+            var image = new Image();
+            var url = URL.createObjectURL(svg);
+            image.onload = function () {
+                var canvas = document.createElement("canvas");
+                canvas.width = image.naturalWidth * 2; canvas.height = image.naturalHeight * 2;
+                var context = canvas.getContext("2d");
+                context.scale(2, 2); context.drawImage(image, 0, 0);
+                URL.revokeObjectURL(url);
+                canvas.toBlob(function (png) { save(png, figure.filename + ".png"); }, "image/png");
+            };
+            image.src = url;
+            return window.dash_clientside.no_update;
+        }""",
+        Output(ids.FIGURE, "clear_data"), Input(ids.FIGURE, "data"))
+
+    @app.callback(Output(ids.DOWNLOAD, "data", allow_duplicate=True), Input(ids.TOUR_HANDOUT, "n_clicks"),
+                  State(ids.STATE, "data"), prevent_initial_call=True)
+    def _handout(clicks: int, state: st.State | None) -> dict[str, Any]:
+        payload = handout_export(data, state)
+        if not clicks or payload is None:
+            raise PreventUpdate
+        return payload
 
     @app.callback(Output(ids.DOWNLOAD, "data", allow_duplicate=True),
                   Input({"type": ids.NODE_CLAIMS_CSV, "index": ALL}, "n_clicks"), prevent_initial_call=True)

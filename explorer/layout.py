@@ -82,6 +82,9 @@ def _tours_tab(data: ExplorerData) -> dcc.Tab:
             html.Button("Next ▶", id=ids.TOUR_NEXT, n_clicks=0, className="btn btn-primary", disabled=True),
         ], className="tour-nav"),
         html.Div(id=ids.TOUR_PANEL),
+        html.Button("Download the tour as a handout (HTML)", id=ids.TOUR_HANDOUT, n_clicks=0,
+                    className="btn btn-small", disabled=True,
+                    title="Every step's figure, caption, quote and references in one file that prints a step a page"),
         html.Div("Tip: the ← and → keys step through the tour.", className="hint"),
         html.Hr(),
         html.Button("Compare routes side by side", id=ids.COMPARE_OPEN, n_clicks=0, className="btn"),
@@ -111,8 +114,10 @@ def build_layout(data: ExplorerData) -> html.Div:
     """The whole page (contents are filled in by callbacks from the URL's state)."""
     export = html.Div([
         html.Span("Export", className="label"),
-        html.Button("PNG", id=ids.EXPORT_PNG, n_clicks=0, className="btn btn-small", title="Canvas as PNG"),
-        html.Button("SVG", id=ids.EXPORT_SVG, n_clicks=0, className="btn btn-small", title="Canvas as SVG"),
+        html.Button("PNG", id=ids.EXPORT_PNG, n_clicks=0, className="btn btn-small",
+                    title="The view as a picture: title, graph, notes and legend"),
+        html.Button("SVG", id=ids.EXPORT_SVG, n_clicks=0, className="btn btn-small",
+                    title="The view as a vector figure: title, graph, notes and legend"),
         html.Button("JSON", id=ids.EXPORT_JSON, n_clicks=0, className="btn btn-small",
                     title="Nodes and claims on the canvas, every attribute"),
         html.Button("CSV", id=ids.EXPORT_CSV, n_clicks=0, className="btn btn-small",
@@ -165,7 +170,7 @@ def build_layout(data: ExplorerData) -> html.Div:
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.STATE), dcc.Store(id=ids.QUERY_STORE), dcc.Store(id=ids.QUERY_RERUN),
-        dcc.Download(id=ids.DOWNLOAD),
+        dcc.Download(id=ids.DOWNLOAD), dcc.Store(id=ids.FIGURE),
         header,
         html.Main([sidebar, centre, panel], className="grid"),
     ], className="app")

@@ -13,7 +13,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from explorer.data import ExplorerData
@@ -26,7 +26,7 @@ from graph.compare import Comparison
 from graph.model import KnowledgeGraph
 from graph.path_answers import PathAnswer, answer_paths
 from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
-from graph.records import Hypothesis
+from graph.records import Claim, Hypothesis, Provenance
 from graph.search import claim_id
 
 __all__ = [
@@ -714,23 +714,48 @@ def display_cell(data: ExplorerData, value: Any) -> tuple[str, str | None]:
 # -- exports -----------------------------------------------------------------------------------
 
 
-def subgraph_json(data: ExplorerData, subgraph: Subgraph) -> str:
-    """The shown subgraph with every node and claim attribute, as JSON."""
+def subgraph_json(data: ExplorerData, subgraph: Subgraph, extra: Mapping[str, Any] | None = None) -> str:
+    """The shown subgraph with every node and claim attribute (and ``extra`` keys), as JSON."""
     kg = data.kg
     nodes = [kg.node_attributes(kg.nodes[n]) if n in kg.nodes else
              {"id": n, "name": data.node_name(n), "kind": data.node_kind(n), "imported": True}
              for n in subgraph.nodes]
     claims = [data.claim_attrs(c) for e in subgraph.edges for c in e.claims]
-    return json.dumps({"title": subgraph.title, "nodes": nodes, "edges": claims}, indent=1, ensure_ascii=False,
-                      default=str)
+    return json.dumps({"title": subgraph.title, **(extra or {}), "nodes": nodes, "edges": claims}, indent=1,
+                      ensure_ascii=False, default=str)
 
 
-CSV_COLUMNS = ("claim", "subject", "subject_name", "predicate", "object", "object_name", "evidence_type",
-               "species", "finding", "contested", "canmat_level", "section", "refs", "studies", "quote")
+def _claim_columns() -> tuple[str, ...]:
+    """Every field of a claim record and of its provenance (graph.records), after the claim's words."""
+    head = ("claim", "subject", "subject_name", "predicate", "object", "object_name")
+    provenance = tuple(f.name for f in fields(Provenance))
+    # A record's source file and line (compare=False) say where it is curated, not what it claims.
+    claim = tuple(f.name for f in fields(Claim) if f.compare and f.name not in ("id", "provenance", *head))
+    return head + provenance + claim
+
+
+CSV_COLUMNS = _claim_columns()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def _claim_row(data: ExplorerData, claim_id: str) -> list[str]:
+    a = data.claim_attrs(claim_id)
+    named = {"claim": claim_id, "subject_name": data.node_name(a["subject"]),
+             "object_name": data.node_name(a["object"])}
+    # A curated claim has every field (a missing one is a KeyError, not an empty cell); an imported edge has few.
+    value = a.get if a.get("imported") else a.__getitem__
+    return [_cell(named[c] if c in named else value(c)) for c in CSV_COLUMNS]
 
 
 def subgraph_csv(data: ExplorerData, subgraph: Subgraph) -> str:
-    """One row per claim on the canvas, with its provenance."""
+    """One row per claim on the canvas, with every field of the claim."""
     return claims_csv(data, [cid for edge in subgraph.edges for cid in edge.claims])
 
 
@@ -740,16 +765,49 @@ def node_claim_ids(data: ExplorerData, curie: str) -> list[str]:
 
 
 def claims_csv(data: ExplorerData, claim_ids: Sequence[str]) -> str:
-    """One row per claim, with its provenance."""
+    """One row per claim, with every field of the claim record and its provenance (CSV_COLUMNS)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for cid in claim_ids:
-        a = data.claim_attrs(cid)
-        writer.writerow([cid, a["subject"], data.node_name(a["subject"]), a["predicate"], a["object"],
-                         data.node_name(a["object"]), a["evidence_type"], a["species"], a["finding"],
-                         a["contested"], a["canmat_level"] or "", a["section"],
-                         ";".join(str(r) for r in a["refs"]), ";".join(a["studies"]), a["quote"]])
+        writer.writerow(_claim_row(data, cid))
+    return buffer.getvalue()
+
+
+PATH_COLUMNS = ("path", "score", "mean_strength", "hops", "hypothesis", "step")
+
+
+def ranked_paths(data: ExplorerData, scene: Scene) -> list[dict[str, Any]]:
+    """The listed paths, best first: rank, score, hypothesis, and every step with its claim's provenance."""
+    ranked = scene.answer.paths if scene.answer else None
+    out = []
+    for i, path in enumerate(scene.paths):
+        hypothesis = ranked[i].hypothesis if ranked else None
+        steps = []
+        for n, step in enumerate(path.steps, 1):
+            a = data.claim_attrs(step.claim_id)
+            steps.append({"step": n, "source": step.source, "source_name": data.node_name(step.source),
+                          "predicate": step.predicate, "label": step.label, "target": step.target,
+                          "target_name": data.node_name(step.target), "claim": step.claim_id,
+                          "strength": step.strength, "evidence_type": a.get("evidence_type"),
+                          "section": a.get("section"), "refs": a.get("refs", []), "quote": a.get("quote"),
+                          "more_claims": [e["id"] for e in step.evidence if e["id"] != step.claim_id]})
+        out.append({"rank": i + 1, "score": path.score, "mean_strength": path.mean_strength, "hops": path.hops,
+                    "hypothesis": hypothesis.name if hypothesis else None,
+                    "nodes": list(path.nodes), "names": [data.node_name(n) for n in path.nodes], "steps": steps})
+    return out
+
+
+def paths_csv(data: ExplorerData, scene: Scene) -> str:
+    """One row per step of every listed path: its rank, score and hypothesis, then every field of the step's claim."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(PATH_COLUMNS + CSV_COLUMNS)
+    for path in ranked_paths(data, scene):
+        for step in path["steps"]:
+            head = [path["rank"], f"{path['score']:.4f}", f"{path['mean_strength']:.4f}", path["hops"],
+                    path["hypothesis"] or "", step["step"]]
+            writer.writerow([_cell(v) for v in head] + _claim_row(data, step["claim"]))
     return buffer.getvalue()
 
 
