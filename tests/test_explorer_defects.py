@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 from graph.model import KnowledgeGraph
 from tests.conftest import HYP_DISINHIBITION
 from tests.test_explorer_browser import cy
-from tests.test_explorer_share import SLOW, open_app
+from tests.test_explorer_legible import open_app
+from tests.test_explorer_share import SLOW
 
 pytestmark = pytest.mark.browser
 

@@ -24,7 +24,7 @@ from graph.path_answers import answer_paths
 from graph.records import Claim, Provenance
 from tests.conftest import HYP_DISINHIBITION
 from tests.test_explorer_browser import cy
-from tests.test_explorer_share import open_app
+from tests.test_explorer_legible import open_app
 
 pytestmark = pytest.mark.browser
 

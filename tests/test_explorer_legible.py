@@ -14,7 +14,7 @@ from explorer.data import ExplorerData, prepare
 from explorer.state import MORE_STEP
 from graph.model import KnowledgeGraph
 from tests.test_explorer_browser import CY, cy
-from tests.test_explorer_share import open_app
+from tests.test_explorer_share import open_app as open_page
 
 pytestmark = pytest.mark.browser
 MIN_LABEL_PX = 10  # a node label drawn smaller than this is not legible at a normal viewing distance
@@ -23,6 +23,18 @@ MIN_LABEL_PX = 10  # a node label drawn smaller than this is not legible at a no
 @pytest.fixture(scope="module")
 def data(kg: KnowledgeGraph) -> ExplorerData:
     return prepare(kg)
+
+
+def open_app(page: Page, url: str, query: str = "") -> None:
+    """Open the explorer and wait for the router's first answer to the page's address.
+
+    A tap sent while that first request is still in flight may be lost, so tests act only after it.
+    """
+    def first_route(response: Any) -> bool:
+        return "_dash-update-component" in response.url and "url.search" in (response.request.post_data or "")
+
+    with page.expect_response(first_route, timeout=60_000):
+        open_page(page, url, query)
 
 
 def ketamine(kg: KnowledgeGraph) -> str:
