@@ -304,7 +304,7 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         "compare_style": {} if compare else {"display": "none"},
         "evidence": evidence_view.evidence_view(data, state) if evidence else [],
         "evidence_style": {} if evidence else {"display": "none"},
-        "legend": [] if evidence else panels.legend(data, views.kinds_shown(data, scene.subgraph)),
+        "legend": [] if evidence or compare else panels.legend(data, views.kinds_shown(data, scene.subgraph)),
         "prev_disabled": tour_total == 0 or tour_index == 0,
         "next_disabled": tour_total == 0 or tour_index >= tour_total - 1,
         "notices": panels.url_notices(state.get("notices") or []),

@@ -148,6 +148,7 @@ def test_the_compare_button_opens_the_view_and_writes_the_url(data: ExplorerData
     drawn = callbacks.render(data, state)
     assert drawn["canvas_style"] == {"display": "none"} and drawn["compare_style"] == {}
     assert "duloxetine" in " ".join(texts(drawn["compare"]))
+    assert drawn["legend"] == []  # the canvas' legend is not shown beside the lanes
 
 
 def test_the_contrast_tour_walks_the_review_then_drugmechdb(kg: KnowledgeGraph, data: ExplorerData) -> None:
