@@ -28,6 +28,7 @@ RENDER_OUTPUTS = {
     "prev_disabled": (ids.TOUR_PREV, "disabled"), "next_disabled": (ids.TOUR_NEXT, "disabled"),
     "notices": (ids.NOTICES, "children"), "more_label": (ids.SHOW_MORE, "children"),
     "more_style": (ids.SHOW_MORE, "style"), "handout_disabled": (ids.TOUR_HANDOUT, "disabled"),
+    "png_disabled": (ids.EXPORT_PNG, "disabled"), "svg_disabled": (ids.EXPORT_SVG, "disabled"),
 }
 # Where each control value of the router goes.
 CONTROL_OUTPUTS = {
@@ -274,6 +275,12 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
     return outputs
 
 
+def canvas_drawn(scene: views.Scene, view: Any) -> bool:
+    """Whether the canvas is shown and draws something (the compare and evidence views show panels instead)."""
+    shown = view not in ("compare", "evidence") and scene.comparison is None and scene.contrast is None
+    return shown and bool(scene.subgraph.nodes)
+
+
 def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
     """Everything drawn from the state except the evidence panel: canvas, title, lists, legend."""
     state = state or st.default_state(data.kg)
@@ -293,6 +300,7 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
     elif view == "compare":
         shown = panels.compare_view(views.compare_routes(data))
     hidden = scene.subgraph.hidden if view in (None, "explore") else 0
+    drawn = canvas_drawn(scene, view)
     return {
         "elements": views.elements_for(data, scene.subgraph, views.selection_for(data, state)),
         "title": scene.subgraph.title,
@@ -311,6 +319,8 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         "more_label": f"Show {min(st.MORE_STEP, hidden)} more ({hidden} not shown)" if hidden else "",
         "more_style": {} if hidden else {"display": "none"},
         "handout_disabled": scene.tour is None,
+        # PNG and SVG draw the canvas: nothing to draw while a panel view (compare, evidence) replaces it.
+        "png_disabled": not drawn, "svg_disabled": not drawn,
     }
 
 
@@ -404,11 +414,16 @@ def handout_export(data: ExplorerData, state: st.State | None) -> dict[str, Any]
     return {"content": tour_handout(data, hyp), "filename": f"kmoa-tour-{safe}.html", "type": "text/html"}
 
 
-def figure_export(data: ExplorerData, state: st.State | None, fmt: str) -> dict[str, Any]:
-    """The current view as a standalone SVG figure, for the page to save as SVG or turn into a PNG."""
+def figure_export(data: ExplorerData, state: st.State | None, fmt: str) -> dict[str, Any] | None:
+    """The current view as a standalone SVG figure, for the page to save as SVG or turn into a PNG.
+
+    None when the canvas draws nothing (the compare and evidence views show panels instead).
+    """
     from explorer.figure import scene_figure
 
     scene = views.scene_for(data, state or st.default_state(data.kg))
+    if not canvas_drawn(scene, (state or {}).get("view")):
+        return None
     return {"type": fmt, "svg": scene_figure(data, scene), "filename": f"kmoa-{(state or {}).get('view') or 'explore'}"}
 
 
@@ -523,6 +538,8 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
                   Input(ids.EXPORT_SVG, "n_clicks"), State(ids.STATE, "data"), prevent_initial_call=True)
     def _figure(png: int, svg: int, state: st.State | None) -> dict[str, Any]:
         figure = figure_export(data, state, "svg" if ctx.triggered_id == ids.EXPORT_SVG else "png")
+        if figure is None:
+            raise PreventUpdate
         return {**figure, "clicks": (png or 0) + (svg or 0)}  # a new value for every click
 
     # The figure is saved by the page: as it is (SVG), or drawn at twice its size on a canvas (PNG).

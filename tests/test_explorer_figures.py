@@ -61,3 +61,18 @@ def test_html_in_the_data_stays_text_in_figures_and_handouts(kg: KnowledgeGraph)
     handout = tour_handout(data, HOSTILE_HYPOTHESIS)
     assert "<script" not in handout and "<img" not in handout
     assert HOSTILE_CAPTION.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") in handout
+
+
+def test_png_and_svg_are_offered_only_while_the_canvas_draws_something(data: ExplorerData) -> None:
+    from explorer import callbacks
+    from explorer.state import decode
+
+    kg = data.kg
+    explore = callbacks.render(data, default_state(kg))
+    assert explore["png_disabled"] is False and explore["svg_disabled"] is False
+    assert callbacks.figure_export(data, default_state(kg), "svg") is not None
+    for link in ("view=compare", "view=evidence&compound=ketamine&indication=treatment-resistant depression"):
+        state = decode(link, kg)
+        drawn = callbacks.render(data, state)
+        assert drawn["png_disabled"] and drawn["svg_disabled"], link
+        assert callbacks.figure_export(data, state, "png") is None, link
