@@ -1,4 +1,4 @@
-"""Read the curated YAML into typed records, and check them against the schema and the review.
+"""Read the curated YAML into typed records, and check them against the schema and their source.
 
 Every problem names its file, line and record id; all problems are collected before failing, so
 a curator sees the whole list at once. Nothing is written here.
@@ -7,9 +7,8 @@ a curator sees the whole list at once. Nothing is written here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, get_args
 
@@ -17,7 +16,6 @@ import yaml
 
 from graph.identifiers import curie_problem, normalise_name
 from graph.records import (
-    REVIEW_REFERENCE_COUNT,
     Arm,
     Claim,
     Comparison,
@@ -31,6 +29,7 @@ from graph.records import (
     StudyFacts,
 )
 from graph.review import Review
+from graph.sources import CuratedSource, SourceError, default_source_dir, read_source
 from ontology.schema import Schema, load_schema
 
 NODE_KEYS = ("id", "kind", "name", "synonyms", "xref", "description", "study")
@@ -53,14 +52,13 @@ ESTIMATE_KEYS = ("id", "study", "claim", "measure", "outcome", "label", "value",
                  "section", "refs", "quote")
 ESTIMATE_NUMBERS = ("value", "comparator", "low", "high")
 REQUIRED_CLAIM = ("id", "subject", "predicate", "object", "section", "refs", "quote", "evidence_type", "species")
-SECTION_RE = re.compile(r"^(abstract|fig1|\d{1,2}(\.\d{1,2})?)$")
 CLAIM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 LINE_KEY = "__line__"
 
 
 def default_data_dir() -> Path:
-    """The curated data shipped with the package."""
-    return Path(str(files("graph") / "data"))
+    """The curated data shipped with the package: the review's folder."""
+    return default_source_dir()
 
 
 class NotADataFolder(ValueError):
@@ -110,6 +108,7 @@ class Curation:
     hypotheses: tuple[Hypothesis, ...]
     comparisons: tuple[Comparison, ...] = ()
     estimates: tuple[Estimate, ...] = ()
+    sources: tuple[CuratedSource, ...] = ()
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -146,8 +145,10 @@ def read_yaml_records(path: Path, display: str) -> list[dict[str, Any]]:
 class _Reader:
     """Turns raw mappings into records, collecting problems instead of stopping at the first."""
 
-    def __init__(self, schema: Schema):
+    def __init__(self, schema: Schema, source: CuratedSource):
         self.schema = schema
+        #: The source whose folder is being read: its reference list and section scheme apply.
+        self.source = source
         self.problems: list[Problem] = []
 
     def problem(self, where: Location, record: str, message: str) -> None:
@@ -199,8 +200,9 @@ class _Reader:
             self.problem(where, rid, "field 'refs' must be a list of reference numbers")
             return ()
         for ref in value:
-            if not 1 <= ref <= REVIEW_REFERENCE_COUNT:
-                self.problem(where, rid, f"reference [{ref}] is outside the review's 1-{REVIEW_REFERENCE_COUNT}")
+            if not self.source.has_reference(ref):
+                self.problem(where, rid, f"reference [{ref}] is not in the reference list of {self.source.id} "
+                                         f"({self.source.reference_span()})")
         return tuple(sorted(value))
 
     def vocab(self, value: str | None, allowed: Iterable[str], where: Location, rid: str, name: str) -> None:
@@ -210,8 +212,9 @@ class _Reader:
 
     def section(self, raw: dict[str, Any], where: Location, rid: str) -> str:
         value = self.text(raw, "section", where, rid, required=True) or ""
-        if value and not SECTION_RE.match(value):
-            self.problem(where, rid, f"section '{value}' is not a review section (e.g. '2', '3.1', 'fig1', 'abstract')")
+        problem = self.source.section_problem(value) if value else None
+        if problem:
+            self.problem(where, rid, problem)
         return value
 
     def evidence(self, raw: dict[str, Any], where: Location, rid: str) -> tuple[str, str, str]:
@@ -253,6 +256,7 @@ class _Reader:
         if frequency is not None and finding != "rare":
             self.problem(where, rid, "'frequency' belongs to a 'rare' finding")
         return Provenance(
+            source=self.source.id,
             section=self.section(raw, where, rid),
             refs=self.refs(raw, where, rid),
             quote=self.text(raw, "quote", where, rid, required=True) or "",
@@ -291,7 +295,8 @@ class _Reader:
             return None
         return Node(
             id=node_id, kind=kind, name=name, synonyms=self.strings(raw, "synonyms", where, rid), xref=xref,
-            description=self.text(raw, "description", where, rid), study=study, location=where,
+            description=self.text(raw, "description", where, rid), study=study, source=self.source.id,
+            location=where,
         )
 
     def study(self, raw: dict[str, Any], where: Location, rid: str) -> StudyFacts:
@@ -451,48 +456,67 @@ def _records(path: Path, root: Path) -> list[tuple[dict[str, Any], Location]]:
 
 
 def read_curation(data_dir: Path | None = None, schema: Schema | None = None,
-                  review: Review | None = None) -> Curation:
-    """Read and check every curated file; raise CurationError listing all problems."""
-    data_dir = check_data_dir(data_dir or default_data_dir())
+                  sources: Sequence[Path] = ()) -> Curation:
+    """Read and check every curated file of ``data_dir`` and of each extra source folder.
+
+    Each folder is one curated source (``graph.sources``): its claims are checked against its own
+    text, reference list and section scheme; nodes are shared, so a claim of one source may join
+    nodes another declares. Raises CurationError listing all problems.
+    """
+    folders = [check_data_dir(data_dir or default_data_dir()), *(check_data_dir(Path(f)) for f in sources)]
     schema = schema or load_schema()
-    review = review or Review.load(data_dir / "review.txt" if (data_dir / "review.txt").exists() else None)
-    reader = _Reader(schema)
+    read: list[CuratedSource] = []
+    syntax: list[Problem] = []
+    for folder in folders:
+        try:
+            source = read_source(folder)
+        except SourceError as err:
+            file, _, message = str(err).partition(": ")
+            raise CurationError([Problem(file, 1, "", message)]) from None
+        first = next((s for s in read if s.id == source.id), None)
+        if first is not None:
+            raise CurationError([Problem(str(folder), 1, "", f"source {source.id} is given twice "
+                                         f"(also {first.text_path.parent if first.text_path else '?'})")])
+        read.append(source)
     nodes: list[Node] = []
     claims: list[Claim] = []
     hypotheses: list[Hypothesis] = []
-    syntax: list[Problem] = []
-
-    def gather(pattern: str) -> list[tuple[dict[str, Any], Location]]:
-        out = []
-        for path in sorted(data_dir.glob(pattern)):
-            try:
-                out.extend(_records(path, data_dir))
-            except CurationError as err:
-                syntax.extend(err.problems)
-        return out
-
-    for raw, where in gather("nodes/*.yaml"):
-        if (node := reader.node(raw, where)) is not None:
-            nodes.append(node)
-    for raw, where in gather("claims/*.yaml"):
-        if (claim := reader.claim(raw, where)) is not None:
-            claims.append(claim)
-    for raw, where in gather("hypotheses.yaml"):
-        if (hyp := reader.hypothesis(raw, where)) is not None:
-            hypotheses.append(hyp)
     comparisons: list[Comparison] = []
-    for raw, where in gather("comparisons/*.yaml"):
-        if (comp := reader.comparison(raw, where)) is not None:
-            comparisons.append(comp)
     estimates: list[Estimate] = []
-    for raw, where in gather("estimates.yaml"):
-        if (est := reader.estimate(raw, where)) is not None:
-            estimates.append(est)
+    problems: list[Problem] = []
+    for folder, source in zip(folders, read, strict=True):
+        reader = _Reader(schema, source)
+
+        def gather(pattern: str, root: Path = folder) -> list[tuple[dict[str, Any], Location]]:
+            out = []
+            for path in sorted(root.glob(pattern)):
+                try:
+                    out.extend(_records(path, root))
+                except CurationError as err:
+                    syntax.extend(err.problems)
+            return out
+
+        for raw, where in gather("nodes/*.yaml"):
+            if (node := reader.node(raw, where)) is not None:
+                nodes.append(node)
+        for raw, where in gather("claims/*.yaml"):
+            if (claim := reader.claim(raw, where)) is not None:
+                claims.append(claim)
+        for raw, where in gather("hypotheses.yaml"):
+            if (hyp := reader.hypothesis(raw, where)) is not None:
+                hypotheses.append(hyp)
+        for raw, where in gather("comparisons/*.yaml"):
+            if (comp := reader.comparison(raw, where)) is not None:
+                comparisons.append(comp)
+        for raw, where in gather("estimates.yaml"):
+            if (est := reader.estimate(raw, where)) is not None:
+                estimates.append(est)
+        problems += reader.problems
     if syntax:  # cross-record checks would only echo the unreadable file
         raise CurationError(syntax)
-    problems = reader.problems
-    curation = Curation(tuple(nodes), tuple(claims), tuple(hypotheses), tuple(comparisons), tuple(estimates))
-    problems += check_references(curation, schema, review)
+    curation = Curation(tuple(nodes), tuple(claims), tuple(hypotheses), tuple(comparisons), tuple(estimates),
+                        tuple(read))
+    problems += check_references(curation, schema, {s.id: Review(s.text()) for s in read})
     if problems:
         raise CurationError(problems)
     return curation
@@ -514,9 +538,14 @@ def _loc(record: Node | Claim | Hypothesis | Comparison | Estimate) -> Location:
     return record.location or Location("?", 0)
 
 
-def check_references(curation: Curation, schema: Schema, review: Review) -> list[Problem]:
-    """Cross-record checks: duplicates, dangling ids, domain and range, quotes in the review."""
+def check_references(curation: Curation, schema: Schema, texts: Mapping[str, Review]) -> list[Problem]:
+    """Cross-record checks: duplicates, dangling ids, domain and range, quotes in their source's text."""
     problems: list[Problem] = []
+
+    def quoted(record: Claim | Comparison | Hypothesis) -> None:
+        prov = record.provenance
+        if prov.quote and not texts[prov.source].contains(prov.quote):
+            add(record, f"quote not found verbatim in the text of {prov.source}: \"{prov.quote[:80]}\"")
 
     def add(record: Node | Claim | Hypothesis | Comparison | Estimate, message: str) -> None:
         where = _loc(record)
@@ -567,12 +596,10 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
                 add(claim, f"'{study}' in studies is a {nodes[study].kind}, not a study")
         if claim.anatomical_context and claim.anatomical_context not in nodes:
             add(claim, f"dangling anatomical_context '{claim.anatomical_context}'")
-        if claim.provenance.quote and not review.contains(claim.provenance.quote):
-            add(claim, f"quote not found verbatim in the review: \"{claim.provenance.quote[:80]}\"")
+        quoted(claim)
 
     for comp in curation.comparisons:
-        if comp.provenance.quote and not review.contains(comp.provenance.quote):
-            add(comp, f"quote not found verbatim in the review: \"{comp.provenance.quote[:80]}\"")
+        quoted(comp)
         roles = (("arm_a", comp.arm_a.node, "compares"), ("arm_b", comp.arm_b.node, "compares"),
                  ("outcome", comp.outcome, "compared_on"))
         for role, curie, predicate in roles:
@@ -596,8 +623,9 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
             add(est, f"claim '{est.claim}' does not exist")
         elif est.study not in claims[est.claim].studies:
             add(est, f"claim '{est.claim}' does not cite the study '{est.study}'")
-        if est.quote and not review.contains(est.quote):
-            add(est, f"quote not found verbatim in the review: \"{est.quote[:80]}\"")
+        text = texts[claims[est.claim].provenance.source] if est.claim in claims else None
+        if est.quote and text is not None and not text.contains(est.quote):
+            add(est, f"quote not found verbatim in the text of its claim's source: \"{est.quote[:80]}\"")
         for key in ESTIMATE_NUMBERS:
             number = getattr(est, key)
             if number is not None and not number_in(number, est.quote):
@@ -605,8 +633,7 @@ def check_references(curation: Curation, schema: Schema, review: Review) -> list
         if est.total is not None and not number_in(est.total, est.quote):
             add(est, f"total {est.total} is not a number the quote states")
     for hyp in curation.hypotheses:
-        if hyp.provenance.quote and not review.contains(hyp.provenance.quote):
-            add(hyp, f"quote not found verbatim in the review: \"{hyp.provenance.quote[:80]}\"")
+        quoted(hyp)
         for step in hyp.steps:
             if step.claim not in claims:
                 add(hyp, f"step claim '{step.claim}' does not exist")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from graph.curation import Curation, read_curation
 from graph.identifiers import normalise_name
-from graph.records import PRIMARY_KNOWLEDGE_SOURCE, Claim, Comparison, Estimate, Hypothesis, Node, Provenance
+from graph.records import Claim, Comparison, Estimate, Hypothesis, Node, Provenance
+from graph.sources import CuratedSource
 from ontology.schema import Schema, load_schema
 
 if TYPE_CHECKING:
@@ -73,7 +74,10 @@ def derived_comparison_claims(comp: Comparison) -> list[Claim]:
 
 @dataclass
 class KnowledgeGraph:
-    """Nodes, claims (edges) and hypotheses of the curated graph, plus derived edges."""
+    """Nodes, claims (edges) and hypotheses of the curated graph, plus derived edges.
+
+    ``sources`` describes every curated source a record's provenance names (by id).
+    """
 
     nodes: dict[str, Node]
     claims: dict[str, Claim]
@@ -82,6 +86,7 @@ class KnowledgeGraph:
     comparisons: dict[str, Comparison] = field(default_factory=dict)
     #: Numbers the review reports for studies, for charts (only the curated graph has them).
     estimates: tuple[Estimate, ...] = ()
+    sources: dict[str, CuratedSource] = field(default_factory=dict)
 
     @classmethod
     def from_curation(cls, curation: Curation, schema: Schema | None = None) -> KnowledgeGraph:
@@ -99,7 +104,16 @@ class KnowledgeGraph:
             for claim in derived_comparison_claims(comp):
                 claims[claim.id] = claim
         return cls(nodes=nodes, claims=claims, hypotheses={h.id: h for h in curation.hypotheses}, schema=schema,
-                   comparisons={c.id: c for c in curation.comparisons}, estimates=curation.estimates)
+                   comparisons={c.id: c for c in curation.comparisons}, estimates=curation.estimates,
+                   sources={s.id: s for s in curation.sources})
+
+    def source(self, source_id: str) -> CuratedSource:
+        """The curated source a provenance names; LookupError naming it when the graph does not describe it."""
+        try:
+            return self.sources[source_id]
+        except KeyError:
+            raise LookupError(f"the graph does not describe the source '{source_id}' "
+                              f"(it describes: {', '.join(sorted(self.sources)) or 'none'})") from None
 
     # -- look-up -------------------------------------------------------------------------------
 
@@ -231,6 +245,7 @@ class KnowledgeGraph:
             "predicate": claim.predicate,
             "biolink_predicate": pred.biolink,
             "qualifiers": qualifiers,
+            "curated_source": prov.source,  # not "source": Cytoscape and paths use that for an endpoint
             "section": prov.section,
             "refs": list(prov.refs),
             "quote": prov.quote,
@@ -259,7 +274,7 @@ class KnowledgeGraph:
             "note": claim.note,
             "derived_from": claim.derived_from,
             "hypothesis_steps": list(self.hypothesis_steps.get(claim.id, [])),
-            "primary_knowledge_source": PRIMARY_KNOWLEDGE_SOURCE,
+            "primary_knowledge_source": self.source(prov.source).infores,
             "knowledge_level": inference.knowledge_level if prov.inferred else inference.asserted_knowledge_level,
             "agent_type": "manual_agent",
             "strength": self.claim_strength(claim),
@@ -284,6 +299,7 @@ class KnowledgeGraph:
         attrs: dict[str, Any] = {
             "id": node.id, "kind": node.kind, "category": kind.biolink, "name": node.name,
             "synonyms": list(node.synonyms), "xref": list(node.xref), "description": node.description,
+            "curated_source": node.source,
         }
         if node.study is not None:
             from dataclasses import asdict
@@ -322,6 +338,9 @@ class KnowledgeGraph:
         return graph
 
 
-def load_graph(data_dir: Path | None = None) -> KnowledgeGraph:
-    """Read, check and assemble the curated graph (raises CurationError on broken data)."""
-    return KnowledgeGraph.from_curation(read_curation(data_dir))
+def load_graph(data_dir: Path | None = None, sources: Sequence[Path] = ()) -> KnowledgeGraph:
+    """Read, check and assemble the curated graph of ``data_dir`` and any extra source folders.
+
+    Raises CurationError on broken data.
+    """
+    return KnowledgeGraph.from_curation(read_curation(data_dir, sources=sources))

@@ -19,8 +19,8 @@ LineOfTherapy = Literal["first_line", "second_line", "third_line"]
 #: percentage of an arm (and of the comparator arm), responders out of a total, or a standardized effect size.
 EstimateMeasure = Literal["mean_difference", "percent", "responders", "cohens_d"]
 
-REVIEW_REFERENCE_COUNT = 88
-PRIMARY_KNOWLEDGE_SOURCE = "infores:kmoa"
+#: The short name of a curated source (``graph.sources.CuratedSource.id``), e.g. ``ketamine-review-2022``.
+SourceId = str
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,17 @@ class Node:
     xref: tuple[Curie, ...] = ()
     description: str | None = None
     study: StudyFacts | None = None
+    #: The curated source whose folder declares the node (its study refs are that source's numbers).
+    source: SourceId | None = None
     location: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where in the review a claim comes from and how strong it is."""
+    """Which source a claim comes from, where in it, and how strong it is."""
 
+    #: The curated source; ``section`` and ``refs`` are that source's section and reference numbers.
+    source: SourceId
     section: str
     refs: tuple[int, ...]
     quote: str
@@ -145,7 +149,8 @@ class Comparison:
 
     def as_node(self) -> Node:
         """The comparison as a graph node of kind ``comparison``."""
-        return Node(id=self.id, kind="comparison", name=self.name, description=self.note, location=self.location)
+        return Node(id=self.id, kind="comparison", name=self.name, description=self.note,
+                    source=self.provenance.source, location=self.location)
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,7 @@ class Hypothesis:
         """The hypothesis as a graph node of kind ``hypothesis``."""
         return Node(
             id=self.id, kind="hypothesis", name=self.name, synonyms=self.synonyms,
-            description=self.description, location=self.location,
+            description=self.description, source=self.provenance.source, location=self.location,
         )
 
 

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from graph.model import KnowledgeGraph
-from graph.records import PRIMARY_KNOWLEDGE_SOURCE
 
 
 class NodeRow(TypedDict, total=False):
@@ -30,6 +29,8 @@ class NodeRow(TypedDict, total=False):
     xref: list[str]
     synonym: list[str]
     provided_by: list[str]
+    #: The curated source that declares the node (``graph.sources``); empty for an imported node.
+    curated_source: str
     kmoa_kind: str
     study_facts: dict[str, Any] | None
     hypothesis: dict[str, Any] | None
@@ -56,6 +57,8 @@ class EdgeRow(TypedDict, total=False):
     primary_knowledge_source: str
     publications: list[str] | None
     has_evidence: list[str]
+    #: The curated source of the claim; ``review_section`` and ``review_refs`` are that source's.
+    curated_source: str
     review_section: str
     review_refs: list[int]
     supporting_text: str
@@ -94,7 +97,8 @@ def node_rows(kg: KnowledgeGraph) -> list[NodeRow]:
         rows.append({
             "id": curie, "category": [attrs["category"]], "name": attrs["name"],
             "description": attrs["description"] or "", "xref": attrs["xref"], "synonym": attrs["synonyms"],
-            "provided_by": [PRIMARY_KNOWLEDGE_SOURCE], "kmoa_kind": attrs["kind"],
+            "provided_by": [kg.source(attrs["curated_source"]).infores] if attrs["curated_source"] else [],
+            "curated_source": attrs["curated_source"] or "", "kmoa_kind": attrs["kind"],
             "study_facts": attrs.get("study"), "hypothesis": attrs.get("hypothesis"),
             "comparison": attrs.get("comparison"),
         })
@@ -119,7 +123,8 @@ def edge_rows(kg: KnowledgeGraph) -> list[EdgeRow]:
             "has_evidence": [a["eco"]],
             "knowledge_level": a["knowledge_level"], "agent_type": a["agent_type"],
             "primary_knowledge_source": a["primary_knowledge_source"], "publications": a["publications"],
-            "review_section": a["section"], "review_refs": a["refs"], "supporting_text": a["quote"],
+            "curated_source": a["curated_source"], "review_section": a["section"], "review_refs": a["refs"],
+            "supporting_text": a["quote"],
             "evidence_type": a["evidence_type"], "species": a["species"],
             "evidence_level": canmat_text(a["canmat_level"], a["canmat_level_max"]),
             "kmoa_predicate": a["predicate"], "finding": a["finding"], "contested": a["contested"],

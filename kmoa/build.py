@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from graph.curation import CurationError, Problem
@@ -23,9 +24,12 @@ ARTIFACTS = {
 }
 
 
-def validate(data_dir: Path | None = None, shacl: bool = True) -> KnowledgeGraph:
-    """Load and check everything; raise CurationError naming file, line and record on any problem."""
-    kg = load_graph(data_dir)
+def validate(data_dir: Path | None = None, shacl: bool = True, sources: Sequence[Path] = ()) -> KnowledgeGraph:
+    """Load and check everything (``data_dir`` and extra source folders).
+
+    Raises CurationError naming file, line and record on any problem.
+    """
+    kg = load_graph(data_dir, sources)
     if shacl:
         from loaders.formats.shacl import shacl_violations
 
@@ -40,8 +44,11 @@ def validate(data_dir: Path | None = None, shacl: bool = True) -> KnowledgeGraph
     return kg
 
 
-def build(out: Path, data_dir: Path | None = None, force: bool = False) -> tuple[KnowledgeGraph, dict[str, object]]:
-    """Validate the curation and write all artifacts to ``out``; nothing is written on failure.
+def build(out: Path, data_dir: Path | None = None, force: bool = False,
+          sources: Sequence[Path] = ()) -> tuple[KnowledgeGraph, dict[str, object]]:
+    """Validate the curation (``data_dir`` and extra source folders) and write all artifacts to ``out``.
+
+    Nothing is written on failure.
 
     ``out`` must be new, empty or an earlier build (it holds kmoa's marker); ``force`` allows any
     folder. Only the artifacts are replaced: other files in ``out`` are kept.
@@ -51,14 +58,14 @@ def build(out: Path, data_dir: Path | None = None, force: bool = False) -> tuple
 
     started = time.perf_counter()
     check_output(out, directory=True, force=force)  # before the slow part
-    kg = validate(data_dir)
+    kg = validate(data_dir, sources=sources)
     with output_path(out, directory=True, force=force) as tmp:
         for format_name, name in ARTIFACTS.items():
             sink = get_sink(format_name)
             sink.write(kg, tmp / name)
         summary: dict[str, object] = {
             "nodes": len(kg.nodes), "edges": len(kg.claims), "hypotheses": len(kg.hypotheses),
-            "artifacts": sorted(ARTIFACTS.values()),
+            "artifacts": sorted(ARTIFACTS.values()), "sources": sorted(kg.sources),
         }
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     summary["seconds"] = round(time.perf_counter() - started, 2)

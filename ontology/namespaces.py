@@ -1,4 +1,4 @@
-"""kmoa's own IRIs, declared once: the vocabulary, claims, shapes, named graphs and imported edges.
+"""kmoa's own IRIs, declared once: the vocabulary, claims, shapes, sources, named graphs and imported edges.
 
 Plain strings, so importing them costs nothing; RDF code wraps them in ``rdflib.Namespace``. The
 prefixes of the identifiers kmoa uses (CHEBI, GO, MONDO, ...) are in ``ontology/schema.yaml``.
@@ -10,6 +10,8 @@ BASE = "https://w3id.org/kmoa/"
 VOCAB = BASE + "vocab/"
 CLAIM = BASE + "claim/"
 SHAPES = BASE + "shapes/"
+# A curated source (the review, ...): SOURCE + its id.
+SOURCE = BASE + "source/"
 # Named graphs of a store: the curated graph, one per imported knowledge source, one per import.
 CURATED_GRAPH = BASE + "graph/curated"
 SOURCE_GRAPH_BASE = BASE + "graph/source/"

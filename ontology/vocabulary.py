@@ -6,6 +6,7 @@ fails when the committed files drift from the schema (``kmoa build --ontology`` 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,6 @@ KMOA = Namespace(namespaces.VOCAB)
 SHAPES = Namespace(namespaces.SHAPES)
 BIOLINK = Namespace(namespaces.BIOLINK)
 SCHEMA_ORG = Namespace(namespaces.SCHEMA_ORG)
-SECTION_PATTERN = r"^(abstract|fig1|\d{1,2}(\.\d{1,2})?)$"
 
 
 def _expand(schema: Schema, curie: str) -> URIRef:
@@ -40,8 +40,13 @@ def build_vocabulary(schema: Schema | None = None) -> Graph:
     onto = URIRef(str(KMOA).rstrip("/"))
     g.add((onto, RDF.type, OWL.Ontology))
     g.add((onto, RDFS.label, Literal("kmoa: ketamine mechanism-of-action vocabulary")))
-    for cls in ("Claim", "HypothesisStep"):
+    for cls in ("Claim", "HypothesisStep", "Source"):
         g.add((KMOA[cls], RDF.type, OWL.Class))
+    g.add((KMOA.Source, RDFS.comment, Literal("A curated source (a review, ...): its citation, knowledge source, "
+                                              "reference list and section scheme.")))
+    for name in ("source", "reference"):
+        g.add((KMOA[name], RDF.type, OWL.ObjectProperty))
+    g.add((KMOA.source, RDFS.range, KMOA.Source))
     g.add((KMOA.Claim, RDFS.subClassOf, RDF.Statement))
     g.add((KMOA.Claim, RDFS.comment, Literal("A reified edge with its review provenance.")))
     for kind in schema.node_kinds.values():
@@ -74,12 +79,13 @@ def build_vocabulary(schema: Schema | None = None) -> Graph:
             g.add((p, SCHEMA_ORG.rangeIncludes, target))
     for name in ("section", "quote", "evidence_type", "species", "finding", "route", "dose", "timing", "note",
                  "caption", "design", "population", "intervention", "comparator", "endpoint", "scale",
-                 "result", "effect_size", "id", "xref", "frequency", "line_of_therapy", "regimen"):
+                 "result", "effect_size", "id", "xref", "frequency", "line_of_therapy", "regimen", "infores", "doi",
+                 "section_pattern"):
         g.add((KMOA[name], RDF.type, OWL.DatatypeProperty))
     for name in ("inferred", "adjunctive"):
         g.add((KMOA[name], RDF.type, OWL.DatatypeProperty))
         g.add((KMOA[name], RDFS.range, XSD.boolean))
-    for name in ("ref", "canmat_level", "canmat_level_max", "n", "step_index", "route_number"):
+    for name in ("ref", "canmat_level", "canmat_level_max", "n", "step_index", "route_number", "number"):
         g.add((KMOA[name], RDF.type, OWL.DatatypeProperty))
         g.add((KMOA[name], RDFS.range, XSD.integer))
     return g
@@ -126,8 +132,10 @@ def build_shapes(schema: Schema | None = None) -> Graph:
     g.add((claim, SH.targetClass, KMOA.Claim))
     for path in (RDF.subject, RDF.predicate, RDF.object):
         _prop(g, claim, path, minCount=1, maxCount=1)
-    _prop(g, claim, KMOA.section, minCount=1, maxCount=1, pattern=SECTION_PATTERN,
-          message="every claim needs one review section")
+    _prop(g, claim, KMOA.source, minCount=1, maxCount=1, or_classes=[KMOA.Source],
+          message="every claim names one curated source")
+    _prop(g, claim, KMOA.section, minCount=1, maxCount=1, minLength=1,
+          message="every claim needs one section of its source")
     _prop(g, claim, KMOA.quote, minCount=1, maxCount=1, minLength=8,
           message="every claim needs a verbatim supporting quote")
     _prop(g, claim, KMOA.evidence_type, minCount=1, maxCount=1, in_=list(schema.evidence_types),
@@ -135,8 +143,8 @@ def build_shapes(schema: Schema | None = None) -> Graph:
     _prop(g, claim, KMOA.species, minCount=1, maxCount=1, in_=list(schema.species),
           message="every claim needs its species: human, animal or human_and_animal")
     _prop(g, claim, KMOA.finding, maxCount=1, in_=list(schema.findings))
-    _prop(g, claim, KMOA.ref, datatype=XSD.integer, minInclusive=1, maxInclusive=88,
-          message="reference numbers are the review's [1]-[88]")
+    _prop(g, claim, KMOA.ref, datatype=XSD.integer, minInclusive=1,
+          message="reference numbers are positive integers (each source's own list: build_source_shapes)")
     _prop(g, claim, KMOA.canmat_level, maxCount=1, datatype=XSD.integer, minInclusive=1, maxInclusive=4)
     _prop(g, claim, KMOA.canmat_level_max, maxCount=1, datatype=XSD.integer, minInclusive=2, maxInclusive=4)
     _prop(g, claim, KMOA.inferred, maxCount=1, datatype=XSD.boolean)
@@ -182,6 +190,36 @@ def build_shapes(schema: Schema | None = None) -> Graph:
         g.add((shape, SH.message, Literal(f"{pred.name} needs a subject of kind {' or '.join(pred.domain)}")))
         _prop(g, shape, KMOA[pred.name], or_classes=[classes[k] for k in pred.range],
               message=f"{pred.name} needs an object of kind {' or '.join(pred.range)}")
+    return g
+
+
+def build_source_shapes(sources: Iterable[tuple[str, str, str, Iterable[int]]]) -> Graph:
+    """SHACL for each curated source (IRI, id, section pattern, reference numbers): what its records may name.
+
+    The records of a source (claims, hypotheses, comparisons, studies: whatever has ``kmoa:source``
+    pointing at it) must name a section of its scheme and cite only numbers of its reference list.
+    Generated at validation time from the sources a graph holds, not committed.
+    """
+    g = Graph()
+    g.bind("sh", SH)
+    g.bind("kmoa", KMOA)
+    for i, (source_iri, source_id, pattern, numbers) in enumerate(sources):
+        numbers = sorted(numbers)
+        shape, records = SHAPES[f"Source{i}Shape"], SHAPES[f"Source{i}RecordShape"]
+        g.add((shape, RDF.type, SH.NodeShape))
+        g.add((shape, SH.targetNode, URIRef(source_iri)))
+        prop = BNode()
+        g.add((shape, SH.property, prop))
+        inverse = BNode()
+        g.add((inverse, SH.inversePath, KMOA.source))
+        g.add((prop, SH.path, inverse))
+        g.add((prop, SH.node, records))
+        g.add((prop, SH.message, Literal(f"a record of {source_id} breaks its section scheme or reference list")))
+        g.add((records, RDF.type, SH.NodeShape))
+        _prop(g, records, KMOA.section, maxCount=1, pattern=f"^({pattern})$",
+              message=f"the section is not one of {source_id}'s ({pattern})")
+        span = f"[{numbers[0]}]-[{numbers[-1]}]" if numbers else "none"
+        _prop(g, records, KMOA.ref, in_=numbers, message=f"a reference number is not in {source_id}'s list ({span})")
     return g
 
 

@@ -37,7 +37,8 @@ def hostile_graph(kg: KnowledgeGraph) -> KnowledgeGraph:
     compound = next(c for c, n in sorted(kg.nodes.items()) if n.kind == "compound")
     node = Node(id=HOSTILE_NODE, kind="process", name=HOSTILE_NAME, synonyms=("xss probe",),
                 description=HOSTILE_QUOTE)
-    prov = Provenance(section="2", refs=(1,), quote=HOSTILE_QUOTE, evidence_type="review", species="human")
+    prov = Provenance(source=next(iter(kg.sources)), section="2", refs=(1,), quote=HOSTILE_QUOTE,
+                      evidence_type="review", species="human")
     claim = Claim(id=HOSTILE_CLAIM, subject=compound, predicate="increases", object=HOSTILE_NODE, provenance=prov)
     hyp = Hypothesis(id=HOSTILE_HYPOTHESIS, name=f"{HOSTILE_NAME} hypothesis", provenance=prov,
                      steps=(HypothesisStep(HOSTILE_CLAIM, HOSTILE_CAPTION),), supported_by=(HOSTILE_CLAIM,))

@@ -27,8 +27,8 @@ from graph.imported import (
 )
 from graph.model import KnowledgeGraph, load_graph
 from graph.paths import PathFilters, curated_edges
-from graph.records import PRIMARY_KNOWLEDGE_SOURCE
 from graph.search import Walk, crosses_mechanism
+from graph.sources import default_source_dir, read_source
 from kmoa.cli import main
 from loaders.formats.kgx_import import KgxImportError, read_kgx
 from loaders.formats.rdf import iri, to_rdf
@@ -46,6 +46,8 @@ MAPPED_GENE = "NCBIGene:990003"
 NEW_DISEASE = "MONDO:0999999"
 NODE_HEADER = "id\tcategory\tname\txref\tprovided_by"
 EDGE_HEADER = "id\tsubject\tpredicate\tobject\tprimary_knowledge_source\tknowledge_level"
+
+PRIMARY_KNOWLEDGE_SOURCE = read_source(default_source_dir()).infores  # the review's, reserved for curated edges
 
 
 @dataclass

@@ -18,7 +18,8 @@ def test_curated_graph_has_no_shacl_violations(kg: KnowledgeGraph) -> None:
 
 
 def test_wrong_object_kind_is_a_violation_naming_the_claim(tiny: KnowledgeGraph) -> None:
-    broken = KnowledgeGraph(nodes=dict(tiny.nodes), claims=dict(tiny.claims), hypotheses=tiny.hypotheses)
+    broken = KnowledgeGraph(nodes=dict(tiny.nodes), claims=dict(tiny.claims), hypotheses=tiny.hypotheses,
+                            sources=tiny.sources)
     broken.claims["t.ket_nmda"] = replace(tiny.claims["t.ket_nmda"], object=TRD)
     violations = shacl_violations(broken)
     assert violations, "SHACL accepted an antagonist_of pointing at a disease"
@@ -29,7 +30,8 @@ def test_wrong_object_kind_is_a_violation_naming_the_claim(tiny: KnowledgeGraph)
 
 def test_missing_provenance_is_a_violation(tiny: KnowledgeGraph) -> None:
     claim = tiny.claims["t.hnk_ampa"]
-    broken = KnowledgeGraph(nodes=dict(tiny.nodes), claims=dict(tiny.claims), hypotheses=tiny.hypotheses)
+    broken = KnowledgeGraph(nodes=dict(tiny.nodes), claims=dict(tiny.claims), hypotheses=tiny.hypotheses,
+                            sources=tiny.sources)
     broken.claims[claim.id] = replace(claim, provenance=replace(claim.provenance, evidence_type="hearsay"))  # type: ignore[arg-type]
     messages = {v.message for v in shacl_violations(broken) if v.record == claim.id}
     assert any("evidence type" in m for m in messages)

@@ -21,6 +21,13 @@ def _data_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(err)) from None
 
 
+def _source_dirs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Path, ...]:
+    return tuple(p for p in (_data_dir(ctx, param, v) for v in values) if p is not None)
+
+
+SOURCE_OPTION = click.option("--source", "sources", multiple=True, type=click.Path(), callback=_source_dirs,
+                             help="Also read this curated source folder (source.yaml, its text, nodes/, claims/; "
+                                  "see docs/curation.md). Repeat for more sources.")
 DATA_OPTION = click.option("--data", "data_dir", type=click.Path(), callback=_data_dir, default=None,
                            help="Curated data folder, with nodes/*.yaml and claims/*.yaml "
                                 "(default: the packaged graph/data).")
@@ -33,10 +40,11 @@ def fail(message: str) -> NoReturn:
 
 @click.command()
 @DATA_OPTION
+@SOURCE_OPTION
 @click.option("--no-shacl", is_flag=True, help="Skip the SHACL pass (referential checks only).")
 @click.option("--all-warnings", is_flag=True,
               help="Also list support-lint warnings already justified in claim notes ('Lint: ...').")
-def validate(data_dir: Path | None, no_shacl: bool, all_warnings: bool) -> None:
+def validate(data_dir: Path | None, sources: tuple[Path, ...], no_shacl: bool, all_warnings: bool) -> None:
     """Check every record: fields, identifiers, dangling edges, domain/range, quotes, SHACL.
 
     Then the support lint warns, with file:line, about claims whose quote names neither their
@@ -48,11 +56,12 @@ def validate(data_dir: Path | None, no_shacl: bool, all_warnings: bool) -> None:
     from kmoa.build import validate as run
 
     try:
-        kg = run(data_dir, shacl=not no_shacl)
+        kg = run(data_dir, shacl=not no_shacl, sources=sources)
     except CurationError as err:
         fail(str(err))
     click.echo(f"ok: {len(kg.nodes)} nodes, {len(kg.claims)} edges, {len(kg.hypotheses)} hypotheses, "
-               f"{len(kg.comparisons)} comparisons; SHACL {'skipped' if no_shacl else 'conforms'}")
+               f"{len(kg.comparisons)} comparisons from {', '.join(kg.sources)}; "
+               f"SHACL {'skipped' if no_shacl else 'conforms'}")
     warnings = support_warnings(kg)
     justified = [w for w in warnings if w.justified]
     for warning in warnings:
@@ -82,15 +91,17 @@ def fmt(data_dir: Path | None, check: bool) -> None:
 
 @click.command()
 @DATA_OPTION
+@SOURCE_OPTION
 @click.option("--out", type=OUTPUT_PATH, default="artifacts", show_default=True,
               help="Folder for the artifacts: new, empty or an earlier build's; its artifacts are replaced at once.")
 @FORCE_OPTION
 @click.option("--ontology", is_flag=True, help="Also regenerate ontology/kmoa.ttl and shapes.ttl from schema.yaml.")
-def build(data_dir: Path | None, out: Path, force: bool, ontology: bool) -> None:
+def build(data_dir: Path | None, sources: tuple[Path, ...], out: Path, force: bool, ontology: bool) -> None:
     """Validate, then write Turtle, N-Triples, JSON-LD, KGX, GraphML and Cytoscape JSON.
 
     OUT must be a new or empty folder or one an earlier build wrote (it holds a .kmoa-output
-    marker); --force allows any folder. Other files in OUT are never touched.
+    marker); --force allows any folder. Other files in OUT are never touched. --source DIR adds a
+    curated source (repeat it for more): its claims keep their own source, sections and references.
     """
     from graph.curation import CurationError
     from kmoa.build import build as run
@@ -105,11 +116,12 @@ def build(data_dir: Path | None, out: Path, force: bool, ontology: bool) -> None
             click.echo(f"regenerated {path}")
 
     try:
-        _, summary = run(out, data_dir, force=force)
+        _, summary = run(out, data_dir, force=force, sources=sources)
     except CurationError as err:
         fail(str(err) + "\nNothing was written.")
     click.echo(f"built {out}/: {summary['nodes']} nodes, {summary['edges']} edges, "
-               f"{summary['hypotheses']} hypotheses in {summary['seconds']} s")
+               f"{summary['hypotheses']} hypotheses from {', '.join(summary['sources'])} "  # type: ignore[arg-type]
+               f"in {summary['seconds']} s")
 
 
 @click.command()
@@ -118,7 +130,8 @@ def build(data_dir: Path | None, out: Path, force: bool, ontology: bool) -> None
 @click.argument("out", type=OUTPUT_PATH)
 @FORCE_OPTION
 @DATA_OPTION
-def export(format_name: str, out: Path, force: bool, data_dir: Path | None) -> None:
+@SOURCE_OPTION
+def export(format_name: str, out: Path, force: bool, data_dir: Path | None, sources: tuple[Path, ...]) -> None:
     """Write the graph as FORMAT to OUT (a folder for kgx), atomically.
 
     A file OUT is replaced. A folder OUT must be new, empty or an earlier export's (it holds a
@@ -132,7 +145,7 @@ def export(format_name: str, out: Path, force: bool, data_dir: Path | None) -> N
 
     check_output(out, directory=get_sink(format_name).directory, force=force)
     try:
-        kg = load_graph(data_dir)
+        kg = load_graph(data_dir, sources)
     except CurationError as err:
         fail(str(err))
     run(kg, format_name, out, force=force)

@@ -7,18 +7,18 @@ from typing import IO
 
 import click
 
-from kmoa.cli.data import DATA_OPTION, fail
+from kmoa.cli.data import DATA_OPTION, SOURCE_OPTION, fail
 from kmoa.cli.options import AT_LEAST_ONE, ROW_CAP, SECONDS, route_name, store_alias, store_spec
 from kmoa.cli.output import FORMATS, render
 from ontology.schema import load_schema
 
 
-def _load(data_dir: Path | None):  # type: ignore[no-untyped-def]
+def _load(data_dir: Path | None, sources: tuple[Path, ...] = ()):  # type: ignore[no-untyped-def]
     from graph.curation import CurationError
     from graph.model import load_graph
 
     try:
-        return load_graph(data_dir)
+        return load_graph(data_dir, sources)
     except CurationError as err:
         fail(str(err))
 
@@ -44,9 +44,10 @@ def _load(data_dir: Path | None):  # type: ignore[no-untyped-def]
               help="Also walk an imported KGX graph (nodes.tsv, edges.tsv; e.g. from `kmoa import drugmechdb "
                    "--out`): merged-graph paths, imported steps marked with their source and line.")
 @DATA_OPTION
+@SOURCE_OPTION
 def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evidence: str | None,
           human_only: bool, route: str | None, compound: str | None, include_negative: bool, allow_direct: bool,
-          fmt: str, import_dir: Path | None, data_dir: Path | None) -> None:
+          fmt: str, import_dir: Path | None, data_dir: Path | None, sources: tuple[Path, ...]) -> None:
     """Ranked mechanism paths from SOURCE to TARGET (names, synonyms or CURIEs).
 
     Each path is labelled with the review's hypothesis it follows; the best path of every
@@ -64,7 +65,7 @@ def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evid
 
     if k < 1 or offset < 0:
         fail("-k must be at least 1 and --offset at least 0")
-    kg = _load(data_dir)
+    kg = _load(data_dir, sources)
     if import_dir is not None:
         _merged_paths(kg, import_dir, source, target, k, max_hops, allow_direct)
         return
@@ -117,8 +118,8 @@ def _merged_paths(kg, import_dir: Path, source: str, target: str, k: int, max_ho
                 click.echo(f"        [imported from {a['primary_knowledge_source']}, {imported.edges_file} line "
                            f"{a.get('line')}]")
             else:
-                click.echo(f"        [{a['evidence_type']}, {a['species']}] section {a['section']}, claim "
-                           f"{step.claim_id}: \"{a['quote']}\"")
+                click.echo(f"        [{a['evidence_type']}, {a['species']}] {a['curated_source']} section "
+                           f"{a['section']}, claim {step.claim_id}: \"{a['quote']}\"")
         click.echo("")
 
 
@@ -126,7 +127,8 @@ def _path_json(r, rank: int) -> dict:  # type: ignore[no-untyped-def]
     def steps(p):  # type: ignore[no-untyped-def]
         return [{"from": s.source, "to": s.target, "predicate": s.predicate, "claim": s.claim_id,
                  "other_claims": [e["id"] for e in s.evidence[1:]],
-                 **{key: s.attributes[key] for key in ("section", "refs", "quote", "evidence_type",
+                 **{key: s.attributes[key] for key in ("curated_source", "primary_knowledge_source",
+                                                       "section", "refs", "quote", "evidence_type",
                                                        "species", "finding", "canmat_level", "studies")}}
                 for s in p.steps]
 
@@ -183,8 +185,8 @@ def path_answer_lines(kg, answer, next_command: str) -> list[str]:  # type: igno
             finding = f", finding {a['finding']}" if a["finding"] != "positive" else ""
             finding += ", curator inference (not stated in the review)" if a.get("inferred") else ""
             out.append(f"    {kg.nodes[s.source].name} --{s.label}--> {kg.nodes[s.target].name}")
-            out.append(f"        [{a['evidence_type']}, {a['species']}{level}{finding}] section {a['section']}, "
-                       f"refs [{refs}], claim {s.claim_id}")
+            out.append(f"        [{a['evidence_type']}, {a['species']}{level}{finding}] {a['curated_source']} "
+                       f"section {a['section']}, refs [{refs}], claim {s.claim_id}")
             out.append(f"        \"{a['quote']}\"")
             if len(s.evidence) > 1:
                 others = ", ".join(e["id"] for e in s.evidence[1:])
@@ -206,7 +208,7 @@ def path_answer_lines(kg, answer, next_command: str) -> list[str]:  # type: igno
             route = f", {a['route']}" if a["route"] else ""
             predicate = ("NOT " if a.get("negated") else "") + a["predicate"]
             out.append(f"    {predicate} [{a['evidence_type']}{level}, {a['species']}{route}, {a['finding']}] "
-                       f"section {a['section']}, refs [{refs}], claim {a['id']}")
+                       f"{a['curated_source']} section {a['section']}, refs [{refs}], claim {a['id']}")
         if len(answer.direct) > 8:
             out.append(f"    ... {len(answer.direct) - 8} more")
     return out
@@ -251,8 +253,9 @@ def query_text(query: str | None, query_file: IO[str] | None, named: str | None,
               help="memory: (the curated graph, the default), oxigraph:DIR or sparql:URL (a remote endpoint).")
 @click.option("--endpoint", callback=store_alias("sparql"), help="The same as --store sparql:URL.")
 @DATA_OPTION
+@SOURCE_OPTION
 def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: float, limit: int,  # type: ignore[no-untyped-def]
-           store: str | None, endpoint: str | None, data_dir: Path | None) -> None:
+           store: str | None, endpoint: str | None, data_dir: Path | None, sources: tuple[Path, ...]) -> None:
     """Run a read-only SPARQL query (QUERY, -f FILE or -n NAME) with a timeout and a row cap.
 
     The query is evaluated by Oxigraph in a worker process without network access: updates,
@@ -273,7 +276,7 @@ def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: 
             result = query_endpoint(locator, text, timeout=timeout, limit=limit)
         else:
             engine = (QueryEngine(Path(locator), workers=1) if scheme == "oxigraph"
-                      else QueryEngine.for_graph(_load(data_dir), workers=1))
+                      else QueryEngine.for_graph(_load(data_dir, sources), workers=1))
             with engine:
                 result = run_query(engine, text, timeout=timeout, limit=limit)
     except (QueryRefused, QuerySyntaxError, QueryTimeout, QueryFailed, AnswerTooLarge, EngineError) as err:

@@ -1,8 +1,9 @@
 """KGX TSV: ``nodes.tsv`` and ``edges.tsv`` with Biolink categories and predicates.
 
-Multi-valued fields are joined with ``|``. Besides the KGX core columns, edges carry the review
-provenance columns (``review_section``, ``review_refs``, ``supporting_text``, ``evidence_type``,
-``species``, ``evidence_level``) and the kmoa predicate, so the file reads back into the same graph.
+Multi-valued fields are joined with ``|``. Besides the KGX core columns, edges carry their curated
+source's provenance columns (``curated_source``, ``review_section``, ``review_refs``,
+``supporting_text``, ``evidence_type``, ``species``, ``evidence_level``) and the kmoa predicate;
+``sources.json`` describes each curated source, so the folder reads back into the same graph.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from graph.model import KnowledgeGraph
 from graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
 from graph.rows import EDGE_COLUMNS, NODE_COLUMNS, edge_rows, node_rows, parse_canmat
+from graph.sources import CuratedSource
 from loaders.base import Row, RowSink, Sink, Source, register_sink, register_source, write_rows
 from ontology.schema import load_schema
 
@@ -81,6 +83,7 @@ class KgxSink(Sink):
 
     def write(self, kg: KnowledgeGraph, out: Path) -> None:
         write_rows(KgxRowSink(out), node_rows(kg), edge_rows(kg))
+        (out / SOURCES_FILE).write_text(sources_json(kg) + "\n", encoding="utf-8")
 
 
 class KgxFormatError(ValueError):
@@ -174,6 +177,29 @@ def read_tsv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]
         return [(lineno, dict(zip(table.header, cells, strict=True))) for lineno, cells in table.rows()]
 
 
+SOURCES_FILE = "sources.json"
+
+
+def sources_json(kg: KnowledgeGraph) -> str:
+    """The graph's curated sources (citation, knowledge source, reference list, section scheme) as JSON."""
+    return json.dumps({s.id: {"name": s.name, "citation": s.citation, "doi": s.doi, "infores": s.infores,
+                              "section_pattern": s.section_pattern, "section_examples": list(s.section_examples),
+                              "references": {str(n): c for n, c in s.references.items()}}
+                       for s in kg.sources.values()}, indent=1, ensure_ascii=False)
+
+
+def read_sources_json(path: Path) -> dict[str, CuratedSource]:
+    """The inverse of :func:`sources_json`; KgxFormatError naming the file on a malformed one."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {sid: CuratedSource(
+            id=sid, name=v["name"], citation=v["citation"], doi=v["doi"], infores=v["infores"],
+            section_pattern=v["section_pattern"], section_examples=tuple(v["section_examples"]),
+            references={int(n): c for n, c in v["references"].items()}) for sid, v in raw.items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise KgxFormatError(f"{path}: not a kmoa sources file: {err}") from None
+
+
 def _provenance(raw: dict[str, Any]) -> Provenance:
     """A hypothesis' or comparison's provenance from its JSON cell (JSON has lists, records tuples)."""
     return replace(Provenance(**{f.name: raw[f.name] for f in fields(Provenance)}), refs=tuple(raw["refs"]))
@@ -212,13 +238,15 @@ class KgxSource(Source):
             nodes[row["id"]] = Node(
                 id=row["id"], kind=kind, name=row["name"], synonyms=_split(row.get("synonym", "")),
                 xref=_split(row.get("xref", "")), description=row.get("description") or None, study=study,
+                source=row.get("curated_source") or None,
             )
         claims: dict[str, Claim] = {}
         for lineno, row in read_tsv(path / "edges.tsv", ["subject", "predicate", "object"]):
             try:
                 level, level_max = parse_canmat(row.get("evidence_level", ""))
                 prov = Provenance(
-                    section=row["review_section"], refs=tuple(sorted(int(r) for r in _split(row["review_refs"]))),
+                    source=row["curated_source"], section=row["review_section"],
+                    refs=tuple(sorted(int(r) for r in _split(row["review_refs"]))),
                     quote=row["supporting_text"], evidence_type=row["evidence_type"],  # type: ignore[arg-type]
                     species=row["species"], finding=row.get("finding") or "positive",  # type: ignore[arg-type]
                     contested=row.get("contested") == "true",
@@ -258,6 +286,7 @@ class KgxSource(Source):
                 outcome=raw["outcome"], result=raw["result"], provenance=prov, studies=tuple(raw["studies"]),
                 population=raw["population"], note=node.description,
             )
+        sources = read_sources_json(path / SOURCES_FILE) if (path / SOURCES_FILE).is_file() else {}
         return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema,
-                              comparisons=comparisons)
+                              comparisons=comparisons, sources=sources)
 

@@ -4,7 +4,8 @@ Reading (``read_kgx``) validates both files completely before anything is writte
 row is reported with its file and line number (up to ``MAX_ERRORS`` of them at once). Nodes are
 matched onto curated nodes by CURIE and by ``xref``: an imported node whose id or xref equals a
 curated node's id or xref *is* that curated node. Edges keep their ``primary_knowledge_source``;
-``infores:kmoa`` is reserved for curated edges, so the two can always be told apart.
+the curated sources' knowledge sources (``infores:kmoa`` for the review) are reserved for curated
+edges, so the two can always be told apart.
 
 Node ids are checked by ``graph.identifiers`` when read, and every term is built by pyoxigraph's
 typed constructors when written (``nquads``, the RDF form the Oxigraph store loads). The stores
@@ -25,7 +26,6 @@ from typing import Any
 from graph.identifiers import check_curie, curie_problem
 from graph.imported import KNOWLEDGE_LEVELS, ImportedGraph
 from graph.model import KnowledgeGraph
-from graph.records import PRIMARY_KNOWLEDGE_SOURCE
 from loaders.formats.kgx import SEP, KgxFormatError, TsvTable
 from ontology.namespaces import BIOLINK, IMPORT_GRAPH_BASE, IMPORTED_EDGE_BASE, VOCAB, source_graph
 
@@ -160,6 +160,7 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
     predicates: dict[str, int] = {}
     sources: dict[str, int] = {}
     index = graph.index
+    curated = {source.infores for source in kg.sources.values()}  # reserved for curated edges
     with _table(path, ["subject", "predicate", "object", "primary_knowledge_source"], errors) as table, \
             _progress(path.stat().st_size, f"reading {path.name}", progress) as bar:
         header = table.header
@@ -191,11 +192,11 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
                 p = predicates[predicate] = len(predicates)
                 graph.predicate_names.append(predicate)
             k = sources.get(source)
-            if k is None and INFORES.match(source) and source != PRIMARY_KNOWLEDGE_SOURCE:
+            if k is None and INFORES.match(source) and source not in curated:
                 k = sources[source] = len(sources)
                 graph.source_names.append(source)
             if s is None or o is None or p is None or k is None:
-                errors.add(path, lineno, _edge_problem(subject, obj, predicate, source, s, o, p))
+                errors.add(path, lineno, _edge_problem(subject, obj, predicate, source, s, o, p, curated))
                 continue
             level_cell = cells[level_col] if level_col is not None else ""
             level = levels.get(level_cell) if level_cell else not_provided
@@ -226,14 +227,14 @@ def _curated_endpoint(kg: KnowledgeGraph, graph: ImportedGraph, curie: str) -> i
 
 
 def _edge_problem(subject: str, obj: str, predicate: str, source: str, s: int | None, o: int | None,
-                  p: int | None) -> str:
+                  p: int | None, curated: set[str]) -> str:
     if s is None:
         return f"subject '{subject}' is neither in nodes.tsv nor a curated node"
     if o is None:
         return f"object '{obj}' is neither in nodes.tsv nor a curated node"
     if p is None:
         return f"predicate '{predicate}' is not a Biolink predicate (biolink:snake_case)"
-    if source == PRIMARY_KNOWLEDGE_SOURCE:
+    if source in curated:
         return f"primary_knowledge_source '{source}' is reserved for curated edges"
     return f"primary_knowledge_source '{source}' is not an infores CURIE (infores:xxx)"
 

@@ -21,12 +21,14 @@ from rdflib.term import Node as RDFNode
 from graph.identifiers import check_curie
 from graph.model import KnowledgeGraph
 from graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
+from graph.sources import CuratedSource
 from loaders.base import Sink, Source, register_sink, register_source
 from ontology import namespaces
 from ontology.schema import Schema, load_schema
 
 KMOA = Namespace(namespaces.VOCAB)
 CLAIM = Namespace(namespaces.CLAIM)
+SOURCE = Namespace(namespaces.SOURCE)
 BIOLINK = Namespace(namespaces.BIOLINK)
 DCTERMS = Namespace(namespaces.DCTERMS)
 
@@ -73,7 +75,32 @@ def _lit(value: Any) -> Literal:
     return Literal(str(value))
 
 
+def source_iri(source_id: str) -> URIRef:
+    """IRI of a curated source."""
+    return SOURCE[source_id]
+
+
+def _add_source(g: Graph, source: CuratedSource) -> None:
+    s = source_iri(source.id)
+    g.add((s, RDF.type, KMOA.Source))
+    g.add((s, DCTERMS.identifier, Literal(source.id)))
+    if source.name:
+        g.add((s, RDFS.label, Literal(source.name)))
+    g.add((s, DCTERMS.bibliographicCitation, Literal(source.citation)))
+    g.add((s, KMOA.infores, Literal(source.infores)))
+    if source.doi:
+        g.add((s, KMOA.doi, Literal(source.doi)))
+    g.add((s, KMOA.section_pattern, Literal(source.section_pattern)))
+    for number, citation in source.references.items():
+        ref = BNode(f"{source.id}_ref{number}")
+        g.add((s, KMOA.reference, ref))
+        g.add((ref, KMOA.number, _lit(number)))
+        if citation:
+            g.add((ref, DCTERMS.bibliographicCitation, Literal(citation)))
+
+
 def _add_provenance(g: Graph, subject: URIRef, prov: Provenance) -> None:
+    g.add((subject, KMOA.source, source_iri(prov.source)))
     for name in PROVENANCE_FIELDS:
         value = getattr(prov, name)
         if value is not None:
@@ -90,9 +117,12 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
     g.bind("claim", CLAIM)
     g.bind("biolink", BIOLINK)
     g.bind("skos", SKOS)
+    g.bind("source", SOURCE)
     for prefix, ns in schema.prefixes.items():
         if prefix not in ("biolink",):
             g.bind(prefix, ns, override=False)
+    for source in kg.sources.values():
+        _add_source(g, source)
     for node in kg.nodes.values():
         s = iri(node.id)
         kind = schema.node_kinds[node.kind]
@@ -106,6 +136,8 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
             g.add((s, KMOA.xref, Literal(x)))
         if node.description:
             g.add((s, DCTERMS.description, Literal(node.description)))
+        if node.source:
+            g.add((s, KMOA.source, source_iri(node.source)))
         if node.study is not None:
             for name in STUDY_FIELDS:
                 value = getattr(node.study, name)
@@ -165,7 +197,7 @@ def _add_claim(g: Graph, kg: KnowledgeGraph, claim: Claim) -> None:
     g.add((c, BIOLINK.predicate, iri(pred.biolink)))
     for qualifier, value in pred.qualifiers.items():
         g.add((c, BIOLINK[qualifier], Literal(value)))
-    g.add((c, BIOLINK.primary_knowledge_source, Literal("infores:kmoa")))
+    g.add((c, BIOLINK.primary_knowledge_source, Literal(kg.source(claim.provenance.source).infores)))
     attrs_level = kg.schema.inference
     g.add((c, BIOLINK.knowledge_level, Literal(
         attrs_level.knowledge_level if claim.provenance.inferred else attrs_level.asserted_knowledge_level)))
@@ -210,8 +242,28 @@ def _strings(g: Graph, s: RDFNode, p: URIRef) -> tuple[str, ...]:
     return tuple(sorted(str(v) for v in g.objects(s, p)))
 
 
+def _source_id(g: Graph, s: RDFNode) -> str | None:
+    value = g.value(s, KMOA.source)
+    return str(value).removeprefix(str(SOURCE)) if value is not None else None
+
+
+def _sources(g: Graph) -> dict[str, CuratedSource]:
+    out = {}
+    for s in g.subjects(RDF.type, KMOA.Source):
+        refs = {int(_one(g, r, KMOA.number)): str(_one(g, r, DCTERMS.bibliographicCitation) or "")
+                for r in g.objects(s, KMOA.reference)}
+        source = CuratedSource(
+            id=str(_one(g, s, DCTERMS.identifier)), infores=str(_one(g, s, KMOA.infores)),
+            citation=str(_one(g, s, DCTERMS.bibliographicCitation)), references=dict(sorted(refs.items())),
+            section_pattern=str(_one(g, s, KMOA.section_pattern)), name=_one(g, s, RDFS.label),
+            doi=_one(g, s, KMOA.doi))
+        out[source.id] = source
+    return out
+
+
 def _provenance(g: Graph, s: RDFNode) -> Provenance:
     return Provenance(
+        source=_source_id(g, s) or "",
         section=str(_one(g, s, KMOA.section)),
         refs=tuple(sorted(int(_py(v)) for v in g.objects(s, KMOA.ref))),
         quote=str(_one(g, s, KMOA.quote)),
@@ -243,6 +295,7 @@ def from_rdf(g: Graph, schema: Schema | None = None) -> KnowledgeGraph:
             nodes[curie] = Node(
                 id=curie, kind=kind, name=str(_one(g, s, RDFS.label)), synonyms=_strings(g, s, SKOS.altLabel),
                 xref=_strings(g, s, KMOA.xref), description=_one(g, s, DCTERMS.description), study=study,
+                source=_source_id(g, s),
             )
     claims: dict[str, Claim] = {}
     for c in g.subjects(RDF.type, KMOA.Claim):
@@ -291,7 +344,8 @@ def from_rdf(g: Graph, schema: Schema | None = None) -> KnowledgeGraph:
             provenance=_provenance(g, c), studies=tuple(sorted(curie_of(v) for v in g.objects(c, KMOA.study))),
             population=_one(g, c, KMOA.population), note=node.description,
         )
-    return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema, comparisons=comparisons)
+    return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema, comparisons=comparisons,
+                          sources=_sources(g))
 
 
 class _RdfSink(Sink):

@@ -28,11 +28,13 @@ def shacl_violations(kg: KnowledgeGraph) -> list[ShaclViolation]:
     import pyshacl
     from rdflib import RDF, SH, Graph
 
-    from loaders.formats.rdf import CLAIM, curie_of, to_rdf
-    from ontology.vocabulary import build_shapes
+    from loaders.formats.rdf import CLAIM, SOURCE, curie_of, source_iri, to_rdf
+    from ontology.vocabulary import build_shapes, build_source_shapes
 
     data = to_rdf(kg)
-    conforms, report, _ = pyshacl.validate(data, shacl_graph=build_shapes(kg.schema), inference="none",
+    shapes = build_shapes(kg.schema) + build_source_shapes(
+        (str(source_iri(s.id)), s.id, s.section_pattern, s.references) for s in kg.sources.values())
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
                                            advanced=False, allow_warnings=True)
     if conforms:
         return []
@@ -43,6 +45,8 @@ def shacl_violations(kg: KnowledgeGraph) -> list[ShaclViolation]:
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
         message = str(report.value(result, SH.resultMessage) or "constraint violated")
+        if str(focus).startswith(str(SOURCE)) and value is not None:
+            focus, path, value = value, None, None  # a source's record: name the record
         record = str(focus)
         claim = None
         if str(focus).startswith(str(CLAIM)):

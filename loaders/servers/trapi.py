@@ -7,8 +7,9 @@ predicate hierarchy (``biolink:related_to`` finds everything), their inverses (`
 ``treats`` edges, reported in their stored direction) and symmetric predicates in both directions.
 Biolink is read with bmt from the biolink-model package's own schema file, never fetched.
 
-Every knowledge-graph edge is one curated claim: ``infores:kmoa`` as primary knowledge source with
-the review as source record, its qualifiers, and its provenance as attributes (publications,
+Every knowledge-graph edge is one curated claim: its curated source's knowledge source
+(``infores:kmoa`` for the review) as primary knowledge source with the source's DOI as source
+record, its qualifiers, and its provenance as attributes (publications,
 knowledge level, agent type, evidence code, the verbatim quote, review section and reference
 numbers, evidence type, CANMAT level, finding; ``biolink:negated`` where the review says it is not
 so, ``biolink:treatment_outcome`` for a trial). Results are ranked by evidence strength
@@ -24,12 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.model import KnowledgeGraph
-from graph.records import PRIMARY_KNOWLEDGE_SOURCE, Claim
-from graph.review import REVIEW_DOI
+from graph.records import Claim
 from graph.rows import canmat_text
 
 TRAPI_VERSION = "1.5.0"
-REVIEW_URL = "https://doi.org/" + REVIEW_DOI.split(":", 1)[1]
+#: The knowledge provider itself (its analyses); each edge names its own source's knowledge source.
+SERVICE_INFORES = "infores:kmoa"
 ROOT_PREDICATE = "biolink:related_to"
 ROOT_CATEGORY = "biolink:NamedThing"
 SUPPORTED_OPERATIONS = ("lookup",)
@@ -301,6 +302,12 @@ def _attribute(type_id: str, value: Any, original: str | None = None) -> dict[st
     return attribute
 
 
+def source_urls(kg: KnowledgeGraph, claim: Claim) -> list[str]:
+    """The web address of the curated source a claim comes from (its DOI), if it has one."""
+    doi = kg.source(claim.provenance.source).doi
+    return ["https://doi.org/" + doi.split(":", 1)[1]] if doi else []
+
+
 def trapi_edge(kg: KnowledgeGraph, claim: Claim, predicate: str, qualifiers: dict[str, str]) -> dict[str, Any]:
     """A TRAPI knowledge-graph edge for one claim, its provenance as attributes (KGX column names)."""
     a = kg.edge_attributes(claim)
@@ -310,6 +317,7 @@ def trapi_edge(kg: KnowledgeGraph, claim: Claim, predicate: str, qualifiers: dic
         _attribute("biolink:has_evidence", a["eco"], "has_evidence"),
         _attribute("biolink:supporting_text", a["quote"], "supporting_text"),
         _attribute("biolink:original_predicate", f"kmoa:{a['predicate']}", "kmoa_predicate"),
+        _attribute("kmoa:source", a["curated_source"], "curated_source"),
         _attribute("kmoa:section", a["section"], "review_section"),
         _attribute("kmoa:ref", a["refs"], "review_refs"),
         _attribute("kmoa:evidence_type", a["evidence_type"], "evidence_type"),
@@ -332,8 +340,8 @@ def trapi_edge(kg: KnowledgeGraph, claim: Claim, predicate: str, qualifiers: dic
         attributes.append(_attribute("kmoa:contested", True, "contested"))
     edge: dict[str, Any] = {
         "subject": claim.subject, "object": claim.object, "predicate": predicate,
-        "sources": [{"resource_id": PRIMARY_KNOWLEDGE_SOURCE, "resource_role": "primary_knowledge_source",
-                     "upstream_resource_ids": [], "source_record_urls": [REVIEW_URL]}],
+        "sources": [{"resource_id": a["primary_knowledge_source"], "resource_role": "primary_knowledge_source",
+                     "upstream_resource_ids": [], "source_record_urls": source_urls(kg, claim)}],
         "attributes": attributes,
     }
     if qualifiers:
@@ -418,7 +426,7 @@ def answer_capped(index: TrapiGraph, message: Any, limit: int = 1000,
         results.append({
             "node_bindings": {query.subject.key: [query.subject.binding(subject, index)],
                               query.object.key: [query.object.binding(obj, index)]},
-            "analyses": [{"resource_id": PRIMARY_KNOWLEDGE_SOURCE, "score": round(score, 6),
+            "analyses": [{"resource_id": SERVICE_INFORES, "score": round(score, 6),
                           "edge_bindings": {query.edge_key: [{"id": c.id, "attributes": []} for c in claims]}}],
         })
     known = set(kg.nodes).union(*index.xrefs.values())

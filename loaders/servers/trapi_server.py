@@ -25,6 +25,7 @@ from typing import Any
 from graph.model import KnowledgeGraph
 from loaders.servers.http_service import ALLOWED_METHODS, IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
 from loaders.servers.trapi import (
+    SERVICE_INFORES,
     TRAPI_VERSION,
     Biolink,
     TrapiError,
@@ -59,7 +60,7 @@ def openapi(server_url: str, biolink_version: str) -> dict[str, Any]:
             "license": {"name": "MIT"},
             "contact": {"url": CONTACT},
             "termsOfService": CONTACT,
-            "x-translator": {"component": "KP", "team": [TEAM], "infores": "infores:kmoa",
+            "x-translator": {"component": "KP", "team": [TEAM], "infores": SERVICE_INFORES,
                              "biolink-version": biolink_version},
             "x-trapi": {"version": TRAPI_VERSION, "operations": ["lookup"],
                         "test_data_location": None},
