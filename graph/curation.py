@@ -623,8 +623,8 @@ def check_references(curation: Curation, schema: Schema, texts: Mapping[str, Rev
             add(est, f"claim '{est.claim}' does not exist")
         elif est.study not in claims[est.claim].studies:
             add(est, f"claim '{est.claim}' does not cite the study '{est.study}'")
-        text = texts[claims[est.claim].provenance.source] if est.claim in claims else None
-        if est.quote and text is not None and not text.contains(est.quote):
+        source_text = texts[claims[est.claim].provenance.source] if est.claim in claims else None
+        if est.quote and source_text is not None and not source_text.contains(est.quote):
             add(est, f"quote not found verbatim in the text of its claim's source: \"{est.quote[:80]}\"")
         for key in ESTIMATE_NUMBERS:
             number = getattr(est, key)

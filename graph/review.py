@@ -1,6 +1,6 @@
-r"""The review text and verbatim-quote matching.
+r"""A source's text and verbatim-quote matching (the class is named for the packaged review).
 
-Quotes must occur in the review verbatim, apart from whitespace and line-break hyphenation
+Quotes must occur in their source's text verbatim, apart from whitespace and line-break hyphenation
 ("glu-\\ntamatergic" matches "glutamatergic", "post-\\ntraumatic" matches "post-traumatic").
 """
 
@@ -9,17 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from importlib.resources import files
 from pathlib import Path
 
-REVIEW_CITATION = "Discover Mental Health (2022) 2:9, doi:10.1007/s44192-022-00012-3"
-REVIEW_DOI = "DOI:10.1007/s44192-022-00012-3"
 _BREAK = "\x00"  # stands for a hyphen that ended a line in the review
 
 
 def default_review_path() -> Path:
-    """Path of the review copy shipped with the package."""
-    return Path(str(files("graph") / "data" / "review.txt"))
+    """Path of the packaged review's text (named by ``graph/data/source.yaml``)."""
+    from graph.sources import default_source_dir, read_source
+
+    path = read_source(default_source_dir()).text_path
+    assert path is not None  # read_source checks that the text file exists
+    return path
 
 
 def _collapse(text: str) -> str:
