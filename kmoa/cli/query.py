@@ -80,7 +80,8 @@ def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evid
         click.echo(json.dumps([_path_json(r, rank) for rank, r in enumerate(answer.paths, start=offset + 1)],
                               indent=2, ensure_ascii=False))
         return
-    click.echo("\n".join(path_answer_lines(kg, answer, _next_command(source, target, k, offset, filters))))
+    click.echo("\n".join(path_answer_lines(kg, answer, _next_command(source, target, k, offset, filters,
+                                                                     data_dir, sources))))
 
 
 def _merged_paths(kg, import_dir: Path, source: str, target: str, k: int, max_hops: int,  # type: ignore[no-untyped-def]
@@ -140,10 +141,15 @@ def _path_json(r, rank: int) -> dict:  # type: ignore[no-untyped-def]
             "steps": steps(p)}
 
 
-def _next_command(source: str, target: str, k: int, offset: int, filters) -> str:  # type: ignore[no-untyped-def]
+def _next_command(source: str, target: str, k: int, offset: int, filters,  # type: ignore[no-untyped-def]
+                  data_dir: Path | None = None, sources: tuple[Path, ...] = ()) -> str:
     import shlex
 
     words = ["kmoa", "paths", source, target, "-k", str(k), "--offset", str(offset + k)]
+    if data_dir is not None:
+        words += ["--data", str(data_dir)]
+    for folder in sources:
+        words += ["--source", str(folder)]
     for name in ("min_evidence", "route", "compound"):
         if getattr(filters, name):
             words += ["--" + name.replace("_", "-"), getattr(filters, name)]
