@@ -162,7 +162,8 @@ def claim_panel(info: dict[str, Any]) -> html.Div:
                                  id={"type": ids.TOUR_GO, "index": f"{s['hypothesis']}#{s['step']}"}))
              for s in info["hypothesis_steps"]]
     facts = [
-        ("Review section", info["section"]),
+        ("Source", info["source_name"]),
+        ("Section", info["section"]),
         ("References", refs_badges(info["refs"])),
         ("Evidence type", f"{info['evidence_label']} (strength {info['strength']:.2f})"),
         ("Species", info["species"].replace("_", " ")),
@@ -184,7 +185,8 @@ def claim_panel(info: dict[str, Any]) -> html.Div:
                 className="panel-title"),
         *flag_banners(info["flags"]),
         html.Blockquote([html.Span(f"“{info['quote']}”", className="quote-text"),
-                         html.Footer(["Review, section ", info["section"], " ", refs_badges(info["refs"])])],
+                         html.Footer([info["source_name"], ", section ", info["section"], " ",
+                                      refs_badges(info["refs"])])],
                         className="quote"),
         facts_table(facts),
     ]

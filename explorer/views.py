@@ -567,6 +567,12 @@ def _node_panel(data: ExplorerData, curie: str) -> dict[str, Any]:
     return out
 
 
+def source_name(kg: KnowledgeGraph, source_id: str) -> str:
+    """How a panel names a curated source: its name, else its id."""
+    source = kg.sources.get(source_id)
+    return (source.name if source is not None else None) or source_id
+
+
 def _claim_panel(data: ExplorerData, claim_id: str) -> dict[str, Any]:
     kg = data.kg
     a = data.edge_attrs[claim_id]
@@ -584,6 +590,7 @@ def _claim_panel(data: ExplorerData, claim_id: str) -> dict[str, Any]:
         "predicate_label": kg.schema.predicates[a["predicate"]].label,
         "effect": data.effects.get(a["predicate"], "structural"), "biolink": a["biolink_predicate"],
         "quote": a["quote"], "section": a["section"], "refs": list(a["refs"]), "evidence_type": a["evidence_type"],
+        "source": a["curated_source"], "source_name": source_name(kg, a["curated_source"]),
         "evidence_label": ev.label if ev else a["evidence_type"], "strength": a["strength"],
         "species": a["species"], "finding": a["finding"], "contested": bool(a["contested"]),
         "flags": finding_flags(kg, a["finding"], bool(a["contested"])), "canmat_level": a["canmat_level"],
