@@ -88,7 +88,7 @@ def _references(value: Any, where: str) -> dict[int, str]:
     if isinstance(value, dict) and all(isinstance(k, int) and not isinstance(k, bool) and k >= 1
                                        and isinstance(v, str) for k, v in value.items()):
         return dict(sorted(value.items()))
-    raise SourceError(f"{where}: 'references' must be how many numbered references there are (88) "
+    raise SourceError(f"{where}: 'references' must be how many numbered references there are "
                       "or a mapping number -> citation")
 
 

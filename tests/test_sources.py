@@ -216,3 +216,19 @@ def test_kmoa_build_with_an_extra_source_writes_both(tmp_path: Path) -> None:
     assert summary["sources"] == [REVIEW_ID, SYNTHETIC_ID]
     sources = json.loads((tmp_path / "out" / "kgx" / "sources.json").read_text(encoding="utf-8"))
     assert sources[SYNTHETIC_ID]["infores"] == "infores:kmoa-synthetic-notes"
+
+
+def test_a_source_without_its_knowledge_source_is_refused_naming_its_source_yaml(tmp_path: Path) -> None:
+    folder = copy_synthetic(tmp_path)
+    described = folder / "source.yaml"
+    described.write_text(described.read_text(encoding="utf-8").replace("infores: infores:kmoa-synthetic-notes\n", ""),
+                         encoding="utf-8")
+    with pytest.raises(CurationError) as caught:
+        read_curation(sources=[folder])
+    assert f"{described}:1: missing field(s) infores" in str(caught.value)
+
+
+def test_the_same_source_given_twice_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CurationError) as caught:
+        read_curation(sources=[SYNTHETIC, copy_synthetic(tmp_path)])
+    assert f"source {SYNTHETIC_ID} is given twice" in str(caught.value)
