@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kmoa.cli.data import DATA_OPTION, fail
+from kmoa.cli.data import DATA_OPTION, SOURCE_OPTION, fail
 from kmoa.cli.neo4j_cmd import neo4j_uri
 from kmoa.cli.options import PORT
 
@@ -26,8 +26,10 @@ from kmoa.cli.options import PORT
                    "is also what the compare view compares with.")
 @click.option("--debug", is_flag=True, help="Dash debug mode (reloader and dev tools).")
 @DATA_OPTION
+@SOURCE_OPTION
 def explore(host: str, port: int, neo4j_store: str | None, neo4j_uri: str | None, neo4j_user: str,
-            neo4j_password: str | None, import_dir: Path | None, debug: bool, data_dir: Path | None) -> None:
+            neo4j_password: str | None, import_dir: Path | None, debug: bool, data_dir: Path | None,
+            sources: tuple[Path, ...]) -> None:
     """Open the explorer: neighbourhoods, ranked paths, hypothesis tours, evidence and a query console."""
     from explorer.app import create_app
     from explorer.data import prepare
@@ -35,7 +37,7 @@ def explore(host: str, port: int, neo4j_store: str | None, neo4j_uri: str | None
     from graph.model import load_graph
 
     try:
-        kg = load_graph(data_dir)
+        kg = load_graph(data_dir, sources)
     except CurationError as err:
         fail(str(err))
     imported = drugmechdb = None
