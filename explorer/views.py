@@ -754,8 +754,9 @@ def _cell(value: Any) -> str:
 
 def _claim_row(data: ExplorerData, claim_id: str) -> list[str]:
     a = data.claim_attrs(claim_id)
+    # Provenance.source is the attributes' "curated_source" ("source" is an endpoint to Cytoscape).
     named = {"claim": claim_id, "subject_name": data.node_name(a["subject"]),
-             "object_name": data.node_name(a["object"])}
+             "object_name": data.node_name(a["object"]), "source": a.get("curated_source")}
     # A curated claim has every field (a missing one is a KeyError, not an empty cell); an imported edge has few.
     value = a.get if a.get("imported") else a.__getitem__
     return [_cell(named[c] if c in named else value(c)) for c in CSV_COLUMNS]
