@@ -19,7 +19,8 @@ from graph.compare import DRUGMECHDB_CITATION, Comparison, bundled_drugmechdb, c
 from graph.model import KnowledgeGraph
 from loaders.formats.drugmechdb import read_as_imported, read_drugmechdb
 from tests.browser_fixtures import VIEWPORT
-from tests.test_explorer_browser import choose, cy, open_app
+from tests.test_explorer_browser import choose, cy
+from tests.test_explorer_legible import open_app
 
 pytestmark = pytest.mark.browser
 FIXTURE = Path(__file__).parent / "fixtures" / "drugmechdb" / "indication_paths_excerpt.yaml"
