@@ -21,7 +21,7 @@ from graph.rows import edge_rows, node_rows
 from loaders.base import RowError
 from loaders.formats.kgx_import import read_kgx
 from loaders.stores.adapter import STORES, Store, StoreSpecError, open_store
-from tests.conftest import KETAMINE, NMDA, TINY_DATA, opted_out
+from tests.conftest import ANTIDEPRESSANT_EFFECT, KETAMINE, NMDA, TINY_DATA, opted_out
 from tests.servers import start_oxigraph, stop
 
 IMPORT_NODES = "id\tcategory\tname\n" "UniProtKB:Q05586\tbiolink:Protein\tGRIN1\n"
@@ -122,6 +122,18 @@ def test_candidate_edges_for_the_path_search(store: Store, rows: tuple[list[dict
     assert store.degree(KETAMINE) == sum(KETAMINE in (e["subject"], e["object"]) for e in edges)
 
 
+def test_paths_are_those_of_the_one_search(store: Store, tiny: KnowledgeGraph) -> None:
+    """Over the same rows every store gives the paths ``graph.search`` finds over the curated graph."""
+    from graph.paths import search_curated_paths
+
+    store.write(node_rows(tiny), edge_rows(tiny))
+    expected = search_curated_paths(tiny, KETAMINE, ANTIDEPRESSANT_EFFECT, k=5)
+    found = store.paths(KETAMINE, ANTIDEPRESSANT_EFFECT, k=5)
+    assert expected.paths, "the tiny graph has a mechanism path from ketamine to the antidepressant effect"
+    assert [(p.nodes, round(p.score, 9)) for p in found.paths] == [(p.nodes, round(p.score, 9)) for p in expected.paths]
+    assert [s.claim_id for p in found.paths for s in p.steps] == [s.claim_id for p in expected.paths for s in p.steps]
+
+
 def test_a_failed_write_leaves_the_previous_rows(store: Store, rows: tuple[list[dict[str, Any]], ...]) -> None:
     nodes, edges = rows
     store.write(nodes, edges)
@@ -147,8 +159,11 @@ def test_a_selector_names_a_known_store() -> None:
 def test_the_command_line_selects_stores_the_same_way(tmp_path: Path,
                                                       rows: tuple[list[dict[str, Any]], ...]) -> None:
     """`--store SPEC` on the command line names the same stores as ``open_store``."""
+    import json
+
     from click.testing import CliRunner
 
+    from graph.curation import read_curation
     from kmoa.cli import main
 
     nodes, edges = rows
@@ -159,6 +174,14 @@ def test_the_command_line_selects_stores_the_same_way(tmp_path: Path,
                                   COUNT["sparql"]])
     assert answer.exit_code == 0, answer.output
     assert f'"n": {len(edges)}' in answer.output
+    paths = runner.invoke(main, ["paths", KETAMINE, ANTIDEPRESSANT_EFFECT, "--store", f"oxigraph:{tmp_path / 'store'}",
+                                 "--format", "json", "--data", str(TINY_DATA)])
+    assert paths.exit_code == 0, paths.output
+    from graph.paths import search_curated_paths
+
+    expected = search_curated_paths(KnowledgeGraph.from_curation(read_curation(TINY_DATA)), KETAMINE,
+                                     ANTIDEPRESSANT_EFFECT, k=5)
+    assert [tuple(p["nodes"]) for p in json.loads(paths.output)] == [p.nodes for p in expected.paths]
     refused = runner.invoke(main, ["sparql", "--store", "mongo:x", "ASK {}"])
     assert refused.exit_code == 2 and "oxigraph:DIR" in refused.output and "neo4j:URI" in refused.output
     cypher_only = runner.invoke(main, ["sparql", "--store", "neo4j:bolt://127.0.0.1:1", "ASK {}"])

@@ -43,11 +43,15 @@ def _load(data_dir: Path | None, sources: tuple[Path, ...] = ()):  # type: ignor
 @click.option("--import", "import_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Also walk an imported KGX graph (nodes.tsv, edges.tsv; e.g. from `kmoa import drugmechdb "
                    "--out`): merged-graph paths, imported steps marked with their source and line.")
+@click.option("--store", callback=store_spec,
+              help="Search the rows written to a store instead (oxigraph:DIR, neo4j:URI, sparql:URL; memory: is "
+                   "the curated graph, the default): the same search over that store's candidate edges.")
 @DATA_OPTION
 @SOURCE_OPTION
 def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evidence: str | None,
           human_only: bool, route: str | None, compound: str | None, include_negative: bool, allow_direct: bool,
-          fmt: str, import_dir: Path | None, data_dir: Path | None, sources: tuple[Path, ...]) -> None:
+          fmt: str, import_dir: Path | None, store: str | None, data_dir: Path | None,
+          sources: tuple[Path, ...]) -> None:
     """Ranked mechanism paths from SOURCE to TARGET (names, synonyms or CURIEs).
 
     Each path is labelled with the review's hypothesis it follows; the best path of every
@@ -70,6 +74,9 @@ def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evid
         _merged_paths(kg, import_dir, source, target, k, max_hops, allow_direct)
         return
     filters = PathFilters(min_evidence, human_only, route, compound, include_negative, allow_direct)
+    if store is not None and store != "memory:":
+        _store_paths(kg, store, source, target, k, max_hops, filters, fmt)
+        return
     try:
         answer = answer_paths(kg, source, target, k=k, offset=offset, max_hops=max_hops, filters=filters)
     except UnknownEntityError as err:
@@ -121,6 +128,46 @@ def _merged_paths(kg, import_dir: Path, source: str, target: str, k: int, max_ho
             else:
                 click.echo(f"        [{a['evidence_type']}, {a['species']}] {a['curated_source']} section "
                            f"{a['section']}, claim {step.claim_id}: \"{a['quote']}\"")
+        click.echo("")
+
+
+def _store_paths(kg, spec: str, source: str, target: str, k: int, max_hops: int, filters, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """`kmoa paths --store SPEC`: the one search over a store's candidate edges (names resolved as curated)."""
+    import json
+    from dataclasses import replace
+
+    from graph.model import UnknownEntityError
+    from kmoa import neo4j_server
+    from loaders.stores.adapter import open_store
+
+    def curie(text: str, kinds: tuple[str, ...] | None = None) -> str:
+        try:
+            return kg.resolve(text, kinds=kinds)
+        except UnknownEntityError:
+            return text  # a CURIE only the store knows
+
+    if filters.compound:
+        filters = replace(filters, compound=curie(filters.compound, ("compound",)))
+    options = {"local": neo4j_server.status} if spec.startswith("neo4j:") else {}
+    try:
+        with open_store(spec, **options) as opened:
+            found = opened.paths(curie(source), curie(target), k=k, max_hops=max_hops, filters=filters)
+            names = {n: (opened.node_rows("id", n) or [{"name": n}])[0].get("name", n)
+                     for p in found.paths for n in p.nodes}
+    except (OSError, ValueError, RuntimeError) as err:
+        fail(f"{spec}: {err}")
+    if fmt == "json":
+        click.echo(json.dumps([{"rank": rank, "score": p.score, "nodes": list(p.nodes),
+                                "steps": [{"from": s.source, "to": s.target, "predicate": s.predicate,
+                                           "claim": s.claim_id} for s in p.steps]}
+                               for rank, p in enumerate(found.paths, start=1)], indent=2, ensure_ascii=False))
+        return
+    exact = "the k best" if found.exact else "the best found within the search budget"
+    click.echo(f"{len(found.paths)} path(s) in {spec}: {exact}.\n")
+    for rank, path in enumerate(found.paths, start=1):
+        click.echo(f"#{rank}  score {path.score:.3f}  " + " -> ".join(names[n] for n in path.nodes))
+        for step in path.steps:
+            click.echo(f"    {names[step.source]} --{step.label}--> {names[step.target]}  [{step.claim_id}]")
         click.echo("")
 
 

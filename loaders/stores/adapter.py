@@ -4,7 +4,8 @@ Every store offers the same three things: ``writer()`` (a ``RowSink`` whose ``fi
 store's rows atomically: a failed write leaves the previous state), ``query`` in the store's own
 language (SPARQL or Cypher, read-only, with a timeout and a row cap; one ``QueryResult``), and the
 candidate edges the one path search asks for (``edges_from``, ``edges_to``, ``kind_of``, ``degree``,
-in the search's vocabulary: ``graph.rows.search_edge``). ``node_rows`` / ``edge_rows`` read rows back.
+in the search's vocabulary: ``graph.rows.search_edge``; ``paths`` runs ``graph.search`` over them).
+``node_rows`` / ``edge_rows`` read rows back.
 
 A new store is one module with a ``Store`` subclass plus one line in ``STORES``.
 """
@@ -14,12 +15,15 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from graph.results import QueryResult
 from graph.rows import search_edge
 from graph.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
 from loaders.base import Row, RowSink, write_rows
+
+if TYPE_CHECKING:
+    from graph.search import PathFilters, PathSearch
 
 # scheme -> "module:class"; the module is imported only when a store of that scheme is opened.
 STORES: dict[str, str] = {
@@ -91,6 +95,23 @@ class Store(ABC):
     def degree(self, node: str) -> int:
         """How many edges touch ``node``."""
         return len(self.edge_rows("subject", node)) + len(self.edge_rows("object", node))
+
+    def paths(self, source: str, target: str, k: int = 10, max_hops: int = 8,
+              filters: PathFilters | None = None, hub_damping: float | None = None) -> PathSearch:
+        """The k best mechanism paths between two CURIEs over this store's candidate edges (``graph.search``)."""
+        from graph.search import PathFilters, Walk, crosses_mechanism, search_paths
+        from ontology.schema import load_schema
+
+        schema = load_schema()
+        rules, filters = schema.walk, filters or PathFilters()
+        relatives = None
+        if filters.compound:
+            children = self.edges_to(filters.compound, rules.parent_to_child)
+            relatives = frozenset({filters.compound, *(e["subject"] for e in children)})
+        damping = rules.hub_damping_curated if hub_damping is None else hub_damping
+        walk = Walk(schema, self, filters, relatives, damping)
+        accept = None if filters.allow_direct else crosses_mechanism(rules, walk.kind_of)
+        return search_paths(walk, source, target, k=k, max_hops=max_hops, accept=accept)
 
     def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release what the store holds open."""

@@ -962,19 +962,6 @@ def walk_parameters(rules: WalkRules, filters: PathFilters) -> dict[str, Any]:
     }
 
 
-def edge_attributes(props: dict[str, Any], subject: str, obj: str, predicate: str) -> dict[str, Any]:
-    """Relationship properties plus the ``KnowledgeGraph.edge_attributes`` names used by path output."""
-    return {
-        **props, "subject": subject, "object": obj, "predicate": predicate,
-        "section": props.get("review_section"), "refs": list(props.get("review_refs", [])),
-        "quote": props.get("supporting_text"), "evidence_type": props.get("evidence_type"),
-        "species": props.get("species"), "finding": props.get("finding", "positive"),
-        "negated": bool(props.get("negated", False)),
-        "contested": bool(props.get("contested", False)), "canmat_level": props.get("canmat_level"),
-        "studies": list(props.get("studies", [])), "route": props.get("route"),
-    }
-
-
 def _resolve_id(driver: neo4j.Driver, database: str, text: str) -> str:
     records = driver.execute_query(
         f"MATCH (n:{ENTITY}) WHERE n.id = $q OR toLower(n.name) = toLower($q) "
@@ -1005,6 +992,7 @@ def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 
     """
     import neo4j
 
+    from graph.rows import search_edge
     from graph.search import PathFilters, search_edge_list
     from ontology.schema import load_schema
 
@@ -1021,7 +1009,7 @@ def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 
     edges = []
     for rec in records:
         kinds[rec["subject"]], kinds[rec["object"]] = rec["subject_kind"], rec["object_kind"]
-        edges.append(edge_attributes(rec["props"], rec["subject"], rec["object"], rec["predicate"]))
+        edges.append(search_edge(_edge_row(rec["subject"], rec["object"], dict(rec["props"]))))
     return search_edge_list(schema, edges, kinds, source_id, target_id, k=k, max_hops=max_hops, filters=filters,
                             relatives=frozenset(relatives) if relatives is not None else None).paths
 
