@@ -301,6 +301,8 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         shown = panels.compare_view(views.compare_routes(data))
     hidden = scene.subgraph.hidden if view in (None, "explore") else 0
     drawn = canvas_drawn(scene, view)
+    chosen = evidence_view.evidence_for(data, state) if evidence else None
+    charted = chosen is not None and bool(chosen.rows)
     return {
         "elements": views.elements_for(data, scene.subgraph, views.selection_for(data, state)),
         "title": scene.subgraph.title,
@@ -319,8 +321,8 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         "more_label": f"Show {min(st.MORE_STEP, hidden)} more ({hidden} not shown)" if hidden else "",
         "more_style": {} if hidden else {"display": "none"},
         "handout_disabled": scene.tour is None,
-        # PNG and SVG draw the canvas: nothing to draw while a panel view (compare, evidence) replaces it.
-        "png_disabled": not drawn, "svg_disabled": not drawn,
+        # PNG and SVG draw the canvas, or the evidence view's chart; nothing while the compare view replaces them.
+        "png_disabled": not (drawn or charted), "svg_disabled": not (drawn or charted),
     }
 
 
@@ -417,14 +419,22 @@ def handout_export(data: ExplorerData, state: st.State | None) -> dict[str, Any]
 def figure_export(data: ExplorerData, state: st.State | None, fmt: str) -> dict[str, Any] | None:
     """The current view as a standalone SVG figure, for the page to save as SVG or turn into a PNG.
 
-    None when the canvas draws nothing (the compare and evidence views show panels instead).
+    The evidence view exports its chart; None when the canvas draws nothing (the compare view shows
+    panels instead).
     """
     from explorer.figure import scene_figure
 
-    scene = views.scene_for(data, state or st.default_state(data.kg))
-    if not canvas_drawn(scene, (state or {}).get("view")):
+    state = state or st.default_state(data.kg)
+    name = f"kmoa-{state.get('view') or 'explore'}"
+    evidence = evidence_view.evidence_for(data, state) if state.get("view") == "evidence" else None
+    if evidence is not None and evidence.rows:  # the evidence view's chart, as `kmoa plot evidence` draws it
+        from explorer.evidence_plot import evidence_svg
+
+        return {"type": fmt, "svg": evidence_svg(data.kg, evidence), "filename": name}
+    scene = views.scene_for(data, state)
+    if not canvas_drawn(scene, state.get("view")):
         return None
-    return {"type": fmt, "svg": scene_figure(data, scene), "filename": f"kmoa-{(state or {}).get('view') or 'explore'}"}
+    return {"type": fmt, "svg": scene_figure(data, scene), "filename": name}
 
 
 # -- wiring ------------------------------------------------------------------------------------

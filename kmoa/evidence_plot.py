@@ -1,27 +1,19 @@
-"""The evidence chart as a file (PNG or SVG) for slides: a thin matplotlib drawing of ``graph.evidence``.
-
-Each panel is one measure of one outcome, one line per number the review gives for a study: a
-filled dot for the drug's value, a hollow dot for the comparator arm's, a bar for a range or an
-interval. The rows and numbers are ``graph.evidence``'s, the same ones the explorer draws.
-"""
+"""`kmoa plot evidence`'s file: the explorer's evidence chart (``explorer.evidence_plot``) written as PNG or SVG."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from graph.evidence import SOURCE_LINE, Evidence, ForestPanel, colours, evidence_title, forest_panels
+from explorer.evidence_plot import draw_evidence
+from graph.evidence import Evidence
 from graph.model import KnowledgeGraph
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
+__all__ = ["FORMATS", "PlotError", "draw_evidence", "plot_format", "write_evidence_plot"]
 FORMATS = ("png", "svg")
 
 
 class PlotError(ValueError):
-    """The chart cannot be written (an existing file without --force, an unknown format)."""
+    """The chart cannot be written (an unknown format)."""
 
 
 def plot_format(path: Path, fmt: str | None) -> str:
@@ -32,81 +24,16 @@ def plot_format(path: Path, fmt: str | None) -> str:
     return chosen
 
 
-def _draw_panel(ax, panel: ForestPanel, colour_of: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
-    labels, values = [], []
-    for y, point in enumerate(reversed(panel.points)):
-        colour = colour_of.get(point.compound, "#444444")
-        if point.low is not None and point.high is not None:
-            ax.plot([point.low, point.high], [y, y], color=colour, linewidth=2.5, solid_capstyle="butt")
-        if point.comparator is not None and point.value is not None:
-            ax.plot([point.value, point.comparator], [y, y], color=colour, linewidth=1, alpha=0.6)
-            ax.plot(point.comparator, y, "o", markerfacecolor="white", markeredgecolor=colour, markersize=8)
-        if point.value is not None:
-            ax.plot(point.value, y, "o", color=colour, markersize=8)
-        values += [v for v in (point.value, point.comparator, point.low, point.high) if v is not None]
-        labels.append(textwrap.fill(f"{point.label} [{point.text}]", 48))
-    ax.set_yticks(range(len(labels)), labels, fontsize=8.5)
-    ax.set_ylim(-0.7, len(labels) - 0.3)
-    if panel.reference is None:  # a rate: the whole 0-100 % scale
-        ax.set_xlim(0, 100)
-    else:
-        ax.axvline(panel.reference, color="#888888", linewidth=0.8, linestyle="--")
-        ax.set_xlim(min(panel.reference, *values) * 1.2 - 0.1, max(panel.reference, *values) * 1.2 + 0.1)
-    ax.set_xlabel(panel.title, fontsize=9.5)
-    ax.grid(axis="x", color="#eeeeee")
-    ax.spines[["top", "right"]].set_visible(False)
-
-
-def draw_evidence(kg: KnowledgeGraph, evidence: Evidence) -> Figure:
-    """The forest-style chart of the evidence's numbers, with title, legend and source line."""
-    from matplotlib.figure import Figure
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-    from matplotlib.lines import Line2D
-
-    panels = forest_panels(evidence)
-    heights = [max(len(p.points), 1) + 1.2 for p in panels] or [1.0]
-    height = 2.2 + 0.5 * sum(heights)
-    inch = 1 / height  # one inch, as a fraction of the figure's height
-    bottom = (0.4 + 0.13 * len(evidence.between)) * inch  # room for the notes and the source line
-    fig = Figure(figsize=(10, height), layout=ConstrainedLayoutEngine(
-        rect=(0, bottom, 1, 1 - 0.8 * inch - bottom)))  # (left, bottom, width, height): title and legend on top
-    fig.text(0.01, 1 - 0.1 * inch, evidence_title(kg, evidence), fontsize=13, ha="left", va="top")
-    colour_of = colours(evidence)
-    if panels:
-        axes = fig.subplots(len(panels), 1, height_ratios=heights, squeeze=False)[:, 0]
-        for ax, panel in zip(axes, panels, strict=True):
-            _draw_panel(ax, panel, colour_of)
-    else:
-        ax = fig.subplots()
-        ax.axis("off")
-        ax.text(0.5, 0.5, "The review gives no numbers for these studies; see the table.", ha="center")
-    plotted = {p.row for panel in panels for p in panel.points}
-    unplotted = [r for i, r in enumerate(evidence.rows) if i not in plotted]
-    handles = [Line2D([], [], marker="o", linestyle="", color=colour_of[c], label=kg.nodes[c].name)
-               for c in evidence.compounds]
-    handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#444444",
-                       label="comparator arm"),
-                Line2D([], [], color="#444444", linewidth=2.5, label="range or interval given")]
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 1 - 0.4 * inch), ncols=len(handles),
-               fontsize=9, frameon=False)
-    note = (f"{len(evidence.rows)} rows ({len(evidence.rows) - len(unplotted)} with numbers in the review); "
-            f"the other {len(unplotted)} are listed in the table (kmoa explore, evidence view).")
-    for comp in evidence.between:
-        note += f"\nHead to head, section {comp.provenance.section}: \"{comp.provenance.quote}\""
-    fig.text(0.01, 0.005, f"{note}\n{SOURCE_LINE}", fontsize=7.5, color="#555555", ha="left", va="bottom")
-    return fig
-
-
 def write_evidence_plot(kg: KnowledgeGraph, evidence: Evidence, path: Path, fmt: str | None = None,
                         force: bool = False) -> Path:
     """Write the chart to ``path`` (PNG or SVG) atomically; an existing file is replaced only with ``force``."""
+    import matplotlib
+
     from loaders.base import OutputError, output_path
 
     chosen = plot_format(path, fmt)
     if (path.exists() or path.is_symlink()) and not force:
         raise OutputError(f"{path} already exists: choose another name, or pass --force to replace it")
-    import matplotlib
-
     figure = draw_evidence(kg, evidence)
     with output_path(path) as tmp, matplotlib.rc_context({"svg.fonttype": "none"}):  # SVG text stays editable
         figure.savefig(tmp, format=chosen, dpi=200, facecolor="white")

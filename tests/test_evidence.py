@@ -161,3 +161,18 @@ def test_the_evidence_view_exports_its_rows_in_the_table_order(kg: KnowledgeGrap
     assert {r["claim"] for r in rows} == {r.claim for r in evidence.rows}
     sustain = next(r for r in json.loads(export_data(data, state, "json")["content"]) if r["name"] == "SUSTAIN-1")
     assert {(e["value"], e["comparator"]) for e in sustain["estimates"]} == {(26.7, 45.3), (25.8, 57.6)}
+
+
+def test_the_evidence_views_figure_export_is_the_chart(kg: KnowledgeGraph) -> None:
+    from explorer import state as st
+    from explorer.callbacks import figure_export
+    from explorer.data import prepare
+
+    state = st.decode("?view=evidence&compound=ketamine&compare=esketamine&indication=TRD", kg)
+    figure = figure_export(prepare(kg), state, "svg")
+    root = ET.fromstring(figure["svg"])
+    text = " ".join(root.itertext())
+    assert figure["filename"] == "kmoa-evidence" and root.tag.endswith("svg")
+    for expected in ("Clinical evidence: ketamine vs esketamine in treatment-resistant depression",
+                     "SUSTAIN-1", "comparator arm", "doi:10.1007/s44192-022-00012-3"):
+        assert expected in text, expected

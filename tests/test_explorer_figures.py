@@ -71,8 +71,14 @@ def test_png_and_svg_are_offered_only_while_the_canvas_draws_something(data: Exp
     explore = callbacks.render(data, default_state(kg))
     assert explore["png_disabled"] is False and explore["svg_disabled"] is False
     assert callbacks.figure_export(data, default_state(kg), "svg") is not None
-    for link in ("view=compare", "view=evidence&compound=ketamine&indication=treatment-resistant depression"):
+    for link in ("view=compare", "view=evidence&compound=arketamine&indication=post-traumatic stress disorder"):
         state = decode(link, kg)
         drawn = callbacks.render(data, state)
         assert drawn["png_disabled"] and drawn["svg_disabled"], link
         assert callbacks.figure_export(data, state, "png") is None, link
+    # The evidence view exports its chart (the figure `kmoa plot evidence` writes).
+    state = decode("view=evidence&compound=ketamine&indication=treatment-resistant depression", kg)
+    drawn = callbacks.render(data, state)
+    assert drawn["png_disabled"] is False and drawn["svg_disabled"] is False
+    figure = callbacks.figure_export(data, state, "svg")
+    assert figure is not None and "Clinical evidence: ketamine in treatment-resistant depression" in figure["svg"]
