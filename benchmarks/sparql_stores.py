@@ -18,8 +18,8 @@ Prints:
   disease on the merged graph (``graph.imported.search_merged_paths``; hub damping 0.5, at
   most 4 hops), for ketamine-family pairs and for random synthetic compound/disease pairs, with
   how many answers were proven exact, beside the reference: the earlier one-sided best-first
-  search over the same steps with its 50,000-step budget (``unidirectional_paths``), and how many
-  pairs both gave the same scores.
+  search with threshold deepening and its 50,000-step budget (``benchmarks/previous_search.py``),
+  and on how many pairs both gave the same scores.
 
 Each scale (default 0.1x, 0.3x and 1x Hetionet's size) is one column of the figures. Aims
 (measured, not asserted; issue 13): Oxigraph import of 1x <= 20 s and <= 2 GB, paths <= 50 ms p50
@@ -219,57 +219,19 @@ def path_pairs(kg: Any, graph: Any, count: int, seed: int) -> list[tuple[str, st
     return pairs
 
 
-def unidirectional_paths(walk: Any, source: str, target: str, k: int, max_hops: int, accept: Any,
-                         max_steps: int = 50_000) -> tuple[list[Any], bool]:
-    """The reference: the earlier one-sided best-first search over the same steps, with its 50,000-step budget.
-
-    Partial paths come off a heap by weakest-link score times the damping of their inner nodes;
-    the first k complete paths (and those tying the k-th) are the k best, unless the budget ran
-    out first. Returns the paths (best first) and whether they are proven.
-    """
-    import heapq
-    import itertools
-
-    counter = itertools.count()
-    heap: list[tuple[float, int, tuple[str, ...], tuple[Any, ...]]] = [(-1.0, next(counter), (source,), ())]
-    found: list[tuple[float, tuple[str, ...]]] = []
-    kth = 0.0
-    while heap:
-        neg, _, nodes, steps = heapq.heappop(heap)
-        if len(found) >= k and -neg < kth:
-            return found[:k], True
-        if walk.steps_built >= max_steps:
-            return found[:k], False
-        if steps and nodes[-1] == target:
-            if accept(nodes):
-                found.append((walk.path(steps)[0], nodes))
-                if len(found) == k:
-                    kth = -neg
-            continue
-        if len(steps) >= max_hops:
-            continue
-        damp = walk.damping(nodes[-1]) if steps else 1.0
-        for step in walk.steps(nodes[-1]):
-            if step.target not in nodes:
-                score = min(-neg, step.strength) * damp
-                heapq.heappush(heap, (-score, next(counter), nodes + (step.target,), steps + (step,)))
-    return found[:k], True
-
-
 def bench_paths(kg: Any, kgx: Path, pairs_wanted: int, seed: int) -> dict[str, str]:
     """Merged-graph paths at one scale: the one search vs. the earlier one-sided search, same pairs."""
+    from benchmarks import previous_search
     from graph.imported import MergedEdges, search_merged_paths
-    from graph.search import Walk, crosses_mechanism
     from loaders.formats.kgx_import import read_kgx
 
     began = time.perf_counter()
     graph = read_kgx(kgx, kg, progress=False)
     read = time.perf_counter() - began
     merged = MergedEdges(kg, graph)
+    previous = previous_search.merged_adjacency(kg, graph)
     pairs = path_pairs(kg, graph, pairs_wanted, seed)
     family = {p for p in pairs if not p[0].startswith("CHEBI:9")}
-    rules = kg.schema.walk
-    accept = crosses_mechanism(rules, merged.kind_of)
     figures: dict[str, str] = {}
     for group in ("ketamine family", "random synthetic"):
         chosen = [p for p in pairs if (p in family) == (group == "ketamine family")]
@@ -280,12 +242,11 @@ def bench_paths(kg: Any, kgx: Path, pairs_wanted: int, seed: int) -> dict[str, s
             new += time_calls(lambda s=source, t=target: search_merged_paths(kg, graph, s, t, k=10, merged=merged), 2)
             result = search_merged_paths(kg, graph, source, target, k=10, merged=merged)
             exact_new += result.exact
-            began = time.perf_counter()
-            walk = Walk(kg.schema, merged, hub_damping=rules.hub_damping_merged)
-            paths, proven = unidirectional_paths(walk, source, target, 10, 4, accept)
-            old.append(time.perf_counter() - began)
-            exact_old += proven
-            same += [p.score for p in result.paths] == [round(score, 4) for score, _ in paths]
+            old += time_calls(lambda s=source, t=target: previous_search.search_merged_paths(
+                kg, graph, s, t, k=10, merged=previous), 1)
+            before = previous_search.search_merged_paths(kg, graph, source, target, k=10, merged=previous)
+            exact_old += before.exact
+            same += [p.score for p in result.paths] == [p.score for p in before.paths]
         n = len(chosen)
         figures[f"paths, {group} ({n} pairs)"] = (
             f"{ms(new)}, exact {exact_new}/{n} | earlier search {ms(old)}, exact {exact_old}/{n}; "
