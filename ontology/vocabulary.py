@@ -218,7 +218,8 @@ def build_source_shapes(sources: Iterable[tuple[str, str, str, Iterable[int]]]) 
         g.add((records, RDF.type, SH.NodeShape))
         _prop(g, records, KMOA.section, maxCount=1, pattern=f"^({pattern})$",
               message=f"the section is not one of {source_id}'s ({pattern})")
-        span = f"[{numbers[0]}]-[{numbers[-1]}]" if numbers else "none"
+        contiguous = bool(numbers) and numbers == list(range(numbers[0], numbers[-1] + 1))
+        span = f"[{numbers[0]}]-[{numbers[-1]}]" if contiguous else ", ".join(f"[{n}]" for n in numbers) or "none"
         _prop(g, records, KMOA.ref, in_=numbers, message=f"a reference number is not in {source_id}'s list ({span})")
     return g
 
