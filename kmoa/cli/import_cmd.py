@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
 from kmoa.cli.neo4j_cmd import connection_options
 from kmoa.cli.options import AT_LEAST_ONE, store_spec
+
+
+def target_options(func: Any) -> Any:
+    """--store oxigraph:DIR | neo4j:URI, and --neo4j (the older spelling of --store neo4j:...)."""
+    func = click.option("--neo4j", "to_neo4j", is_flag=True,
+                        help="The same as --store neo4j:URI, the URI from --uri, $NEO4J_URI or the local server.")(func)
+    return click.option("--store", "store_spec", callback=store_spec,
+                        help="Where to merge: oxigraph:DIR (created if missing) or neo4j:URI (one transaction).")(func)
 
 
 @click.group(name="import")
@@ -18,10 +27,7 @@ def import_() -> None:
 
 @import_.command("kgx")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--store", "store_spec", callback=store_spec,
-              help="Where to merge: oxigraph:DIR (created if missing) or neo4j:URI (in one transaction).")
-@click.option("--neo4j", "to_neo4j", is_flag=True,
-              help="The same as --store neo4j:URI, the URI from --uri, $NEO4J_URI or the local server.")
+@target_options
 @click.option("--name", help="Name of this import (default: the directory name); names its node graph.")
 @click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True,
               help="Rows per Neo4j write transaction.")
@@ -88,10 +94,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
 
 @import_.command("drugmechdb")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--store", "store_spec", callback=store_spec,
-              help="Where to merge: oxigraph:DIR (created if missing) or neo4j:URI (in one transaction).")
-@click.option("--neo4j", "to_neo4j", is_flag=True,
-              help="The same as --store neo4j:URI, the URI from --uri, $NEO4J_URI or the local server.")
+@target_options
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Only convert: write OUT/nodes.tsv and edges.tsv (a new folder) for `kmoa import kgx` "
                    "or `kmoa explore --import`.")
