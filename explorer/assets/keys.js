@@ -74,3 +74,74 @@ document.addEventListener("keydown", function (event) {
   });
   document.addEventListener("DOMContentLoaded", decorate);
 })();
+
+// Typing into a dropdown never drops a character. Dash 4.4's dropdown collects what is typed on its closed
+// button on keyup and moves the caret into its search box one animation frame later (and not at all when it
+// opens with no options, as the search box does before the server has answered), so on a busy machine a key
+// pressed down on the button and released in the search box is lost ("esketamine" became "eketamine").
+// Here a character typed anywhere in a dropdown but its search box goes into the search box, in order.
+(function () {
+  var pending = new Map();  // dropdown wrapper -> characters typed before its search box was there
+  var setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+
+  function typed(event) {
+    return event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.metaKey && !event.altKey;
+  }
+  function searchBox(wrapper) {
+    return wrapper.querySelector("input.dash-dropdown-search");
+  }
+  function flush(wrapper) {
+    var box = searchBox(wrapper);
+    var text = pending.get(wrapper);
+    if (!box || text === undefined) {
+      return false;
+    }
+    pending.delete(wrapper);
+    box.focus();
+    setValue.call(box, text + box.value);  // typed before anything that reached the box itself
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+    return true;
+  }
+  function waitAndFlush(wrapper, frames) {
+    if (!flush(wrapper) && frames > 0 && pending.has(wrapper)) {
+      requestAnimationFrame(function () { waitAndFlush(wrapper, frames - 1); });
+    }
+  }
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var wrapper = target && target.closest && target.closest(".dash-dropdown-wrapper");
+    if (!wrapper) {
+      return;
+    }
+    if (pending.has(wrapper) && target.matches("input.dash-dropdown-search")) {
+      flush(wrapper);  // the box got the caret from elsewhere: what was typed before goes first
+      return;
+    }
+    if (!typed(event) || target.matches("input.dash-dropdown-search")) {
+      return;
+    }
+    if (!pending.has(wrapper) && searchBox(wrapper)) {
+      searchBox(wrapper).focus();  // open: the character goes into the box, not the button or an option
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    var first = !pending.has(wrapper);
+    pending.set(wrapper, (pending.get(wrapper) || "") + event.key);
+    if (first) {
+      // The dropdown's own Enter handler opens it (and never closes it, unlike a click).
+      var button = wrapper.querySelector("button.dash-dropdown");
+      if (button) {
+        button.dispatchEvent(new KeyboardEvent("keyup", {key: "Enter", bubbles: true}));
+      }
+      waitAndFlush(wrapper, 120);
+    }
+  }, true);
+  // The dropdown's own type-ahead (on keyup) is replaced by the above.
+  document.addEventListener("keyup", function (event) {
+    var target = event.target;
+    if (target && target.matches && target.matches("button.dash-dropdown") && typed(event)) {
+      event.stopPropagation();
+    }
+  }, true);
+})();
