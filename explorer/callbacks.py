@@ -29,6 +29,9 @@ RENDER_OUTPUTS = {
     "notices": (ids.NOTICES, "children"), "more_label": (ids.SHOW_MORE, "children"),
     "more_style": (ids.SHOW_MORE, "style"), "handout_disabled": (ids.TOUR_HANDOUT, "disabled"),
     "png_disabled": (ids.EXPORT_PNG, "disabled"), "svg_disabled": (ids.EXPORT_SVG, "disabled"),
+    "nodes": (ids.NODE_LIST, "children"),
+    "slide": (ids.SLIDE_TEXT, "children"), "slide_prev_disabled": (ids.SLIDE_PREV, "disabled"),
+    "slide_next_disabled": (ids.SLIDE_NEXT, "disabled"),
 }
 # Where each control value of the router goes.
 CONTROL_OUTPUTS = {
@@ -182,6 +185,15 @@ def _compare(data: ExplorerData, state: st.State, index: Any, value: Any, inputs
     return st.compare_mechanisms(state, source, other, target)
 
 
+def _slide_step(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any],
+                delta: int) -> st.State | None:
+    """Presentation mode's ← →: the next tour step, or the next step of the highlighted path."""
+    if state.get("view") == "tour":
+        return _tour_step(data, state, index, value, inputs, delta)
+    claims = views.path_step_claims(views.scene_for(data, state), state)
+    return st.step_path(state, claims, delta) if claims else None
+
+
 def _matches(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
     if not value:
         return None
@@ -216,6 +228,9 @@ ACTIONS: dict[str, Action] = {
     ids.TOUR: _tour,
     ids.TOUR_PREV: lambda data, state, index, value, inputs: _tour_step(data, state, index, value, inputs, -1),
     ids.TOUR_NEXT: lambda data, state, index, value, inputs: _tour_step(data, state, index, value, inputs, 1),
+    ids.SLIDE_PREV: lambda data, state, index, value, inputs: _slide_step(data, state, index, value, inputs, -1),
+    ids.SLIDE_NEXT: lambda data, state, index, value, inputs: _slide_step(data, state, index, value, inputs, 1),
+    ids.NODE_ITEM: lambda data, state, index, value, inputs: st.select(state, f"node:{index}"),
     ids.COMPARE_OPEN: lambda data, state, index, value, inputs: st.compare(state),
     ids.COMPARE_RUN: _compare,
     ids.STUDIES: lambda data, state, index, value, inputs: st.toggle_studies(state, bool(value)),
@@ -303,8 +318,10 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
     drawn = canvas_drawn(scene, view)
     chosen = evidence_view.evidence_for(data, state) if evidence else None
     charted = chosen is not None and bool(chosen.rows)
+    slide = views.slide_for(data, scene, state)
+    selected = views.selection_for(data, state)
     return {
-        "elements": views.elements_for(data, scene.subgraph, views.selection_for(data, state)),
+        "elements": views.elements_for(data, scene.subgraph, selected),
         "title": scene.subgraph.title,
         "paths": panels.path_list(data, scene, state),
         "tour": (mechanism_panels.contrast_tour_panel(*scene.contrast) if scene.contrast is not None
@@ -323,6 +340,10 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         "handout_disabled": scene.tour is None,
         # PNG and SVG draw the canvas, or the evidence view's chart; nothing while the compare view replaces them.
         "png_disabled": not (drawn or charted), "svg_disabled": not (drawn or charted),
+        "nodes": panels.node_list(data, scene.subgraph.nodes, selected),
+        "slide": panels.slide(slide),
+        "slide_prev_disabled": slide is None or slide.first,
+        "slide_next_disabled": slide is None or slide.last,
     }
 
 
@@ -469,7 +490,7 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
     """Attach every callback to the app; all of them close over the prepared data only."""
     pattern = {f"p_{name.replace('-', '_')}": Input({"type": name, "index": ALL}, "n_clicks")
                for name in (ids.PATH_ITEM, ids.PATHS_MORE, ids.SELECT, ids.FOCUS, ids.TRACE_FROM, ids.TRACE_TO,
-                            ids.TOUR_GO, ids.EVIDENCE_ROW, ids.EVIDENCE_SORT)}
+                            ids.TOUR_GO, ids.EVIDENCE_ROW, ids.EVIDENCE_SORT, ids.NODE_ITEM)}
 
     @app.callback(
         output={"state": Output(ids.STATE, "data"), "url": Output(ids.URL, "search"),
@@ -480,6 +501,7 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
                 "node": Input(ids.CANVAS, "tapNodeData"), "edge": Input(ids.CANVAS, "tapEdgeData"),
                 "trace": Input(ids.TRACE, "n_clicks"), "tour": Input(ids.TOUR, "value"),
                 "prev": Input(ids.TOUR_PREV, "n_clicks"), "next": Input(ids.TOUR_NEXT, "n_clicks"),
+                "slide_prev": Input(ids.SLIDE_PREV, "n_clicks"), "slide_next": Input(ids.SLIDE_NEXT, "n_clicks"),
                 "compare": Input(ids.COMPARE_OPEN, "n_clicks"), "studies": Input(ids.STUDIES, "value"),
                 "compare_run": Input(ids.COMPARE_RUN, "n_clicks"), "more": Input(ids.SHOW_MORE, "n_clicks"),
                 "query": Input(ids.QUERY_STORE, "data"), "ev_show": Input(ids.EV_SHOW, "n_clicks"), **pattern},

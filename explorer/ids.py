@@ -10,6 +10,7 @@ QUERY_RERUN = "query-rerun"
 CANVAS = "canvas"
 CANVAS_TITLE = "canvas-title"
 CANVAS_WRAP = "canvas-wrap"
+NODE_LIST = "node-list"
 LEGEND = "legend"
 CANVAS_FIT = "canvas-fit"
 SHOW_MORE = "show-more"
@@ -65,6 +66,13 @@ SHARE = "share-link"
 SHARE_STATUS = "share-status"
 NOTICES = "url-notices"
 
+# Presentation mode (explorer/assets/presentation.js shows it): a toggle, the slide under the canvas, its steps.
+PRESENT = "present-toggle"
+SLIDE = "slide"
+SLIDE_TEXT = "slide-text"
+SLIDE_PREV = "slide-prev"
+SLIDE_NEXT = "slide-next"
+
 # Pattern-matching id types (dicts {"type": ..., "index": ...}).
 SELECT = "select"          # index: "node:CURIE" or "claim:ID"
 FOCUS = "focus"            # index: CURIE
@@ -76,6 +84,7 @@ PATHS_MORE = "paths-more"  # index: "more" (list the next paths)
 EVIDENCE_ROW = "evidence-row"    # index: "CLAIM#STUDY" (a click opens the claim)
 EVIDENCE_SORT = "evidence-sort"  # index: a column key of explorer.evidence_view.COLUMNS
 NODE_CLAIMS_CSV = "node-claims-csv"  # index: CURIE (download every claim of the node)
+NODE_ITEM = "node-item"  # index: CURIE (a drawn node in the keyboard list of the canvas)
 
 # Pseudo-ids the router uses for the canvas' two tap events.
 CANVAS_NODE = "canvas-node"

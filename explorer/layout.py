@@ -19,6 +19,10 @@ CANVAS_LAYOUT = {"name": "preset", "fit": True, "padding": 40, "animate": False}
 WHEEL_SENSITIVITY = 0.25  # one wheel notch zooms by about a fifth, not 2.5-fold
 
 
+def _aria(label: str) -> dict[str, Any]:
+    return {"aria-label": label}
+
+
 def _field(label: str, control: Any, hint: str | None = None) -> html.Div:
     return html.Div([html.Label(label, className="field-label"), control,
                      html.Div(hint, className="hint") if hint else None], className="field")
@@ -147,9 +151,24 @@ def build_layout(data: ExplorerData) -> html.Div:
         minZoom=0.15, maxZoom=3.0, boxSelectionEnabled=False, wheelSensitivity=WHEEL_SENSITIVITY,
         responsive=True,
     )
+    pressed: dict[str, Any] = {"aria-pressed": "false"}
+    live: dict[str, Any] = {"aria-live": "polite"}
+    present = html.Button([html.Span("Present", className="when-normal"),
+                           html.Span("Leave presentation", className="when-presenting")],
+                          id=ids.PRESENT, n_clicks=0, className="btn btn-small present-toggle",
+                          title="Presentation mode: full screen, large labels and captions (key P; Esc leaves)",
+                          **pressed)
+    slide = html.Div([
+        html.Button("◀", id=ids.SLIDE_PREV, n_clicks=0, className="btn slide-nav", title="Previous step (←)",
+                    disabled=True, **_aria("Previous step")),
+        html.Div(id=ids.SLIDE_TEXT, className="slide-text", **live),
+        html.Button("▶", id=ids.SLIDE_NEXT, n_clicks=0, className="btn slide-nav", title="Next step (→)",
+                    disabled=True, **_aria("Next step")),
+    ], id=ids.SLIDE, className="slide")
     centre = html.Section([
         html.Div(id=ids.NOTICES, role="alert", className="url-notices"),
-        html.Div(id=ids.CANVAS_TITLE, className="canvas-title", role="status"),
+        html.Div([html.Div(id=ids.CANVAS_TITLE, className="canvas-title", role="status"), present],
+                 className="canvas-bar"),
         html.Div([
             canvas,
             html.Div([
@@ -160,9 +179,11 @@ def build_layout(data: ExplorerData) -> html.Div:
             ], className="canvas-controls"),
             html.Div(id=ids.CANVAS_TIP, role="tooltip", className="canvas-tooltip", hidden=True),
         ], id=ids.CANVAS_WRAP, className="canvas-wrap"),
+        slide,
         html.Div(id=ids.COMPARE, className="compare", style={"display": "none"}),
         html.Div(id=ids.EVIDENCE, className="compare evidence-view", style={"display": "none"}),
         html.Div(legend(data, []), id=ids.LEGEND, className="legend"),
+        html.Details(id=ids.NODE_LIST, className="node-list"),
         html.Div(id=ids.RESULTS, className="results-area"),
     ], className="centre")
     aria: dict[str, Any] = {"aria-label": "Evidence"}

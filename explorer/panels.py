@@ -15,7 +15,7 @@ from explorer import ids
 from explorer.data import ExplorerData
 from explorer.links import link_for
 from explorer.style import edge_legend, node_legend, swatch_style
-from explorer.views import Scene, display_cell
+from explorer.views import Scene, Slide, display_cell
 from graph.path_answers import HypothesisMatch, PathAnswer
 from graph.paths import MechanismPath
 
@@ -511,3 +511,26 @@ def url_notices(notices: Sequence[dict[str, str]]) -> list[html.Div]:
         param: dict[str, Any] = {"data-param": notice["param"]}
         out.append(html.Div(notice["text"], className="notice notice-error url-notice", **param))
     return out
+
+
+def slide(info: Slide | None) -> list[Any]:
+    """Presentation mode's caption and quote under the canvas, in large type (nothing for a view without steps)."""
+    if info is None:
+        return []
+    quote: list[Any] = []
+    if info.quote:
+        quote = [html.Blockquote([html.Span(f"“{info.quote}”", className="quote-text"),
+                                  html.Footer(["Review, section ", info.section or "?", " ", refs_badges(info.refs)])],
+                                 className="quote slide-quote", id="slide-quote")]
+    return [html.Div(info.counter, className="slide-counter"),
+            html.P(info.caption, className="slide-caption", id="slide-caption"), *quote]
+
+
+def node_list(data: ExplorerData, nodes: Sequence[str], selected: str | None) -> list[Any]:
+    """The drawn nodes as buttons (a keyboard user's way to the canvas): each selects its node and opens its panel."""
+    shown = sorted(nodes, key=lambda n: data.node_name(n).lower())
+    items = [html.Li(html.Button(
+        [data.node_name(curie), html.Span(f" · {data.kind_label(data.node_kind(curie))}", className="muted small")],
+        id={"type": ids.NODE_ITEM, "index": curie}, n_clicks=0,
+        className="linklike" + (" current" if selected == f"node:{curie}" else ""))) for curie in shown]
+    return [html.Summary(f"Nodes on the canvas ({len(shown)})"), html.Ul(items, className="node-items")]

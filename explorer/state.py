@@ -393,6 +393,14 @@ def more_paths(state: State) -> State:
     return {**state, "view": "paths", "shown": shown}
 
 
+def step_path(state: State, claims: list[str], delta: int) -> State:
+    """Select the next or previous step of the highlighted path (before the first: the whole path, no step)."""
+    current = str(state.get("sel") or "")
+    at = claims.index(current[len("claim:"):]) if current.startswith("claim:") and current[6:] in claims else -1
+    at = min(max(at + delta, -1), len(claims) - 1)
+    return {**state, "view": "paths", "sel": f"claim:{claims[at]}" if at >= 0 else None}
+
+
 def start_tour(state: State, hypothesis: str) -> State:
     """Open a hypothesis tour at its first step."""
     return {**state, "view": "tour", "tour": hypothesis, "step": 0, "sel": None}

@@ -881,3 +881,52 @@ def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
         return Scene(Subgraph((), (), {}, "force", "Search for a compound, receptor, process or outcome"))
     return Scene(neighbourhood(data, focus, state.get("expanded") or (), bool(state.get("studies")),
                                more=int(state.get("more") or 0)))
+
+
+# -- presentation mode -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slide:
+    """What presentation mode shows under the canvas: a tour step, or a step of the highlighted path."""
+
+    counter: str
+    caption: str
+    quote: str | None = None
+    section: str | None = None
+    refs: tuple[int, ...] = ()
+    first: bool = True  #: no step before this one
+    last: bool = True  #: no step after this one
+
+
+def path_step_claims(scene: Scene, state: Mapping[str, Any]) -> list[str]:
+    """The claims of the highlighted path's steps, in order (empty outside the paths view)."""
+    if state.get("view") != "paths" or not scene.paths:
+        return []
+    chosen = scene.paths[min(int(state.get("path") or 0), len(scene.paths) - 1)]
+    return [step.claim_id for step in chosen.steps]
+
+
+def slide_for(data: ExplorerData, scene: Scene, state: Mapping[str, Any]) -> Slide | None:
+    """The slide of a tour step or path step; None for views that have no steps (explore, query, compare)."""
+    step = scene.tour
+    if state.get("view") == "tour" and step is not None:
+        return Slide(f"{step.name} · step {step.index + 1} of {step.total}", step.caption, step.quote, step.section,
+                     step.refs, first=step.index == 0, last=step.index >= step.total - 1)
+    claims = path_step_claims(scene, state)
+    if not claims:
+        return None
+    number = min(int(state.get("path") or 0), len(scene.paths) - 1)
+    path = scene.paths[number]
+    sel = str(state.get("sel") or "")
+    at = claims.index(sel[len("claim:"):]) if sel.startswith("claim:") and sel[6:] in claims else -1
+    if at < 0:
+        chain = " → ".join(data.node_name(n) for n in path.nodes)
+        return Slide(f"Path #{number + 1} · score {path.score:.2f} · {path.hops} steps", chain, last=False)
+    s = path.steps[at]
+    claim = data.kg.claims.get(s.claim_id)
+    prov = claim.provenance if claim is not None else None
+    return Slide(f"Path #{number + 1} · step {at + 1} of {len(claims)}",
+                 f"{data.node_name(s.source)} — {s.label} → {data.node_name(s.target)}",
+                 prov.quote if prov else None, prov.section if prov else None, tuple(prov.refs) if prov else (),
+                 first=False, last=at >= len(claims) - 1)

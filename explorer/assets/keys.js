@@ -8,7 +8,9 @@ document.addEventListener("keydown", function (event) {
   // A presentation clicker sends Page Down / Page Up.
   var forward = event.key === "ArrowRight" || event.key === "PageDown";
   var back = event.key === "ArrowLeft" || event.key === "PageUp";
-  var id = forward ? "tour-next" : back ? "tour-prev" : null;
+  // In presentation mode they step through the slide under the canvas (a tour, or the highlighted path).
+  var presenting = document.documentElement.classList.contains("presenting");
+  var id = forward ? (presenting ? "slide-next" : "tour-next") : back ? (presenting ? "slide-prev" : "tour-prev") : null;
   var button = id && document.getElementById(id);
   if (button && !button.disabled && button.offsetParent !== null) {
     event.preventDefault();
