@@ -132,7 +132,7 @@ def build_layout(data: ExplorerData) -> html.Div:
     ], className="exports")
     header = html.Header([
         html.Div([html.Span("kmoa", className="brand-mark"),
-                  html.Div([html.Div("Ketamine mechanisms of action", className="brand-title"),
+                  html.Div([html.H1("Ketamine mechanisms of action", className="brand-title"),
                             html.Div("a knowledge graph of one review, with its evidence", className="brand-sub")])],
                  className="brand"),
         dcc.Dropdown(id=ids.SEARCH, options=[], placeholder="Search names, synonyms or CURIEs (e.g. esketamine, "

@@ -71,10 +71,39 @@ document.addEventListener("keydown", function (event) {
       next.focus();
     }
   }, true);
-  new MutationObserver(decorate).observe(document.documentElement, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ["class"]
+  // Dash 4's checklists and radio items are native checkboxes and radios wrapped in a listbox of options; the
+  // listbox roles hide what they are (and nest a focusable input in an option), so they are plain groups here.
+  // Its dropdowns put a hidden (aria-hidden) proxy input in the Tab order for Safari; here the dropdown's own
+  // button takes the Tab stop instead, so nothing hidden from assistive technology is ever focused.
+  function decorateControls() {
+    document.querySelectorAll(".dash-checklist[role=listbox], .dash-radioitems[role=listbox]").forEach(function (list) {
+      list.setAttribute("role", list.classList.contains("dash-radioitems") ? "radiogroup" : "group");
+    });
+    document.querySelectorAll(".dash-checklist > [role=option], .dash-radioitems > [role=option], "
+                              + ".dash-checklist > [aria-selected], .dash-radioitems > [aria-selected]")
+      .forEach(function (option) {
+        option.removeAttribute("role");
+        option.removeAttribute("aria-selected");
+      });
+    document.querySelectorAll(".dash-dropdown-wrapper").forEach(function (wrapper) {
+      var proxy = wrapper.querySelector(":scope > input.dash-dropdown-focus-target");
+      var button = wrapper.querySelector(":scope > button.dash-dropdown");
+      if (proxy && proxy.tabIndex !== -1) {
+        proxy.tabIndex = -1;
+      }
+      if (button && button.tabIndex !== 0) {
+        button.tabIndex = 0;
+      }
+    });
+  }
+  function decorateAll() {
+    decorate();
+    decorateControls();
+  }
+  new MutationObserver(decorateAll).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["class", "tabindex", "aria-selected"]
   });
-  document.addEventListener("DOMContentLoaded", decorate);
+  document.addEventListener("DOMContentLoaded", decorateAll);
 })();
 
 // Typing into a dropdown never drops a character. Dash 4.4's dropdown collects what is typed on its closed
