@@ -154,7 +154,8 @@ def test_the_drawn_nodes_are_a_keyboard_list_that_opens_each_nodes_panel(explore
     tab_to(page, f"a.closest('#node-list') && a.innerText.startsWith({name!r} + ' · ')")
     page.keyboard.press("Enter")
     expect(page.locator("#evidence-panel h2")).to_have_text(name, timeout=SLOW)
-    assert cy(page, "return cy.nodes(':selected').map(n => n.id());") == [NMDA]
+    page.wait_for_function("(id) => document.getElementById('canvas')._cyreg.cy.nodes(':selected')"
+                           ".map(n => n.id()).join() === id", arg=NMDA)
 
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
