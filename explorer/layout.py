@@ -167,8 +167,8 @@ def build_layout(data: ExplorerData) -> html.Div:
     ], id=ids.SLIDE, className="slide")
     centre = html.Section([
         html.Div(id=ids.NOTICES, role="alert", className="url-notices"),
-        html.Div([html.Div(id=ids.CANVAS_TITLE, className="canvas-title", role="status"), present],
-                 className="canvas-bar"),
+        html.Div([html.Div(id=ids.CANVAS_TITLE, className="canvas-title", role="status"),
+                  html.Details(id=ids.NODE_LIST, className="node-list"), present], className="canvas-bar"),
         html.Div([
             canvas,
             html.Div([
@@ -183,7 +183,6 @@ def build_layout(data: ExplorerData) -> html.Div:
         html.Div(id=ids.COMPARE, className="compare", style={"display": "none"}),
         html.Div(id=ids.EVIDENCE, className="compare evidence-view", style={"display": "none"}),
         html.Div(legend(data, []), id=ids.LEGEND, className="legend"),
-        html.Details(id=ids.NODE_LIST, className="node-list"),
         html.Div(id=ids.RESULTS, className="results-area"),
     ], className="centre")
     aria: dict[str, Any] = {"aria-label": "Evidence"}

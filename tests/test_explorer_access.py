@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from explorer import ids
 from graph.model import KnowledgeGraph
 from tests.test_explorer_keyboard import tab_to
 from tests.test_explorer_share import SLOW, open_app
@@ -87,6 +88,7 @@ TAB_CONTROLS = {
     "Explore": ["show-studies"],
     "Paths": ["path-source", "path-target", "path-trace"],
     "Tours": ["tour-select", "compare-open"],
+    "Evidence": [ids.EV_COMPOUND, ids.EV_SHOW],
     "Query": ["query-named", "query-text", "query-run"],
 }
 
