@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from explorer import callbacks, evidence_view, ids  # noqa: E402
+from explorer import callbacks, evidence_view, ids, views  # noqa: E402
 from explorer import state as st  # noqa: E402
 from explorer.data import ExplorerData, prepare  # noqa: E402
 from graph.model import load_graph  # noqa: E402
@@ -116,6 +116,26 @@ def callback_times(data: ExplorerData, repeat: int) -> dict[str, list[float]]:
             callbacks.render(data, out["state"])
 
         samples["compare mechanisms (router + render)"] += timed(compare, max(1, repeat // 2))
+    samples["presentation: next slide (router + render)"] = []
+    for hyp in kg.hypotheses.values():  # every step of every tour, as the clicker steps it
+        state = st.start_tour(base, hyp.id)
+        for _ in range(len(hyp.steps)):
+            def slide(s: st.State = state) -> None:
+                out = callbacks.route(data, ids.SLIDE_NEXT, 1, {}, s)
+                callbacks.render(data, out["state"])
+
+            samples["presentation: next slide (router + render)"] += timed(slide, max(1, repeat // 5))
+            state = st.step_tour(state, 1, len(hyp.steps))
+    for source, target in PAIRS:  # every step of the best path of each pair
+        state = callbacks.route(data, ids.TRACE, 1, {"source": kg.resolve(source), "target": kg.resolve(target)},
+                                base)["state"]
+        for _ in range(len(views.path_step_claims(views.scene_for(data, state), state))):
+            def path_slide(s: st.State = state) -> None:
+                out = callbacks.route(data, ids.SLIDE_NEXT, 1, {}, s)
+                callbacks.render(data, out["state"])
+
+            samples["presentation: next slide (router + render)"] += timed(path_slide, max(1, repeat // 5))
+            state = callbacks.route(data, ids.SLIDE_NEXT, 1, {}, state)["state"]
     shown = st.show_evidence(base, kg.resolve("ketamine"), kg.resolve("esketamine"), kg.resolve("TRD"))
     for column in evidence_view.SORTABLE:
         def sort(c: str = column) -> None:
