@@ -1,28 +1,41 @@
-"""Neo4j load throughput (curated and synthetic >= 1M edges) and named Cypher query latency.
+"""Neo4j loads, bulk (neo4j-admin) against online (one transaction), and named Cypher query latency.
 
-    python benchmarks/neo4j_load.py                       # curated + 1M-edge synthetic graph
-    python benchmarks/neo4j_load.py --edges 2000000 --batch-size 50000
-    KMOA_NEO4J_HEAP=4g python benchmarks/neo4j_load.py    # heap of a server this script starts
+    python benchmarks/neo4j_load.py                        # scales 0.1, 0.3 and 1 x Hetionet
+    python benchmarks/neo4j_load.py --scales 0.1
+    KMOA_NEO4J_HEAP=4g KMOA_NEO4J_PAGECACHE=2g python benchmarks/neo4j_load.py
 
-Connects like `kmoa load neo4j` (NEO4J_* variables, else the local server, which it starts if
-needed). It replaces the graph in that database and reloads the curated graph at the end.
-Synthetic rows have the KGX row format of ``graph.rows.node_rows``/``edge_rows`` (every column,
-real node kinds and predicates, provenance lists), generated from a seed.
+Starts a Neo4j server of its own in a temporary cache (the jars are the user's download), so no
+graph of the user's is replaced, and stops and removes it at the end. For each scale, the
+synthetic Hetionet-sized KGX graph of ``synthetic_kgx.py`` is merged with the curated graph as
+``kmoa import kgx --neo4j`` merges it, then loaded online and then in bulk (``kmoa.neo4j_reload``),
+from the same rows. ``synthetic_rows`` (seeded rows with every column of the curated export) is
+kept for experiments with the online loader.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
+import shutil
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-from graph.model import load_graph
-from graph.rows import edge_rows, node_rows
-from graph.sparql import named_queries
-from loaders.stores import neo4j as nl
-from ontology.schema import load_schema
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic_kgx import write as write_synthetic  # noqa: E402
+
+from graph.model import load_graph  # noqa: E402
+from graph.rows import edge_rows, node_rows  # noqa: E402
+from graph.sparql import named_queries  # noqa: E402
+from kmoa.neo4j_reload import ReloadResult, merged_rows, reload_rows  # noqa: E402
+from loaders.formats.kgx_import import read_kgx  # noqa: E402
+from loaders.stores import neo4j as nl  # noqa: E402
+from ontology.schema import load_schema  # noqa: E402
 
 WORDS = ("ketamine glutamate synapse receptor cortex plasticity trial dose response placebo remission relapse "
          "infusion depression neuron signalling pathway release block rapid effect").split()
@@ -93,7 +106,7 @@ def bench_queries(driver: Any, database: str, repeats: int) -> dict[str, tuple[f
 
 
 def report_load(label: str, result: nl.LoadResult) -> None:
-    """Print one load's throughput and phase times."""
+    """Print one online load's throughput and phase times."""
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items())
     whole = result.relationships / result.seconds if result.seconds else float("nan")
     print(f"{label}: {result.nodes:,} nodes, {result.relationships:,} edges: relationships at "
@@ -101,46 +114,69 @@ def report_load(label: str, result: nl.LoadResult) -> None:
           f"[{phases}]")
 
 
+def report_reload(label: str, result: ReloadResult) -> None:
+    """Print one reload (bulk or online) of the merged graph: whole time, edges/s and phases."""
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items())
+    rels = result.phases.get("relationships")
+    online = f"; relationships at {result.relationships / rels:,.0f} edges/s" if rels else ""
+    print(f"{label}: {result.nodes:,} nodes, {result.relationships:,} edges in {result.seconds:.1f} s "
+          f"({result.relationships / result.seconds:,.0f} edges/s{online}) [{phases}]", flush=True)
+
+
+def bench_scale(settings: nl.ConnectionSettings, kg: Any, scale: float, folder: Path) -> None:
+    """The merged graph at ``scale`` x Hetionet: an online load, then a bulk load of the same rows."""
+    began = time.perf_counter()
+    kgx = folder / f"scale-{scale}"
+    write_synthetic(kgx, scale=scale)
+    nodes, edges = merged_rows(kg, read_kgx(kgx, kg, progress=False))
+    shutil.rmtree(kgx)
+    print(f"scale {scale}: {len(nodes):,} nodes, {len(edges):,} edges (generated and read in "
+          f"{time.perf_counter() - began:.1f} s); load average {os.getloadavg()[0]:.1f}", flush=True)
+    for mode in ("online", "bulk"):
+        try:
+            report_reload(f"  {mode}", reload_rows(settings, nodes, edges, mode=mode))  # type: ignore[arg-type]
+        except nl.Neo4jLoadError as err:
+            print(f"  {mode}: failed: {err}", flush=True)
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--nodes", type=int, default=200_000)
-    parser.add_argument("--edges", type=int, default=1_000_000)
-    parser.add_argument("--batch-size", type=int, default=nl.DEFAULT_BATCH_SIZE)
+    parser.add_argument("--scales", type=float, nargs="*", default=[0.1, 0.3, 1.0],
+                        help="Sizes of the synthetic graph as fractions of Hetionet's (2.25 M edges)")
     parser.add_argument("--repeats", type=int, default=50, help="runs of each named query")
-    parser.add_argument("--skip-synthetic", action="store_true")
     args = parser.parse_args()
-
-    import os
 
     from kmoa import neo4j_server
 
-    if not os.environ.get("NEO4J_URI"):
-        if neo4j_server.status() is None:
-            neo4j_server.start(timeout=240)
-    settings = nl.ConnectionSettings.resolve(local=neo4j_server.status)
+    downloads = os.environ.get("KMOA_NEO4J_DOWNLOADS") or str(neo4j_server.default_cache_dir() / "dist")
+    with tempfile.TemporaryDirectory(prefix="kmoa-bench-neo4j-") as tmp:
+        os.environ.update(KMOA_CACHE=tmp, KMOA_NEO4J_DOWNLOADS=downloads)
+        for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+            os.environ.pop(name, None)
+        info = neo4j_server.start(timeout=600)
+        try:
+            settings = nl.ConnectionSettings(uri=info.uri, user=info.user, password=info.password)
+            run(settings, args, Path(tmp))
+        finally:
+            neo4j_server.stop()
+
+
+def run(settings: nl.ConnectionSettings, args: argparse.Namespace, folder: Path) -> None:
+    """Curated load and query latency, then each scale's online and bulk loads."""
     kg = load_graph()
     with nl.open_driver(settings) as driver:
-        heap = os.environ.get("KMOA_NEO4J_HEAP", "1g")
+        heap, pagecache = os.environ.get("KMOA_NEO4J_HEAP", "1g"), os.environ.get("KMOA_NEO4J_PAGECACHE", "256m")
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"server {driver.get_server_info().agent} at {settings.uri}, heap {heap}")
+              f"server {driver.get_server_info().agent} at {settings.uri}, heap {heap}, page cache {pagecache}, "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
         curated_nodes, curated_edges = node_rows(kg), edge_rows(kg)
         nl.load_rows(driver, curated_nodes, curated_edges, database=settings.database)  # warm-up
         report_load("curated", nl.load_rows(driver, curated_nodes, curated_edges, database=settings.database))
         for name, (p50, p95, rows) in bench_queries(driver, settings.database, args.repeats).items():
             print(f"query {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({rows} rows, {args.repeats} runs)")
-        if not args.skip_synthetic:
-            began = time.perf_counter()
-            nodes, edges = synthetic_rows(args.nodes, args.edges)
-            print(f"synthetic rows generated in {time.perf_counter() - began:.1f} s")
-            report_load(f"synthetic, one transaction, batch {args.batch_size}",
-                        nl.load_rows(driver, nodes, edges, database=settings.database, batch_size=args.batch_size))
-            report_load(f"synthetic, one transaction, batch {args.batch_size} (replaces the previous)",
-                        nl.load_rows(driver, nodes, edges, database=settings.database, batch_size=args.batch_size))
-            del nodes, edges
-            result = nl.load_rows(driver, curated_nodes, curated_edges, database=settings.database)
-            print(f"curated graph restored: {result.nodes} nodes, {result.relationships} edges "
-                  f"({result.seconds:.1f} s including deletion of the synthetic generation)")
+    for scale in args.scales:
+        bench_scale(settings, kg, scale, folder)
 
 
 if __name__ == "__main__":

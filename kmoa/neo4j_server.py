@@ -584,6 +584,58 @@ def stop(cache_dir: Path | str | None = None) -> bool:
         return stopped
 
 
+def admin_command(cache_dir: Path | str | None = None, heap: str = "1g") -> list[str]:
+    """The command that runs Neo4j's admin tool (``neo4j-admin``) with this cache's jars."""
+    return [_which("java"), f"-Xmx{heap}", "-cp", os.pathsep.join(ensure_installed(cache_dir)), ADMIN_TOOL]
+
+
+def data_folder(cache_dir: Path | str | None = None) -> Path:
+    """The server's data folder (``databases/``, ``transactions/``, ``dbms/``)."""
+    return _home(_cache(cache_dir)) / "data"
+
+
+def swap_database(new_data: Path, keep: Path, cache_dir: Path | str | None = None,
+                  timeout: float = 240) -> ServerInfo:
+    """Serve the database under ``new_data`` instead of the running one, which is kept under ``keep``.
+
+    Community edition serves one user database, ``neo4j``, and a database's files may change only
+    while the server is stopped. So the server is stopped (a clean shutdown; open transactions are
+    rolled back), ``data/databases/neo4j`` and ``data/transactions/neo4j`` are moved to ``keep``,
+    those of ``new_data`` take their place, and the server starts again on the same port and
+    password. If it does not come up, the previous database is put back and started, and
+    Neo4jServerError says so.
+    """
+    cache = _cache(cache_dir)
+    java = _which("java")
+    data = data_folder(cache)
+    with _locked(cache):
+        info = _recorded_server(cache, forget_stale=True)
+        if info is None:
+            raise Neo4jServerError(f"no running Neo4j server in {cache}: start it with `kmoa neo4j start`")
+        classpath = ensure_installed(cache)
+        _terminate(info.pid, Path(info.home))
+        _state_file(cache).unlink(missing_ok=True)
+        _move_database(data, keep)
+        _move_database(new_data, data)
+        _write_config(_home(cache), info.port)
+        try:
+            return _launch(cache, java, classpath, info.port, info.password, timeout)
+        except Neo4jServerError as err:
+            _move_database(data, new_data)
+            _move_database(keep, data)
+            _launch(cache, java, classpath, info.port, info.password, timeout)
+            raise Neo4jServerError(f"Neo4j did not start on the new database, so the previous one is back in "
+                                   f"place and served: {err}") from None
+
+
+def _move_database(source: Path, target: Path, name: str = "neo4j") -> None:
+    """Move one database's store and transaction logs from one data folder to another (same file system)."""
+    for folder in (target, target / "databases", target / "transactions"):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    for part in ("databases", "transactions"):
+        os.replace(source / part / name, target / part / name)
+
+
 # --------------------------------------------------------------------------- process
 
 

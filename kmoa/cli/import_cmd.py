@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
-from kmoa.cli.neo4j_cmd import connection_options
+from kmoa.cli.neo4j_cmd import connection_options, mode_option
 from kmoa.cli.options import AT_LEAST_ONE, store_spec
 
 
@@ -17,7 +17,7 @@ def target_options(func: Any) -> Any:
     func = click.option("--neo4j", "to_neo4j", is_flag=True,
                         help="The same as --store neo4j:URI, the URI from --uri, $NEO4J_URI or the local server.")(func)
     return click.option("--store", "store_spec", callback=store_spec,
-                        help="Where to merge: oxigraph:DIR (created if missing) or neo4j:URI (one transaction).")(func)
+                        help="Where to merge: oxigraph:DIR (created if missing) or neo4j:URI (see --mode).")(func)
 
 
 @click.group(name="import")
@@ -29,8 +29,9 @@ def import_() -> None:
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @target_options
 @click.option("--name", help="Name of this import (default: the directory name); names its node graph.")
+@mode_option
 @click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True,
-              help="Rows per Neo4j write transaction.")
+              help="Rows per write batch of an online Neo4j load.")
 @click.option("--force", is_flag=True,
               help="Neo4j: stop another load whose transaction is still open (a hung or stopped process) first.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when on a terminal).")
@@ -39,7 +40,7 @@ def import_() -> None:
                    "(about six times the size and load time of the edges alone).")
 @connection_options
 @DATA_OPTION
-def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: str | None, batch_size: int,
+def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: str | None, mode: str, batch_size: int,
                force: bool, progress: bool | None, edge_provenance: bool, uri: str | None, user: str | None,
                password: str | None, database: str | None, data_dir: Path | None) -> None:
     """Merge DIRECTORY/nodes.tsv and edges.tsv with the curated graph.
@@ -52,7 +53,6 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     from graph.curation import CurationError
     from graph.model import load_graph
     from loaders.formats.kgx_import import KgxImportError, read_kgx
-    from loaders.stores.neo4j import import_into_neo4j
     from loaders.stores.oxigraph_store import import_into_oxigraph
 
     if bool(store_spec) == to_neo4j:
@@ -78,15 +78,18 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
             fail(f"import failed, {location} is unchanged: {err}")
     else:
         from kmoa import neo4j_server
-        from loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError, Neo4jLoadError, open_driver
+        from kmoa.neo4j_reload import kept_message, reload_import
+        from loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError, Neo4jLoadError
 
         try:
             settings = ConnectionSettings.resolve(locator or uri, user, password, database, local=neo4j_server.status)
-            with open_driver(settings) as driver:
-                summary = import_into_neo4j(driver, kg, imported, progress=progress, batch_size=batch_size,
-                                            force=force, database=settings.database)
-        except (Neo4jConnectionError, Neo4jLoadError) as err:
+            summary, result = reload_import(settings, kg, imported, mode=mode, progress=progress,  # type: ignore[arg-type]
+                                            batch_size=batch_size, force=force)
+        except (Neo4jConnectionError, Neo4jLoadError, neo4j_server.Neo4jServerError) as err:
             fail(f"import failed, the previous Neo4j graph is unchanged: {err}")
+        click.echo(f"Neo4j load: {result.mode}, generation {result.load_id}", err=True)
+        if result.kept:
+            click.echo(kept_message(result), err=True)
     click.echo(f"merged into {summary.target}: {summary.edges} imported edges "
                f"({', '.join(summary.sources)}), {summary.new_nodes} new nodes, curated graph refreshed, "
                f"in {summary.seconds} s")
@@ -95,6 +98,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
 @import_.command("drugmechdb")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @target_options
+@mode_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Only convert: write OUT/nodes.tsv and edges.tsv (a new folder) for `kmoa import kgx` "
                    "or `kmoa explore --import`.")
@@ -107,7 +111,8 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
 @connection_options
 @DATA_OPTION
 @click.pass_context
-def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to_neo4j: bool, out_dir: Path | None,
+def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to_neo4j: bool, mode: str,
+                      out_dir: Path | None,
                       defects: str, strict: bool, force: bool, uri: str | None, user: str | None, password: str | None,
                       database: str | None, data_dir: Path | None) -> None:
     """Merge DrugMechDB's indication paths (its YAML as published) with the curated graph.
@@ -144,4 +149,4 @@ def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to
     with tempfile.TemporaryDirectory(prefix="kmoa-drugmechdb-") as tmp:
         kgx_dir = write_kgx(db, Path(tmp) / "drugmechdb", defects)  # type: ignore[arg-type]
         ctx.invoke(import_kgx, directory=kgx_dir, store_spec=store_spec, to_neo4j=to_neo4j, name="drugmechdb",
-                   uri=uri, user=user, password=password, database=database, data_dir=data_dir, force=force)
+                   mode=mode, uri=uri, user=user, password=password, database=database, data_dir=data_dir, force=force)

@@ -52,23 +52,36 @@ def load() -> None:
     """Load the graph into a database."""
 
 
+def mode_option(func: Any) -> Any:
+    """--mode auto|bulk|online, explained in --help (the choice is kmoa.neo4j_reload's)."""
+    from kmoa.neo4j_reload import MODE_HELP, MODES
+
+    return click.option("--mode", type=click.Choice(MODES), default="auto", show_default=True,
+                        help=MODE_HELP)(func)
+
+
 @load.command(name="neo4j")
 @click.option("--store", callback=neo4j_uri, help="neo4j:URI: the Neo4j store (the same as --uri URI).")
 @connection_options
-@click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True, help="Rows per write transaction.")
+@mode_option
+@click.option("--batch-size", type=AT_LEAST_ONE, default=20_000, show_default=True,
+              help="Rows per write batch of an online load.")
 @click.option("--force", is_flag=True,
               help="Stop another load whose transaction is still open (a hung or stopped process) first.")
 @DATA_OPTION
 def load_neo4j(store: str | None, uri: str | None, user: str | None, password: str | None, database: str | None,
-               batch_size: int, force: bool, data_dir: Path | None) -> None:
-    """Replace the graph in Neo4j in one transaction (nothing is visible before it is complete).
+               mode: str, batch_size: int, force: bool, data_dir: Path | None) -> None:
+    """Replace the graph in Neo4j; nothing of the new graph is visible before it is complete.
 
-    A failed or killed load leaves the previous graph in place and nothing else.
+    A failed or killed load leaves the previous graph in place and nothing else. See --mode for
+    the two ways (one transaction, or the bulk importer and a restart of the local server).
     """
     from graph.curation import CurationError
     from graph.model import load_graph
+    from graph.rows import edge_rows, node_rows
+    from kmoa.neo4j_reload import kept_message, reload_rows
+    from kmoa.neo4j_server import Neo4jServerError
     from loaders.stores.neo4j import Neo4jConnectionError, Neo4jLoadError, graph_counts, open_driver
-    from loaders.stores.neo4j import load_graph as load_kg
 
     try:
         kg = load_graph(data_dir)
@@ -76,13 +89,16 @@ def load_neo4j(store: str | None, uri: str | None, user: str | None, password: s
         fail(str(err))
     settings = _settings(store or uri, user, password, database)
     try:
+        result = reload_rows(settings, node_rows(kg), edge_rows(kg), mode=mode,  # type: ignore[arg-type]
+                             batch_size=batch_size, force=force)
         with open_driver(settings) as driver:
-            result = load_kg(driver, kg, database=settings.database, batch_size=batch_size, force=force)
             nodes, rels = graph_counts(driver, settings.database)
-    except (Neo4jConnectionError, Neo4jLoadError, ValueError) as err:
+    except (Neo4jConnectionError, Neo4jLoadError, Neo4jServerError, ValueError) as err:
         fail(str(err))
     click.echo(f"loaded into {settings.uri} (database {settings.database}): {nodes} nodes, {rels} relationships "
-               f"(generation {result.load_id}, {result.seconds:.1f} s)")
+               f"({result.mode}, generation {result.load_id}, {result.seconds:.1f} s)")
+    if result.kept:
+        click.echo(kept_message(result), err=True)
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, Any]:

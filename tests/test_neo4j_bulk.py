@@ -1,0 +1,190 @@
+"""Bulk reloads with neo4j-admin: the same graph as an online load, and a failed or killed import changes nothing.
+
+The bulk path replaces the database files of the server, so it runs against this test session's own
+managed server (``kmoa neo4j start`` in the session's cache): the import goes into a folder of its own
+while the server answers, then the server restarts on the new database, on the same port.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from graph.model import KnowledgeGraph
+from graph.rows import edge_rows, node_rows
+from graph.sparql import named_queries
+from kmoa import neo4j_reload as reload
+from kmoa.cli import main
+from loaders.stores import neo4j as nl
+from loaders.stores import neo4j_bulk as nb
+
+
+def _settings(info: Any) -> nl.ConnectionSettings:
+    return nl.ConnectionSettings(uri=info.uri, user=info.user, password=info.password)
+
+
+def _answers(driver: Any) -> dict[str, list[str]]:
+    """Rows of every named Cypher query (what a reader sees), order-insensitive."""
+    out = {}
+    for name, query in named_queries().items():
+        assert query.cypher, name
+        rows = nl.run_cypher(driver, query.cypher).rows
+        out[name] = sorted(json.dumps(row, sort_keys=True) for row in rows)
+    return out
+
+
+def _headers(folder: Path, prefix: str) -> list[list[str]]:
+    headers = []
+    for path in sorted(folder.glob(f"{prefix}-*.csv")):
+        with open(path, encoding="utf-8", newline="") as fh:
+            headers.append(next(csv.reader(fh)))
+    return headers
+
+
+# --------------------------------------------------------------------------- the importer's files
+
+
+def test_import_files_have_typed_headers(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    files = nb.import_files_for_rows(node_rows(kg), edge_rows(kg), "gen", tmp_path)
+    assert (files.node_count, files.relationship_count) == (len(node_rows(kg)) + 1, len(edge_rows(kg)))
+    nodes = [column for header in _headers(tmp_path, "nodes") for column in header]
+    edges = [column for header in _headers(tmp_path, "edges") for column in header]
+    assert {"id:ID", ":LABEL", "n:long", "xref:string[]", "refs:long[]", "load_id:string"} <= set(nodes)
+    assert {":START_ID", ":END_ID", ":TYPE", "id:string", "asserted:boolean", "review_refs:long[]",
+            "canmat_level:long"} <= set(edges)
+
+
+def test_a_column_of_mixed_types_splits_its_file(tmp_path: Path, tiny: KnowledgeGraph) -> None:
+    nodes, edges = node_rows(tiny), edge_rows(tiny)
+    first, second = edges[0], next(e for e in edges if e["kmoa_predicate"] == edges[0]["kmoa_predicate"]
+                                   and e is not edges[0])
+    first["dose"], second["dose"] = 5, "0.5 mg/kg"
+    files = nb.import_files_for_rows(nodes, edges, "gen", tmp_path)
+    headers = _headers(tmp_path, "edges")
+    assert any("dose:long" in h for h in headers) and any("dose:string" in h for h in headers)
+    assert files.relationship_count == len(edges)
+
+
+def test_a_list_holding_the_delimiter_is_refused(tmp_path: Path, tiny: KnowledgeGraph) -> None:
+    nodes = node_rows(tiny)
+    nodes[0]["synonym"] = ["one\x1ftwo"]
+    with pytest.raises(nb.BulkImportError, match="synonym"):
+        nb.import_files_for_rows(nodes, edge_rows(tiny), "gen", tmp_path)
+
+
+def test_help_explains_the_modes() -> None:
+    for command in (["load", "neo4j"], ["import", "kgx"], ["import", "drugmechdb"]):
+        text = " ".join(CliRunner().invoke(main, [*command, "--help"]).output.split())
+        assert "--mode [auto|bulk|online]" in text, command
+        assert "neo4j-admin database import" in text and "one transaction" in text, command
+
+
+# --------------------------------------------------------------------------- against the managed server
+
+
+@pytest.mark.neo4j
+def test_bulk_load_answers_like_an_online_load(neo4j_server_info: Any, neo4j_driver: Any,
+                                              kg: KnowledgeGraph) -> None:
+    online = nl.load_graph(neo4j_driver, kg)
+    counts, answers = nl.graph_counts(neo4j_driver), _answers(neo4j_driver)
+    result = reload.reload_rows(_settings(neo4j_server_info), node_rows(kg), edge_rows(kg), mode="bulk")
+    assert result.mode == "bulk"
+    assert nl.graph_counts(neo4j_driver) == counts == (len(node_rows(kg)), len(edge_rows(kg)))
+    assert _answers(neo4j_driver) == answers
+    meta = nl.active_generation(neo4j_driver)
+    assert meta is not None and (meta["active"], meta["previous"]) == (result.load_id, online.load_id)
+    # The previous database is kept, named after its generation, and the message says where and how to remove it.
+    assert result.kept is not None and result.kept.name == online.load_id
+    assert (result.kept / "databases" / "neo4j").is_dir()
+    assert str(result.kept) in reload.kept_message(result) and "rm -r" in reload.kept_message(result)
+    # The constraints of an online load exist on the bulk-loaded database too: a duplicate id is refused.
+    with pytest.raises(nl.CypherError, match="already exists"):
+        nl.run_cypher(neo4j_driver, "MATCH (n:Entity) WITH n LIMIT 1 CREATE (:Entity {id: n.id})", write=True)
+    # An online load over the bulk-loaded graph replaces it as usual.
+    again = nl.load_graph(neo4j_driver, kg)
+    assert again.previous == result.load_id and _answers(neo4j_driver) == answers
+
+
+def _import_log(cache: Path) -> Path | None:
+    logs = list((cache / reload.IMPORTS).glob("*/home/import.log"))
+    return logs[0] if logs else None
+
+
+def _wait_for(condition: Any, what: str, limit: float = 240) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.1)
+
+
+@pytest.mark.neo4j
+def test_killed_import_leaves_the_previous_database_answering(neo4j_server_info: Any, neo4j_driver: Any,
+                                                             kg: KnowledgeGraph, tiny: KnowledgeGraph,
+                                                             isolated_neo4j_cache: Path) -> None:
+    nl.load_graph(neo4j_driver, tiny)
+    before, generation = nl.graph_counts(neo4j_driver), nl.active_generation(neo4j_driver)
+    answers = _answers(neo4j_driver)
+    seen_during: list[tuple[int, int]] = []
+
+    def kill_mid_import(proc: subprocess.Popen[bytes]) -> None:
+        _wait_for(lambda: (log := _import_log(isolated_neo4j_cache)) is not None
+                  and "Import starting" in log.read_text(errors="replace"), "the import to start")
+        seen_during.append(nl.graph_counts(neo4j_driver))  # the server answers from its database meanwhile
+        proc.send_signal(signal.SIGKILL)
+
+    with pytest.raises(nb.BulkImportError, match="stopped by signal 9"):
+        reload.reload_rows(_settings(neo4j_server_info), node_rows(kg), edge_rows(kg), mode="bulk",
+                           on_import=kill_mid_import)
+    assert seen_during == [before]
+    assert nl.graph_counts(neo4j_driver) == before != (len(node_rows(kg)), len(edge_rows(kg)))
+    assert nl.active_generation(neo4j_driver) == generation and _answers(neo4j_driver) == answers
+    assert [p for p in (isolated_neo4j_cache / reload.IMPORTS).iterdir() if p.is_dir()] == []
+
+
+@pytest.mark.neo4j
+def test_defective_row_fails_the_import_and_changes_nothing(neo4j_server_info: Any, neo4j_driver: Any,
+                                                           kg: KnowledgeGraph, tiny: KnowledgeGraph,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    nl.load_graph(neo4j_driver, tiny)
+    before, answers = nl.graph_counts(neo4j_driver), _answers(neo4j_driver)
+    write = nb.write_import_files
+
+    def with_a_defective_row(*args: Any, **kwargs: Any) -> nb.ImportFiles:
+        files = write(*args, **kwargs)
+        with open(files.folder / files.relationships[0], "a", encoding="utf-8") as fh:
+            fh.write("NO:SUCH_NODE,NO:OTHER_NODE,antagonist_of,defective\n")
+        return files
+
+    monkeypatch.setattr(nb, "write_import_files", with_a_defective_row)
+    with pytest.raises(nb.BulkImportError, match=r"edges-000-0.csv line \d+: .*missing node NO:SUCH_NODE"):
+        reload.reload_rows(_settings(neo4j_server_info), node_rows(kg), edge_rows(kg), mode="bulk")
+    assert nl.graph_counts(neo4j_driver) == before and _answers(neo4j_driver) == answers
+
+
+@pytest.mark.neo4j
+def test_bulk_is_refused_for_a_server_kmoa_does_not_manage(neo4j_server_info: Any, neo4j_driver: Any,
+                                                          tiny: KnowledgeGraph, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    nl.load_graph(neo4j_driver, tiny)
+    before = nl.active_generation(neo4j_driver)
+    monkeypatch.setenv("KMOA_CACHE", str(tmp_path / "another-cache"))  # kmoa manages no server from here
+    info = neo4j_server_info
+    settings = _settings(info)
+    with pytest.raises(reload.BulkRefused, match="not the server kmoa manages.*--mode online"):
+        reload.reload_rows(settings, node_rows(tiny), edge_rows(tiny), mode="bulk")
+    assert reload.choose_mode("auto", settings, 10 * reload.BULK_MIN_EDGES) == "online"
+    auth = ["--uri", info.uri, "--user", info.user, "--password", info.password]
+    refused = CliRunner().invoke(main, ["load", "neo4j", "--mode", "bulk", "--data", "tests/fixtures/tiny", *auth])
+    assert refused.exit_code == 1 and "not the server kmoa manages" in refused.output, refused.output
+    assert nl.active_generation(neo4j_driver) == before
+    loaded = CliRunner().invoke(main, ["load", "neo4j", "--data", "tests/fixtures/tiny", *auth])
+    assert loaded.exit_code == 0 and "(online," in loaded.output, loaded.output
