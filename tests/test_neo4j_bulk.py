@@ -118,7 +118,7 @@ def _import_log(cache: Path) -> Path | None:
     return logs[0] if logs else None
 
 
-def _wait_for(condition: Any, what: str, limit: float = 240) -> None:
+def _wait_for(condition: Any, what: str, limit: float = 900) -> None:
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
@@ -136,8 +136,9 @@ def test_killed_import_leaves_the_previous_database_answering(neo4j_server_info:
     seen_during: list[tuple[int, int]] = []
 
     def kill_mid_import(proc: subprocess.Popen[bytes]) -> None:
-        _wait_for(lambda: (log := _import_log(isolated_neo4j_cache)) is not None
-                  and "Import starting" in log.read_text(errors="replace"), "the import to start")
+        _wait_for(lambda: proc.poll() is not None or ((log := _import_log(isolated_neo4j_cache)) is not None
+                  and "Import starting" in log.read_text(errors="replace")), "the import to start")
+        assert proc.poll() is None, "the importer ended before it could be killed"
         seen_during.append(nl.graph_counts(neo4j_driver))  # the server answers from its database meanwhile
         proc.send_signal(signal.SIGKILL)
 
