@@ -167,6 +167,7 @@ VIEWS = {
     "tour": "?tour={HYP_DISINHIBITION}&step=2",
     "query": "?view=query",
     "compare": "?view=compare",
+    "evidence": "?view=evidence&compound={KETAMINE}&compare=esketamine&indication={TRD}",
     "presentation": "?tour={HYP_DISINHIBITION}&step=2",
 }
 
@@ -186,7 +187,7 @@ def test_axe_finds_no_serious_or_critical_violations(explorer_page: Page, explor
 
     page = explorer_page
     query = VIEWS[view].format(KETAMINE=KETAMINE, TRD=TRD, HYP_DISINHIBITION=HYP_DISINHIBITION)
-    if view in ("query", "compare"):  # nothing on the canvas yet
+    if view in ("query", "compare", "evidence"):  # nothing on the canvas yet
         page.goto(explorer_url + query)
         page.wait_for_load_state("networkidle")
     else:
