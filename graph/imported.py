@@ -174,7 +174,9 @@ class MergedEdges:
 
     The imported edges stay in the import's compact arrays, grouped by subject and by object; an
     edge's attributes are built only when the search asks for the edges of one of its ends. A node's
-    degree counts its curated claims with a walked predicate and its imported edges.
+    degree counts its imported edges only: the curated walk has no hub damping (its nodes are not the
+    hubs of a large graph), so a node only curated claims touch is not damped, and the curated paths
+    keep their scores when an import is added.
     """
 
     def __init__(self, kg: KnowledgeGraph, graph: ImportedGraph):
@@ -221,8 +223,8 @@ class MergedEdges:
         return self._kinds.get(self.graph.categories[i]) if i is not None else None
 
     def degree(self, node: str) -> int:
-        """Curated and imported edges touching ``node``."""
-        return self.curated.degree(node) + self._degree.get(node, 0)
+        """Imported edges touching ``node`` (hub damping is for the import's hubs, see the class)."""
+        return self._degree.get(node, 0)
 
 
 def _group(keys: array[int], n: int) -> tuple[array[int], array[int]]:

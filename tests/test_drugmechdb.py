@@ -194,3 +194,23 @@ def test_paths_reach_drugmechdb_nodes_where_identifiers_meet(tmp_path: Path, kg)
     assert "[imported from infores:drugmechdb" in first and "claim s2." in first  # both sources on one path
     chains = [line.split("  ", 2)[-1] for line in result.output.splitlines() if line.startswith("#")]
     assert len(chains) == len(set(chains))  # each node chain once
+
+
+def test_an_import_leaves_ketamines_curated_paths_and_scores_as_they_were(tmp_path: Path, kg) -> None:  # type: ignore[no-untyped-def]
+    """Hub damping is for the import's hubs: a path through curated-only nodes keeps its curated score."""
+    from graph.imported import search_merged_paths
+    from graph.paths import PathFilters, search_curated_paths
+    from loaders.formats.kgx_import import read_kgx
+
+    out = tmp_path / "kgx"
+    assert CliRunner().invoke(main, ["import", "drugmechdb", str(FIXTURE), "--out", str(out)]).exit_code == 0
+    imported = read_kgx(out, kg)
+    source = kg.resolve("ketamine", kinds=("compound",))
+    target = kg.resolve("treatment-resistant depression")
+    filters = PathFilters(allow_direct=True)
+    curated = search_curated_paths(kg, source, target, k=10, max_hops=8, filters=filters).paths
+    merged = {p.nodes: p.score for p in search_merged_paths(kg, imported, source, target, k=30, max_hops=8,
+                                                            filters=filters).paths}
+    assert curated
+    for path in curated:
+        assert merged.get(path.nodes) == pytest.approx(path.score), path.nodes
