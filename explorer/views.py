@@ -588,7 +588,9 @@ def _claim_panel(data: ExplorerData, claim_id: str) -> dict[str, Any]:
         "type": "claim", "id": claim_id, "subject": a["subject"], "subject_name": data.node_name(a["subject"]),
         "object": a["object"], "object_name": data.node_name(a["object"]), "predicate": a["predicate"],
         "predicate_label": kg.schema.predicates[a["predicate"]].label,
-        "effect": data.effects.get(a["predicate"], "structural"), "biolink": a["biolink_predicate"],
+        # treats / studied to treat are clinical or regulatory findings, not inhibitions (as drawn on the canvas).
+        "effect": ("clinical" if a["predicate"] in kg.schema.walk.clinical
+                   else data.effects.get(a["predicate"], "structural")), "biolink": a["biolink_predicate"],
         "quote": a["quote"], "section": a["section"], "refs": list(a["refs"]), "evidence_type": a["evidence_type"],
         "source": a["curated_source"], "source_name": source_name(kg, a["curated_source"]),
         "evidence_label": ev.label if ev else a["evidence_type"], "strength": a["strength"],

@@ -559,3 +559,18 @@ def test_when_filters_remove_every_path_the_panel_says_which_and_shows_direct_cl
                  if isinstance(getattr(c, "id", None), dict) and c.id.get("type") == ids.SELECT}
     assert {f"claim:{a['id']}" for a in scene.answer.direct} <= clickable
     assert scene.subgraph.title == scene.answer.why_none
+
+
+def test_a_clinical_claims_panel_is_tagged_clinical_not_inhibiting(data: ExplorerData, kg: KnowledgeGraph) -> None:
+    """`treats` and `studied to treat` are drawn as clinical on the canvas: the claim panel says the same."""
+    clinical = kg.schema.walk.clinical
+    for predicate in ("treats", "studied_to_treat"):
+        assert predicate in clinical
+        claim = next(c for c in kg.claims.values() if c.predicate == predicate)
+        info = views.evidence_panel_data(data, f"claim:{claim.id}")
+        assert info is not None and info["effect"] == "clinical"
+        assert "claim · clinical" in texts(panels.evidence_panel(info))
+    inhibit = next(c for c in kg.claims.values() if data.effects.get(c.predicate) == "inhibiting"
+                   and c.predicate not in clinical)
+    info = views.evidence_panel_data(data, f"claim:{inhibit.id}")
+    assert info is not None and info["effect"] == "inhibiting"
