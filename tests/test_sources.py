@@ -102,7 +102,8 @@ def test_kgx_graphml_and_cytoscape_rows_carry_each_claims_provenance(both: Knowl
                                                      want["knowledge_source"])
         for attrs, refs in ((graphml[claim_id], "|".join(str(r) for r in want["refs"])),
                             (cyto[claim_id], want["refs"])):
-            assert (attrs["curated_source"], str(attrs["section"]), attrs["refs"], attrs["quote"],
+            assert (attrs["curated_source"], str(attrs["review_section"]), attrs["review_refs"],
+                    attrs["supporting_text"],
                     attrs["primary_knowledge_source"]) == (want["source"], want["section"], refs, want["quote"],
                                                            want["knowledge_source"])
 
