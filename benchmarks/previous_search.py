@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graph.imported import ImportedGraph, kind_for, resolve
+from graph.imported import ImportedGraph, _group, kind_for, resolve
 from graph.model import KnowledgeGraph
 from graph.paths import curated_edges
 from graph.search import MechanismPath, PathStep, Walk, crosses_mechanism
@@ -242,21 +242,6 @@ class MergedAdjacency(Mapping[str, list[PathStep]]):
 
     def __len__(self) -> int:
         return len(set(self.curated) | set(self.graph.nodes))
-
-
-def _group(keys: array[int], n: int) -> tuple[array[int], array[int]]:
-    """Counting sort of edge ids by key: (offsets of length n + 1, edge ids)."""
-    offsets = array("i", bytes(4 * (n + 1)))
-    for key in keys:
-        offsets[key + 1] += 1
-    for i in range(n):
-        offsets[i + 1] += offsets[i]
-    fill = array("i", offsets[:-1])
-    order = array("i", bytes(4 * len(keys)))
-    for e, key in enumerate(keys):
-        order[fill[key]] = e
-        fill[key] += 1
-    return offsets, order
 
 
 def _degrees(curated: dict[str, list[PathStep]], graph: ImportedGraph) -> dict[str, int]:

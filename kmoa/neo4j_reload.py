@@ -148,15 +148,8 @@ def bulk_reload(settings: nl.ConnectionSettings, nodes: Iterable[Row], edges: It
 
     if managed_server(settings, cache_dir) is None:
         choose_mode("bulk", settings, 0, cache_dir)  # raises BulkRefused with the explanation
-    began = time.perf_counter()
-    phases: dict[str, float] = {}
-    mark = began
-
-    def phase(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        phases[name] = round(now - mark, 3)
-        mark = now
+    phase = nl.Phases()
+    began, phases = phase.began, phase.times
 
     root = neo4j_server.data_folder(cache_dir).parent.parent
     imports = root / IMPORTS

@@ -7,16 +7,14 @@ read from the RDF export with SPARQL (claims and comparisons citing a study), no
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from graph.model import KnowledgeGraph
 from loaders.formats.rdf import to_rdf
 from loaders.stores.sparql_engine import run_query
-from tests.browser_fixtures import VIEWPORT
 
 pytestmark = pytest.mark.browser
 SLOW = 20_000  # ms: a busy machine takes seconds to draw the view again
@@ -31,27 +29,6 @@ STUDIES = f"""SELECT DISTINCT ?cid ?sid WHERE {{
      {{ ?c kmoa:arm_a/kmoa:arm_node ?x }} UNION {{ ?c kmoa:arm_b/kmoa:arm_node ?x }} }}
   ?s kmoa:id ?sid .
 }}"""
-
-
-@pytest.fixture()
-def fresh(chromium: Browser) -> Iterator[Any]:
-    """A factory of pages, each in a new browser context; fails on any JavaScript error."""
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def make() -> Page:
-        context = chromium.new_context(viewport=VIEWPORT)
-        context.grant_permissions(["clipboard-read", "clipboard-write"])
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def table_rows(page: Page) -> list[dict[str, str]]:

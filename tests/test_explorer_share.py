@@ -3,44 +3,21 @@ and a link with unknown or malformed parameters says so visibly and drops them f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from graph.model import KnowledgeGraph
 from graph.path_answers import answer_paths
 from graph.paths import PathFilters
-from tests.browser_fixtures import VIEWPORT
 from tests.conftest import HYP_DISINHIBITION
 from tests.test_explorer_browser import choose, cy
 from tests.test_explorer_browser import open_app as open_page
 
 pytestmark = pytest.mark.browser
 SLOW = 20_000  # ms: the compare view and path tracing take seconds on a busy machine
-
-
-@pytest.fixture()
-def fresh(chromium: Browser) -> Iterator[Any]:
-    """A factory of pages, each in its own new browser context (no shared storage or history)."""
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def make() -> Page:
-        context = chromium.new_context(viewport=VIEWPORT)
-        context.grant_permissions(["clipboard-read", "clipboard-write"])
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def open_app(page: Page, url: str, query: str = "") -> None:

@@ -61,6 +61,19 @@ NODE_JSON_COLUMNS = ("study_facts", "hypothesis", "comparison")
 # --------------------------------------------------------------------------- errors
 
 
+class Phases:
+    """Seconds spent in each named phase of a load, in order: call it with a phase's name when it ends."""
+
+    def __init__(self) -> None:
+        self.began = self._mark = time.perf_counter()
+        self.times: dict[str, float] = {}
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.times[name] = round(now - self._mark, 3)
+        self._mark = now
+
+
 class Neo4jConnectionError(ConnectionError):
     """Neo4j cannot be reached or refuses us; the message names the URI and what to check."""
 
@@ -571,15 +584,8 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[Row], edges: Iterable[Row], 
 
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    began = time.perf_counter()
-    phases: dict[str, float] = {}
-    mark = began
-
-    def phase(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        phases[name] = round(now - mark, 3)
-        mark = now
+    phase = Phases()
+    began, phases = phase.began, phase.times
 
     plan = plan_load(nodes, edges)
     phase("plan")
