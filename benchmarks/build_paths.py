@@ -12,9 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from graph.model import load_graph
-from graph.paths import PathFilters, trace_mechanism_paths
 from kmoa.build import build
+from kmoa.graph.model import load_graph
+from kmoa.graph.paths import PathFilters, trace_mechanism_paths
 
 PAIRS = [
     ("ketamine", "treatment-resistant depression"),

@@ -18,10 +18,10 @@ from collections import Counter
 from functools import partial
 from pathlib import Path
 
-from graph.compare import CompareError, Mechanism, compare_mechanisms
-from graph.model import load_graph
-from loaders.formats.drugmechdb import edge_rows, mechanisms, node_rows, read_drugmechdb, write_kgx
-from loaders.formats.kgx_import import curated_keys, read_kgx
+from kmoa.graph.compare import CompareError, Mechanism, compare_mechanisms
+from kmoa.graph.model import load_graph
+from kmoa.loaders.formats.drugmechdb import edge_rows, mechanisms, node_rows, read_drugmechdb, write_kgx
+from kmoa.loaders.formats.kgx_import import curated_keys, read_kgx
 
 DEPRESSION = {"MESH:D003865", "MESH:D003866"}
 

@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from explorer import callbacks, evidence_view, ids, views  # noqa: E402
-from explorer import state as st  # noqa: E402
-from explorer.data import ExplorerData, prepare  # noqa: E402
-from graph.model import load_graph  # noqa: E402
+from kmoa.explorer import callbacks, evidence_view, ids, views  # noqa: E402
+from kmoa.explorer import state as st  # noqa: E402
+from kmoa.explorer.data import ExplorerData, prepare  # noqa: E402
+from kmoa.graph.model import load_graph  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SEARCHES = ["ket", "esketamine", "Spravato", "GO:0017146", "AMPA", "depress", "bdnf", "suicid", "PMID:31109201"]
@@ -168,7 +168,7 @@ def first_renders(data: ExplorerData, renders: int, query: str = "", ready: str 
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
-    from explorer.app import create_app
+    from kmoa.explorer.app import create_app
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = create_app(data.kg, data=data)
@@ -206,8 +206,8 @@ def screenshot(data: ExplorerData, out: Path) -> None:
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
-    from explorer.app import create_app
-    from graph.paths import trace_mechanism_paths
+    from kmoa.explorer.app import create_app
+    from kmoa.graph.paths import trace_mechanism_paths
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     kg = data.kg

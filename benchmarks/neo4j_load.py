@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic_kgx import write as write_synthetic  # noqa: E402
 
-from graph.model import load_graph  # noqa: E402
-from graph.rows import edge_rows, node_rows  # noqa: E402
-from graph.sparql import named_queries  # noqa: E402
+from kmoa.graph.model import load_graph  # noqa: E402
+from kmoa.graph.rows import edge_rows, node_rows  # noqa: E402
+from kmoa.graph.sparql import named_queries  # noqa: E402
+from kmoa.loaders.formats.kgx_import import read_kgx  # noqa: E402
+from kmoa.loaders.stores import neo4j as nl  # noqa: E402
 from kmoa.neo4j_reload import ReloadResult, merged_rows, reload_rows  # noqa: E402
-from loaders.formats.kgx_import import read_kgx  # noqa: E402
-from loaders.stores import neo4j as nl  # noqa: E402
-from ontology.schema import load_schema  # noqa: E402
+from kmoa.ontology.schema import load_schema  # noqa: E402
 
 WORDS = ("ketamine glutamate synapse receptor cortex plasticity trial dose response placebo remission relapse "
          "infusion depression neuron signalling pathway release block rapid effect").split()

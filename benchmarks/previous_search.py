@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graph.imported import ImportedGraph, _group, kind_for, resolve
-from graph.model import KnowledgeGraph
-from graph.paths import curated_edges
-from graph.search import MechanismPath, PathStep, Walk, crosses_mechanism
+from kmoa.graph.imported import ImportedGraph, _group, kind_for, resolve
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.paths import curated_edges
+from kmoa.graph.search import MechanismPath, PathStep, Walk, crosses_mechanism
 
 
 def best_paths(adjacency: Mapping[str, list[PathStep]], source: str, targets: list[str], k: int = 10,

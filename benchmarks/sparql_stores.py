@@ -84,9 +84,9 @@ def run_child(*args: str, timeout: float = 3600) -> dict[str, Any]:
 
 
 def child_import_oxigraph(kgx: Path, store: Path) -> None:
-    from graph.model import load_graph
-    from loaders.formats.kgx_import import read_kgx
-    from loaders.stores.oxigraph_store import import_into_oxigraph
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.formats.kgx_import import read_kgx
+    from kmoa.loaders.stores.oxigraph_store import import_into_oxigraph
 
     began = time.perf_counter()
     kg = load_graph()
@@ -101,11 +101,11 @@ def child_import_oxigraph(kgx: Path, store: Path) -> None:
 
 
 def child_import_neo4j(kgx: Path) -> None:
-    from graph.model import load_graph
     from kmoa import neo4j_server
-    from loaders.formats.kgx_import import read_kgx
-    from loaders.stores import neo4j as nl
-    from loaders.stores.neo4j import import_into_neo4j
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.formats.kgx_import import read_kgx
+    from kmoa.loaders.stores import neo4j as nl
+    from kmoa.loaders.stores.neo4j import import_into_neo4j
 
     began = time.perf_counter()
     kg = load_graph()
@@ -119,9 +119,9 @@ def child_import_neo4j(kgx: Path) -> None:
 
 
 def child_restore_neo4j() -> None:
-    from graph.model import load_graph
     from kmoa import neo4j_server
-    from loaders.stores import neo4j as nl
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.stores import neo4j as nl
 
     began = time.perf_counter()
     with nl.open_driver(nl.ConnectionSettings.resolve(local=neo4j_server.status)) as driver:
@@ -144,7 +144,7 @@ def time_calls(fn: Any, repeat: int) -> list[float]:
 
 def named_latencies(run: Any, repeat: int) -> tuple[list[float], dict[str, float]]:
     """All named queries, each ``repeat`` times: every sample, and each query's median."""
-    from graph.sparql import named_queries
+    from kmoa.graph.sparql import named_queries
 
     every: list[float] = []
     medians: dict[str, float] = {}
@@ -158,8 +158,8 @@ def named_latencies(run: Any, repeat: int) -> tuple[list[float], dict[str, float
 def oxigraph_runner(store_path: Path) -> Any:
     import pyoxigraph as ox
 
-    from loaders.stores.oxigraph_store import active_generation
-    from loaders.stores.sparql_engine import evaluate
+    from kmoa.loaders.stores.oxigraph_store import active_generation
+    from kmoa.loaders.stores.sparql_engine import evaluate
 
     store = ox.Store.read_only(str(active_generation(store_path)))
     return lambda text: evaluate(store, text, 10_000)
@@ -222,8 +222,8 @@ def path_pairs(kg: Any, graph: Any, count: int, seed: int) -> list[tuple[str, st
 def bench_paths(kg: Any, kgx: Path, pairs_wanted: int, seed: int) -> dict[str, str]:
     """Merged-graph paths at one scale: the one search vs. the earlier one-sided search, same pairs."""
     from benchmarks import previous_search
-    from graph.imported import MergedEdges, search_merged_paths
-    from loaders.formats.kgx_import import read_kgx
+    from kmoa.graph.imported import MergedEdges, search_merged_paths
+    from kmoa.loaders.formats.kgx_import import read_kgx
 
     began = time.perf_counter()
     graph = read_kgx(kgx, kg, progress=False)
@@ -267,10 +267,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from benchmarks.synthetic_kgx import write as write_kgx
-    from graph.model import load_graph
-    from loaders.formats.rdf import to_rdf
-    from loaders.stores.oxigraph_store import build_store
-    from loaders.stores.sparql_engine import QueryEngine, run_query
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.formats.rdf import to_rdf
+    from kmoa.loaders.stores.oxigraph_store import build_store
+    from kmoa.loaders.stores.sparql_engine import QueryEngine, run_query
 
     work = args.work or Path(tempfile.mkdtemp(prefix="kmoa-bench-"))
     work.mkdir(parents=True, exist_ok=True)

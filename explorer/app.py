@@ -6,12 +6,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.model import KnowledgeGraph
+from kmoa.graph.model import KnowledgeGraph
 
 if TYPE_CHECKING:
     from dash import Dash
 
-    from explorer.data import ExplorerData
+    from kmoa.explorer.data import ExplorerData
 
 ASSETS = Path(__file__).parent / "assets"
 INDEX = """<!DOCTYPE html>
@@ -27,8 +27,8 @@ def create_app(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | N
     import dash_cytoscape as cyto
     from dash import Dash
 
-    from explorer.callbacks import register_callbacks
-    from explorer.data import prepare
+    from kmoa.explorer.callbacks import register_callbacks
+    from kmoa.explorer.data import prepare
 
     # The extra bundle carries cytoscape-svg, needed for SVG export (idempotent, set before the first request).
     cyto.load_extra_layouts()
@@ -47,8 +47,8 @@ def serve_layout(data: ExplorerData) -> Any:
 
     from flask import has_request_context, request
 
-    from explorer.layout import prerendered
-    from explorer.state import decode
+    from kmoa.explorer.layout import prerendered
+    from kmoa.explorer.state import decode
 
     search = ""
     if has_request_context() and request.referrer:
@@ -64,7 +64,7 @@ def request_handler() -> type:
     """
     from werkzeug.serving import WSGIRequestHandler
 
-    from explorer.state import long_link_redirect
+    from kmoa.explorer.state import long_link_redirect
 
     class Handler(WSGIRequestHandler):
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from explorer import evidence_view, ids, mechanism_panels, mechanisms, panels, views
-from explorer import state as st
-from explorer.data import ExplorerData
+from kmoa.explorer import evidence_view, ids, mechanism_panels, mechanisms, panels, views
+from kmoa.explorer import state as st
+from kmoa.explorer.data import ExplorerData
 
 # Where each key returned by ``render`` goes.
 RENDER_OUTPUTS = {
@@ -149,7 +149,7 @@ def _trace_end(data: ExplorerData, state: st.State, index: Any, value: Any, inpu
 
 def tour_length(data: ExplorerData, tour: Any) -> int | None:
     """The number of steps of a hypothesis tour or a contrast tour (None: no such tour)."""
-    from explorer.mechanisms import tour_total
+    from kmoa.explorer.mechanisms import tour_total
 
     if not isinstance(tour, str):
         return None
@@ -176,7 +176,7 @@ def _tour_step(data: ExplorerData, state: st.State, index: Any, value: Any, inpu
 
 
 def _compare(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
-    from explorer.mechanisms import resolve_compound
+    from kmoa.explorer.mechanisms import resolve_compound
 
     source, target = inputs.get("source"), inputs.get("target")
     other = resolve_compound(data.kg, data.public, inputs.get("other"))
@@ -361,8 +361,8 @@ def run_console(data: ExplorerData, language: str, text: str | None) -> dict[str
     """Run a console query; refused, failed and empty queries give a visible message."""
     from dash import html
 
-    from graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout
-    from loaders.stores.sparql_engine import EngineError, run_query
+    from kmoa.graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout
+    from kmoa.loaders.stores.sparql_engine import EngineError, run_query
 
     def message(kind: str, text: str) -> Any:
         return html.Div(text, className=f"notice notice-{kind}", id="query-notice")
@@ -428,7 +428,7 @@ def export_data(data: ExplorerData, state: st.State | None, fmt: str) -> dict[st
 
 def handout_export(data: ExplorerData, state: st.State | None) -> dict[str, Any] | None:
     """The open tour as a self-contained HTML handout (None when no tour is open)."""
-    from explorer.handout import tour_handout
+    from kmoa.explorer.handout import tour_handout
 
     hyp = (state or {}).get("tour")
     if (state or {}).get("view") != "tour" or hyp not in data.kg.hypotheses:
@@ -443,13 +443,13 @@ def figure_export(data: ExplorerData, state: st.State | None, fmt: str) -> dict[
     The evidence view exports its chart; None when the canvas draws nothing (the compare view shows
     panels instead).
     """
-    from explorer.figure import scene_figure
+    from kmoa.explorer.figure import scene_figure
 
     state = state or st.default_state(data.kg)
     name = f"kmoa-{state.get('view') or 'explore'}"
     evidence = evidence_view.evidence_for(data, state) if state.get("view") == "evidence" else None
     if evidence is not None and evidence.rows:  # the evidence view's chart, as `kmoa plot evidence` draws it
-        from explorer.evidence_plot import evidence_svg
+        from kmoa.explorer.evidence_plot import evidence_svg
 
         return {"type": fmt, "svg": evidence_svg(data.kg, evidence), "filename": name}
     scene = views.scene_for(data, state)

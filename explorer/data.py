@@ -6,15 +6,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from graph.model import KnowledgeGraph
+from kmoa.graph.model import KnowledgeGraph
 
 if TYPE_CHECKING:
     import networkx as nx
     from rdflib import Graph
 
-    from explorer.mechanisms import PublicPaths
-    from graph.imported import ImportedGraph, MergedEdges
-    from loaders.formats.drugmechdb import DrugMechDB
+    from kmoa.explorer.mechanisms import PublicPaths
+    from kmoa.graph.imported import ImportedGraph, MergedEdges
+    from kmoa.loaders.formats.drugmechdb import DrugMechDB
 
 # The tracer's pickers list an imported graph's new nodes only up to this many (URLs take any CURIE).
 IMPORTED_OPTION_LIMIT = 5000
@@ -64,7 +64,7 @@ class ExplorerData:
         node = self.kg.nodes.get(curie)
         if node is not None:
             return node.kind
-        from graph.imported import kind_for
+        from kmoa.graph.imported import kind_for
 
         g = self.imported
         i = g.index.get(curie) if g is not None else None
@@ -77,7 +77,7 @@ class ExplorerData:
 
     def imported_attrs(self, claim_id: str) -> dict[str, Any] | None:
         """The attributes of an imported edge named by a merged path's claim id, else None."""
-        from explorer.imported import edge_attributes
+        from kmoa.explorer.imported import edge_attributes
 
         return edge_attributes(self.imported, claim_id, self.kg.schema.walk.imported_strength)
 
@@ -100,7 +100,7 @@ class ExplorerData:
         spec = self.kg.schema.predicates.get(predicate)
         if spec is not None:
             return spec.label
-        from explorer.imported import predicate_label
+        from kmoa.explorer.imported import predicate_label
 
         return predicate_label(predicate)
 
@@ -122,7 +122,7 @@ def _node_options(kg: KnowledgeGraph) -> list[dict[str, str]]:
 
 def _imported_options(kg: KnowledgeGraph, imported: ImportedGraph) -> list[dict[str, str]]:
     """Picker options for an imported graph's new nodes (none when there are too many for a dropdown)."""
-    from graph.imported import kind_for
+    from kmoa.graph.imported import kind_for
 
     if imported.new_nodes > IMPORTED_OPTION_LIMIT:
         return []
@@ -142,7 +142,7 @@ def cypher_runner(uri: str, user: str | None, password: str | None,
                   timeout: float = 10.0) -> tuple[CypherRunner | None, str]:
     """Read-only Cypher through ``loaders.stores.neo4j`` (one driver for the app's life), or (None, why not)."""
     try:
-        from loaders.stores import neo4j as nl
+        from kmoa.loaders.stores import neo4j as nl
     except ImportError:
         return None, "Cypher is disabled: this build has no loaders.stores.neo4j module."
     try:
@@ -168,10 +168,10 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
     read by ``loaders.formats.drugmechdb``) is what the compare view compares with; without it, the few
     DrugMechDB paths shipped with kmoa.
     """
-    from explorer.mechanisms import load_public
-    from graph.sparql import named_queries
-    from loaders.formats.rdf import iri, to_rdf
-    from loaders.stores.sparql_engine import QueryEngine
+    from kmoa.explorer.mechanisms import load_public
+    from kmoa.graph.sparql import named_queries
+    from kmoa.loaders.formats.rdf import iri, to_rdf
+    from kmoa.loaders.stores.sparql_engine import QueryEngine
 
     edge_attrs = {cid: kg.edge_attributes(claim) for cid, claim in kg.claims.items()}
     effects = {name: p.effect for name, p in kg.schema.predicates.items()}
@@ -183,7 +183,7 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
             continue
     merged = None
     if imported is not None:
-        from graph.imported import MergedEdges
+        from kmoa.graph.imported import MergedEdges
 
         merged = MergedEdges(kg, imported)
     if neo4j:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-from graph.evidence import SOURCE_LINE, Evidence, ForestPanel, colours, evidence_title, forest_panels
-from graph.model import KnowledgeGraph
+from kmoa.graph.evidence import SOURCE_LINE, Evidence, ForestPanel, colours, evidence_title, forest_panels
+from kmoa.graph.model import KnowledgeGraph
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -17,9 +17,9 @@ from typing import Any
 
 from dash import dcc, html
 
-from explorer import ids
-from explorer.data import ExplorerData
-from graph.evidence import (
+from kmoa.explorer import ids
+from kmoa.explorer.data import ExplorerData
+from kmoa.graph.evidence import (
     SOURCE_LINE,
     Evidence,
     EvidenceRow,

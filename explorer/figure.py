@@ -12,8 +12,8 @@ import textwrap
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from explorer.data import ExplorerData
-from explorer.style import (
+from kmoa.explorer.data import ExplorerData
+from kmoa.explorer.style import (
     CLINICAL_COLOUR,
     EFFECT_STYLE,
     IMPORTED_COLOUR,
@@ -23,7 +23,7 @@ from explorer.style import (
     kind_style,
     node_legend,
 )
-from explorer.views import Scene, Subgraph, edge_classes, kinds_shown
+from kmoa.explorer.views import Scene, Subgraph, edge_classes, kinds_shown
 
 MARGIN = 40
 NODE = 26

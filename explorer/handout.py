@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from html import escape
 
-from explorer.data import ExplorerData
-from explorer.figure import figure_svg
-from explorer.views import finding_flags, tour_step, tour_view
+from kmoa.explorer.data import ExplorerData
+from kmoa.explorer.figure import figure_svg
+from kmoa.explorer.views import finding_flags, tour_step, tour_view
 
 STYLE = """
 body { font-family: "Helvetica Neue", Helvetica, Arial, sans-serif; color: #1b1f24; margin: 2em auto;

@@ -11,11 +11,11 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
-from graph.model import KnowledgeGraph
-from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
 
 if TYPE_CHECKING:
-    from graph.imported import ImportedGraph, MergedEdges
+    from kmoa.graph.imported import ImportedGraph, MergedEdges
 
 
 def canonical(graph: ImportedGraph | None, curie: str | None) -> str | None:
@@ -28,7 +28,7 @@ def canonical(graph: ImportedGraph | None, curie: str | None) -> str | None:
 
 def edge_attributes(graph: ImportedGraph | None, claim_id: str, strength: float | None = None) -> dict[str, Any] | None:
     """The attributes of the imported edge a claim id names (None if it names none)."""
-    from graph.imported import imported_edge_attributes
+    from kmoa.graph.imported import imported_edge_attributes
 
     if graph is None:
         return None
@@ -41,7 +41,7 @@ def edge_attributes(graph: ImportedGraph | None, claim_id: str, strength: float 
     if e >= len(graph.lines) or graph.lines[e] != lineno or graph.source_names[graph.sources[e]] != source:
         return None
     if strength is None:
-        from ontology.schema import load_schema
+        from kmoa.ontology.schema import load_schema
 
         strength = load_schema().walk.imported_strength
     return imported_edge_attributes(graph, e, strength)
@@ -60,7 +60,7 @@ def trace_merged(kg: KnowledgeGraph, graph: ImportedGraph, merged: MergedEdges, 
     have no species or route, so those filters keep them; when a minimum evidence type stronger
     than an imported edge excludes them all, the trace is the curated one.
     """
-    from graph.imported import trace_merged_paths
+    from kmoa.graph.imported import trace_merged_paths
 
     if filters.min_evidence and kg.schema.evidence_strength(filters.min_evidence) > kg.schema.walk.imported_strength:
         if source not in kg.nodes or target not in kg.nodes:

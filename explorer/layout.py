@@ -7,13 +7,13 @@ from typing import Any
 import dash_cytoscape as cyto
 from dash import dcc, html
 
-from explorer import ids
-from explorer.data import ExplorerData
-from explorer.evidence_view import evidence_tab
-from explorer.mechanisms import compound_options
-from explorer.panels import empty_panel, legend
-from explorer.state import DEFAULT_QUERY
-from explorer.style import stylesheet
+from kmoa.explorer import ids
+from kmoa.explorer.data import ExplorerData
+from kmoa.explorer.evidence_view import evidence_tab
+from kmoa.explorer.mechanisms import compound_options
+from kmoa.explorer.panels import empty_panel, legend
+from kmoa.explorer.state import DEFAULT_QUERY
+from kmoa.explorer.style import stylesheet
 
 CANVAS_LAYOUT = {"name": "preset", "fit": True, "padding": 40, "animate": False}
 WHEEL_SENSITIVITY = 0.25  # one wheel notch zooms by about a fifth, not 2.5-fold
@@ -198,8 +198,8 @@ def build_layout(data: ExplorerData) -> html.Div:
 
 def prerendered(data: ExplorerData, state: dict[str, Any] | None = None) -> html.Div:
     """The page with a state already drawn, so the first paint needs no callback round trip."""
-    from explorer import callbacks
-    from explorer.state import default_state
+    from kmoa.explorer import callbacks
+    from kmoa.explorer.state import default_state
 
     state = state or default_state(data.kg)
     root = build_layout(data)

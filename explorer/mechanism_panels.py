@@ -11,10 +11,10 @@ from typing import Any
 
 from dash import html
 
-from explorer import ids
-from explorer.mechanisms import Lane, PreparedTour, lanes, mechanism_of, step_facts, stop_order
-from explorer.panels import select_button
-from graph.compare import DRUGMECHDB_CITATION, DRUGMECHDB_LICENCE, CompareStep, Comparison, Mechanism
+from kmoa.explorer import ids
+from kmoa.explorer.mechanisms import Lane, PreparedTour, lanes, mechanism_of, step_facts, stop_order
+from kmoa.explorer.panels import select_button
+from kmoa.graph.compare import DRUGMECHDB_CITATION, DRUGMECHDB_LICENCE, CompareStep, Comparison, Mechanism
 
 
 def _data(**values: Any) -> dict[str, Any]:

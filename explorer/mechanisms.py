@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.compare import (
+from kmoa.graph.compare import (
     CompareError,
     CompareStep,
     Comparison,
@@ -26,10 +26,10 @@ from graph.compare import (
     contrast_tours,
     hypothesis_mechanism,
 )
-from graph.model import KnowledgeGraph, UnknownEntityError
+from kmoa.graph.model import KnowledgeGraph, UnknownEntityError
 
 if TYPE_CHECKING:
-    from loaders.formats.drugmechdb import DrugMechDB
+    from kmoa.loaders.formats.drugmechdb import DrugMechDB
 
 MECHANISMS_PER_COMPOUND = 2
 
@@ -85,7 +85,7 @@ class PublicPaths:
 
     def lookup(self, compound: str, diseases: set[str]) -> list[Mechanism]:
         """The file's paths from a drug to any of the disease ids."""
-        from loaders.formats.drugmechdb import mechanisms
+        from kmoa.loaders.formats.drugmechdb import mechanisms
 
         return mechanisms(self.db, compound, diseases)
 
@@ -109,7 +109,7 @@ def load_public(kg: KnowledgeGraph, db: DrugMechDB | None = None) -> PublicPaths
     A ``db`` is also the explorer's imported graph (``loaders.formats.drugmechdb.read_as_imported``): its
     edge rows are kept to name each imported edge's DrugMechDB path and line.
     """
-    from loaders.formats.drugmechdb import edge_rows, read_drugmechdb
+    from kmoa.loaders.formats.drugmechdb import edge_rows, read_drugmechdb
 
     bundled = read_drugmechdb(Path(str(bundled_drugmechdb())))
     drugs, names = _drug_index(db or bundled)
@@ -124,7 +124,7 @@ def load_public(kg: KnowledgeGraph, db: DrugMechDB | None = None) -> PublicPaths
 
 def prepare_tour(kg: KnowledgeGraph, tour: ContrastTour, db: DrugMechDB) -> PreparedTour | None:
     """The tour's lanes and stops; None when the graph lacks its hypothesis, claims or target."""
-    from loaders.formats.drugmechdb import mechanisms
+    from kmoa.loaders.formats.drugmechdb import mechanisms
 
     needed = (tour.opening.claim, tour.closing.claim)
     if tour.hypothesis not in kg.hypotheses or tour.target not in kg.nodes or any(c not in kg.claims for c in needed):
@@ -294,7 +294,7 @@ def comparison_json(comparison: Comparison) -> str:
     """The indication, the steps, each compound's clinical facts and, with public steps, their licence and citation."""
     import json
 
-    from graph.compare import DRUGMECHDB_CITATION, DRUGMECHDB_LICENCE
+    from kmoa.graph.compare import DRUGMECHDB_CITATION, DRUGMECHDB_LICENCE
 
     rows = step_rows(comparison)
     out: dict[str, Any] = {"indication": comparison.target, "indication_name": comparison.target_name,

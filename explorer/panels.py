@@ -11,13 +11,13 @@ from typing import Any
 
 from dash import html
 
-from explorer import ids
-from explorer.data import ExplorerData
-from explorer.links import link_for
-from explorer.style import edge_legend, node_legend, swatch_style
-from explorer.views import Scene, Slide, display_cell
-from graph.path_answers import HypothesisMatch, PathAnswer
-from graph.paths import MechanismPath
+from kmoa.explorer import ids
+from kmoa.explorer.data import ExplorerData
+from kmoa.explorer.links import link_for
+from kmoa.explorer.style import edge_legend, node_legend, swatch_style
+from kmoa.explorer.views import Scene, Slide, display_cell
+from kmoa.graph.path_answers import HypothesisMatch, PathAnswer
+from kmoa.graph.paths import MechanismPath
 
 CLAIM_LIST_LIMIT = 60
 RESULT_ROWS_SHOWN = 200
@@ -395,7 +395,7 @@ def tour_panel(data: ExplorerData, scene: Scene, state: dict[str, Any]) -> html.
     progress = f"{(step.index + 1) / step.total * 100:.0f}%"
     flags = []
     if step.finding != "positive" or step.contested:
-        from explorer.views import finding_flags
+        from kmoa.explorer.views import finding_flags
 
         flags = flag_banners(finding_flags(data.kg, step.finding, step.contested))
     if step.inferred:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
-from graph.model import KnowledgeGraph, UnknownEntityError
+from kmoa.graph.model import KnowledgeGraph, UnknownEntityError
 
 if TYPE_CHECKING:
-    from explorer.mechanisms import PublicPaths
-    from graph.imported import ImportedGraph
+    from kmoa.explorer.mechanisms import PublicPaths
+    from kmoa.graph.imported import ImportedGraph
 
 State = dict[str, Any]
 VIEWS = ("explore", "paths", "mechanisms", "tour", "compare", "query", "evidence")
@@ -65,7 +65,7 @@ def _resolve(kg: KnowledgeGraph, value: str | None) -> str | None:
 
 def _endpoint(kg: KnowledgeGraph, imported: ImportedGraph | None, value: str | None) -> str | None:
     """A curated node, or (with an imported graph) an imported CURIE."""
-    from explorer.imported import canonical
+    from kmoa.explorer.imported import canonical
 
     return canonical(imported, value) or _resolve(kg, value)
 
@@ -77,7 +77,7 @@ def _selection(kg: KnowledgeGraph, value: str | None, imported: ImportedGraph | 
     if kind == "claim" and ident in kg.claims:
         return value
     if kind == "claim" and imported is not None:
-        from explorer.imported import edge_attributes
+        from kmoa.explorer.imported import edge_attributes
 
         return value if edge_attributes(imported, ident) is not None else None
     if kind == "node":
@@ -101,7 +101,7 @@ def _shown(value: str) -> str:
 
 def view_summary(kg: KnowledgeGraph, state: State, public: PublicPaths | None = None) -> str:
     """What a state shows, in a few words (for notices)."""
-    from explorer.mechanisms import compound_name
+    from kmoa.explorer.mechanisms import compound_name
 
     def name(curie: str | None) -> str:
         node = kg.nodes.get(curie or "")
@@ -181,7 +181,7 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
     if params.get("studies") not in (None, "0", "1"):
         bad("studies", "is not 0 or 1")
     state["studies"] = params.get("studies") == "1"
-    from explorer.mechanisms import resolve_compound, tour_total
+    from kmoa.explorer.mechanisms import resolve_compound, tour_total
 
     for end in ("source", "target"):
         state[end] = _endpoint(kg, imported, params.get(end))
@@ -280,7 +280,7 @@ def decode(search: str | None, kg: KnowledgeGraph, imported: ImportedGraph | Non
 
 def _decode_evidence(kg: KnowledgeGraph, params: dict[str, str], state: State, bad: Any) -> None:
     """The evidence view's compound, the one it is compared with, the indication and the sorted column."""
-    from explorer.evidence_view import SORTABLE
+    from kmoa.explorer.evidence_view import SORTABLE
 
     for key, slot, kinds in (("compound", "ev_compound", ("compound",)), ("compare", "ev_compare", ("compound",)),
                              ("indication", "ev_indication", None)):

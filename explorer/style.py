@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ontology.schema import Schema
+from kmoa.ontology.schema import Schema
 
 # Okabe, M. & Ito, K. (2008) Color Universal Design, plus a neutral grey.
 OKABE_ITO: dict[str, str] = {

@@ -16,18 +16,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from explorer.data import ExplorerData
-from explorer.layouts import component_layout, force_layout, layered_layout
-from explorer.links import link_for
-from explorer.mechanisms import PreparedTour, compare_for, compound_name
-from explorer.state import PATHS_PER_PAGE
-from explorer.style import WEAK_STRENGTH, kind_style
-from graph.compare import Comparison
-from graph.model import KnowledgeGraph
-from graph.path_answers import PathAnswer, answer_paths
-from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
-from graph.records import Claim, Hypothesis, Provenance
-from graph.search import claim_id
+from kmoa.explorer.data import ExplorerData
+from kmoa.explorer.layouts import component_layout, force_layout, layered_layout
+from kmoa.explorer.links import link_for
+from kmoa.explorer.mechanisms import PreparedTour, compare_for, compound_name
+from kmoa.explorer.state import PATHS_PER_PAGE
+from kmoa.explorer.style import WEAK_STRENGTH, kind_style
+from kmoa.graph.compare import Comparison
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.path_answers import PathAnswer, answer_paths
+from kmoa.graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
+from kmoa.graph.records import Claim, Hypothesis, Provenance
+from kmoa.graph.search import claim_id
 
 __all__ = [
     "EdgeGroup", "Subgraph", "TourStep", "elements_for", "highlight", "tour_step", "evidence_panel_data",
@@ -196,7 +196,7 @@ def trace(data: ExplorerData, source: str, target: str, min_evidence: str | None
     """Ranked mechanism paths under the tracer's filters."""
     filters = PathFilters(min_evidence=min_evidence or None, human_only=bool(human_only), route=route or None)
     if data.imported is not None and data.merged is not None:
-        from explorer.imported import trace_merged
+        from kmoa.explorer.imported import trace_merged
 
         return trace_merged(data.kg, data.imported, data.merged, source, target, filters, k)
     return trace_mechanism_paths(data.kg, source, target, k=k, filters=filters)
@@ -210,7 +210,7 @@ def answer_for(data: ExplorerData, source: str, target: str, min_evidence: str |
     """
     filters = PathFilters(min_evidence=min_evidence or None, human_only=bool(human_only), route=route or None)
     if data.imported is not None and data.merged is not None:
-        from explorer.imported import trace_merged
+        from kmoa.explorer.imported import trace_merged
 
         imported, merged = data.imported, data.merged
 
@@ -872,8 +872,8 @@ def scene_for(data: ExplorerData, state: Mapping[str, Any]) -> Scene:
     if view == "compare":
         return Scene(Subgraph((), (), {}, "force", "Routes of action side by side"))
     if view == "evidence":
-        from explorer.evidence_view import evidence_for
-        from graph.evidence import evidence_title
+        from kmoa.explorer.evidence_view import evidence_for
+        from kmoa.graph.evidence import evidence_title
 
         evidence = evidence_for(data, state)
         title = evidence_title(kg, evidence) if evidence else "Choose a compound in the Evidence tab"

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from graph.curation import (
+from kmoa.graph.curation import (
     CLAIM_KEYS,
     COMPARISON_KEYS,
     ESTIMATE_KEYS,

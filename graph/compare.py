@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from graph.model import KnowledgeGraph, UnknownEntityError
-from graph.path_answers import answer_paths
-from graph.paths import PathFilters
+from kmoa.graph.model import KnowledgeGraph, UnknownEntityError
+from kmoa.graph.path_answers import answer_paths
+from kmoa.graph.paths import PathFilters
 
 CLINICAL = ("treats", "studied_to_treat")
 #: DrugMechDB's citation, shown with every step taken from it (its data is MIT-licensed).
@@ -31,7 +31,7 @@ def bundled_drugmechdb() -> Traversable:
     A separate source, never mixed into the review's claims: ``kmoa compare`` and the explorer use
     it when no DrugMechDB file is given, and the contrast tours take their public paths from it.
     """
-    return files("graph") / "data" / "drugmechdb" / "depression_paths.yaml"
+    return files("kmoa.graph") / "data" / "drugmechdb" / "depression_paths.yaml"
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,8 @@ def contrast_tours() -> dict[str, ContrastTour]:
     """The shipped contrast tours (graph/data/drugmechdb/contrast_tours.yaml), by id."""
     import yaml
 
-    raw = yaml.safe_load((files("graph") / "data" / "drugmechdb" / "contrast_tours.yaml").read_text(encoding="utf-8"))
+    path = files("kmoa.graph") / "data" / "drugmechdb" / "contrast_tours.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {t["id"]: ContrastTour(
         id=t["id"], name=t["name"], description=t["description"].strip(), target=t["target"],
         hypothesis=t["hypothesis"], compound=t["compound"], public_path=t["public_path"],

@@ -14,8 +14,8 @@ from typing import Any, get_args
 
 import yaml
 
-from graph.identifiers import curie_problem, normalise_name
-from graph.records import (
+from kmoa.graph.identifiers import curie_problem, normalise_name
+from kmoa.graph.records import (
     Arm,
     Claim,
     Comparison,
@@ -28,9 +28,9 @@ from graph.records import (
     Provenance,
     StudyFacts,
 )
-from graph.review import Review
-from graph.sources import CuratedSource, SourceError, default_source_dir, read_source
-from ontology.schema import Schema, load_schema
+from kmoa.graph.review import Review
+from kmoa.graph.sources import CuratedSource, SourceError, default_source_dir, read_source
+from kmoa.ontology.schema import Schema, load_schema
 
 NODE_KEYS = ("id", "kind", "name", "synonyms", "xref", "description", "study")
 STUDY_KEYS = (

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from graph.model import KnowledgeGraph
-from graph.records import Claim, Comparison, Curie, Estimate
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.records import Claim, Comparison, Curie, Estimate
 
 #: One colour per compound, in the order given (colour-blind safe: Okabe-Ito blue, vermillion, green, purple).
 COMPOUND_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")

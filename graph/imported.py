@@ -16,11 +16,20 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from graph.identifiers import check_curie
-from graph.model import KnowledgeGraph
-from graph.paths import curated_edges, relatives_of
-from graph.rows import EdgeRow, NodeRow
-from graph.search import Edge, MechanismPath, PathFilters, PathSearch, PathStep, Walk, crosses_mechanism, search_paths
+from kmoa.graph.identifiers import check_curie
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.paths import curated_edges, relatives_of
+from kmoa.graph.rows import EdgeRow, NodeRow
+from kmoa.graph.search import (
+    Edge,
+    MechanismPath,
+    PathFilters,
+    PathSearch,
+    PathStep,
+    Walk,
+    crosses_mechanism,
+    search_paths,
+)
 
 # Biolink's KnowledgeLevelEnum; an edges file without the column gets "not_provided".
 KNOWLEDGE_LEVELS = ("knowledge_assertion", "logical_entailment", "prediction", "statistical_association",

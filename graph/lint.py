@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.identifiers import normalise_name
-from graph.model import KnowledgeGraph
-from graph.records import Claim, Comparison
+from kmoa.graph.identifiers import normalise_name
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.records import Claim, Comparison
 
 JUSTIFIED = "Lint:"
 

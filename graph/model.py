@@ -8,11 +8,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.curation import Curation, read_curation
-from graph.identifiers import normalise_name
-from graph.records import Claim, Comparison, Estimate, Hypothesis, Node, Provenance
-from graph.sources import CuratedSource
-from ontology.schema import Schema, load_schema
+from kmoa.graph.curation import Curation, read_curation
+from kmoa.graph.identifiers import normalise_name
+from kmoa.graph.records import Claim, Comparison, Estimate, Hypothesis, Node, Provenance
+from kmoa.graph.sources import CuratedSource
+from kmoa.ontology.schema import Schema, load_schema
 
 if TYPE_CHECKING:
     import networkx as nx

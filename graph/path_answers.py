@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from graph.model import KnowledgeGraph
-from graph.paths import MechanismPath, PathFilters, PathStep, edge_passes, relatives_of, trace_mechanism_paths
-from graph.search import claim_id
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.paths import MechanismPath, PathFilters, PathStep, edge_passes, relatives_of, trace_mechanism_paths
+from kmoa.graph.search import claim_id
 
 # How many candidate paths are ranked before folding and grouping, at least.
 MIN_POOL = 200

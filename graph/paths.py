@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from graph.model import KnowledgeGraph
-from graph.search import (
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.search import (
     CandidateEdges,
     EdgeList,
     MechanismPath,

@@ -16,7 +16,7 @@ _BREAK = "\x00"  # stands for a hyphen that ended a line in the review
 
 def default_review_path() -> Path:
     """Path of the packaged review's text (named by ``graph/data/source.yaml``)."""
-    from graph.sources import default_source_dir, read_source
+    from kmoa.graph.sources import default_source_dir, read_source
 
     path = read_source(default_source_dir()).text_path
     assert path is not None  # read_source checks that the text file exists

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from graph.model import KnowledgeGraph
+from kmoa.graph.model import KnowledgeGraph
 
 
 class NodeRow(TypedDict, total=False):

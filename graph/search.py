@@ -15,8 +15,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from graph.records import Curie
-from ontology.schema import Schema, WalkRules
+from kmoa.graph.records import Curie
+from kmoa.ontology.schema import Schema, WalkRules
 
 Edge = Mapping[str, Any]
 # Relative slack for comparing a bound with a score computed in another order of multiplications.

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from graph.identifiers import curie_problem
+from kmoa.graph.identifiers import curie_problem
 
 SourceId = str
 SOURCE_FILE = "source.yaml"
@@ -79,7 +79,7 @@ class CuratedSource:
 
 def default_source_dir() -> Path:
     """The packaged review's folder (``graph/data``)."""
-    return Path(str(files("graph") / "data"))
+    return Path(str(files("kmoa.graph") / "data"))
 
 
 def _references(value: Any, where: str) -> dict[int, str]:

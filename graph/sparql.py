@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-from graph.results import QueryResult, ask_result
-from ontology import namespaces
+from kmoa.graph.results import QueryResult, ask_result
+from kmoa.ontology import namespaces
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_LIMIT = 10_000
@@ -147,7 +147,7 @@ def _header(text: str, key: str) -> str:
 
 def named_queries() -> dict[str, NamedQuery]:
     """The library of named queries in ``graph/queries`` (``NAME.rq`` and optional ``NAME.cypher``)."""
-    folder = files("graph") / "queries"
+    folder = files("kmoa.graph") / "queries"
     out: dict[str, NamedQuery] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".rq"):

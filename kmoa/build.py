@@ -11,8 +11,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from graph.curation import CurationError, Problem
-from graph.model import KnowledgeGraph, load_graph
+from kmoa.graph.curation import CurationError, Problem
+from kmoa.graph.model import KnowledgeGraph, load_graph
 
 ARTIFACTS = {
     "turtle": "kmoa.ttl",
@@ -31,7 +31,7 @@ def validate(data_dir: Path | None = None, shacl: bool = True, sources: Sequence
     """
     kg = load_graph(data_dir, sources)
     if shacl:
-        from loaders.formats.shacl import shacl_violations
+        from kmoa.loaders.formats.shacl import shacl_violations
 
         violations = shacl_violations(kg)
         if violations:
@@ -53,8 +53,8 @@ def build(out: Path, data_dir: Path | None = None, force: bool = False,
     ``out`` must be new, empty or an earlier build (it holds kmoa's marker); ``force`` allows any
     folder. Only the artifacts are replaced: other files in ``out`` are kept.
     """
-    from loaders.base import check_output, output_path
-    from loaders.registry import get_sink
+    from kmoa.loaders.base import check_output, output_path
+    from kmoa.loaders.registry import get_sink
 
     started = time.perf_counter()
     check_output(out, directory=True, force=force)  # before the slow part

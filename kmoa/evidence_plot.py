@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from explorer.evidence_plot import draw_evidence
-from graph.evidence import Evidence
-from graph.model import KnowledgeGraph
+from kmoa.explorer.evidence_plot import draw_evidence
+from kmoa.graph.evidence import Evidence
+from kmoa.graph.model import KnowledgeGraph
 
 __all__ = ["FORMATS", "PlotError", "draw_evidence", "plot_format", "write_evidence_plot"]
 FORMATS = ("png", "svg")
@@ -29,7 +29,7 @@ def write_evidence_plot(kg: KnowledgeGraph, evidence: Evidence, path: Path, fmt:
     """Write the chart to ``path`` (PNG or SVG) atomically; an existing file is replaced only with ``force``."""
     import matplotlib
 
-    from loaders.base import OutputError, output_path
+    from kmoa.loaders.base import OutputError, output_path
 
     chosen = plot_format(path, fmt)
     if (path.exists() or path.is_symlink()) and not force:

@@ -37,13 +37,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from kmoa import neo4j_server
-from loaders.stores import neo4j as nl
+from kmoa.loaders.stores import neo4j as nl
 
 if TYPE_CHECKING:
-    from graph.imported import ImportedGraph
-    from graph.model import KnowledgeGraph
-    from loaders.base import Row
-    from loaders.formats.kgx_import import ImportSummary
+    from kmoa.graph.imported import ImportedGraph
+    from kmoa.graph.model import KnowledgeGraph
+    from kmoa.loaders.base import Row
+    from kmoa.loaders.formats.kgx_import import ImportSummary
 
 Mode = Literal["auto", "bulk", "online"]
 MODES: tuple[Mode, ...] = ("auto", "bulk", "online")
@@ -144,7 +144,7 @@ def bulk_reload(settings: nl.ConnectionSettings, nodes: Iterable[Row], edges: It
     The managed server answers from its current database until the import has written every row;
     an import that fails or is killed changes nothing there (its own folder is removed).
     """
-    from loaders.stores.neo4j_bulk import run_import, write_import_files
+    from kmoa.loaders.stores.neo4j_bulk import run_import, write_import_files
 
     if managed_server(settings, cache_dir) is None:
         choose_mode("bulk", settings, 0, cache_dir)  # raises BulkRefused with the explanation
@@ -247,8 +247,8 @@ def kept_message(result: ReloadResult) -> str:
 
 def merged_rows(kg: KnowledgeGraph, graph: ImportedGraph) -> tuple[list[Row], list[Row]]:
     """Curated plus imported rows, as ``kmoa import ... --neo4j`` loads them."""
-    from graph.imported import imported_edge_rows, imported_node_rows
-    from graph.rows import edge_rows, node_rows
+    from kmoa.graph.imported import imported_edge_rows, imported_node_rows
+    from kmoa.graph.rows import edge_rows, node_rows
 
     return [*node_rows(kg), *imported_node_rows(kg, graph)], [*edge_rows(kg), *imported_edge_rows(graph)]
 
@@ -256,7 +256,7 @@ def merged_rows(kg: KnowledgeGraph, graph: ImportedGraph) -> tuple[list[Row], li
 def reload_import(settings: nl.ConnectionSettings, kg: KnowledgeGraph, graph: ImportedGraph,
                   **options: Any) -> tuple[ImportSummary, ReloadResult]:
     """Replace the Neo4j graph with the curated graph merged with an import; options as for reload_rows."""
-    from loaders.formats.kgx_import import import_summary
+    from kmoa.loaders.formats.kgx_import import import_summary
 
     began = time.perf_counter()
     result = reload_rows(settings, *merged_rows(kg, graph), **options)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graph.model import KnowledgeGraph
+from kmoa.graph.model import KnowledgeGraph
 
 
 class Sink(ABC):

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.model import KnowledgeGraph
-from loaders.base import SINKS, SOURCES, Sink, Source, output_path
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.base import SINKS, SOURCES, Sink, Source, output_path
 
 
 def _load_all() -> None:
     # Importing the modules runs their registration decorators.
-    from loaders.formats import graphs, kgx, rdf  # noqa: F401
-    from loaders.stores import oxigraph_store  # noqa: F401
+    from kmoa.loaders.formats import graphs, kgx, rdf  # noqa: F401
+    from kmoa.loaders.stores import oxigraph_store  # noqa: F401
 
 
 def get_sink(name: str) -> Sink:

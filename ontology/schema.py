@@ -254,5 +254,5 @@ def _walk_rules(raw: dict[str, Any], kinds: dict[str, NodeKind], preds: dict[str
 @cache
 def load_schema() -> Schema:
     """The schema shipped with the package (parsed once; the result is immutable)."""
-    text = (files("ontology") / "schema.yaml").read_text(encoding="utf-8")
+    text = (files("kmoa.ontology") / "schema.yaml").read_text(encoding="utf-8")
     return _parse(yaml.safe_load(text))

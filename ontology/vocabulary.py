@@ -14,8 +14,8 @@ from typing import Any
 from rdflib import OWL, RDF, RDFS, SH, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
-from ontology import namespaces
-from ontology.schema import Schema, load_schema
+from kmoa.ontology import namespaces
+from kmoa.ontology.schema import Schema, load_schema
 
 KMOA = Namespace(namespaces.VOCAB)
 SHAPES = Namespace(namespaces.SHAPES)
@@ -226,7 +226,7 @@ def build_source_shapes(sources: Iterable[tuple[str, str, str, Iterable[int]]]) 
 
 def committed_path(name: str) -> Path:
     """Where the generated Turtle files live in the package."""
-    return Path(str(files("ontology") / name))
+    return Path(str(files("kmoa.ontology") / name))
 
 
 def write_committed(schema: Schema | None = None) -> list[Path]:

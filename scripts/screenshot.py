@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from explorer.app import create_app  # noqa: E402
-from graph.model import load_graph  # noqa: E402
+from kmoa.explorer.app import create_app  # noqa: E402
+from kmoa.graph.model import load_graph  # noqa: E402
 
 CHROMIUM = os.environ.get("KMOA_CHROMIUM", "/usr/bin/chromium")
 TOUR, STEP = "KMOA:hyp_disinhibition", 4

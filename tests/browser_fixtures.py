@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from graph.model import KnowledgeGraph
-from graph.records import Claim, Hypothesis, HypothesisStep, Node, Provenance
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.records import Claim, Hypothesis, HypothesisStep, Node, Provenance
 from tests.conftest import opted_out
 
 CHROMIUM = os.environ.get("KMOA_CHROMIUM", "/usr/bin/chromium")
@@ -53,7 +53,7 @@ class ServedApp:
     def __init__(self, kg: KnowledgeGraph):
         from werkzeug.serving import make_server
 
-        from explorer.app import create_app, request_handler
+        from kmoa.explorer.app import create_app, request_handler
 
         self.app = create_app(kg)
         self.server = make_server("127.0.0.1", 0, self.app.server, threaded=True, request_handler=request_handler())

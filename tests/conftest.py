@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.model import KnowledgeGraph, load_graph
+from kmoa.graph.model import KnowledgeGraph, load_graph
 
 pytest_plugins = ["tests.browser_fixtures"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from graph.search import MechanismPath, PathStep, Walk
+from kmoa.graph.search import MechanismPath, PathStep, Walk
 
 
 def exhaustive_paths(walk: Walk, source: str, target: str, k: int, max_hops: int,

@@ -23,7 +23,7 @@ def free_port() -> int:
 
 def snapshot(folder: Path) -> Path:
     """A private copy of the curated data, so curators' edits during the run cannot skew expectations."""
-    from graph.curation import default_data_dir
+    from kmoa.graph.curation import default_data_dir
 
     out = folder / "data"
     shutil.copytree(default_data_dir(), out)

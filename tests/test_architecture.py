@@ -11,31 +11,38 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Which packages each layer must not import (the package itself or any submodule of it). ``kmoa`` is
-# the application on top: ``kmoa.build`` (validate, then write every export), ``kmoa.cli`` and the local
-# Neo4j process manager ``kmoa.neo4j_server`` (tooling for development and tests, not library code).
+# The library folders, installed as subpackages of kmoa (kmoa/graph is a link to graph/, and so on).
+LIBRARY = ("ontology", "graph", "loaders", "explorer")
+# The application on top: ``kmoa.build`` (validate, then write every export), ``kmoa.cli``, the local Neo4j
+# process manager ``kmoa.neo4j_server`` (tooling for development and tests, not library code), and the rest
+# of the kmoa folder that is not a library link.
+APP = tuple(f"kmoa.{p.stem}" for p in sorted((ROOT / "kmoa").iterdir())
+            if not p.is_symlink() and (p.suffix == ".py" or (p / "__init__.py").is_file()) and p.stem != "__init__")
+
+# Which packages each layer must not import (the package itself or any submodule of it).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "ontology": ("graph", "loaders", "explorer", "kmoa"),
-    "graph": ("loaders", "explorer", "kmoa"),
-    "loaders": ("explorer", "kmoa"),
-    "explorer": ("kmoa",),
+    "ontology": ("kmoa.graph", "kmoa.loaders", "kmoa.explorer", *APP),
+    "graph": ("kmoa.loaders", "kmoa.explorer", *APP),
+    "loaders": ("kmoa.explorer", *APP),
+    "explorer": APP,
     # Inside loaders/ the same rule, one level down: base (the shared interface) -> formats -> stores
     # -> registry and servers.
-    "loaders/base.py": ("loaders.formats", "loaders.stores", "loaders.servers", "loaders.registry"),
-    "loaders/formats": ("loaders.stores", "loaders.servers", "loaders.registry"),
-    "loaders/stores": ("loaders.servers", "loaders.registry"),
+    "loaders/base.py": ("kmoa.loaders.formats", "kmoa.loaders.stores", "kmoa.loaders.servers",
+                        "kmoa.loaders.registry"),
+    "loaders/formats": ("kmoa.loaders.stores", "kmoa.loaders.servers", "kmoa.loaders.registry"),
+    "loaders/stores": ("kmoa.loaders.servers", "kmoa.loaders.registry"),
 }
 # Sideways within a layer: a store takes nothing from another store (the query engine aside, which
 # the Oxigraph store, the in-memory graph and the SPARQL endpoint share), and one endpoint nothing from
 # another (what they share is in loaders/servers/http_service.py).
 FORBIDDEN_MODULES: dict[str, tuple[str, ...]] = {
-    "loaders/stores/oxigraph_store.py": ("loaders.stores.sparql_remote", "loaders.stores.neo4j"),
-    "loaders/stores/neo4j.py": ("loaders.stores.sparql_remote", "loaders.stores.oxigraph_store",
-                                "loaders.stores.sparql_engine"),
-    "loaders/stores/sparql_remote.py": ("loaders.stores.oxigraph_store", "loaders.stores.neo4j"),
-    "loaders/servers/sparql_server.py": ("loaders.stores.sparql_remote", "loaders.servers.trapi_server",
-                                         "loaders.servers.trapi"),
-    "loaders/servers/trapi_server.py": ("loaders.stores.sparql_remote", "loaders.servers.sparql_server"),
+    "loaders/stores/oxigraph_store.py": ("kmoa.loaders.stores.sparql_remote", "kmoa.loaders.stores.neo4j"),
+    "loaders/stores/neo4j.py": ("kmoa.loaders.stores.sparql_remote", "kmoa.loaders.stores.oxigraph_store",
+                                "kmoa.loaders.stores.sparql_engine"),
+    "loaders/stores/sparql_remote.py": ("kmoa.loaders.stores.oxigraph_store", "kmoa.loaders.stores.neo4j"),
+    "loaders/servers/sparql_server.py": ("kmoa.loaders.stores.sparql_remote", "kmoa.loaders.servers.trapi_server",
+                                         "kmoa.loaders.servers.trapi"),
+    "loaders/servers/trapi_server.py": ("kmoa.loaders.stores.sparql_remote", "kmoa.loaders.servers.sparql_server"),
 }
 
 # Known exceptions, each to be removed with the move that fixes it (a stale entry fails the test too).
@@ -43,9 +50,12 @@ KNOWN_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path, root: Path) -> str:
+    """The import name of a file: graph/model.py is kmoa.graph.model (the folders are kmoa's subpackages)."""
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
+    if parts and parts[0] in LIBRARY:
+        parts.insert(0, "kmoa")
     return ".".join(parts)
 
 
@@ -138,8 +148,72 @@ def test_the_check_sees_lazy_and_relative_imports(tmp_path: Path) -> None:
     layer.mkdir()
     (layer / "__init__.py").write_text("")
     module = layer / "sample.py"
-    module.write_text("def f():\n    from loaders.formats.rdf import to_rdf\n    return to_rdf\n"
+    module.write_text("def f():\n    from kmoa.loaders.formats.rdf import to_rdf\n    return to_rdf\n"
                       "from . import model\n")
     found = _imported_modules(module, tmp_path)
-    assert (2, "loaders.formats.rdf") in found
-    assert (4, "graph.model") in found
+    assert (2, "kmoa.loaders.formats.rdf") in found
+    assert (4, "kmoa.graph.model") in found
+
+
+def _python_files() -> list[Path]:
+    """Every Python file of the repository (the links under kmoa/ and installed or fetched folders aside)."""
+    skip = {".venv", ".git", "node_modules", "build", ".mypy_cache", ".ruff_cache"}
+    out = []
+    for path in ROOT.glob("*"):
+        if path.name in skip or path.is_symlink():
+            continue
+        if path.suffix == ".py":
+            out.append(path)
+        elif path.is_dir():
+            out += [p for p in path.rglob("*.py") if not (set(p.relative_to(ROOT).parts) & skip)
+                    and not any(parent.is_symlink() for parent in p.relative_to(ROOT).parents if parent != Path("."))]
+    return sorted(out)
+
+
+def test_nothing_imports_the_library_folders_by_their_bare_names() -> None:
+    """``import graph`` would load a second copy of kmoa.graph (and clash with any other package named graph)."""
+    files = _python_files()
+    assert ROOT / "graph" / "model.py" in files and ROOT / "tests" / "test_architecture.py" in files
+    bare = [f"{path.relative_to(ROOT)}:{line}: imports {module}" for path in files
+            for line, module in _imported_modules(path) if module.split(".")[0] in LIBRARY]
+    assert not bare, "import these as kmoa.<name>:\n" + "\n".join(bare)
+
+
+def test_the_built_package_installs_only_the_kmoa_import_name(tmp_path: Path) -> None:
+    """A wheel of the project claims one top-level name, kmoa, and works from it with its data files."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "node_modules", "build", "*.egg-info", "__pycache__", ".mypy_cache", ".ruff_cache"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                    "--disable-pip-version-check", str(source), "-w", str(tmp_path / "dist")],
+                   check=True, capture_output=True, text=True)
+    (wheel,) = (tmp_path / "dist").glob("kmoa-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {n.split("/")[0] for n in names} == {"kmoa", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1]
+                                                + ".dist-info"}
+    assert "kmoa/graph/data/review.txt" in names and "kmoa/explorer/assets/canvas.js" in names
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check",
+                    "--target", str(site), str(wheel)], check=True, capture_output=True, text=True)
+    # From the installed copy, outside the repository: the graph loads and a SPARQL query runs in its
+    # worker processes (which must find kmoa in the installed folder too).
+    script = ("import importlib.util, kmoa\n"
+              "from kmoa.graph.model import load_graph\n"
+              "from kmoa.loaders.stores.sparql_engine import run_query\n"
+              "from kmoa.loaders.formats.rdf import to_rdf\n"
+              "kg = load_graph()\n"
+              "rows = run_query(to_rdf(kg), 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }').rows\n"
+              "print(kmoa.__file__, len(kg.nodes), int(rows[0]['n']) > 0,\n"
+              "      [importlib.util.find_spec(n) is None for n in ('graph', 'ontology', 'loaders', 'explorer')])\n")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site)!r})\n" + script],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    where, nodes, answered, missing = done.stdout.split(" ", 3)
+    assert where.startswith(str(site)) and int(nodes) > 100 and answered == "True"
+    assert missing.strip() == "[True, True, True, True]"

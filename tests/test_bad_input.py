@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.curation import CurationError, read_curation
 from kmoa.cli import main
-from loaders.formats.kgx import KgxFormatError
-from loaders.formats.rdf import RdfParseError
-from loaders.registry import get_source
+from kmoa.graph.curation import CurationError, read_curation
+from kmoa.loaders.formats.kgx import KgxFormatError
+from kmoa.loaders.formats.rdf import RdfParseError
+from kmoa.loaders.registry import get_source
 from tests.conftest import TINY_DATA
 
 
@@ -114,7 +114,7 @@ def test_malformed_turtle_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_malformed_kgx_row_names_file_and_line(tmp_path: Path, tiny) -> None:  # type: ignore[no-untyped-def]
-    from loaders.registry import export
+    from kmoa.loaders.registry import export
 
     out = export(tiny, "kgx", tmp_path / "kgx")
     edges = out / "edges.tsv"
@@ -126,7 +126,7 @@ def test_malformed_kgx_row_names_file_and_line(tmp_path: Path, tiny) -> None:  #
 
 
 def test_a_folder_without_curated_data_is_refused_not_read_as_empty(tmp_path: Path) -> None:
-    from graph.curation import NotADataFolder
+    from kmoa.graph.curation import NotADataFolder
 
     with pytest.raises(NotADataFolder, match="does not exist"):
         read_curation(tmp_path / "nonexistent")
@@ -136,8 +136,8 @@ def test_a_folder_without_curated_data_is_refused_not_read_as_empty(tmp_path: Pa
 
 
 def test_a_kgx_file_with_a_byte_order_mark_reads_the_same(tmp_path: Path, tiny) -> None:  # type: ignore[no-untyped-def]
-    from loaders.formats.kgx_import import read_kgx
-    from loaders.registry import export
+    from kmoa.loaders.formats.kgx_import import read_kgx
+    from kmoa.loaders.registry import export
 
     plain = get_source("kgx").read(export(tiny, "kgx", tmp_path / "plain"))
     out = export(tiny, "kgx", tmp_path / "bom")
@@ -153,8 +153,8 @@ def test_a_kgx_file_with_a_byte_order_mark_reads_the_same(tmp_path: Path, tiny) 
 
 
 def test_a_non_utf8_kgx_row_names_file_and_line(tmp_path: Path, tiny) -> None:  # type: ignore[no-untyped-def]
-    from loaders.formats.kgx_import import KgxImportError, read_kgx
-    from loaders.registry import export
+    from kmoa.loaders.formats.kgx_import import KgxImportError, read_kgx
+    from kmoa.loaders.registry import export
 
     out = export(tiny, "kgx", tmp_path / "kgx")
     edges = out / "edges.tsv"

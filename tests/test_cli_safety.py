@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from kmoa.cli import main
-from loaders.base import OUTPUT_MARKER, OutputError, atomic_path, output_path
-from loaders.registry import export
+from kmoa.loaders.base import OUTPUT_MARKER, OutputError, atomic_path, output_path
+from kmoa.loaders.registry import export
 from tests.conftest import TINY_DATA
 
 REPO = Path(__file__).resolve().parents[1]
@@ -146,7 +146,7 @@ def test_an_empty_folder_is_accepted(tmp_path: Path) -> None:
 
 def test_a_failing_export_leaves_no_folder_no_parents_and_no_temporary_files(
         tmp_path: Path, tiny, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from loaders.formats import kgx
+    from kmoa.loaders.formats import kgx
 
     def broken(self: object, kg: object, out: Path) -> None:
         out.mkdir(exist_ok=True)
@@ -162,7 +162,7 @@ def test_a_failing_export_leaves_no_folder_no_parents_and_no_temporary_files(
 
 def test_a_failing_export_leaves_an_earlier_export_as_it_was(
         tmp_path: Path, tiny, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from loaders.formats import kgx
+    from kmoa.loaders.formats import kgx
 
     out = export(tiny, "kgx", tmp_path / "kgx")
     (out / "mine.txt").write_text("keep\n", encoding="utf-8")
@@ -180,7 +180,7 @@ def test_a_failing_export_leaves_an_earlier_export_as_it_was(
 
 def test_an_interrupted_move_into_a_shared_folder_puts_everything_back(
         project: Path, tiny, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from loaders import base
+    from kmoa.loaders import base
 
     export(tiny, "kgx", project, force=True)
     before = snapshot(project)
@@ -204,9 +204,9 @@ def test_an_interrupted_move_into_a_shared_folder_puts_everything_back(
 SLOW_EXPORT = """
 import sys, time
 from pathlib import Path
-from graph.model import load_graph
-from loaders.formats import kgx
-from loaders.registry import export
+from kmoa.graph.model import load_graph
+from kmoa.loaders.formats import kgx
+from kmoa.loaders.registry import export
 
 write = kgx.KgxSink.write
 
@@ -332,7 +332,7 @@ def test_a_missing_store_to_push_is_one_line(tmp_path: Path) -> None:
 
 
 def test_the_remote_client_refuses_file_urls_whoever_calls_it() -> None:
-    from loaders.stores.sparql_remote import RemoteEndpointError, query_endpoint
+    from kmoa.loaders.stores.sparql_remote import RemoteEndpointError, query_endpoint
 
     with pytest.raises(RemoteEndpointError, match="not an http"):
         query_endpoint("file:///etc/passwd", "SELECT * WHERE { ?s ?p ?o }")

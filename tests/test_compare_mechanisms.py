@@ -12,20 +12,20 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from explorer import callbacks, ids, mechanism_panels, panels
-from explorer import state as st
-from explorer.data import ExplorerData, prepare
-from explorer.mechanisms import compare_for, lanes, load_public, stop_order
-from graph.compare import (
+from kmoa.cli import main
+from kmoa.explorer import callbacks, ids, mechanism_panels, panels
+from kmoa.explorer import state as st
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.explorer.mechanisms import compare_for, lanes, load_public, stop_order
+from kmoa.graph.compare import (
     DRUGMECHDB_CITATION,
     Comparison,
     bundled_drugmechdb,
     compare_mechanisms,
     contrast_tours,
 )
-from graph.model import KnowledgeGraph
-from kmoa.cli import main
-from loaders.formats.drugmechdb import edge_rows, mechanisms, read_as_imported, read_drugmechdb
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.formats.drugmechdb import edge_rows, mechanisms, read_as_imported, read_drugmechdb
 
 FIXTURE = Path(__file__).parent / "fixtures" / "drugmechdb" / "indication_paths_excerpt.yaml"
 SHIPPED = Path(str(bundled_drugmechdb()))
@@ -210,7 +210,7 @@ def test_a_drugmechdb_file_as_the_import(kg: KnowledgeGraph) -> None:
     assert merged.public is not None and merged.public.resolve("gepirone")
     target = "MESH:D065631"  # allergic rhinitis: only DrugMechDB knows it
     assert target not in kg.nodes and merged.has_node(target)
-    from explorer import views
+    from kmoa.explorer import views
 
     answer = views.answer_for(merged, kg.resolve("ketamine"), target)
     assert answer.paths

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.model import KnowledgeGraph
 from kmoa.cli import main
-from loaders.stores import neo4j as nl
-from loaders.stores.neo4j import PlanOperator, plan_refusal
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.stores import neo4j as nl
+from kmoa.loaders.stores.neo4j import PlanOperator, plan_refusal
 
 pytestmark = pytest.mark.neo4j
 
@@ -183,8 +183,8 @@ def test_other_sessions_are_neither_shown_nor_terminated(neo4j_driver: Any, neo4
              "SHOW TRANSACTIONS YIELD metaData RETURN metaData",
              "// x\rSHOW TRANSACTIONS YIELD metaData RETURN metaData"]
     auth = ["--uri", neo4j_server_info.uri, "--user", neo4j_server_info.user, "--password", neo4j_server_info.password]
-    from explorer import callbacks
-    from explorer.data import prepare
+    from kmoa.explorer import callbacks
+    from kmoa.explorer.data import prepare
 
     data = prepare(tiny, neo4j=neo4j_server_info.uri, neo4j_user=neo4j_server_info.user,
                    neo4j_password=neo4j_server_info.password)
@@ -213,8 +213,8 @@ def test_bypass_corpus_through_the_cli(neo4j_server_info: Any, probe: Probe) -> 
 
 def test_bypass_corpus_through_the_explorer_console(neo4j_server_info: Any, tiny: KnowledgeGraph,
                                                     probe: Probe) -> None:
-    from explorer import callbacks
-    from explorer.data import prepare
+    from kmoa.explorer import callbacks
+    from kmoa.explorer.data import prepare
 
     info = neo4j_server_info
     data = prepare(tiny, neo4j=info.uri, neo4j_user=info.user, neo4j_password=info.password)
@@ -232,8 +232,8 @@ def test_bypass_corpus_through_the_explorer_console(neo4j_server_info: Any, tiny
 
 def test_bypass_through_the_dash_route(neo4j_server_info: Any, tiny: KnowledgeGraph, probe: Probe) -> None:
     """One unauthenticated POST to /_dash-update-component, as a browser (or anyone) would send it."""
-    from explorer import ids
-    from explorer.app import create_app
+    from kmoa.explorer import ids
+    from kmoa.explorer.app import create_app
 
     info = neo4j_server_info
     app = create_app(tiny, neo4j=info.uri, neo4j_user=info.user, neo4j_password=info.password)

@@ -13,10 +13,10 @@ from typing import get_args
 
 import pytest
 
-from graph import records
-from graph.sparql import PREFIX_MAP
-from ontology import namespaces
-from ontology.schema import Schema, load_schema
+from kmoa.graph import records
+from kmoa.graph.sparql import PREFIX_MAP
+from kmoa.ontology import namespaces
+from kmoa.ontology.schema import Schema, load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("graph", "ontology", "loaders", "explorer", "kmoa")

@@ -14,8 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from kmoa.cli import main
-from loaders.formats.drugmechdb import KNOWLEDGE_SOURCE, edge_rows, load_mapping, node_rows, read_drugmechdb
-from loaders.formats.kgx import read_tsv
+from kmoa.loaders.formats.drugmechdb import KNOWLEDGE_SOURCE, edge_rows, load_mapping, node_rows, read_drugmechdb
+from kmoa.loaders.formats.kgx import read_tsv
 
 FIXTURE = Path(__file__).parent / "fixtures" / "drugmechdb" / "indication_paths_excerpt.yaml"
 MDD_MESH = "MESH:D003865"
@@ -99,8 +99,8 @@ def test_skip_and_strict(tmp_path: Path) -> None:
 
 def test_import_into_oxigraph_answers_sparql_with_the_source(tmp_path: Path) -> None:
     """Each imported edge is a statement with its id, so SPARQL gets back every DrugMechDB path as a unit."""
-    from loaders.formats.kgx_import import KMOA_ID
-    from loaders.stores.oxigraph_store import read_only_store
+    from kmoa.loaders.formats.kgx_import import KMOA_ID
+    from kmoa.loaders.stores.oxigraph_store import read_only_store
 
     store = tmp_path / "store"
     result = CliRunner().invoke(main, ["import", "drugmechdb", str(FIXTURE), "--store", f"oxigraph:{store}"])
@@ -141,7 +141,7 @@ def test_compare_ketamine_with_duloxetine_side_by_side(kg) -> None:  # type: ign
 
 def test_compare_without_a_file_uses_the_shipped_paths_and_says_what_is_missing() -> None:
     """Duloxetine's path ships with kmoa (cited, from its own file); a drug it lacks names --drugmechdb."""
-    from graph.compare import DRUGMECHDB_CITATION, bundled_drugmechdb
+    from kmoa.graph.compare import DRUGMECHDB_CITATION, bundled_drugmechdb
 
     shipped = read_drugmechdb(Path(str(bundled_drugmechdb())))
     duloxetine = next(p for p in shipped.paths if p.drug == "duloxetine")
@@ -165,9 +165,9 @@ def test_import_into_neo4j_answers_cypher_with_the_source(neo4j_server_info, neo
     records = neo4j_driver.execute_query(
         "MATCH (s:Entity)-[r]->(o:Entity) WHERE r.primary_knowledge_source = $source "
         "RETURN s.id AS s, o.id AS o", source=KNOWLEDGE_SOURCE, database_="neo4j").records
-    from graph.model import load_graph
-    from loaders.formats.kgx_import import curated_keys
-    from loaders.stores import neo4j as nl
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.formats.kgx_import import curated_keys
+    from kmoa.loaders.stores import neo4j as nl
 
     kg = load_graph()
     keys = curated_keys(kg)  # DrugMechDB's MESH:D003865 is the curated major depressive disorder
@@ -198,9 +198,9 @@ def test_paths_reach_drugmechdb_nodes_where_identifiers_meet(tmp_path: Path, kg)
 
 def test_an_import_leaves_ketamines_curated_paths_and_scores_as_they_were(tmp_path: Path, kg) -> None:  # type: ignore[no-untyped-def]
     """Hub damping is for the import's hubs: a path through curated-only nodes keeps its curated score."""
-    from graph.imported import search_merged_paths
-    from graph.paths import PathFilters, search_curated_paths
-    from loaders.formats.kgx_import import read_kgx
+    from kmoa.graph.imported import search_merged_paths
+    from kmoa.graph.paths import PathFilters, search_curated_paths
+    from kmoa.loaders.formats.kgx_import import read_kgx
 
     out = tmp_path / "kgx"
     assert CliRunner().invoke(main, ["import", "drugmechdb", str(FIXTURE), "--out", str(out)]).exit_code == 0

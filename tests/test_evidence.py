@@ -8,10 +8,10 @@ from pathlib import Path
 from click.testing import CliRunner
 from PIL import Image
 
-from graph.evidence import compare_evidence, forest_panels
-from graph.model import KnowledgeGraph
-from graph.review import Review
 from kmoa.cli import main
+from kmoa.graph.evidence import compare_evidence, forest_panels
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.review import Review
 from tests.conftest import TINY_DATA
 
 KETAMINE, ESKETAMINE, TRD = "CHEBI:6121", "CHEBI:60799", "EFO:0009854"
@@ -121,7 +121,7 @@ def test_plot_names_an_unknown_compound_and_a_format_it_cannot_write(tmp_path: P
 
 
 def test_the_evidence_view_round_trips_through_its_url(kg: KnowledgeGraph) -> None:
-    from explorer import state as st
+    from kmoa.explorer import state as st
 
     state = st.decode("?view=evidence&compound=ketamine&compare=Spravato&indication=TRD&sort=-n", kg)
     assert (state["view"], state["ev_compound"], state["ev_compare"], state["ev_indication"], state["ev_sort"]) == (
@@ -134,7 +134,7 @@ def test_the_evidence_view_round_trips_through_its_url(kg: KnowledgeGraph) -> No
 
 
 def test_a_bad_evidence_parameter_is_named_and_dropped(kg: KnowledgeGraph) -> None:
-    from explorer import state as st
+    from kmoa.explorer import state as st
 
     state = st.decode("?view=evidence&compound=NMDA%20receptor&sort=colour", kg)
     named = {n["param"] for n in state["notices"]}
@@ -149,9 +149,9 @@ def test_the_evidence_view_exports_its_rows_in_the_table_order(kg: KnowledgeGrap
     import io
     import json
 
-    from explorer import state as st
-    from explorer.callbacks import export_data
-    from explorer.data import prepare
+    from kmoa.explorer import state as st
+    from kmoa.explorer.callbacks import export_data
+    from kmoa.explorer.data import prepare
 
     data = prepare(kg)
     state = st.decode("?view=evidence&compound=ketamine&compare=esketamine&indication=TRD&sort=n", kg)
@@ -164,9 +164,9 @@ def test_the_evidence_view_exports_its_rows_in_the_table_order(kg: KnowledgeGrap
 
 
 def test_the_evidence_views_figure_export_is_the_chart(kg: KnowledgeGraph) -> None:
-    from explorer import state as st
-    from explorer.callbacks import figure_export
-    from explorer.data import prepare
+    from kmoa.explorer import state as st
+    from kmoa.explorer.callbacks import figure_export
+    from kmoa.explorer.data import prepare
 
     state = st.decode("?view=evidence&compound=ketamine&compare=esketamine&indication=TRD", kg)
     figure = figure_export(prepare(kg), state, "svg")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from explorer import ids
-from graph.model import KnowledgeGraph
+from kmoa.explorer import ids
+from kmoa.graph.model import KnowledgeGraph
 from tests.test_explorer_keyboard import tab_to
 from tests.test_explorer_share import SLOW, open_app
 

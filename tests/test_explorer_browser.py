@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from explorer import views
-from explorer.data import ExplorerData, prepare
-from graph.model import KnowledgeGraph
-from graph.path_answers import answer_paths
-from graph.paths import PathFilters
-from loaders.stores.sparql_engine import run_query
+from kmoa.explorer import views
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.path_answers import answer_paths
+from kmoa.graph.paths import PathFilters
+from kmoa.loaders.stores.sparql_engine import run_query
 from tests.browser_fixtures import (
     HOSTILE_CAPTION,
     HOSTILE_CLAIM,

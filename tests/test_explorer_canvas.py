@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from graph.model import KnowledgeGraph
+from kmoa.graph.model import KnowledgeGraph
 from tests.test_explorer_browser import cy
 from tests.test_explorer_share import open_app
 
@@ -55,9 +55,9 @@ def test_a_nodes_claim_count_list_and_download_agree(explorer_page: Page, explor
     import csv
     import io
 
-    from explorer import views
-    from explorer.data import prepare
-    from explorer.panels import CLAIM_LIST_LIMIT
+    from kmoa.explorer import views
+    from kmoa.explorer.data import prepare
+    from kmoa.explorer.panels import CLAIM_LIST_LIMIT
 
     data = prepare(kg)
     focus = kg.resolve("ketamine", kinds=("compound",))

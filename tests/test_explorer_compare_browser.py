@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from explorer.data import ExplorerData, prepare
-from explorer.mechanisms import compare_for, lanes
-from graph.compare import DRUGMECHDB_CITATION, Comparison, bundled_drugmechdb, contrast_tours
-from graph.model import KnowledgeGraph
-from loaders.formats.drugmechdb import read_as_imported, read_drugmechdb
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.explorer.mechanisms import compare_for, lanes
+from kmoa.graph.compare import DRUGMECHDB_CITATION, Comparison, bundled_drugmechdb, contrast_tours
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.formats.drugmechdb import read_as_imported, read_drugmechdb
 from tests.browser_fixtures import VIEWPORT
 from tests.test_explorer_browser import choose, cy
 from tests.test_explorer_legible import open_app
@@ -45,7 +45,7 @@ def imported_url(kg: KnowledgeGraph) -> Iterator[str]:
     """The explorer as `kmoa explore --import indication_paths_excerpt.yaml` starts it."""
     from werkzeug.serving import make_server
 
-    from explorer.app import create_app, request_handler
+    from kmoa.explorer.app import create_app, request_handler
 
     db = read_drugmechdb(FIXTURE)
     app = create_app(kg, data=prepare(kg, imported=read_as_imported(db, kg), drugmechdb=db))

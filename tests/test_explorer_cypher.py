@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from explorer import callbacks
-from explorer.data import ExplorerData, prepare
-from graph.model import KnowledgeGraph
+from kmoa.explorer import callbacks
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.graph.model import KnowledgeGraph
 from tests.test_explorer_views import texts
 
 pytestmark = pytest.mark.neo4j
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.neo4j
 
 @pytest.fixture(scope="module")
 def cypher_data(neo4j_server_info: Any, neo4j_driver: Any, kg: KnowledgeGraph) -> ExplorerData:
-    from loaders.stores import neo4j as nl
+    from kmoa.loaders.stores import neo4j as nl
 
     nl.load_graph(neo4j_driver, kg)
     info = neo4j_server_info

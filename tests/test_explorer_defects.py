@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from graph.model import KnowledgeGraph
+from kmoa.graph.model import KnowledgeGraph
 from tests.conftest import HYP_DISINHIBITION
 from tests.test_explorer_browser import cy
 from tests.test_explorer_legible import open_app

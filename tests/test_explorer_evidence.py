@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from graph.model import KnowledgeGraph
-from loaders.formats.rdf import to_rdf
-from loaders.stores.sparql_engine import run_query
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.formats.rdf import to_rdf
+from kmoa.loaders.stores.sparql_engine import run_query
 
 pytestmark = pytest.mark.browser
 SLOW = 20_000  # ms: a busy machine takes seconds to draw the view again

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from explorer import views
-from explorer.data import ExplorerData, prepare
-from explorer.figure import MARGIN
-from graph.model import KnowledgeGraph
-from graph.path_answers import answer_paths
-from graph.records import Claim, Provenance
+from kmoa.explorer import views
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.explorer.figure import MARGIN
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.path_answers import answer_paths
+from kmoa.graph.records import Claim, Provenance
 from tests.conftest import HYP_DISINHIBITION
 from tests.test_explorer_browser import cy
 from tests.test_explorer_legible import open_app

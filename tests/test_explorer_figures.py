@@ -10,13 +10,13 @@ from dataclasses import fields
 
 import pytest
 
-from explorer import views
-from explorer.data import ExplorerData, prepare
-from explorer.figure import scene_figure
-from explorer.handout import tour_handout
-from explorer.state import default_state
-from graph.model import KnowledgeGraph
-from graph.records import Claim, Provenance
+from kmoa.explorer import views
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.explorer.figure import scene_figure
+from kmoa.explorer.handout import tour_handout
+from kmoa.explorer.state import default_state
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.records import Claim, Provenance
 from tests.browser_fixtures import HOSTILE_CAPTION, HOSTILE_HYPOTHESIS, HOSTILE_NAME, HOSTILE_NODE, hostile_graph
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -64,8 +64,8 @@ def test_html_in_the_data_stays_text_in_figures_and_handouts(kg: KnowledgeGraph)
 
 
 def test_png_and_svg_are_offered_only_while_the_canvas_draws_something(data: ExplorerData) -> None:
-    from explorer import callbacks
-    from explorer.state import decode
+    from kmoa.explorer import callbacks
+    from kmoa.explorer.state import decode
 
     kg = data.kg
     explore = callbacks.render(data, default_state(kg))

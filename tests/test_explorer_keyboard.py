@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from graph.model import KnowledgeGraph
+from kmoa.graph.model import KnowledgeGraph
 from tests.test_explorer_share import SLOW, open_app
 
 pytestmark = pytest.mark.browser

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from explorer import views
-from explorer.data import ExplorerData, prepare
-from explorer.state import MORE_STEP
-from graph.model import KnowledgeGraph
+from kmoa.explorer import views
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.explorer.state import MORE_STEP
+from kmoa.graph.model import KnowledgeGraph
 from tests.test_explorer_browser import CY, cy
 from tests.test_explorer_share import open_app as open_page
 

@@ -17,13 +17,13 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from explorer import callbacks, ids, panels, views
-from explorer import state as st
-from explorer.data import ExplorerData, prepare
-from graph.imported import ImportedGraph, is_imported, kind_for
-from graph.model import KnowledgeGraph
-from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
-from loaders.formats.kgx_import import read_kgx
+from kmoa.explorer import callbacks, ids, panels, views
+from kmoa.explorer import state as st
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.graph.imported import ImportedGraph, is_imported, kind_for
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
+from kmoa.loaders.formats.kgx_import import read_kgx
 
 KETAMINE = "CHEBI:6121"
 MDD = "MONDO:0002009"
@@ -259,7 +259,7 @@ def test_cli_builds_the_app_with_the_import(kgx_dir: Path, monkeypatch: pytest.M
 def merged_url(merged: ExplorerData) -> Iterator[str]:
     from werkzeug.serving import make_server
 
-    from explorer.app import create_app
+    from kmoa.explorer.app import create_app
 
     app = create_app(merged.kg, data=merged)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)

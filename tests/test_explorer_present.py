@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from explorer import state as st
-from explorer import views
-from explorer.data import prepare
-from graph.model import KnowledgeGraph
+from kmoa.explorer import state as st
+from kmoa.explorer import views
+from kmoa.explorer.data import prepare
+from kmoa.graph.model import KnowledgeGraph
 from tests.conftest import HYP_DISINHIBITION, KETAMINE, TRD
 from tests.test_explorer_browser import cy
 from tests.test_explorer_share import SLOW, open_app

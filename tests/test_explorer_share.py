@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from graph.model import KnowledgeGraph
-from graph.path_answers import answer_paths
-from graph.paths import PathFilters
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.path_answers import answer_paths
+from kmoa.graph.paths import PathFilters
 from tests.conftest import HYP_DISINHIBITION
 from tests.test_explorer_browser import choose, cy
 from tests.test_explorer_browser import open_app as open_page

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from dash.exceptions import PreventUpdate
 
-from explorer import callbacks, ids, panels, views
-from explorer import state as st
-from explorer.data import ExplorerData, prepare
-from explorer.links import link_for
-from explorer.style import OKABE_ITO, WEAK_STRENGTH, kind_style, node_legend, stylesheet
-from graph.model import KnowledgeGraph
-from graph.paths import PathFilters, trace_mechanism_paths
+from kmoa.explorer import callbacks, ids, panels, views
+from kmoa.explorer import state as st
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.explorer.links import link_for
+from kmoa.explorer.style import OKABE_ITO, WEAK_STRENGTH, kind_style, node_legend, stylesheet
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.paths import PathFilters, trace_mechanism_paths
 from tests.browser_fixtures import HOSTILE_CLAIM, HOSTILE_NAME, HOSTILE_NODE, HOSTILE_QUOTE, hostile_graph
 from tests.conftest import HYP_DISINHIBITION
 
@@ -512,7 +512,7 @@ def _paths_state(kg: KnowledgeGraph, source: str, target: str, **extra: Any) -> 
 
 
 def test_the_paths_view_lists_paths_as_kmoa_paths_does_with_their_hypotheses(data: ExplorerData) -> None:
-    from graph.path_answers import answer_paths
+    from kmoa.graph.path_answers import answer_paths
 
     kg = data.kg
     state = _paths_state(kg, ketamine(kg), trd(kg))

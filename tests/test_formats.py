@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from rdflib import RDF
 
-from graph.model import KnowledgeGraph
-from loaders.formats.kgx import read_tsv
-from loaders.formats.rdf import CLAIM, KMOA, curie_of, to_rdf
-from loaders.registry import export, get_source
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.formats.kgx import read_tsv
+from kmoa.loaders.formats.rdf import CLAIM, KMOA, curie_of, to_rdf
+from kmoa.loaders.registry import export, get_source
 from tests.conftest import KETAMINE, NMDA
 
 PROVENANCE = ("section", "quote", "evidence_type", "species", "finding", "contested", "canmat_level")

@@ -7,11 +7,11 @@ import re
 import pytest
 from rdflib.compare import isomorphic
 
-from graph.canonical import format_files
-from graph.curation import default_data_dir
-from graph.model import KnowledgeGraph
-from graph.review import Review, passages_citing
-from ontology.vocabulary import build_shapes, build_vocabulary, committed_path
+from kmoa.graph.canonical import format_files
+from kmoa.graph.curation import default_data_dir
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.review import Review, passages_citing
+from kmoa.ontology.vocabulary import build_shapes, build_vocabulary, committed_path
 
 # Numbers a reader would check against a study record: doses, sample sizes, percentages, effects.
 NUMBER_PATTERNS = [

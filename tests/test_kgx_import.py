@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.imported import (
+from kmoa.cli import main
+from kmoa.graph.imported import (
     ImportedGraph,
     MergedEdges,
     imported_edge_rows,
@@ -25,14 +26,13 @@ from graph.imported import (
     search_merged_paths,
     trace_merged_paths,
 )
-from graph.model import KnowledgeGraph, load_graph
-from graph.paths import PathFilters, curated_edges
-from graph.search import Walk, crosses_mechanism
-from graph.sources import default_source_dir, read_source
-from kmoa.cli import main
-from loaders.formats.kgx_import import KgxImportError, read_kgx
-from loaders.formats.rdf import iri, to_rdf
-from loaders.stores.oxigraph_store import (
+from kmoa.graph.model import KnowledgeGraph, load_graph
+from kmoa.graph.paths import PathFilters, curated_edges
+from kmoa.graph.search import Walk, crosses_mechanism
+from kmoa.graph.sources import default_source_dir, read_source
+from kmoa.loaders.formats.kgx_import import KgxImportError, read_kgx
+from kmoa.loaders.formats.rdf import iri, to_rdf
+from kmoa.loaders.stores.oxigraph_store import (
     CURATED_GRAPH,
     build_store,
     import_into_oxigraph,
@@ -64,7 +64,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the curated data, so curators' edits during the run cannot skew expectations."""
     import shutil
 
-    from graph.curation import default_data_dir
+    from kmoa.graph.curation import default_data_dir
 
     out = tmp_path_factory.mktemp("kgx-data") / "data"
     shutil.copytree(default_data_dir(), out)
@@ -121,7 +121,7 @@ def store_quads(path: Path) -> Counter[str]:
 
 
 def ask(path: Path, query: str) -> Any:
-    from loaders.stores.sparql_engine import evaluate
+    from kmoa.loaders.stores.sparql_engine import evaluate
 
     with read_only_store(path) as store:
         return evaluate(store, query, 10_000)
@@ -272,7 +272,7 @@ def test_unknown_knowledge_level_is_located(tmp_path: Path, kg: KnowledgeGraph, 
 
 
 def test_oxigraph_sink_and_source_round_trip(tmp_path: Path, kg: KnowledgeGraph) -> None:
-    from loaders.registry import export, get_source
+    from kmoa.loaders.registry import export, get_source
 
     out = export(kg, "oxigraph", tmp_path / "store")
     back = get_source("oxigraph").read(out)
@@ -292,7 +292,7 @@ def test_reimport_replaces_rather_than_duplicates(tmp_path: Path, kg: KnowledgeG
 
 def test_failure_while_writing_leaves_store_unchanged(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from loaders.formats import kgx_import
+    from kmoa.loaders.formats import kgx_import
 
     store = build_store(tmp_path / "store", kg)
     before = store_quads(store)
@@ -310,7 +310,7 @@ def test_failure_while_writing_leaves_store_unchanged(tmp_path: Path, kg: Knowle
 
 
 def test_endpoint_serves_the_merged_store(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors) -> None:
-    from loaders.servers.sparql_server import OxigraphBackend
+    from kmoa.loaders.servers.sparql_server import OxigraphBackend
 
     store = tmp_path / "store"
     import_into_oxigraph(store, kg, read_kgx(write_kgx(tmp_path / "kgx", anchors), kg))
@@ -417,7 +417,7 @@ def test_search_is_bounded(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors)
 @pytest.mark.neo4j
 def test_import_into_neo4j(tmp_path: Path, kg: KnowledgeGraph, data_dir: Path, anchors: Anchors,
                            neo4j_server_info: Any, neo4j_driver: Any) -> None:
-    from loaders.stores import neo4j as nl
+    from kmoa.loaders.stores import neo4j as nl
 
     info = neo4j_server_info
     auth = ["--uri", info.uri, "--user", info.user, "--password", info.password]
@@ -462,7 +462,7 @@ def recode(folder: Path, variant: str) -> Path:
 
 @pytest.mark.parametrize("variant", sorted(ENCODINGS))
 def test_kgx_source_reads_bom_and_crlf_files_the_same(tmp_path: Path, tiny: KnowledgeGraph, variant: str) -> None:
-    from loaders.registry import export, get_source
+    from kmoa.loaders.registry import export, get_source
 
     plain = get_source("kgx").read(export(tiny, "kgx", tmp_path / "plain"))
     again = get_source("kgx").read(recode(export(tiny, "kgx", tmp_path / "recoded"), variant))

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from graph.curation import CurationError, read_curation
-from graph.model import KnowledgeGraph
-from loaders.formats.kgx import read_tsv
-from loaders.formats.rdf import BIOLINK, KMOA, iri, to_rdf
-from loaders.registry import export
+from kmoa.graph.curation import CurationError, read_curation
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.formats.kgx import read_tsv
+from kmoa.loaders.formats.rdf import BIOLINK, KMOA, iri, to_rdf
+from kmoa.loaders.registry import export
 from tests.conftest import HNK_2R6R, KETAMINE, NMDA, TINY_DATA, TRD
 
 MDD = "MONDO:0002009"
@@ -184,7 +184,7 @@ def test_a_null_trial_is_a_trial_with_an_unchanged_outcome(kg: KnowledgeGraph,
 
 def test_every_support_warning_is_fixed_or_justified(kg: KnowledgeGraph) -> None:
     """The curated data passes the support lint: each warning left is justified in its claim's note."""
-    from graph.lint import support_warnings
+    from kmoa.graph.lint import support_warnings
 
     unjustified = [str(w) for w in support_warnings(kg) if not w.justified]
     assert unjustified == []
@@ -192,9 +192,9 @@ def test_every_support_warning_is_fixed_or_justified(kg: KnowledgeGraph) -> None
 
 def test_the_explorer_draws_what_the_review_denies_as_not_so(kg: KnowledgeGraph) -> None:
     """A negated edge is labelled NOT and styled with a circle end; a null trial reads 'no benefit shown'."""
-    from explorer.data import prepare
-    from explorer.style import stylesheet
-    from explorer.views import elements_for, neighbourhood
+    from kmoa.explorer.data import prepare
+    from kmoa.explorer.style import stylesheet
+    from kmoa.explorer.views import elements_for, neighbourhood
 
     data = prepare(kg)
     ketamine = kg.resolve("ketamine", kinds=("compound",))

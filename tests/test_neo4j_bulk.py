@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.model import KnowledgeGraph
-from graph.rows import edge_rows, node_rows
-from graph.sparql import named_queries
 from kmoa import neo4j_reload as reload
 from kmoa.cli import main
-from loaders.stores import neo4j as nl
-from loaders.stores import neo4j_bulk as nb
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import edge_rows, node_rows
+from kmoa.graph.sparql import named_queries
+from kmoa.loaders.stores import neo4j as nl
+from kmoa.loaders.stores import neo4j_bulk as nb
 
 
 def _settings(info: Any) -> nl.ConnectionSettings:

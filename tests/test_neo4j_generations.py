@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.model import KnowledgeGraph
-from graph.rows import edge_rows, node_rows
 from kmoa.cli import main
-from loaders.stores import neo4j as nl
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import edge_rows, node_rows
+from kmoa.loaders.stores import neo4j as nl
 from tests.test_kgx_import import EDGE_HEADER, NODE_HEADER
 
 pytestmark = pytest.mark.neo4j
@@ -35,8 +35,8 @@ BATCH = 25
 PAUSING_LOAD = textwrap.dedent("""
     import sys, time
     import neo4j
-    from graph.model import load_graph
-    from loaders.stores import neo4j as nl
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.stores import neo4j as nl
 
     uri, user, password, pause_at, marker = sys.argv[1:6]
 

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.model import KnowledgeGraph
-from graph.rows import edge_rows, node_rows
-from graph.sparql import named_queries
 from kmoa.cli import main
-from loaders.registry import export
-from loaders.stores import neo4j as nl
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import edge_rows, node_rows
+from kmoa.graph.sparql import named_queries
+from kmoa.loaders.registry import export
+from kmoa.loaders.stores import neo4j as nl
 
 pytestmark = pytest.mark.neo4j
 REPO = Path(__file__).resolve().parent.parent
@@ -234,8 +234,8 @@ def test_failure_in_late_batch_keeps_previous_graph(loaded: nl.LoadResult, neo4j
 CRASHING_LOAD = textwrap.dedent("""
     import os, sys
     import neo4j
-    from graph.model import load_graph
-    from loaders.stores import neo4j as nl
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.stores import neo4j as nl
 
     uri, user, password, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 

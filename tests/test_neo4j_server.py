@@ -107,7 +107,7 @@ def _private_cache(tmp_path: Path) -> Path:
 
 def test_session_server_is_its_own(neo4j_server_info: ServerInfo, isolated_neo4j_cache: Path) -> None:
     """The suite's server lives in the session's temporary cache; connections default to it."""
-    from loaders.stores.neo4j import ConnectionSettings
+    from kmoa.loaders.stores.neo4j import ConnectionSettings
 
     assert Path(neo4j_server_info.home).is_relative_to(isolated_neo4j_cache)
     assert isolated_neo4j_cache.is_relative_to(Path(tempfile.gettempdir()).resolve())

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from graph.model import KnowledgeGraph
-from graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
-from graph.sparql import named_queries
-from loaders.formats.rdf import to_rdf
-from loaders.stores import neo4j as nl
-from loaders.stores.sparql_engine import run_query
-from loaders.stores.sparql_paths import trace_paths_sparql
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
+from kmoa.graph.sparql import named_queries
+from kmoa.loaders.formats.rdf import to_rdf
+from kmoa.loaders.stores import neo4j as nl
+from kmoa.loaders.stores.sparql_engine import run_query
+from kmoa.loaders.stores.sparql_paths import trace_paths_sparql
 
 pytestmark = pytest.mark.neo4j
 
@@ -263,7 +263,7 @@ def test_paths_cypher_is_generated_from_the_schema_rules(kg: KnowledgeGraph) -> 
 
 
 def test_the_sparql_candidate_query_is_generated_from_the_schema_rules(kg: KnowledgeGraph) -> None:
-    from loaders.stores.sparql_paths import walk_edges_query
+    from kmoa.loaders.stores.sparql_paths import walk_edges_query
 
     rules = kg.schema.walk
     text = walk_edges_query(kg.schema, PathFilters())

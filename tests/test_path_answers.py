@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from graph.model import KnowledgeGraph
-from graph.path_answers import answer_paths, detour_nodes, fold_key
-from graph.paths import PathFilters, trace_mechanism_paths
 from kmoa.cli import main
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.path_answers import answer_paths, detour_nodes, fold_key
+from kmoa.graph.paths import PathFilters, trace_mechanism_paths
 
 DISINHIBITION = "KMOA:hyp_disinhibition"
 PAIRS = [("ketamine", "treatment-resistant depression"), ("ketamine", "major depressive disorder"),

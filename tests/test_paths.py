@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from graph.model import KnowledgeGraph, UnknownEntityError
-from graph.paths import PathFilters, trace_mechanism_paths
 from kmoa.cli import main
+from kmoa.graph.model import KnowledgeGraph, UnknownEntityError
+from kmoa.graph.paths import PathFilters, trace_mechanism_paths
 from tests.conftest import AMPA, ESKETAMINE, HNK_2R6R, KETAMINE, NMDA, TRD
 
 
@@ -119,7 +119,7 @@ def test_net_sign_of_a_therapeutic_path_lowers_the_disease(tiny: KnowledgeGraph)
 
 
 def test_direct_clinical_evidence_is_listed_beside_the_paths(kg: KnowledgeGraph) -> None:
-    from graph.path_answers import direct_claims
+    from kmoa.graph.path_answers import direct_claims
 
     rows, total = direct_claims(kg, KETAMINE, TRD, PathFilters())
     assert len(rows) == total

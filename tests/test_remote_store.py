@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.model import KnowledgeGraph, load_graph
-from graph.sparql import named_queries
 from kmoa.cli import main
-from loaders.formats.rdf import to_rdf
-from loaders.stores.sparql_engine import run_query
-from loaders.stores.sparql_remote import CURATED_GRAPH, RemoteEndpointError, push_graph, query_endpoint
+from kmoa.graph.model import KnowledgeGraph, load_graph
+from kmoa.graph.sparql import named_queries
+from kmoa.loaders.formats.rdf import to_rdf
+from kmoa.loaders.stores.sparql_engine import run_query
+from kmoa.loaders.stores.sparql_remote import CURATED_GRAPH, RemoteEndpointError, push_graph, query_endpoint
 from tests.servers import free_port, snapshot, start_oxigraph, stop
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -172,7 +172,7 @@ def test_remote_http_error_carries_the_servers_message(pushed: OxigraphServer) -
 
 def test_push_a_whole_store(oxigraph_server: OxigraphServer, tmp_path: Path,
                             snapshot_kg: KnowledgeGraph) -> None:
-    from loaders.stores.oxigraph_store import build_store
+    from kmoa.loaders.stores.oxigraph_store import build_store
 
     store = build_store(tmp_path / "store", snapshot_kg)
     result = CliRunner().invoke(main, ["push", "sparql", "--endpoint", oxigraph_server.store,

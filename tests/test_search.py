@@ -13,8 +13,8 @@ import random
 
 import pytest
 
-from graph.search import EdgeList, PathFilters, Walk, crosses_mechanism, search_paths
-from ontology.schema import Schema, load_schema
+from kmoa.graph.search import EdgeList, PathFilters, Walk, crosses_mechanism, search_paths
+from kmoa.ontology.schema import Schema, load_schema
 from tests.path_reference import exhaustive_paths
 
 KINDS = ["compound", "compound", "receptor", "gene", "process", "cell_type", "outcome", "disease", "study"]

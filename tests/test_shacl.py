@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from graph.curation import CurationError
-from graph.model import KnowledgeGraph
 from kmoa.build import validate
-from loaders.formats.shacl import shacl_violations
+from kmoa.graph.curation import CurationError
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.formats.shacl import shacl_violations
 from tests.conftest import TINY_DATA, TRD
 
 

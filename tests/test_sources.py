@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.curation import CurationError, read_curation
-from graph.model import KnowledgeGraph, load_graph
 from kmoa.cli import main
-from loaders.registry import export, get_source
-from ontology import namespaces
+from kmoa.graph.curation import CurationError, read_curation
+from kmoa.graph.model import KnowledgeGraph, load_graph
+from kmoa.loaders.registry import export, get_source
+from kmoa.ontology import namespaces
 
 SYNTHETIC = Path(__file__).parent / "fixtures" / "sources" / "synthetic-notes"
 REVIEW_ID, SYNTHETIC_ID = "ketamine-review-2022", "synthetic-notes"
@@ -70,7 +70,7 @@ def test_turtle_names_each_claims_source_section_refs_quote_and_knowledge_source
                                                                                tmp_path: Path) -> None:
     from rdflib import Graph
 
-    from loaders.formats.rdf import BIOLINK, CLAIM, DCTERMS, KMOA
+    from kmoa.loaders.formats.rdf import BIOLINK, CLAIM, DCTERMS, KMOA
 
     g = Graph().parse(export(both, "turtle", tmp_path / "kmoa.ttl"), format="turtle")
     for claim_id, want in expected(both).items():
@@ -87,7 +87,7 @@ def test_turtle_names_each_claims_source_section_refs_quote_and_knowledge_source
 def test_kgx_graphml_and_cytoscape_rows_carry_each_claims_provenance(both: KnowledgeGraph, tmp_path: Path) -> None:
     import networkx as nx
 
-    from loaders.formats.kgx import read_tsv
+    from kmoa.loaders.formats.kgx import read_tsv
 
     edges = {row["id"]: row for _, row in read_tsv(export(both, "kgx", tmp_path / "kgx") / "edges.tsv", ["id"])}
     graphml = {key: attrs for _, _, key, attrs in
@@ -109,7 +109,7 @@ def test_kgx_graphml_and_cytoscape_rows_carry_each_claims_provenance(both: Knowl
 
 
 def test_the_oxigraph_store_keeps_each_claims_provenance(both: KnowledgeGraph, tmp_path: Path) -> None:
-    from loaders.stores.oxigraph_store import build_store, read_only_store
+    from kmoa.loaders.stores.oxigraph_store import build_store, read_only_store
 
     store = build_store(tmp_path / "store", both)
     ids = " ".join(f'"{claim_id}"' for claim_id in expected(both))
@@ -138,7 +138,7 @@ def test_the_oxigraph_store_keeps_each_claims_provenance(both: KnowledgeGraph, t
 
 
 def test_neo4j_keeps_each_claims_provenance(both: KnowledgeGraph, kg: KnowledgeGraph, neo4j_driver: Any) -> None:
-    from loaders.stores import neo4j as nl
+    from kmoa.loaders.stores import neo4j as nl
 
     try:
         nl.load_graph(neo4j_driver, both)

@@ -7,11 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from graph.model import KnowledgeGraph
-from graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, named_queries
 from kmoa.cli import main
-from loaders.formats.rdf import to_rdf
-from loaders.stores.sparql_engine import run_query
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.sparql import QueryRefused, QuerySyntaxError, QueryTimeout, named_queries
+from kmoa.loaders.formats.rdf import to_rdf
+from kmoa.loaders.stores.sparql_engine import run_query
 from tests.conftest import AMPA, ESKETAMINE, HYP_DISINHIBITION, KETAMINE, TRD
 
 
@@ -168,7 +168,7 @@ def test_cli_reads_a_query_file(tmp_path) -> None:  # type: ignore[no-untyped-de
 @pytest.mark.parametrize("name", sorted(named_queries()))
 def test_named_query_answers_as_rdflib_does(rdf, name: str) -> None:  # type: ignore[no-untyped-def]
     """The engine (Oxigraph) gives every named query the answer rdflib's own evaluator gives."""
-    from graph.sparql import PREFIXES, python_value
+    from kmoa.graph.sparql import PREFIXES, python_value
 
     query = named_queries()[name].sparql
     reference = rdf.query(PREFIXES + query)

@@ -25,8 +25,8 @@ from rdflib import Graph, Literal, URIRef
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from graph.model import KnowledgeGraph, load_graph
-from loaders.formats.rdf import iri
+from kmoa.graph.model import KnowledgeGraph, load_graph
+from kmoa.loaders.formats.rdf import iri
 from tests.servers import free_port, snapshot, start_kmoa, stop
 
 COMPOUNDS = "SELECT ?node ?label WHERE { ?node a kmoa:Compound ; rdfs:label ?label }"
@@ -104,7 +104,7 @@ def expected_compounds(kg: KnowledgeGraph) -> set[tuple[str, str]]:
 
 
 def triple_count(kg: KnowledgeGraph) -> int:
-    from loaders.formats.rdf import to_rdf
+    from kmoa.loaders.formats.rdf import to_rdf
 
     return len(to_rdf(kg))
 

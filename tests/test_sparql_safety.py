@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from explorer import callbacks
-from explorer.data import ExplorerData, prepare
-from graph.model import KnowledgeGraph
 from kmoa.cli import main
+from kmoa.explorer import callbacks
+from kmoa.explorer.data import ExplorerData, prepare
+from kmoa.graph.model import KnowledgeGraph
 from tests.conftest import TINY_DATA
 from tests.test_sparql_http import Endpoint, form, http, snapshot, start_endpoint, stop_endpoint
 
@@ -194,8 +194,8 @@ def test_cli_deep_nesting_is_a_clear_error() -> None:
 
 
 def test_embedded_timeout_kills_the_worker_that_ran_the_query(kg: KnowledgeGraph) -> None:
-    from graph.sparql import QueryTimeout
-    from loaders.stores.sparql_engine import QueryEngine, run_query
+    from kmoa.graph.sparql import QueryTimeout
+    from kmoa.loaders.stores.sparql_engine import QueryEngine, run_query
 
     engine = QueryEngine.for_graph(kg)
     try:
@@ -212,8 +212,8 @@ def test_embedded_timeout_kills_the_worker_that_ran_the_query(kg: KnowledgeGraph
 
 def test_a_query_that_needs_too_much_memory_is_stopped(kg: KnowledgeGraph) -> None:
     """A 700-byte query that would build a 2 GiB string stops at the worker's memory limit."""
-    from graph.sparql import AnswerTooLarge
-    from loaders.stores.sparql_engine import QueryEngine, run_query
+    from kmoa.graph.sparql import AnswerTooLarge
+    from kmoa.loaders.stores.sparql_engine import QueryEngine, run_query
 
     binds = " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(28))
     query = f'SELECT (STRLEN(?v28) AS ?n) WHERE {{ BIND("aaaaaaaa" AS ?v0) {binds} }}'
@@ -508,14 +508,14 @@ def test_console_catastrophic_regex_is_answered(console_data: ExplorerData) -> N
 
 
 def test_endpoint_listen_backlog_fits_the_load() -> None:
-    from loaders.servers.sparql_server import SparqlHTTPServer
+    from kmoa.loaders.servers.sparql_server import SparqlHTTPServer
 
     assert SparqlHTTPServer.request_queue_size >= CLIENTS
 
 
 def test_worker_processes_cannot_open_sockets(kg: KnowledgeGraph, probe: Probe) -> None:
     """Even a query the classification missed could not reach the network: the evaluating process has none."""
-    from loaders.stores.sparql_engine import QueryEngine
+    from kmoa.loaders.stores.sparql_engine import QueryEngine
 
     probe.seen.clear()
     engine = QueryEngine.for_graph(kg, workers=1)

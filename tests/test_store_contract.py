@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from graph.imported import imported_edge_rows, imported_node_rows
-from graph.model import KnowledgeGraph
-from graph.rows import edge_rows, node_rows
-from loaders.base import RowError
-from loaders.formats.kgx_import import read_kgx
-from loaders.stores.adapter import STORES, Store, StoreSpecError, open_store
+from kmoa.graph.imported import imported_edge_rows, imported_node_rows
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import edge_rows, node_rows
+from kmoa.loaders.base import RowError
+from kmoa.loaders.formats.kgx_import import read_kgx
+from kmoa.loaders.stores.adapter import STORES, Store, StoreSpecError, open_store
 from tests.conftest import ANTIDEPRESSANT_EFFECT, KETAMINE, NMDA, TINY_DATA, opted_out
 from tests.servers import start_oxigraph, stop
 
@@ -36,7 +36,7 @@ COUNT = {"sparql": "SELECT (COUNT(?e) AS ?n) WHERE { ?e a kmoa:EdgeRow }",
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The tiny graph's rows and a small import's, as every source hands them to a store."""
-    from graph.curation import read_curation
+    from kmoa.graph.curation import read_curation
 
     kg = KnowledgeGraph.from_curation(read_curation(TINY_DATA))
     folder = tmp_path_factory.mktemp("import")
@@ -124,7 +124,7 @@ def test_candidate_edges_for_the_path_search(store: Store, rows: tuple[list[dict
 
 def test_paths_are_those_of_the_one_search(store: Store, tiny: KnowledgeGraph) -> None:
     """Over the same rows every store gives the paths ``graph.search`` finds over the curated graph."""
-    from graph.paths import search_curated_paths
+    from kmoa.graph.paths import search_curated_paths
 
     store.write(node_rows(tiny), edge_rows(tiny))
     expected = search_curated_paths(tiny, KETAMINE, ANTIDEPRESSANT_EFFECT, k=5)
@@ -163,8 +163,8 @@ def test_the_command_line_selects_stores_the_same_way(tmp_path: Path,
 
     from click.testing import CliRunner
 
-    from graph.curation import read_curation
     from kmoa.cli import main
+    from kmoa.graph.curation import read_curation
 
     nodes, edges = rows
     with open_store(f"oxigraph:{tmp_path / 'store'}") as store:
@@ -177,7 +177,7 @@ def test_the_command_line_selects_stores_the_same_way(tmp_path: Path,
     paths = runner.invoke(main, ["paths", KETAMINE, ANTIDEPRESSANT_EFFECT, "--store", f"oxigraph:{tmp_path / 'store'}",
                                  "--format", "json", "--data", str(TINY_DATA)])
     assert paths.exit_code == 0, paths.output
-    from graph.paths import search_curated_paths
+    from kmoa.graph.paths import search_curated_paths
 
     expected = search_curated_paths(KnowledgeGraph.from_curation(read_curation(TINY_DATA)), KETAMINE,
                                      ANTIDEPRESSANT_EFFECT, k=5)

@@ -25,14 +25,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from graph.curation import CurationError, read_curation
-from graph.identifiers import InvalidIdentifier, check_curie, curie_problem
-from graph.imported import imported_edge_rows, imported_node_rows
-from graph.model import KnowledgeGraph, load_graph
 from kmoa.cli import main
-from loaders.formats.kgx_import import nquads, read_kgx
-from loaders.registry import export
-from loaders.stores.oxigraph_store import (
+from kmoa.graph.curation import CurationError, read_curation
+from kmoa.graph.identifiers import InvalidIdentifier, check_curie, curie_problem
+from kmoa.graph.imported import imported_edge_rows, imported_node_rows
+from kmoa.graph.model import KnowledgeGraph, load_graph
+from kmoa.loaders.formats.kgx_import import nquads, read_kgx
+from kmoa.loaders.registry import export
+from kmoa.loaders.stores.oxigraph_store import (
     ACTIVE,
     CURATED_GRAPH,
     GENERATIONS,
@@ -265,8 +265,8 @@ CRASHING_RUN = """
 import os, signal, sys, time
 from pathlib import Path
 where, marker = sys.argv[1], Path(sys.argv[2])
-from loaders.formats import kgx_import
-from loaders.stores import oxigraph_store
+from kmoa.loaders.formats import kgx_import
+from kmoa.loaders.stores import oxigraph_store
 if where == "mid-write":
     real = kgx_import.nquads
     def slow(*args, **kwargs):
@@ -361,7 +361,7 @@ def test_store_in_the_layout_without_generations_is_read_and_migrated(tmp_path: 
                                                                       tiny_kg: KnowledgeGraph) -> None:
     import pyoxigraph as ox
 
-    from loaders.stores.oxigraph_store import load_curated
+    from kmoa.loaders.stores.oxigraph_store import load_curated
 
     store = tmp_path / "store"
     legacy = ox.Store(str(store))

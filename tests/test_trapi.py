@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from graph.model import KnowledgeGraph, load_graph
-from loaders.servers.http_service import MAX_BODY
+from kmoa.graph.model import KnowledgeGraph, load_graph
+from kmoa.loaders.servers.http_service import MAX_BODY
 from tests.servers import free_port, snapshot, start_kmoa, stop
 
 KETAMINE = "CHEBI:6121"
@@ -378,7 +378,7 @@ def test_http_limits(server: Server) -> None:
 
 def test_result_cap_and_timeout(server: Server, toolkit: Any) -> None:
     """The real server class with a tiny cap, then a deadline no query can meet."""
-    from loaders.servers.trapi_server import load_index, make_server
+    from kmoa.loaders.servers.trapi_server import load_index, make_server
 
     index = load_index(kg=server.kg)
     everything = one_hop({"categories": ["biolink:NamedThing"]}, None, {"categories": ["biolink:NamedThing"]})
@@ -445,7 +445,7 @@ def test_no_outbound_connections(server: Server, monkeypatch: pytest.MonkeyPatch
     """Loading Biolink, indexing and answering over HTTP connect to nothing but loopback."""
     import ipaddress
 
-    from loaders.servers.trapi_server import load_index, make_server
+    from kmoa.loaders.servers.trapi_server import load_index, make_server
 
     attempts: list[Any] = []
     connect = socket.socket.connect
@@ -479,7 +479,7 @@ def test_no_outbound_connections(server: Server, monkeypatch: pytest.MonkeyPatch
 
 def test_the_library_answers_as_the_server_does(server: Server) -> None:
     """`loaders.servers.trapi.answer(kg, message)` is the endpoint's answer, without HTTP."""
-    from loaders.servers.trapi import Biolink, answer
+    from kmoa.loaders.servers.trapi import Biolink, answer
 
     query = one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {})
     assert answer(server.kg, query, Biolink.load())["message"] == post(server, query)[2]["message"]

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 import yaml
 
-from graph.model import KnowledgeGraph
-from graph.paths import PathFilters, trace_mechanism_paths
-from ontology.schema import SchemaError, _parse
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.paths import PathFilters, trace_mechanism_paths
+from kmoa.ontology.schema import SchemaError, _parse
 
 
 @pytest.fixture(scope="module")
 def raw() -> dict[str, Any]:
-    return dict(yaml.safe_load((files("ontology") / "schema.yaml").read_text(encoding="utf-8")))
+    return dict(yaml.safe_load((files("kmoa.ontology") / "schema.yaml").read_text(encoding="utf-8")))
 
 
 @pytest.mark.parametrize(("change", "message"), [

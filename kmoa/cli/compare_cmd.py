@@ -34,10 +34,10 @@ def compare(first: str, second: str, target: str, drugmechdb_file: Path | None, 
     """
     from functools import partial
 
-    from graph.compare import CompareError, bundled_drugmechdb, chain_lines, compare_mechanisms, side_by_side
-    from graph.curation import CurationError
-    from graph.model import load_graph
-    from loaders.formats.drugmechdb import DrugMechDBError, mechanisms, read_drugmechdb
+    from kmoa.graph.compare import CompareError, bundled_drugmechdb, chain_lines, compare_mechanisms, side_by_side
+    from kmoa.graph.curation import CurationError
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.formats.drugmechdb import DrugMechDBError, mechanisms, read_drugmechdb
 
     try:
         kg = load_graph(data_dir)
@@ -74,6 +74,6 @@ def compare(first: str, second: str, target: str, drugmechdb_file: Path | None, 
         for fact in side.clinical or ["none (the review does not study this compound for it)"]:
             click.echo(f"  - {fact}")
     if public_steps:
-        from graph.compare import DRUGMECHDB_CITATION, DRUGMECHDB_LICENCE
+        from kmoa.graph.compare import DRUGMECHDB_CITATION, DRUGMECHDB_LICENCE
 
         click.echo(f"\nDrugMechDB steps: {DRUGMECHDB_LICENCE}. Cite: {DRUGMECHDB_CITATION}")

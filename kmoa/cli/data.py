@@ -13,7 +13,7 @@ from kmoa.cli.options import FORCE_OPTION, OUTPUT_PATH
 def _data_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
     if value is None:
         return None
-    from graph.curation import NotADataFolder, check_data_dir
+    from kmoa.graph.curation import NotADataFolder, check_data_dir
 
     try:
         return check_data_dir(Path(value))
@@ -51,9 +51,9 @@ def validate(data_dir: Path | None, sources: tuple[Path, ...], no_shacl: bool, a
     subject nor their object, or whose finding or design disagrees with the quote's wording.
     Warnings do not fail the check; a curator justifies a kept one in the claim's note ("Lint: ...").
     """
-    from graph.curation import CurationError
-    from graph.lint import support_warnings
     from kmoa.build import validate as run
+    from kmoa.graph.curation import CurationError
+    from kmoa.graph.lint import support_warnings
 
     try:
         kg = run(data_dir, shacl=not no_shacl, sources=sources)
@@ -76,8 +76,8 @@ def validate(data_dir: Path | None, sources: tuple[Path, ...], no_shacl: bool, a
 @click.option("--check", is_flag=True, help="Only list files that are not canonical (exit 1 if any).")
 def fmt(data_dir: Path | None, check: bool) -> None:
     """Rewrite the curated YAML canonically (records sorted by id, keys in schema order)."""
-    from graph.canonical import format_files
-    from graph.curation import CurationError, default_data_dir
+    from kmoa.graph.canonical import format_files
+    from kmoa.graph.curation import CurationError, default_data_dir
 
     try:
         changed = format_files(data_dir or default_data_dir(), check=check)
@@ -103,14 +103,14 @@ def build(data_dir: Path | None, sources: tuple[Path, ...], out: Path, force: bo
     marker); --force allows any folder. Other files in OUT are never touched. --source DIR adds a
     curated source (repeat it for more): its claims keep their own source, sections and references.
     """
-    from graph.curation import CurationError
     from kmoa.build import build as run
-    from loaders.base import check_output
+    from kmoa.graph.curation import CurationError
+    from kmoa.loaders.base import check_output
 
     check_output(out, directory=True, force=force)  # before regenerating anything
 
     if ontology:
-        from ontology.vocabulary import write_committed
+        from kmoa.ontology.vocabulary import write_committed
 
         for path in write_committed():
             click.echo(f"regenerated {path}")
@@ -137,11 +137,11 @@ def export(format_name: str, out: Path, force: bool, data_dir: Path | None, sour
     A file OUT is replaced. A folder OUT must be new, empty or an earlier export's (it holds a
     .kmoa-output marker); --force allows any folder. Other files in it are never touched.
     """
-    from graph.curation import CurationError
-    from graph.model import load_graph
-    from loaders.base import check_output
-    from loaders.registry import export as run
-    from loaders.registry import get_sink
+    from kmoa.graph.curation import CurationError
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.base import check_output
+    from kmoa.loaders.registry import export as run
+    from kmoa.loaders.registry import get_sink
 
     check_output(out, directory=get_sink(format_name).directory, force=force)
     try:

@@ -31,10 +31,10 @@ def explore(host: str, port: int, neo4j_store: str | None, neo4j_uri: str | None
             neo4j_password: str | None, import_dir: Path | None, debug: bool, data_dir: Path | None,
             sources: tuple[Path, ...]) -> None:
     """Open the explorer: neighbourhoods, ranked paths, hypothesis tours, evidence and a query console."""
-    from explorer.app import create_app
-    from explorer.data import prepare
-    from graph.curation import CurationError
-    from graph.model import load_graph
+    from kmoa.explorer.app import create_app
+    from kmoa.explorer.data import prepare
+    from kmoa.graph.curation import CurationError
+    from kmoa.graph.model import load_graph
 
     try:
         kg = load_graph(data_dir, sources)
@@ -42,8 +42,8 @@ def explore(host: str, port: int, neo4j_store: str | None, neo4j_uri: str | None
         fail(str(err))
     imported = drugmechdb = None
     if import_dir is not None:
-        from loaders.formats.drugmechdb import DrugMechDBError, read_as_imported, read_drugmechdb
-        from loaders.formats.kgx_import import KgxImportError, read_kgx
+        from kmoa.loaders.formats.drugmechdb import DrugMechDBError, read_as_imported, read_drugmechdb
+        from kmoa.loaders.formats.kgx_import import KgxImportError, read_kgx
 
         try:
             if import_dir.is_dir():
@@ -64,6 +64,6 @@ def explore(host: str, port: int, neo4j_store: str | None, neo4j_uri: str | None
                    f"({', '.join(imported.source_names)}); the path tracer walks them with the curated graph")
     if neo4j_uri:
         click.echo(data.cypher_note, err=data.cypher is None)
-    from explorer.app import request_handler
+    from kmoa.explorer.app import request_handler
 
     app.run(host=host, port=port, debug=debug, request_handler=request_handler())

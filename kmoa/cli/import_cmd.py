@@ -50,10 +50,10 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     Neo4j). The files are validated completely first: malformed rows are listed with file and
     line, and a failed import leaves the store as it was.
     """
-    from graph.curation import CurationError
-    from graph.model import load_graph
-    from loaders.formats.kgx_import import KgxImportError, read_kgx
-    from loaders.stores.oxigraph_store import import_into_oxigraph
+    from kmoa.graph.curation import CurationError
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.formats.kgx_import import KgxImportError, read_kgx
+    from kmoa.loaders.stores.oxigraph_store import import_into_oxigraph
 
     if bool(store_spec) == to_neo4j:
         fail("choose one target: --store oxigraph:DIR, --store neo4j:URI or --neo4j")
@@ -69,7 +69,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
                f"matched curated nodes, {len(imported.aliases)} of them by xref), {imported.edge_count} edges "
                f"from {len(imported.source_names)} source(s)", err=True)
     if scheme == "oxigraph":
-        from loaders.stores.oxigraph_store import StoreError
+        from kmoa.loaders.stores.oxigraph_store import StoreError
 
         location = Path(locator)
         try:
@@ -78,8 +78,8 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
             fail(f"import failed, {location} is unchanged: {err}")
     else:
         from kmoa import neo4j_server
+        from kmoa.loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError, Neo4jLoadError
         from kmoa.neo4j_reload import kept_message, reload_import
-        from loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError, Neo4jLoadError
 
         try:
             settings = ConnectionSettings.resolve(locator or uri, user, password, database, local=neo4j_server.status)
@@ -124,7 +124,7 @@ def import_drugmechdb(ctx: click.Context, file: Path, store_spec: str | None, to
     """
     import tempfile
 
-    from loaders.formats.drugmechdb import DrugMechDBError, read_drugmechdb, write_kgx
+    from kmoa.loaders.formats.drugmechdb import DrugMechDBError, read_drugmechdb, write_kgx
 
     if sum(bool(x) for x in (store_spec, to_neo4j, out_dir)) != 1:
         fail("choose one target: --store oxigraph:DIR, --store neo4j:URI, --neo4j or --out DIR")

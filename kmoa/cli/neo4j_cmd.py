@@ -39,7 +39,7 @@ def neo4j_uri(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 def _settings(uri: str | None, user: str | None, password: str | None, database: str | None):  # type: ignore[no-untyped-def]
     from kmoa import neo4j_server
-    from loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError
+    from kmoa.loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError
 
     try:
         return ConnectionSettings.resolve(uri, user, password, database, local=neo4j_server.status)
@@ -76,12 +76,12 @@ def load_neo4j(store: str | None, uri: str | None, user: str | None, password: s
     A failed or killed load leaves the previous graph in place and nothing else. See --mode for
     the two ways (one transaction, or the bulk importer and a restart of the local server).
     """
-    from graph.curation import CurationError
-    from graph.model import load_graph
-    from graph.rows import edge_rows, node_rows
+    from kmoa.graph.curation import CurationError
+    from kmoa.graph.model import load_graph
+    from kmoa.graph.rows import edge_rows, node_rows
+    from kmoa.loaders.stores.neo4j import Neo4jConnectionError, Neo4jLoadError, graph_counts, open_driver
     from kmoa.neo4j_reload import kept_message, reload_rows
     from kmoa.neo4j_server import Neo4jServerError
-    from loaders.stores.neo4j import Neo4jConnectionError, Neo4jLoadError, graph_counts, open_driver
 
     try:
         kg = load_graph(data_dir)
@@ -131,7 +131,7 @@ def cypher(query: str | None, query_file: IO[str] | None, named: str | None, par
            timeout: float, limit: int, write: bool, store: str | None, uri: str | None, user: str | None,
            password: str | None, database: str | None) -> None:
     """Run a read-only Cypher query (QUERY, -f FILE or -n NAME) with a timeout and a row cap."""
-    from loaders.stores.neo4j import (
+    from kmoa.loaders.stores.neo4j import (
         CypherError,
         CypherRefused,
         CypherTimeout,

@@ -53,7 +53,7 @@ def http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     """Accept only http:// and https:// URLs with a host (no file:, ftp: or bare words)."""
     if value is None:
         return None
-    from loaders.stores.sparql_remote import RemoteEndpointError, check_http_url
+    from kmoa.loaders.stores.sparql_remote import RemoteEndpointError, check_http_url
 
     try:
         return check_http_url(value)
@@ -68,7 +68,7 @@ def store_spec(ctx: click.Context, param: click.Parameter, value: str | None) ->
     """A store selector naming a registered store: memory:, oxigraph:DIR, neo4j:URI or sparql:URL."""
     if value is None:
         return None
-    from loaders.stores.adapter import STORES
+    from kmoa.loaders.stores.adapter import STORES
 
     scheme, colon, locator = value.partition(":")
     if scheme == "memory" and not locator:
@@ -93,7 +93,7 @@ def route_name(ctx: click.Context, param: click.Parameter, value: str | None) ->
     """A route of administration the schema knows (ontology/schema.yaml ``routes``)."""
     if value is None:
         return None
-    from ontology.schema import load_schema
+    from kmoa.ontology.schema import load_schema
 
     routes = load_schema().routes
     if value not in routes:

@@ -35,9 +35,9 @@ def evidence(compounds: tuple[str, ...], indication: str | None, out: Path, fmt:
     kmoa plot evidence ketamine esketamine --indication TRD -o evidence.png
     kmoa plot evidence esketamine -o esketamine.svg
     """
-    from graph.evidence import compare_evidence
-    from graph.model import load_graph
     from kmoa.evidence_plot import PlotError, plot_format, write_evidence_plot
+    from kmoa.graph.evidence import compare_evidence
+    from kmoa.graph.model import load_graph
 
     try:
         plot_format(out, fmt)

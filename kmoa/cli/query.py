@@ -10,12 +10,12 @@ import click
 from kmoa.cli.data import DATA_OPTION, SOURCE_OPTION, fail
 from kmoa.cli.options import AT_LEAST_ONE, ROW_CAP, SECONDS, route_name, store_alias, store_spec
 from kmoa.cli.output import FORMATS, render
-from ontology.schema import load_schema
+from kmoa.ontology.schema import load_schema
 
 
 def _load(data_dir: Path | None, sources: tuple[Path, ...] = ()):  # type: ignore[no-untyped-def]
-    from graph.curation import CurationError
-    from graph.model import load_graph
+    from kmoa.graph.curation import CurationError
+    from kmoa.graph.model import load_graph
 
     try:
         return load_graph(data_dir, sources)
@@ -63,9 +63,9 @@ def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evid
     """
     import json
 
-    from graph.model import UnknownEntityError
-    from graph.path_answers import answer_paths
-    from graph.paths import PathFilters
+    from kmoa.graph.model import UnknownEntityError
+    from kmoa.graph.path_answers import answer_paths
+    from kmoa.graph.paths import PathFilters
 
     if k < 1 or offset < 0:
         fail("-k must be at least 1 and --offset at least 0")
@@ -94,10 +94,10 @@ def paths(source: str, target: str, k: int, offset: int, max_hops: int, min_evid
 def _merged_paths(kg, import_dir: Path, source: str, target: str, k: int, max_hops: int,  # type: ignore[no-untyped-def]
                   allow_direct: bool) -> None:
     """`kmoa paths --import`: the k best paths over curated + imported edges, each step with its source."""
-    from graph.imported import search_merged_paths
-    from graph.model import UnknownEntityError
-    from graph.paths import PathFilters
-    from loaders.formats.kgx_import import KgxImportError, read_kgx
+    from kmoa.graph.imported import search_merged_paths
+    from kmoa.graph.model import UnknownEntityError
+    from kmoa.graph.paths import PathFilters
+    from kmoa.loaders.formats.kgx_import import KgxImportError, read_kgx
 
     try:
         imported = read_kgx(import_dir, kg)
@@ -136,9 +136,9 @@ def _store_paths(kg, spec: str, source: str, target: str, k: int, max_hops: int,
     import json
     from dataclasses import replace
 
-    from graph.model import UnknownEntityError
     from kmoa import neo4j_server
-    from loaders.stores.adapter import open_store
+    from kmoa.graph.model import UnknownEntityError
+    from kmoa.loaders.stores.adapter import open_store
 
     def curie(text: str, kinds: tuple[str, ...] | None = None) -> str:
         try:
@@ -270,7 +270,7 @@ def path_answer_lines(kg, answer, next_command: str) -> list[str]:  # type: igno
 def query_text(query: str | None, query_file: IO[str] | None, named: str | None, language: str) -> str:
     """The query a command was given: inline, from a file, or a named query (its SPARQL or Cypher)."""
     if named:
-        from graph.sparql import named_queries
+        from kmoa.graph.sparql import named_queries
 
         library = named_queries()
         if named not in library:
@@ -314,8 +314,8 @@ def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: 
     The query is evaluated by Oxigraph in a worker process without network access: updates,
     SERVICE and FROM are refused as the engine reads the query.
     """
-    from graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout
-    from loaders.stores.sparql_engine import EngineError, QueryEngine, run_query
+    from kmoa.graph.sparql import AnswerTooLarge, QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout
+    from kmoa.loaders.stores.sparql_engine import EngineError, QueryEngine, run_query
 
     text = query_text(query, query_file, named, "sparql")
     spec = store or endpoint or "memory:"
@@ -324,7 +324,7 @@ def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: 
         fail(f"{spec} answers Cypher: use `kmoa cypher --store {spec}`")
     try:
         if scheme == "sparql":
-            from loaders.stores.sparql_remote import query_endpoint
+            from kmoa.loaders.stores.sparql_remote import query_endpoint
 
             result = query_endpoint(locator, text, timeout=timeout, limit=limit)
         else:
@@ -346,7 +346,7 @@ def sparql(query: str | None, query_file, named: str | None, fmt: str, timeout: 
 @click.command()
 def queries() -> None:
     """List the named queries (SPARQL, with Cypher twins)."""
-    from graph.sparql import named_queries
+    from kmoa.graph.sparql import named_queries
 
     for q in named_queries().values():
         click.echo(f"{q.name:28} {q.title}{'' if q.cypher else '  (no Cypher twin yet)'}")

@@ -9,11 +9,11 @@ from socketserver import BaseServer
 
 import click
 
-from graph.sparql import DEFAULT_MAX_BYTES
 from kmoa.cli.data import DATA_OPTION, fail
 from kmoa.cli.options import PORT, ROW_CAP, SECONDS, http_url
-from loaders.servers.sparql_server import IDLE_TIMEOUT
-from ontology.namespaces import CURATED_GRAPH
+from kmoa.graph.sparql import DEFAULT_MAX_BYTES
+from kmoa.loaders.servers.sparql_server import IDLE_TIMEOUT
+from kmoa.ontology.namespaces import CURATED_GRAPH
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -63,9 +63,9 @@ def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float,
 
     Queries are evaluated by Oxigraph in worker processes without network access, killed at the timeout.
     """
-    from graph.curation import CurationError
-    from loaders.servers.sparql_server import Backend, OxigraphBackend, make_server, memory_backend
-    from loaders.stores.oxigraph_store import StoreError, parse_store_spec
+    from kmoa.graph.curation import CurationError
+    from kmoa.loaders.servers.sparql_server import Backend, OxigraphBackend, make_server, memory_backend
+    from kmoa.loaders.stores.oxigraph_store import StoreError, parse_store_spec
 
     try:
         location = parse_store_spec(store)
@@ -76,10 +76,10 @@ def serve_sparql(host: str, port: int, store: str, create: bool, timeout: float,
         if location is None:
             backend = memory_backend(data_dir, workers=workers)
         else:
-            from loaders.stores.oxigraph_store import build_store, is_store
+            from kmoa.loaders.stores.oxigraph_store import build_store, is_store
 
             if not location.exists() and create:
-                from graph.model import load_graph
+                from kmoa.graph.model import load_graph
 
                 click.echo(f"building an Oxigraph store with the curated graph in {location}", err=True)
                 build_store(location, load_graph(data_dir))
@@ -127,14 +127,14 @@ def push() -> None:
 def push_sparql(endpoint: str, graph_iri: str, user: str | None, password: str | None, auth: str,
                 append: bool, store_spec: str | None, timeout: float, data_dir: Path | None) -> None:
     """Upload the curated graph (or a whole store) through the SPARQL 1.1 Graph Store Protocol."""
-    from graph.curation import CurationError
-    from graph.sparql import QueryTimeout
-    from loaders.stores.sparql_remote import RemoteEndpointError, push_graph
+    from kmoa.graph.curation import CurationError
+    from kmoa.graph.sparql import QueryTimeout
+    from kmoa.loaders.stores.sparql_remote import RemoteEndpointError, push_graph
 
     options = {"user": user, "password": password, "auth": auth, "replace": not append, "timeout": timeout}
     try:
         if store_spec:
-            from loaders.stores.oxigraph_store import dump_graphs, parse_store_spec
+            from kmoa.loaders.stores.oxigraph_store import dump_graphs, parse_store_spec
 
             location = parse_store_spec(store_spec)
             if location is None:
@@ -144,8 +144,8 @@ def push_sparql(endpoint: str, graph_iri: str, user: str | None, password: str |
                 status = push_graph(endpoint, path, name, **options)  # type: ignore[arg-type]
                 click.echo(f"pushed <{name}> ({path.stat().st_size} bytes) to {endpoint}: HTTP {status}")
             return
-        from graph.model import load_graph
-        from loaders.formats.rdf import to_rdf
+        from kmoa.graph.model import load_graph
+        from kmoa.loaders.formats.rdf import to_rdf
 
         graph = to_rdf(load_graph(data_dir))
         status = push_graph(endpoint, graph, graph_iri, **options)  # type: ignore[arg-type]

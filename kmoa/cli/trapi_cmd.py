@@ -21,8 +21,8 @@ from kmoa.cli.sparql_server_cmd import serve, serve_until_stopped
 @DATA_OPTION
 def serve_trapi(host: str, port: int, timeout: float, limit: int, quiet: bool, data_dir: Path | None) -> None:
     """Serve TRAPI 1.5 at http://HOST:PORT/query (one-hop lookups), /meta_knowledge_graph and /openapi.json."""
-    from graph.curation import CurationError
-    from loaders.servers.trapi_server import load_index, make_server
+    from kmoa.graph.curation import CurationError
+    from kmoa.loaders.servers.trapi_server import load_index, make_server
 
     try:
         index = load_index(data_dir)

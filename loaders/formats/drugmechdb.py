@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
-from graph.compare import CompareStep, Mechanism
-from graph.identifiers import curie_problem
-from loaders.base import write_rows
-from loaders.formats.kgx import KgxRowSink
+from kmoa.graph.compare import CompareStep, Mechanism
+from kmoa.graph.identifiers import curie_problem
+from kmoa.loaders.base import write_rows
+from kmoa.loaders.formats.kgx import KgxRowSink
 
 if TYPE_CHECKING:
-    from graph.imported import ImportedGraph
-    from graph.model import KnowledgeGraph
+    from kmoa.graph.imported import ImportedGraph
+    from kmoa.graph.model import KnowledgeGraph
 
 KNOWLEDGE_SOURCE = "infores:drugmechdb"
 LINE = "__line__"
@@ -61,7 +61,7 @@ class Mapping:
 @cache
 def load_mapping() -> Mapping:
     """The shipped mapping table."""
-    raw = yaml.safe_load((files("ontology") / "drugmechdb.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load((files("kmoa.ontology") / "drugmechdb.yaml").read_text(encoding="utf-8"))
     return Mapping(categories=dict(raw["categories"]), predicates=dict(raw["predicates"]),
                    prefixes=dict(raw["prefixes"]))
 
@@ -312,7 +312,7 @@ def read_as_imported(db: DrugMechDB, kg: KnowledgeGraph, policy: DefectPolicy = 
     """
     import tempfile
 
-    from loaders.formats.kgx_import import read_kgx
+    from kmoa.loaders.formats.kgx_import import read_kgx
 
     with tempfile.TemporaryDirectory(prefix="kmoa-drugmechdb-") as tmp:
         return read_kgx(write_kgx(db, Path(tmp) / "drugmechdb", policy), kg, name="drugmechdb", progress=False)

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from graph.model import KnowledgeGraph
-from graph.rows import edge_rows, node_rows
-from loaders.base import Row, RowSink, Sink, register_sink, write_rows
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import edge_rows, node_rows
+from kmoa.loaders.base import Row, RowSink, Sink, register_sink, write_rows
 
 
 def _flat(attrs: Row) -> dict[str, Any]:
@@ -67,7 +67,7 @@ class CytoscapeRowSink(RowSink):
     """Rows as Cytoscape.js elements (nodes and edges), written to a JSON file at ``finish``."""
 
     def __init__(self, out: Path) -> None:
-        from ontology.schema import load_schema
+        from kmoa.ontology.schema import load_schema
 
         self.out = out
         self.labels = {name: p.label for name, p in load_schema().predicates.items()}

@@ -14,12 +14,12 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from graph.model import KnowledgeGraph
-from graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
-from graph.rows import EDGE_COLUMNS, NODE_COLUMNS, edge_rows, node_rows, parse_canmat
-from graph.sources import CuratedSource
-from loaders.base import Row, RowSink, Sink, Source, register_sink, register_source, write_rows
-from ontology.schema import load_schema
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
+from kmoa.graph.rows import EDGE_COLUMNS, NODE_COLUMNS, edge_rows, node_rows, parse_canmat
+from kmoa.graph.sources import CuratedSource
+from kmoa.loaders.base import Row, RowSink, Sink, Source, register_sink, register_source, write_rows
+from kmoa.ontology.schema import load_schema
 
 SEP = "|"
 

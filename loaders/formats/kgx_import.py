@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graph.identifiers import check_curie, curie_problem
-from graph.imported import KNOWLEDGE_LEVELS, ImportedGraph
-from graph.model import KnowledgeGraph
-from loaders.formats.kgx import SEP, KgxFormatError, TsvTable
-from ontology.namespaces import BIOLINK, IMPORT_GRAPH_BASE, IMPORTED_EDGE_BASE, VOCAB, source_graph
+from kmoa.graph.identifiers import check_curie, curie_problem
+from kmoa.graph.imported import KNOWLEDGE_LEVELS, ImportedGraph
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.formats.kgx import SEP, KgxFormatError, TsvTable
+from kmoa.ontology.namespaces import BIOLINK, IMPORT_GRAPH_BASE, IMPORTED_EDGE_BASE, VOCAB, source_graph
 
 MAX_ERRORS = 20
 BIOLINK_CATEGORY = re.compile(r"^biolink:[A-Z][A-Za-z]*$")
@@ -252,7 +252,7 @@ def named_node(curie: str) -> Any:
 
     import pyoxigraph as ox
 
-    from loaders.formats.rdf import converter
+    from kmoa.loaders.formats.rdf import converter
 
     expanded = converter().expand(check_curie(curie))
     if expanded is None:

@@ -18,13 +18,13 @@ from typing import Any
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node as RDFNode
 
-from graph.identifiers import check_curie
-from graph.model import KnowledgeGraph
-from graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
-from graph.sources import CuratedSource
-from loaders.base import Sink, Source, register_sink, register_source
-from ontology import namespaces
-from ontology.schema import Schema, load_schema
+from kmoa.graph.identifiers import check_curie
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
+from kmoa.graph.sources import CuratedSource
+from kmoa.loaders.base import Sink, Source, register_sink, register_source
+from kmoa.ontology import namespaces
+from kmoa.ontology.schema import Schema, load_schema
 
 KMOA = Namespace(namespaces.VOCAB)
 CLAIM = Namespace(namespaces.CLAIM)

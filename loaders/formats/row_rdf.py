@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from graph.rows import EdgeRow, NodeRow
-from graph.sparql import sparql_string
-from loaders.base import Row, RowError, RowSink
-from loaders.formats.kgx_import import iri_text
-from ontology.namespaces import ROW_EDGE_BASE, VOCAB
+from kmoa.graph.rows import EdgeRow, NodeRow
+from kmoa.graph.sparql import sparql_string
+from kmoa.loaders.base import Row, RowError, RowSink
+from kmoa.loaders.formats.kgx_import import iri_text
+from kmoa.ontology.namespaces import ROW_EDGE_BASE, VOCAB
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"

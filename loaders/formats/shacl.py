@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.model import KnowledgeGraph
+from kmoa.graph.model import KnowledgeGraph
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,8 @@ def shacl_violations(kg: KnowledgeGraph) -> list[ShaclViolation]:
     import pyshacl
     from rdflib import RDF, SH, Graph
 
-    from loaders.formats.rdf import CLAIM, SOURCE, curie_of, source_iri, to_rdf
-    from ontology.vocabulary import build_shapes, build_source_shapes
+    from kmoa.loaders.formats.rdf import CLAIM, SOURCE, curie_of, source_iri, to_rdf
+    from kmoa.ontology.vocabulary import build_shapes, build_source_shapes
 
     data = to_rdf(kg)
     shapes = build_shapes(kg.schema) + build_source_shapes(

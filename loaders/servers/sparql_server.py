@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
-from graph.results import QueryResult, ask_result
-from graph.sparql import (
+from kmoa.graph.results import QueryResult, ask_result
+from kmoa.graph.sparql import (
     DEFAULT_MAX_BYTES,
     AnswerTooLarge,
     QueryFailed,
@@ -41,7 +41,7 @@ from graph.sparql import (
     ntriples_graph,
     rdflib_term,
 )
-from loaders.servers.http_service import IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
+from kmoa.loaders.servers.http_service import IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -127,8 +127,8 @@ class EngineBackend:
 
 def OxigraphBackend(path: Path, workers: int = 2) -> EngineBackend:  # noqa: N802 - reads as the store kind
     """An on-disk Oxigraph store, opened read-only by each worker."""
-    from loaders.stores.oxigraph_store import StoreError, is_store
-    from loaders.stores.sparql_engine import QueryEngine
+    from kmoa.loaders.stores.oxigraph_store import StoreError, is_store
+    from kmoa.loaders.stores.sparql_engine import QueryEngine
 
     if not is_store(path):
         raise StoreError(f"{path} is not an Oxigraph store")
@@ -138,8 +138,8 @@ def OxigraphBackend(path: Path, workers: int = 2) -> EngineBackend:  # noqa: N80
 
 def memory_backend(data_dir: Path | None = None, workers: int = 2) -> EngineBackend:
     """The curated graph (from ``data_dir`` or the packaged data), in memory in each worker."""
-    from graph.model import load_graph
-    from loaders.stores.sparql_engine import QueryEngine
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.stores.sparql_engine import QueryEngine
 
     return EngineBackend(QueryEngine.for_graph(load_graph(data_dir), workers=workers),
                          "curated graph (in memory)")
@@ -488,7 +488,7 @@ class SparqlHandler(EndpointHandler):
         return HTTPStatus.OK, payload, media + charset, extra
 
     def _run(self, text: str, default_graph: str | None) -> QueryResult:
-        from loaders.stores.sparql_engine import EngineError
+        from kmoa.loaders.stores.sparql_engine import EngineError
 
         server = self.server
         try:

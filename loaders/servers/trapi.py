@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.model import KnowledgeGraph
-from graph.records import Claim
-from graph.rows import canmat_text
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.records import Claim
+from kmoa.graph.rows import canmat_text
 
 TRAPI_VERSION = "1.5.0"
 #: The knowledge provider itself (its analyses); each edge names its own source's knowledge source.

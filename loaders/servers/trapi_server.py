@@ -22,9 +22,9 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from graph.model import KnowledgeGraph
-from loaders.servers.http_service import ALLOWED_METHODS, IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
-from loaders.servers.trapi import (
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.loaders.servers.http_service import ALLOWED_METHODS, IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
+from kmoa.loaders.servers.trapi import (
     SERVICE_INFORES,
     TRAPI_VERSION,
     Biolink,
@@ -177,7 +177,7 @@ class TrapiHandler(EndpointHandler):
 
 def load_index(data_dir: Path | None = None, kg: KnowledgeGraph | None = None) -> TrapiGraph:
     """The curated graph (from ``data_dir`` or the packaged data) indexed with Biolink for lookups."""
-    from graph.model import load_graph
+    from kmoa.graph.model import load_graph
 
     return TrapiGraph(kg or load_graph(data_dir), Biolink.load())
 

@@ -17,20 +17,20 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from graph.results import QueryResult
-from graph.rows import search_edge
-from graph.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
-from loaders.base import Row, RowSink, write_rows
+from kmoa.graph.results import QueryResult
+from kmoa.graph.rows import search_edge
+from kmoa.graph.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
+from kmoa.loaders.base import Row, RowSink, write_rows
 
 if TYPE_CHECKING:
-    from graph.search import PathFilters, PathSearch
+    from kmoa.graph.search import PathFilters, PathSearch
 
 # scheme -> "module:class"; the module is imported only when a store of that scheme is opened.
 STORES: dict[str, str] = {
-    "memory": "loaders.stores.memory:MemoryStore",
-    "oxigraph": "loaders.stores.oxigraph_store:OxigraphStore",
-    "neo4j": "loaders.stores.neo4j:Neo4jStore",
-    "sparql": "loaders.stores.sparql_remote:RemoteSparqlStore",
+    "memory": "kmoa.loaders.stores.memory:MemoryStore",
+    "oxigraph": "kmoa.loaders.stores.oxigraph_store:OxigraphStore",
+    "neo4j": "kmoa.loaders.stores.neo4j:Neo4jStore",
+    "sparql": "kmoa.loaders.stores.sparql_remote:RemoteSparqlStore",
 }
 
 # Rows read back at once (a store's whole contents, or one node's edges).
@@ -99,8 +99,8 @@ class Store(ABC):
     def paths(self, source: str, target: str, k: int = 10, max_hops: int = 8,
               filters: PathFilters | None = None, hub_damping: float | None = None) -> PathSearch:
         """The k best mechanism paths between two CURIEs over this store's candidate edges (``graph.search``)."""
-        from graph.search import PathFilters, Walk, crosses_mechanism, search_paths
-        from ontology.schema import load_schema
+        from kmoa.graph.search import PathFilters, Walk, crosses_mechanism, search_paths
+        from kmoa.ontology.schema import load_schema
 
         schema = load_schema()
         rules, filters = schema.walk, filters or PathFilters()
@@ -130,7 +130,7 @@ class RdfStore(Store):
 
     def writer(self) -> RowSink:
         """Rows in; ``replace`` gets them as N-Triples when the sink finishes."""
-        from loaders.formats.row_rdf import RdfRowSink
+        from kmoa.loaders.formats.row_rdf import RdfRowSink
 
         return RdfRowSink(self.replace)
 
@@ -140,13 +140,13 @@ class RdfStore(Store):
 
     def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
         """Node rows read back from their RDF form."""
-        from loaders.formats.row_rdf import rows_from_bindings, rows_query
+        from kmoa.loaders.formats.row_rdf import rows_from_bindings, rows_query
 
         return rows_from_bindings(self.query(rows_query("NodeRow", column, value), limit=READ_LIMIT).rows)
 
     def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
         """Edge rows read back from their RDF form."""
-        from loaders.formats.row_rdf import rows_from_bindings, rows_query
+        from kmoa.loaders.formats.row_rdf import rows_from_bindings, rows_query
 
         return rows_from_bindings(self.query(rows_query("EdgeRow", column, value), limit=READ_LIMIT).rows)
 

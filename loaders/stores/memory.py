@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.results import QueryResult
-from graph.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
-from loaders.stores.adapter import RdfStore
-from loaders.stores.sparql_engine import QueryEngine, run_query
+from kmoa.graph.results import QueryResult
+from kmoa.graph.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
+from kmoa.loaders.stores.adapter import RdfStore
+from kmoa.loaders.stores.sparql_engine import QueryEngine, run_query
 
 
 class MemoryStore(RdfStore):

@@ -23,18 +23,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from graph.results import QueryResult
-from loaders.base import Row, RowError, RowSink, write_rows
-from loaders.stores.adapter import Store
+from kmoa.graph.results import QueryResult
+from kmoa.loaders.base import Row, RowError, RowSink, write_rows
+from kmoa.loaders.stores.adapter import Store
 
 if TYPE_CHECKING:
     import neo4j
 
-    from graph.imported import ImportedGraph
-    from graph.model import KnowledgeGraph
-    from graph.paths import MechanismPath, PathFilters
-    from loaders.formats.kgx_import import ImportSummary
-    from ontology.schema import WalkRules
+    from kmoa.graph.imported import ImportedGraph
+    from kmoa.graph.model import KnowledgeGraph
+    from kmoa.graph.paths import MechanismPath, PathFilters
+    from kmoa.loaders.formats.kgx_import import ImportSummary
+    from kmoa.ontology.schema import WalkRules
 
 DEFAULT_DATABASE = "neo4j"
 DEFAULT_USER = "neo4j"
@@ -305,7 +305,7 @@ def edge_columns(rows: Sequence[Row]) -> dict[str, list[Any]]:
 
 def finding_asserted(finding: str | None, predicate: str | None = None) -> bool:
     """Whether a relationship states what the review asserts (``Schema.asserts``; no finding: an import's edge)."""
-    from ontology.schema import load_schema
+    from kmoa.ontology.schema import load_schema
 
     schema = load_schema()
     return finding not in schema.findings or schema.asserts(predicate or "", finding)
@@ -664,7 +664,7 @@ class Neo4jRowSink(RowSink):
 
 def load_graph(driver: neo4j.Driver, kg: KnowledgeGraph, **options: Any) -> LoadResult:
     """Load a KnowledgeGraph (its rows) into Neo4j; options as for :func:`load_rows`."""
-    from graph.rows import edge_rows, node_rows
+    from kmoa.graph.rows import edge_rows, node_rows
 
     sink = write_rows(Neo4jRowSink(driver, **options), node_rows(kg), edge_rows(kg))
     assert isinstance(sink, Neo4jRowSink) and sink.result is not None
@@ -975,7 +975,7 @@ def _resolve_id(driver: neo4j.Driver, database: str, text: str) -> str:
         "RETURN n.id AS id ORDER BY n.kmoa_kind IN ['study', 'hypothesis'], (n.id = $q) DESC, id LIMIT 1",
         q=text, database_=database, routing_="r").records
     if not records:
-        from graph.model import UnknownEntityError
+        from kmoa.graph.model import UnknownEntityError
 
         raise UnknownEntityError(text, [])
     return str(records[0]["id"])
@@ -998,9 +998,9 @@ def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 
     """
     import neo4j
 
-    from graph.rows import search_edge
-    from graph.search import PathFilters, search_edge_list
-    from ontology.schema import load_schema
+    from kmoa.graph.rows import search_edge
+    from kmoa.graph.search import PathFilters, search_edge_list
+    from kmoa.ontology.schema import load_schema
 
     schema = load_schema()
     rules = schema.walk
@@ -1031,9 +1031,9 @@ def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedG
     ``imported: true``. Nothing of the new graph is visible before the commit, and a failed or
     killed import leaves the previous graph and nothing else.
     """
-    from graph.imported import imported_edge_rows, imported_node_rows
-    from graph.rows import edge_rows, node_rows
-    from loaders.formats.kgx_import import import_summary
+    from kmoa.graph.imported import imported_edge_rows, imported_node_rows
+    from kmoa.graph.rows import edge_rows, node_rows
+    from kmoa.loaders.formats.kgx_import import import_summary
 
     began = time.perf_counter()
     write_rows(Neo4jRowSink(driver, progress=progress, **options),
@@ -1057,7 +1057,7 @@ DERIVED_EDGE_PROPERTIES = ("biolink_predicate", "canmat_level", "asserted", "loa
 
 def _node_row(props: dict[str, Any]) -> dict[str, Any]:
     """The row a node was loaded from (its flattened facts dropped, JSON columns parsed)."""
-    from graph.rows import NodeRow
+    from kmoa.graph.rows import NodeRow
 
     row = {k: v for k, v in props.items() if k in NodeRow.__annotations__}
     for column in NODE_JSON_COLUMNS:

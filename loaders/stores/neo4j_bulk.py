@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loaders.base import Row
-from loaders.stores.neo4j import (
+from kmoa.loaders.base import Row
+from kmoa.loaders.stores.neo4j import (
     ENTITY,
     META,
     META_KEY,

@@ -18,15 +18,15 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.model import KnowledgeGraph
-from graph.results import QueryResult
-from loaders.base import Sink, Source, register_sink, register_source
-from loaders.stores.adapter import RdfStore
-from ontology.namespaces import CURATED_GRAPH, ROWS_GRAPH, source_graph
+from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.results import QueryResult
+from kmoa.loaders.base import Sink, Source, register_sink, register_source
+from kmoa.loaders.stores.adapter import RdfStore
+from kmoa.ontology.namespaces import CURATED_GRAPH, ROWS_GRAPH, source_graph
 
 if TYPE_CHECKING:
-    from graph.imported import ImportedGraph
-    from loaders.formats.kgx_import import ImportSummary
+    from kmoa.graph.imported import ImportedGraph
+    from kmoa.loaders.formats.kgx_import import ImportSummary
 
 STORE_PREFIX = "oxigraph:"
 # Store layout: DIR/active -> generations/gen-NNNNNN (a symlink replaced atomically), DIR/write.lock.
@@ -69,7 +69,7 @@ def active_generation(path: Path) -> Path | None:
 
 def curated_ntriples(kg: KnowledgeGraph) -> bytes:
     """Serialise the curated graph (``to_rdf``) as N-Triples."""
-    from loaders.formats.rdf import to_rdf
+    from kmoa.loaders.formats.rdf import to_rdf
 
     return to_rdf(kg).serialize(format="nt", encoding="utf-8")
 
@@ -326,7 +326,7 @@ class OxigraphSource(Source):
         import pyoxigraph as ox
         from rdflib import Graph
 
-        from loaders.formats.rdf import from_rdf
+        from kmoa.loaders.formats.rdf import from_rdf
 
         with read_only_store(path) as store:
             data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(CURATED_GRAPH))
@@ -363,7 +363,7 @@ def import_into_oxigraph(store_path: Path, kg: KnowledgeGraph, graph: ImportedGr
     """
     import pyoxigraph as ox
 
-    from loaders.formats.kgx_import import import_graph_iri, import_summary, nquads
+    from kmoa.loaders.formats.kgx_import import import_graph_iri, import_summary, nquads
 
     began = time.perf_counter()
     with updating_store(Path(store_path)) as store:
@@ -432,7 +432,7 @@ class OxigraphStore(RdfStore):
 
     def query(self, text: str, timeout: float = 10.0, limit: int = 10_000) -> QueryResult:
         """Read-only SPARQL over the store (the default graph is the union of its graphs)."""
-        from loaders.stores.sparql_engine import QueryEngine, run_query
+        from kmoa.loaders.stores.sparql_engine import QueryEngine, run_query
 
         if self._engine is None:
             self._engine = QueryEngine(self.path, workers=1)

@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.results import QueryResult
-from graph.sparql import (
+from kmoa.graph.results import QueryResult
+from kmoa.graph.sparql import (
     DEFAULT_LIMIT,
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
@@ -57,10 +57,10 @@ from graph.sparql import (
     QueryTooDeep,
     result_from_engine,
 )
-from ontology.namespaces import CURATED_GRAPH
+from kmoa.ontology.namespaces import CURATED_GRAPH
 
 if TYPE_CHECKING:
-    from graph.model import KnowledgeGraph
+    from kmoa.graph.model import KnowledgeGraph
 
 # A term from a worker: ("uri", iri) | ("bnode", id) | ("literal", lexical, datatype, language).
 Term = tuple[Any, ...]
@@ -397,7 +397,7 @@ def _worker_main(conn: Any) -> None:
             return
         import pyoxigraph as ox
 
-        from loaders.stores.oxigraph_store import StoreError, pinned_generation
+        from kmoa.loaders.stores.oxigraph_store import StoreError, pinned_generation
 
         try:
             with pinned_generation(Path(source)) as generation:
@@ -502,7 +502,7 @@ class QueryEngine:
         elif hasattr(graph, "serialize"):
             data = graph.serialize(format="nt", encoding="utf-8")
         else:
-            from loaders.formats.rdf import to_rdf
+            from kmoa.loaders.formats.rdf import to_rdf
 
             data = to_rdf(graph).serialize(format="nt", encoding="utf-8")
         return cls(data, workers=workers, memory_limit=memory_limit)
@@ -520,11 +520,13 @@ class QueryEngine:
         from multiprocessing.connection import Connection
 
         ours, theirs = socket.socketpair()
-        root = str(Path(__file__).resolve().parents[2])
+        import kmoa
+
+        root = str(Path(kmoa.__file__).parent.parent)  # the folder that holds the kmoa package
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         try:
             process = subprocess.Popen(
-                [sys.executable, "-c", "from loaders.stores.sparql_engine import worker_entry; worker_entry()",
+                [sys.executable, "-c", "from kmoa.loaders.stores.sparql_engine import worker_entry; worker_entry()",
                  str(theirs.fileno()), str(self.memory_limit)], pass_fds=[theirs.fileno()], env=env,
                 stdin=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,  # its failures come back over the connection, as one line
@@ -564,7 +566,7 @@ class QueryEngine:
         """Whether an on-disk store's active generation is no longer the one the worker pinned."""
         if not isinstance(self.source, Path):
             return False
-        from loaders.stores.oxigraph_store import active_generation
+        from kmoa.loaders.stores.oxigraph_store import active_generation
 
         return worker.generation != str(active_generation(self.source))
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from graph.search import MechanismPath, PathFilters, search_edge_list
-from graph.sparql import sparql_string
-from loaders.stores.sparql_engine import run_query
-from ontology.schema import Schema, load_schema
+from kmoa.graph.search import MechanismPath, PathFilters, search_edge_list
+from kmoa.graph.sparql import sparql_string
+from kmoa.loaders.stores.sparql_engine import run_query
+from kmoa.ontology.schema import Schema, load_schema
 
 if TYPE_CHECKING:
     from rdflib import Graph

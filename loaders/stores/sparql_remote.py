@@ -18,18 +18,18 @@ import urllib.request
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from graph.results import QueryResult
-from graph.sparql import (
+from kmoa.graph.results import QueryResult
+from kmoa.graph.sparql import (
     DEFAULT_LIMIT,
     DEFAULT_TIMEOUT,
     PREFIX_LINE,
     QueryRefused,
     QueryTimeout,
 )
-from loaders.stores.adapter import RdfStore
-from loaders.stores.sparql_engine import query_kind as query_kind
-from ontology.namespaces import CURATED_GRAPH as CURATED_GRAPH
-from ontology.namespaces import ROWS_GRAPH
+from kmoa.loaders.stores.adapter import RdfStore
+from kmoa.loaders.stores.sparql_engine import query_kind as query_kind
+from kmoa.ontology.namespaces import CURATED_GRAPH as CURATED_GRAPH
+from kmoa.ontology.namespaces import ROWS_GRAPH
 
 if TYPE_CHECKING:
     from rdflib import Graph
