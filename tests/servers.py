@@ -1,15 +1,27 @@
-"""Helpers the endpoint tests share: a free port, a private copy of the data, a server process started and stopped."""
+"""Helpers the endpoint tests share: a free port, a private copy of the data, a server process started and
+stopped, HTTP requests that return error answers instead of raising, and a running `kmoa serve sparql`.
+"""
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kmoa.graph.model import KnowledgeGraph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,3 +96,84 @@ def start_oxigraph(folder: Path) -> tuple[str, subprocess.Popen[bytes]]:
                 stop(process)
                 raise RuntimeError(f"oxigraph serve did not start: {log.read_text()}") from None
             time.sleep(0.2)
+
+
+# -- HTTP --------------------------------------------------------------------------------------------
+
+
+def http_request(url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None,
+                 timeout: float = 60) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of a request (an error status is returned, not raised)."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def raw_request(base_url: str, method: str, path: str, headers: dict[str, str], body: bytes | None = None,
+                timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
+    """Send a request with exactly these headers (http.client adds only Host and, for a body, its length).
+
+    Lets a test send what urllib would refuse or fix: a wrong Content-Length, any method. Response
+    headers come back with lower-case names.
+    """
+    host, port = urllib.parse.urlsplit(base_url).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+# -- `kmoa serve sparql` -------------------------------------------------------------------------------
+
+#: The stores the SPARQL endpoint tests run against: the curated graph in memory, an on-disk Oxigraph store.
+SPARQL_STORES = ["memory", "oxigraph"]
+
+
+@dataclass
+class Endpoint:
+    """A running `kmoa serve sparql`: its base URL, store, process and the graph it serves."""
+
+    url: str
+    store: str
+    process: subprocess.Popen[bytes]
+    kg: KnowledgeGraph
+
+    @property
+    def sparql(self) -> str:
+        """The SPARQL endpoint's URL."""
+        return self.url + "/sparql"
+
+
+def start_endpoint(store: str, log: Path, data: Path, timeout: float = 2.0, limit: int = 50,
+                   extra: tuple[str, ...] = ()) -> Endpoint:
+    """Start `kmoa serve sparql` on a free port (``extra``: more options) and wait until it answers."""
+    from kmoa.graph.model import load_graph
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start_kmoa(["serve", "sparql", "--port", str(port), "--store", store, "--timeout", str(timeout),
+                          "--limit", str(limit), "--quiet", "--data", str(data),
+                          *(["--create"] if store.startswith("oxigraph:") else []), *extra], log, url + "/")
+    return Endpoint(url, store, process, load_graph(data))
+
+
+def stop_endpoint(endpoint: Endpoint) -> None:
+    """Stop the endpoint's process."""
+    stop(endpoint.process)
+
+
+@contextmanager
+def sparql_endpoint(kind: str, folder: Path, timeout: float = 2.0, limit: int = 50) -> Iterator[Endpoint]:
+    """`kmoa serve sparql` over a private copy of the data in ``folder``: ``memory`` or a new ``oxigraph`` store."""
+    store = "memory" if kind == "memory" else f"oxigraph:{folder / 'store'}"
+    running = start_endpoint(store, folder / "server.log", snapshot(folder), timeout=timeout, limit=limit)
+    try:
+        yield running
+    finally:
+        stop_endpoint(running)

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.test_sparql_http import snapshot, start_endpoint, stop_endpoint
+from tests.servers import snapshot, start_endpoint, stop_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "docs" / "tutorial.ipynb"

@@ -10,14 +10,11 @@ import csv
 import io
 import json
 import re
-import subprocess
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +22,14 @@ from rdflib import Graph, Literal, URIRef
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from kmoa.graph.model import KnowledgeGraph, load_graph
+from kmoa.graph.model import KnowledgeGraph
 from kmoa.loaders.formats.rdf import iri
-from tests.servers import free_port, snapshot, start_kmoa, stop
+from tests.servers import (
+    SPARQL_STORES,
+    Endpoint,
+    http_request,
+    sparql_endpoint,
+)
 
 COMPOUNDS = "SELECT ?node ?label WHERE { ?node a kmoa:Compound ; rdfs:label ?label }"
 COMPOUND_GRAPH = "CONSTRUCT { ?node rdfs:label ?label } WHERE { ?node a kmoa:Compound ; rdfs:label ?label }"
@@ -36,40 +38,10 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 CAP = 50
 
 
-@dataclass
-class Endpoint:
-    url: str
-    store: str
-    process: subprocess.Popen[bytes]
-    kg: KnowledgeGraph
-
-    @property
-    def sparql(self) -> str:
-        return self.url + "/sparql"
-
-
-def start_endpoint(store: str, log: Path, data: Path, timeout: float = 2.0, limit: int = CAP,
-                   extra: tuple[str, ...] = ()) -> Endpoint:
-    """Start `kmoa serve sparql` on a free port (``extra``: more options) and wait until it answers."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = start_kmoa(["serve", "sparql", "--port", str(port), "--store", store, "--timeout", str(timeout),
-                          "--limit", str(limit), "--quiet", "--data", str(data),
-                          *(["--create"] if store.startswith("oxigraph:") else []), *extra], log, url + "/")
-    return Endpoint(url, store, process, load_graph(data))
-
-
-def stop_endpoint(endpoint: Endpoint) -> None:
-    stop(endpoint.process)
-
-
-@pytest.fixture(scope="module", params=["memory", "oxigraph"])
+@pytest.fixture(scope="module", params=SPARQL_STORES)
 def endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
-    folder = tmp_path_factory.mktemp(f"sparql-{request.param}")
-    store = "memory" if request.param == "memory" else f"oxigraph:{folder / 'store'}"
-    running = start_endpoint(store, folder / "server.log", snapshot(folder))
-    yield running
-    stop_endpoint(running)
+    with sparql_endpoint(request.param, tmp_path_factory.mktemp(f"sparql-{request.param}"), limit=CAP) as running:
+        yield running
 
 
 def wrapper(endpoint: Endpoint, query: str, fmt: str, method: str = "GET", conneg: bool = False) -> SPARQLWrapper:
@@ -86,12 +58,7 @@ def wrapper(endpoint: Endpoint, query: str, fmt: str, method: str = "GET", conne
 
 def http(endpoint: Endpoint, method: str = "GET", path: str = "/sparql", body: bytes | None = None,
          headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(endpoint.url + path, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
+    return http_request(endpoint.url + path, method, body, headers, timeout=30)
 
 
 def form(query: str | None = None, **extra: str) -> bytes:

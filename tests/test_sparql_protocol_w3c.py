@@ -10,7 +10,6 @@ README lists them; a test here checks that it does.
 
 from __future__ import annotations
 
-import http.client
 import json
 import urllib.parse
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
-from tests.test_sparql_http import Endpoint, snapshot, start_endpoint, stop_endpoint
+from tests.servers import SPARQL_STORES, Endpoint, raw_request, sparql_endpoint
 
 FIXTURE = Path(__file__).parent / "fixtures" / "w3c-sparql11-protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -107,25 +106,15 @@ def _load_manifest() -> list[ProtocolTest]:
 TESTS = _load_manifest()
 
 
-@pytest.fixture(scope="module", params=["memory", "oxigraph"])
+@pytest.fixture(scope="module", params=SPARQL_STORES)
 def endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
-    folder = tmp_path_factory.mktemp(f"w3c-{request.param}")
-    store = "memory" if request.param == "memory" else f"oxigraph:{folder / 'store'}"
-    running = start_endpoint(store, folder / "server.log", snapshot(folder))
-    yield running
-    stop_endpoint(running)
+    with sparql_endpoint(request.param, tmp_path_factory.mktemp(f"w3c-{request.param}")) as running:
+        yield running
 
 
 def send(endpoint: Endpoint, request: Request) -> tuple[int, dict[str, str], bytes]:
-    """Send the request exactly as the manifest gives it (no headers added but Host and Content-Length)."""
-    host, port = urllib.parse.urlsplit(endpoint.url).netloc.split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    try:
-        connection.request(request.method, request.path, body=request.body, headers=request.headers)
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
+    """Send the request exactly as the manifest gives it."""
+    return raw_request(endpoint.url, request.method, request.path, request.headers, request.body)
 
 
 def test_the_manifest_is_read_whole() -> None:

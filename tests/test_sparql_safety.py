@@ -27,7 +27,8 @@ from kmoa.explorer import callbacks
 from kmoa.explorer.data import ExplorerData, prepare
 from kmoa.graph.model import KnowledgeGraph
 from tests.conftest import TINY_DATA
-from tests.test_sparql_http import Endpoint, form, http, snapshot, start_endpoint, stop_endpoint
+from tests.servers import SPARQL_STORES, Endpoint, snapshot, sparql_endpoint, start_endpoint, stop_endpoint
+from tests.test_sparql_http import form, http
 
 TINY = ("--data", str(TINY_DATA))  # the CLI tests need a graph, not the whole curated one
 
@@ -234,13 +235,11 @@ def _alive(pid: int) -> bool:
 # -- the HTTP endpoint, both stores -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=["memory", "oxigraph"])
+@pytest.fixture(scope="module", params=SPARQL_STORES)
 def endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     folder = tmp_path_factory.mktemp(f"safety-{request.param}")
-    store = "memory" if request.param == "memory" else f"oxigraph:{folder / 'store'}"
-    running = start_endpoint(store, folder / "server.log", snapshot(folder), timeout=3.0, limit=10_000)
-    yield running
-    stop_endpoint(running)
+    with sparql_endpoint(request.param, folder, timeout=3.0, limit=10_000) as running:
+        yield running
 
 
 def post_query(endpoint: Endpoint, query: str, **headers: str) -> tuple[int, dict[str, str], bytes]:

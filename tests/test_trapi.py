@@ -7,13 +7,9 @@ Expectations are computed from the curated data and Biolink's hierarchy, never h
 
 from __future__ import annotations
 
-import http.client
-import json
 import socket
 import subprocess
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +19,10 @@ import pytest
 
 from kmoa.graph.model import KnowledgeGraph, load_graph
 from kmoa.loaders.servers.http_service import MAX_BODY
-from tests.servers import free_port, snapshot, start_kmoa, stop
+from tests.servers import free_port, raw_request, snapshot, start_kmoa, stop
+from tests.trapi_client import attrs, bound, expected_bindings, one_hop, post, primary_source, request, toolkit, valid
+
+__all__ = ["toolkit"]  # the fixture
 
 KETAMINE = "CHEBI:6121"
 ESKETAMINE = "CHEBI:60799"
@@ -40,16 +39,6 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def toolkit() -> Any:
-    from importlib.resources import files
-
-    from bmt import Toolkit
-
-    return Toolkit(schema=str(files("biolink_model") / "schema" / "biolink_model.yaml"),
-                   predicate_map={"predicate mappings": []})
-
-
-@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("trapi")
     data = snapshot(folder)
@@ -63,93 +52,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stop(process)
 
 
-def request(url: str, method: str = "GET", body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as response:
-            status, head, raw = response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as err:
-        status, head, raw = err.code, dict(err.headers), err.read()
-    return status, head, json.loads(raw) if raw else None
-
-
-def post(server: Server, query: Any) -> tuple[int, dict[str, str], Any]:
-    return request(server.url + "/query", "POST", json.dumps(query).encode(), {"Content-Type": "application/json"})
-
-
-def one_hop(subject: dict[str, Any], predicates: list[str] | None, obj: dict[str, Any]) -> dict[str, Any]:
-    edge: dict[str, Any] = {"subject": "n0", "object": "n1"}
-    if predicates is not None:
-        edge["predicates"] = predicates
-    return {"message": {"query_graph": {"nodes": {"n0": subject, "n1": obj}, "edges": {"e0": edge}}}}
-
-
-def valid(body: Any, toolkit: Any) -> dict[str, Any]:
-    """The body, after checking it is a TRAPI Response and speaks Biolink."""
-    from reasoner_pydantic import Response
-
-    Response.model_validate(body)
-    kgraph = body["message"]["knowledge_graph"]
-    for curie, node in kgraph["nodes"].items():
-        for category in node["categories"]:
-            assert toolkit.is_category(category), (curie, category)
-    for edge_id, edge in kgraph["edges"].items():
-        assert toolkit.is_predicate(edge["predicate"]), (edge_id, edge["predicate"])
-        for qualifier in edge.get("qualifiers") or []:
-            name = qualifier["qualifier_type_id"]
-            assert toolkit.is_qualifier(name), (edge_id, name)
-            enum = toolkit.get_element(name).range
-            if enum and enum.endswith("Enum"):
-                values = toolkit.view.get_enum(enum).permissible_values
-                assert qualifier["qualifier_value"] in values, (edge_id, name, qualifier["qualifier_value"])
-        for attribute in edge["attributes"]:
-            type_id = attribute["attribute_type_id"]
-            if type_id.startswith("biolink:"):
-                assert toolkit.get_element(type_id) is not None, (edge_id, type_id)
-        sources = {s["resource_role"]: s for s in edge["sources"]}
-        assert sources["primary_knowledge_source"]["resource_id"] == "infores:kmoa", edge_id
-        assert REVIEW_URL in sources["primary_knowledge_source"]["source_record_urls"], edge_id
-    return body
-
-
-def attrs(edge: dict[str, Any]) -> dict[str, Any]:
-    return {a["attribute_type_id"]: a["value"] for a in edge["attributes"]}
-
-
-def inverse_of(toolkit: Any, predicate: str) -> str | None:
-    """Biolink declares each inverse pair on one side only."""
-    name = toolkit.get_element(predicate).name
-    for curie in toolkit.get_descendants("biolink:related_to", formatted=True):
-        element = toolkit.get_element(curie)
-        if element.inverse == name or (element.name == toolkit.get_element(predicate).inverse):
-            return str(curie)
-    return None
-
-
 def expected_pairs(kg: KnowledgeGraph, toolkit: Any, predicate: str, subject_ok: Any, object_ok: Any) -> set[tuple]:
     """(subject binding, object binding, claim) the query should find, read off the curated claims."""
-    inverse = inverse_of(toolkit, predicate)
-    symmetric = toolkit.is_symmetric(predicate)
-    found = set()
-    for claim in kg.claims.values():
-        biolink = kg.schema.predicates[claim.predicate].biolink
-        lineage = set(toolkit.get_ancestors(biolink, formatted=True, mixin=True, reflexive=True))
-        if predicate in lineage and subject_ok(claim.subject) and object_ok(claim.object):
-            found.add((claim.subject, claim.object, claim.id))
-        elif (((inverse and inverse in lineage) or (symmetric and predicate in lineage))
-              and subject_ok(claim.object) and object_ok(claim.subject)):
-            found.add((claim.object, claim.subject, claim.id))
-    return found
-
-
-def bound(body: dict[str, Any]) -> set[tuple]:
-    out = set()
-    for result in body["message"]["results"]:
-        subject, obj = result["node_bindings"]["n0"][0]["id"], result["node_bindings"]["n1"][0]["id"]
-        for analysis in result["analyses"]:
-            out |= {(subject, obj, b["id"]) for b in analysis["edge_bindings"]["e0"]}
-    return out
+    edges = [(c.subject, kg.schema.predicates[c.predicate].biolink, c.object, c.id) for c in kg.claims.values()]
+    return expected_bindings(edges, toolkit, predicate, subject_ok, object_ok)
 
 
 def check_evidence(server: Server, body: dict[str, Any]) -> None:
@@ -158,9 +64,11 @@ def check_evidence(server: Server, body: dict[str, Any]) -> None:
     for edge_id, edge in body["message"]["knowledge_graph"]["edges"].items():
         claim = kg.claims[edge_id]
         values = attrs(edge)
+        assert primary_source(edge) == "infores:kmoa", edge_id
+        assert REVIEW_URL in edge["sources"][0]["source_record_urls"], edge_id
         assert values["biolink:supporting_text"] == claim.provenance.quote, edge_id
         assert values["kmoa:section"] == claim.provenance.section, edge_id
-        assert values["kmoa:ref"] == list(claim.provenance.refs), edge_id
+        assert values.get("kmoa:ref", []) == list(claim.provenance.refs), edge_id
         assert values["kmoa:evidence_type"] == claim.provenance.evidence_type, edge_id
         assert values["kmoa:finding"] == claim.provenance.finding, edge_id
         assert values.get("biolink:publications", []) == kg.publications(claim), edge_id
@@ -185,7 +93,7 @@ def check_ranking(server: Server, body: dict[str, Any]) -> None:
 
 
 def ask(server: Server, toolkit: Any, query: dict[str, Any]) -> dict[str, Any]:
-    status, _, body = post(server, query)
+    status, _, body = post(server.url, query)
     assert status == 200, body
     valid(body, toolkit)
     check_evidence(server, body)
@@ -289,32 +197,42 @@ def test_an_unknown_curie_finds_nothing_and_says_so(server: Server, toolkit: Any
     body = ask(server, toolkit, one_hop({"ids": ["CHEBI:0000000"]}, ["biolink:affects"], {}))
     assert body["message"]["results"] == []
     assert any("CHEBI:0000000" in log["message"] for log in body["logs"])
-    quiet = post(server, {**one_hop({"ids": ["CHEBI:0000000"]}, None, {}), "log_level": "WARNING"})[2]
+    quiet = post(server.url, {**one_hop({"ids": ["CHEBI:0000000"]}, None, {}), "log_level": "WARNING"})[2]
     assert quiet["logs"] == []
 
 
-@pytest.mark.parametrize(("query", "field"), [
+@pytest.mark.parametrize(("query", "field", "status"), [
+    # beyond a one-hop lookup: 501 (TRAPI's "not implemented")
     ({"message": {"query_graph": {"nodes": {"a": {"ids": [KETAMINE]}, "b": {}, "c": {}},
                                   "edges": {"e0": {"subject": "a", "object": "b"},
                                             "e1": {"subject": "b", "object": "c"}}}}},
-     "message.query_graph.edges"),
-    (one_hop({}, ["biolink:affects"], {}), "message.query_graph.nodes"),
-    (one_hop({"ids": [KETAMINE]}, ["biolink:cures_everything"], {}), "message.query_graph.edges.e0.predicates[0]"),
-    (one_hop({"categories": ["biolink:Unicorn"]}, None, {}), "message.query_graph.nodes.n0.categories[0]"),
+     "message.query_graph.edges", 501),
+    (one_hop({}, ["biolink:affects"], {}), "message.query_graph.nodes", 501),
     (one_hop({"ids": [KETAMINE], "set_interpretation": "ALL"}, None, {}),
-     "message.query_graph.nodes.n0.set_interpretation"),
+     "message.query_graph.nodes.n0.set_interpretation", 501),
+    ({**one_hop({"ids": [KETAMINE]}, None, {}), "workflow": [{"id": "score"}]}, "workflow[0].id", 501),
+    # malformed, or naming what Biolink does not know: 400
+    (one_hop({"ids": [KETAMINE]}, ["biolink:cures_everything"], {}), "message.query_graph.edges.e0.predicates[0]",
+     400),
+    (one_hop({"categories": ["biolink:Unicorn"]}, None, {}), "message.query_graph.nodes.n0.categories[0]", 400),
     ({"message": {"query_graph": {"nodes": {}, "edges": {"e0": {"subject": "x", "object": "y"}}}}},
-     "message.query_graph.edges.e0.subject"),
-    ({"message": {}}, "message.query_graph"),
-    ([1, 2], "body"),
+     "message.query_graph.edges.e0.subject", 400),
+    ({"message": {}}, "message.query_graph", 400),
+    ([1, 2], "body", 400),
+    # more ids on a node than the batch_size_limit of /openapi.json: 413
+    (one_hop({"ids": [f"CHEBI:{n}" for n in range(1001)]}, None, {}), "message.query_graph.nodes.n0.ids", 413),
 ])
-def test_unsupported_queries_get_400_naming_the_field(server: Server, query: Any, field: str) -> None:
+def test_refused_queries_get_the_trapi_status_naming_the_field(server: Server, query: Any, field: str,
+                                                               status: int) -> None:
     from reasoner_pydantic import Response
 
-    status, _, body = post(server, query)
-    assert status == 400
+    answered, _, body = post(server.url, query)
+    assert answered == status
     assert body["field"] == field and field in body["description"]
     Response.model_validate(body)
+    if status == 413:
+        limit = request(server.url + "/openapi.json")[2]["info"]["x-trapi"]["batch_size_limit"]
+        assert str(limit) in body["description"] and len(query["message"]["query_graph"]["nodes"]["n0"]["ids"]) > limit
 
 
 def test_meta_knowledge_graph_lists_exactly_the_triples_held(server: Server, toolkit: Any) -> None:
@@ -348,19 +266,9 @@ def test_openapi_carries_translator_metadata(server: Server) -> None:
 
 
 def test_http_limits(server: Server) -> None:
-    host, port = server.url.removeprefix("http://").split(":")
-
-    def raw(method: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
-        conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        try:
-            conn.putrequest(method, "/query", skip_accept_encoding=True)
-            for key, value in headers.items():
-                conn.putheader(key, value)
-            conn.endheaders(body or None)
-            response = conn.getresponse()
-            return response.status, dict(response.headers), response.read()
-        finally:
-            conn.close()
+    """A body too large is 413; a malformed length, body or media type 400 (TRAPI's codes); other methods 405."""
+    def raw(method: str, headers: dict[str, str], body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+        return raw_request(server.url, method, "/query", headers, body)
 
     status, _, payload = raw("POST", {"Content-Type": "application/json", "Content-Length": str(MAX_BODY + 1)})
     assert status == 413 and b"limit" in payload
@@ -368,36 +276,77 @@ def test_http_limits(server: Server) -> None:
     assert status == 400 and b"Content-Length" in payload
     status, _, payload = raw("POST", {"Content-Type": "application/json", "Content-Length": "ten"})
     assert status == 400
-    status, _, payload = raw("POST", {"Content-Type": "application/json", "Content-Length": "9"}, b"{not json")
+    status, _, payload = raw("POST", {"Content-Type": "application/json"}, b"{not json")
     assert status == 400 and b"not JSON" in payload
+    status, _, payload = raw("POST", {"Content-Type": "text/plain"}, b"{}")
+    assert status == 400 and b"application/json" in payload
     status, headers, _ = raw("PUT", {"Content-Length": "0"})
-    assert status == 405 and "POST" in headers["Allow"]
+    assert status == 405 and "POST" in headers["allow"]
     status, headers, _ = request(server.url + "/query")
     assert status == 405 and "POST" in headers["Allow"]
 
 
-def test_result_cap_and_timeout(server: Server, toolkit: Any) -> None:
-    """The real server class with a tiny cap, then a deadline no query can meet."""
+def local_server(server: Server, **options: Any) -> Any:
+    """The real server class over the curated graph, in this process on a free port (``options``: its limits)."""
     from kmoa.loaders.servers.trapi_server import load_index, make_server
 
-    index = load_index(kg=server.kg)
-    everything = one_hop({"categories": ["biolink:NamedThing"]}, None, {"categories": ["biolink:NamedThing"]})
-    for limit, timeout in ((3, 10.0), (1000, 1e-9)):
-        local = make_server(index, port=0, timeout=timeout, limit=limit, quiet=True)
-        thread = threading.Thread(target=local.serve_forever, daemon=True)
-        thread.start()
-        try:
-            status, headers, body = request(local.url + "/query", "POST", json.dumps(everything).encode(),
-                                            {"Content-Type": "application/json"})
-        finally:
-            local.shutdown()
-            local.server_close()
-        if timeout < 1:
-            assert status == 503 and "stopped" in body["description"]
-        else:
-            assert status == 200 and len(valid(body, toolkit)["message"]["results"]) == limit
-            assert headers["X-KMOA-Truncated"] == "true"
-            assert any(log["level"] == "WARNING" and "cap" in log["message"] for log in body["logs"])
+    local = make_server(load_index(kg=server.kg), port=0, quiet=True, **options)
+    threading.Thread(target=local.serve_forever, daemon=True).start()
+    return local
+
+
+EVERYTHING = one_hop({"categories": ["biolink:NamedThing"]}, None, {"categories": ["biolink:NamedThing"]})
+
+
+def test_a_capped_answer_says_it_is_cut(server: Server, toolkit: Any) -> None:
+    """Past the result cap the client is told: description, a WARNING in logs, X-KMOA-Truncated."""
+    local = local_server(server, limit=3)
+    try:
+        status, headers, body = post(local.url, EVERYTHING)
+        quiet = post(local.url, {**EVERYTHING, "log_level": "ERROR"})[2]
+    finally:
+        local.shutdown()
+        local.server_close()
+    assert status == 200 and len(valid(body, toolkit)["message"]["results"]) == 3
+    matched = len(post(server.url, EVERYTHING)[2]["message"]["results"])
+    assert matched > 3
+    assert headers["X-KMOA-Truncated"] == "true" and headers["X-KMOA-Result-Cap"] == "3"
+    assert "Truncated" in body["description"] and f"{matched} results matched" in body["description"]
+    assert any(log["level"] == "WARNING" and "result cap" in log["message"] for log in body["logs"])
+    # a client that asked only for errors still reads it in the description
+    assert quiet["logs"] == [] and "Truncated" in quiet["description"]
+    # an answer within the cap is not marked
+    status, headers, body = post(server.url, one_hop({"ids": [KETAMINE]}, ["biolink:has_metabolite"], {}))
+    assert "X-KMOA-Truncated" not in headers and "Truncated" not in body["description"]
+
+
+def test_a_query_past_its_deadline_is_500(server: Server) -> None:
+    """TRAPI gives /query no 503: a query stopped at the server's timeout is an internal error that says so."""
+    local = local_server(server, timeout=1e-9)
+    try:
+        status, _, body = post(local.url, EVERYTHING)
+    finally:
+        local.shutdown()
+        local.server_close()
+    assert status == 500 and "stopped" in body["description"] and "timeout" in body["description"]
+
+
+def test_a_busy_server_answers_429_with_retry_after(server: Server) -> None:
+    """Every query slot taken: the next query waits up to the timeout, then gets TRAPI's 429."""
+    local = local_server(server, timeout=0.5)
+    assert local.slots is not None
+    taken = 0
+    while local.slots.acquire(blocking=False):
+        taken += 1
+    try:
+        status, headers, body = post(local.url, one_hop({"ids": [KETAMINE]}, None, {}))
+    finally:
+        for _ in range(taken):
+            local.slots.release()
+        local.shutdown()
+        local.server_close()
+    assert taken == 8
+    assert status == 429 and headers["Retry-After"] == "1" and "too many" in body["description"]
 
 
 def test_concurrent_clients_get_the_single_client_answers(server: Server) -> None:
@@ -412,7 +361,7 @@ def test_concurrent_clients_get_the_single_client_answers(server: Server) -> Non
     ]
     alone = []
     for query in queries:
-        status, _, body = post(server, query)
+        status, _, body = post(server.url, query)
         assert status == 200
         alone.append(body["message"])
 
@@ -420,7 +369,7 @@ def test_concurrent_clients_get_the_single_client_answers(server: Server) -> Non
         out = []
         for i in range(10):
             k = (n + i) % len(queries)
-            status, _, body = post(server, queries[k])
+            status, _, body = post(server.url, queries[k])
             out.append((k, status, body["message"] if status == 200 else body))
         return out
 
@@ -445,8 +394,6 @@ def test_no_outbound_connections(server: Server, monkeypatch: pytest.MonkeyPatch
     """Loading Biolink, indexing and answering over HTTP connect to nothing but loopback."""
     import ipaddress
 
-    from kmoa.loaders.servers.trapi_server import load_index, make_server
-
     attempts: list[Any] = []
     connect = socket.socket.connect
 
@@ -462,13 +409,9 @@ def test_no_outbound_connections(server: Server, monkeypatch: pytest.MonkeyPatch
         return connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
-    local = make_server(load_index(kg=server.kg), port=0, quiet=True)
-    thread = threading.Thread(target=local.serve_forever, daemon=True)
-    thread.start()
+    local = local_server(server)
     try:
-        status, _, body = request(local.url + "/query", "POST",
-                                  json.dumps(one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {})).encode(),
-                                  {"Content-Type": "application/json"})
+        status, _, body = post(local.url, one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {}))
         assert status == 200 and body["message"]["results"]
         assert request(local.url + "/meta_knowledge_graph")[0] == 200
     finally:
@@ -482,7 +425,7 @@ def test_the_library_answers_as_the_server_does(server: Server) -> None:
     from kmoa.loaders.servers.trapi import Biolink, answer
 
     query = one_hop({"ids": [KETAMINE]}, ["biolink:affects"], {})
-    assert answer(server.kg, query, Biolink.load())["message"] == post(server, query)[2]["message"]
+    assert answer(server.kg, query, Biolink.load())["message"] == post(server.url, query)[2]["message"]
 
 
 @pytest.mark.parametrize(("args", "option"), [

@@ -1,14 +1,19 @@
 """What kmoa's HTTP endpoints (SPARQL, TRAPI) share: limits, the error answer, server and handler plumbing.
 
 Each endpoint subclasses ``EndpointServer`` and ``EndpointHandler`` and adds its own routes and its
-own error body (``_error``); sending, CORS, 405 for other methods, the idle timeout, quiet logging
-and reading a capped request body are written once, here.
+own error body (``_error``). Written once, here: the per-query limits a server holds (timeout,
+result cap, how many queries at once), one thread per request with a listen backlog, the idle
+timeout (a silent client gets 408), sending, CORS, 405 for other methods, quiet logging and reading
+a capped request body (413 over ``MAX_BODY``, 400 for a malformed ``Content-Length``).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -26,17 +31,45 @@ ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 class HttpError(Exception):
     """An error answer: status and message."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
+        self.headers = headers or {}
 
 
 class EndpointServer(ThreadingHTTPServer):
-    """A threaded HTTP server with an idle timeout per connection and optional quiet logging."""
+    """A threaded HTTP server holding the query limits, an idle timeout per connection and quiet logging.
+
+    ``query_timeout`` (seconds) and ``limit`` (answers per query) are enforced by whatever runs the
+    query; ``max_concurrent`` queries run at once (``query_slot``), further ones wait up to the query
+    timeout and are then refused.
+    """
 
     daemon_threads = True
-    quiet = False
-    idle_timeout = IDLE_TIMEOUT
+    # The listen backlog: connections waiting to be accepted (the standard library's is 5).
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], handler: type[EndpointHandler], *, timeout: float, limit: int,
+                 quiet: bool = False, idle_timeout: float = IDLE_TIMEOUT, max_concurrent: int | None = None):
+        super().__init__(address, handler)
+        self.query_timeout = timeout
+        self.limit = limit
+        self.quiet = quiet
+        self.idle_timeout = idle_timeout
+        self.slots = threading.BoundedSemaphore(max_concurrent) if max_concurrent else None
+
+    @contextmanager
+    def query_slot(self, busy: int = HTTPStatus.SERVICE_UNAVAILABLE) -> Iterator[None]:
+        """Hold one of the ``max_concurrent`` query slots; HttpError ``busy`` if none frees within the timeout."""
+        if self.slots is None:
+            yield
+            return
+        if not self.slots.acquire(timeout=self.query_timeout):
+            raise HttpError(busy, "too many queries running; try again shortly", {"Retry-After": "1"})
+        try:
+            yield
+        finally:
+            self.slots.release()
 
     @property
     def url(self) -> str:
@@ -57,6 +90,39 @@ class EndpointHandler(BaseHTTPRequestHandler, ABC):
         """Give the connection the server's idle timeout."""
         super().setup()
         self.connection.settimeout(self.server.idle_timeout)
+
+    def handle_one_request(self) -> None:
+        """Answer one request; a client that stays silent past the idle timeout gets 408.
+
+        The standard library's version, except that a read that times out is answered.
+        """
+        self.command, self.request_version, self.requestline = "", "HTTP/1.0", ""
+        self.responding = False
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():
+                return
+            method = getattr(self, "do_" + self.command, None)
+            if method is None:
+                self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command!r})")
+                return
+            method()
+            self.wfile.flush()
+        except TimeoutError:
+            self.close_connection = True
+            if self.responding:
+                return
+            try:
+                self._error(HTTPStatus.REQUEST_TIMEOUT,
+                            f"no complete request within {self.server.idle_timeout:g} s; closing the connection")
+            except OSError:
+                pass
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Log a request unless the server is quiet."""

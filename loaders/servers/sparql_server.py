@@ -321,20 +321,13 @@ document.getElementById("f").addEventListener("submit", async (e) => {{
 
 
 class SparqlHTTPServer(EndpointServer):
-    """A threaded HTTP server holding the backend and the limits."""
-
-    # The listen backlog: connections waiting to be accepted (the standard library's is 5).
-    request_queue_size = 256
+    """A threaded HTTP server holding the backend and the limits (its workers bound the queries at once)."""
 
     def __init__(self, address: tuple[str, int], backend: Backend, timeout: float, limit: int,
                  quiet: bool = False, max_bytes: int = DEFAULT_MAX_BYTES, idle_timeout: float = IDLE_TIMEOUT):
-        super().__init__(address, SparqlHandler)
+        super().__init__(address, SparqlHandler, timeout=timeout, limit=limit, quiet=quiet, idle_timeout=idle_timeout)
         self.backend = backend
-        self.query_timeout = timeout
-        self.limit = limit
         self.max_bytes = max_bytes
-        self.idle_timeout = idle_timeout
-        self.quiet = quiet
 
 
 def _media_type(header: str | None) -> tuple[str, dict[str, str]]:
@@ -356,47 +349,11 @@ def _form(text: str) -> dict[str, list[str]]:
 
 
 class SparqlHandler(EndpointHandler):
-    """``/`` (HTML), ``/sparql`` (GET, HEAD, POST, OPTIONS; other methods 405).
-
-    Reads that wait longer than the server's idle timeout end in 408.
-    """
+    """``/`` (HTML), ``/sparql`` (GET, HEAD, POST, OPTIONS; other methods 405)."""
 
     server: SparqlHTTPServer
     server_version = "kmoa-sparql/0.2"
     cors_headers = CORS_HEADERS
-
-    def handle_one_request(self) -> None:
-        """Answer one request; a client that stays silent past the idle timeout gets 408.
-
-        The standard library's version, except that a read that times out is answered.
-        """
-        self.command, self.request_version, self.requestline = "", "HTTP/1.0", ""
-        self.responding = False
-        try:
-            self.raw_requestline = self.rfile.readline(65537)
-            if len(self.raw_requestline) > 65536:
-                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
-                return
-            if not self.raw_requestline:
-                self.close_connection = True
-                return
-            if not self.parse_request():
-                return
-            method = getattr(self, "do_" + self.command, None)
-            if method is None:
-                self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command!r})")
-                return
-            method()
-            self.wfile.flush()
-        except TimeoutError:
-            self.close_connection = True
-            if self.responding:
-                return
-            try:
-                self._error(HTTPStatus.REQUEST_TIMEOUT,
-                            f"no complete request within {self.server.idle_timeout:g} s; closing the connection")
-            except OSError:
-                pass
 
     def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
         self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8", extra)
@@ -414,7 +371,7 @@ class SparqlHandler(EndpointHandler):
         try:
             params = _form(url.query)
         except HttpError as err:
-            self._error(err.status, str(err))
+            self._error(err.status, str(err), err.headers)
             return
         self._handle(params, None)
 
@@ -449,7 +406,7 @@ class SparqlHandler(EndpointHandler):
             else:
                 query = text
         except HttpError as err:
-            self._error(err.status, str(err))
+            self._error(err.status, str(err), err.headers)
             return
         self._handle(params, query)
 
@@ -457,7 +414,7 @@ class SparqlHandler(EndpointHandler):
         try:
             status, payload, media, extra = self._answer(params, body_query)
         except HttpError as err:
-            self._error(err.status, str(err))
+            self._error(err.status, str(err), err.headers)
             return
         self._send(status, payload, media, extra)
 

@@ -1,32 +1,34 @@
-"""One-hop TRAPI 1.5 queries over the curated graph: ``answer(kg, message) -> dict``.
+"""One-hop TRAPI 1.5 queries over rows (``graph.rows``): ``answer(kg, message) -> dict``, ``answer_capped``.
 
 A Translator knowledge provider answers a query graph of two nodes and one edge. Nodes are
-matched by ``ids`` and/or Biolink ``categories`` (a category matches its descendants: a query for
-``biolink:ChemicalEntity`` finds small molecules), the edge by Biolink ``predicates`` with the
-predicate hierarchy (``biolink:related_to`` finds everything), their inverses (``treated_by`` finds
-``treats`` edges, reported in their stored direction) and symmetric predicates in both directions.
-Biolink is read with bmt from the biolink-model package's own schema file, never fetched.
+matched by ``ids`` (a node's CURIE or one of its xrefs) and/or Biolink ``categories`` (a category
+matches its descendants: a query for ``biolink:ChemicalEntity`` finds small molecules), the edge by
+Biolink ``predicates`` with the predicate hierarchy (``biolink:related_to`` finds everything), their
+inverses (``treated_by`` finds ``treats`` edges, reported in their stored direction) and symmetric
+predicates in both directions. Biolink is read with bmt from the biolink-model package's own schema
+file, never fetched.
 
-Every knowledge-graph edge is one curated claim: its curated source's knowledge source
-(``infores:kmoa`` for the review) as primary knowledge source with the source's DOI as source
-record, its qualifiers, and its provenance as attributes (publications,
-knowledge level, agent type, evidence code, the verbatim quote, review section and reference
-numbers, evidence type, CANMAT level, finding; ``biolink:negated`` where the review says it is not
-so, ``biolink:treatment_outcome`` for a trial). Results are ranked by evidence strength
-(``KnowledgeGraph.claim_strength``, as ``kmoa paths`` ranks steps); a result's score is the strength
-of its strongest edge.
+The graph is any source of rows with a store's lookups (``TrapiGraph`` over a ``Lookup``): the
+curated graph (``curated_graph``), the curated graph merged with an import, or any store of
+``loaders.stores.adapter`` (``open_store``), whose candidate edges of a node are asked per query.
+Every knowledge-graph edge is one row: its own primary knowledge source (``infores:kmoa`` for the
+review's claims, with the review's DOI as source record; an import's source, such as
+``infores:drugmechdb``, with ``infores:kmoa`` as aggregator), its qualifiers, and its provenance as
+attributes (publications, knowledge level, agent type, evidence code, the verbatim quote, review
+section and reference numbers, evidence type, CANMAT level, finding; ``biolink:negated`` where the
+review says it is not so, ``biolink:treatment_outcome`` for a trial). Results are ranked by
+evidence strength (the row's ``evidence_strength``, as ``kmoa paths`` ranks steps; an imported edge
+weighs ``walk.imported_strength``); a result's score is the strength of its strongest edge.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from kmoa.graph.model import KnowledgeGraph
-from kmoa.graph.records import Claim
-from kmoa.graph.rows import canmat_text
 
 TRAPI_VERSION = "1.5.0"
 #: The knowledge provider itself (its analyses); each edge names its own source's knowledge source.
@@ -35,14 +37,29 @@ ROOT_PREDICATE = "biolink:related_to"
 ROOT_CATEGORY = "biolink:NamedThing"
 SUPPORTED_OPERATIONS = ("lookup",)
 LOG_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
+#: At most this many ids on one query node (``x-trapi.batch_size_limit``); more get 413.
+MAX_IDS = 1000
 
 
 class TrapiError(ValueError):
-    """A query this provider cannot answer (HTTP 400); ``field`` names the offending part."""
+    """A query this provider cannot answer; ``field`` names the offending part, ``status`` the HTTP answer.
 
-    def __init__(self, field_path: str, message: str):
+    400: the body is malformed or names what Biolink does not know; 413: more ids than
+    ``MAX_IDS`` on a node (the ``batch_size_limit``); 501: a valid TRAPI query beyond a one-hop
+    lookup (more edges, constraints, another operation).
+    """
+
+    def __init__(self, field_path: str, message: str, status: int = 400):
         super().__init__(f"{field_path}: {message}")
         self.field = field_path
+        self.status = status
+
+
+class NotSupported(TrapiError):
+    """A well-formed TRAPI query that this knowledge provider does not implement (HTTP 501)."""
+
+    def __init__(self, field_path: str, message: str):
+        super().__init__(field_path, message, status=501)
 
 
 class TrapiTimeout(TimeoutError):
@@ -100,37 +117,134 @@ class Biolink:
                    symmetric=frozenset(symmetric), qualifiers=frozenset(qualifiers))
 
 
-@dataclass
+class Lookup(Protocol):
+    """Where a TRAPI graph reads rows (``graph.rows``): a ``Store`` of ``loaders.stores.adapter`` or a ``RowTable``."""
+
+    def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Node rows (those whose ``column`` is ``value``, if given)."""
+
+    def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Edge rows (those whose ``column`` is ``value``, if given)."""
+
+    def edges_from(self, node: str) -> list[dict[str, Any]]:
+        """Edges whose subject is ``node``."""
+
+    def edges_to(self, node: str) -> list[dict[str, Any]]:
+        """Edges whose object is ``node``."""
+
+
+class RowTable:
+    """Rows held in this process, looked up the way a store's are (by subject, object, predicate or id)."""
+
+    def __init__(self, nodes: Iterable[Mapping[str, Any]], edges: Iterable[Mapping[str, Any]]):
+        self.nodes = {str(row["id"]): dict(row) for row in nodes}
+        self.edges = [dict(row) for row in edges]
+        self._index: dict[str, dict[str, list[dict[str, Any]]]] = {"subject": {}, "object": {}, "predicate": {}}
+        for row in self.edges:
+            for column, by_value in self._index.items():
+                by_value.setdefault(str(row[column]), []).append(row)
+
+    def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Node rows, sorted by id."""
+        if column == "id":
+            return [self.nodes[value]] if value in self.nodes else []
+        return [row for _, row in sorted(self.nodes.items()) if column is None or row.get(column) == value]
+
+    def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
+        """Edge rows, in the order given."""
+        if column is None:
+            return list(self.edges)
+        if column in self._index:
+            return list(self._index[column].get(str(value), []))
+        return [row for row in self.edges if row.get(column) == value]
+
+    def edges_from(self, node: str) -> list[dict[str, Any]]:
+        """Edges whose subject is ``node``."""
+        return self.edge_rows("subject", node)
+
+    def edges_to(self, node: str) -> list[dict[str, Any]]:
+        """Edges whose object is ``node``."""
+        return self.edge_rows("object", node)
+
+
+def biolink_predicate(edge: Mapping[str, Any]) -> str:
+    """An edge's Biolink predicate, from a row or from a store's candidate edge (``graph.rows.search_edge``)."""
+    return str(edge.get("biolink_predicate") or edge["predicate"])
+
+
+def edge_qualifiers(edge: Mapping[str, Any]) -> dict[str, str]:
+    """An edge row's Biolink qualifiers (its ``*_qualifier`` columns), name -> value."""
+    return {name: str(value) for name, value in sorted(edge.items()) if name.endswith("_qualifier") and value}
+
+
 class TrapiGraph:
-    """The curated graph indexed for lookups: each claim's Biolink predicate, qualifiers and end categories."""
+    """Rows indexed for one-hop lookups: nodes (names, categories, xrefs) in memory, edges from ``lookup``.
 
-    kg: KnowledgeGraph
-    biolink: Biolink
-    categories: dict[str, str] = field(init=False)
-    xrefs: dict[str, frozenset[str]] = field(init=False)
-    rows: list[tuple[Claim, str, dict[str, str]]] = field(init=False)
+    The node rows are read once; edges are asked of ``lookup`` per query (a store's candidate
+    edges of a node, or its edges of a predicate). ``meta`` (what ``/meta_knowledge_graph``
+    lists) is counted in one pass over the edge rows when the graph is opened.
+    """
 
-    def __post_init__(self) -> None:
-        self.xrefs = {curie: frozenset(node.xref) for curie, node in self.kg.nodes.items()}
-        self.categories = {curie: self.kg.schema.node_kinds[node.kind].biolink for curie, node in self.kg.nodes.items()}
-        self.rows = [(claim, self.kg.schema.predicates[claim.predicate].biolink, edge_qualifiers(self.kg, claim))
-                     for claim in self.kg.iter_edges()]
+    def __init__(self, lookup: Lookup, biolink: Biolink, description: str, *,
+                 record_urls: Mapping[str, list[str]] | None = None, imported_strength: float = 0.3):
+        self.lookup = lookup
+        self.biolink = biolink
+        self.description = description
+        self.record_urls = dict(record_urls or {})
+        self.imported_strength = imported_strength
+        self.nodes: dict[str, dict[str, Any]] = {str(row["id"]): row for row in lookup.node_rows()}
+        self.categories = {curie: _first(row.get("category")) or ROOT_CATEGORY for curie, row in self.nodes.items()}
+        self.by_xref: dict[str, set[str]] = {}
+        for curie, row in self.nodes.items():
+            for xref in row.get("xref") or ():
+                self.by_xref.setdefault(str(xref), set()).add(curie)
+        self.meta = meta_knowledge_graph(self, lookup.edge_rows())
+        self.edge_count = sum(edge["count"] for edge in self.meta["edges"])
+        self.predicates = frozenset(edge["predicate"] for edge in self.meta["edges"])
+        for edge in self.meta["edges"]:
+            del edge["count"]
 
     def ancestors(self, curie: str) -> frozenset[str]:
         """A category or predicate with its Biolink ancestors (itself alone when Biolink does not know it)."""
         return self.biolink.ancestors.get(curie, frozenset({curie}))
 
+    def xrefs(self, curie: str) -> frozenset[str]:
+        """The equivalent ids a node lists."""
+        return frozenset(str(x) for x in self.nodes.get(curie, {}).get("xref") or ())
 
-def edge_qualifiers(kg: KnowledgeGraph, claim: Claim) -> dict[str, str]:
-    """The claim's Biolink qualifiers (as in the KGX qualifier columns), name -> value."""
-    qualifiers = {name: str(value) for name, value in kg.schema.predicates[claim.predicate].qualifiers.items()}
-    if claim.anatomical_context:
-        qualifiers["anatomical_context_qualifier"] = claim.anatomical_context
-    if claim.population:
-        qualifiers["population_context_qualifier"] = claim.population
-    if claim.provenance.frequency:
-        qualifiers["frequency_qualifier"] = claim.provenance.frequency
-    return qualifiers
+    def resolve(self, ids: Iterable[str]) -> list[str]:
+        """The graph's nodes that queried ids name, by id or by one of their xrefs, sorted."""
+        found: set[str] = set()
+        for curie in ids:
+            if curie in self.nodes:
+                found.add(curie)
+            found |= self.by_xref.get(curie, set())
+        return sorted(found)
+
+    def strength(self, edge: Mapping[str, Any]) -> float:
+        """An edge's evidence strength, as ``kmoa paths`` weighs a step (an imported edge: ``imported_strength``)."""
+        value = edge.get("evidence_strength")
+        return float(value) if value not in (None, "") else self.imported_strength
+
+
+def _first(value: Any) -> str | None:
+    if isinstance(value, (list, tuple)):
+        return str(value[0]) if value else None
+    return str(value) if value else None
+
+
+def curated_graph(kg: KnowledgeGraph, biolink: Biolink | None = None) -> TrapiGraph:
+    """The curated graph's rows (``graph.rows``), indexed for lookups."""
+    from kmoa.graph.rows import edge_rows, node_rows
+
+    return TrapiGraph(RowTable(node_rows(kg), edge_rows(kg)), biolink or Biolink.load(), "the kmoa curated graph",
+                      record_urls=record_urls(kg), imported_strength=kg.schema.walk.imported_strength)
+
+
+def record_urls(kg: KnowledgeGraph) -> dict[str, list[str]]:
+    """Each curated source's web address (its DOI), by source id: an edge's ``source_record_urls``."""
+    return {name: ["https://doi.org/" + source.doi.split(":", 1)[1]] if source.doi else []
+            for name, source in kg.sources.items()}
 
 
 # -- the query graph ------------------------------------------------------------------------------
@@ -146,7 +260,7 @@ class QueryNode:
 
     def accepts(self, curie: str, index: TrapiGraph) -> bool:
         """The node may be bound to ``curie`` (asked for by its id or one of its xrefs)."""
-        if self.ids is not None and curie not in self.ids and not (index.xrefs[curie] & self.ids):
+        if self.ids is not None and curie not in self.ids and not (index.xrefs(curie) & self.ids):
             return False
         if self.categories is not None:
             category = index.categories.get(curie)
@@ -154,12 +268,11 @@ class QueryNode:
                 return False
         return True
 
-
     def binding(self, curie: str, index: TrapiGraph) -> dict[str, Any]:
         """A node binding; ``query_id`` names the queried xref when the node was asked for by one."""
         out: dict[str, Any] = {"id": curie, "attributes": []}
         if self.ids is not None and curie not in self.ids:
-            out["query_id"] = sorted(index.xrefs[curie] & self.ids)[0]
+            out["query_id"] = sorted(index.xrefs(curie) & self.ids)[0]
         return out
 
 
@@ -201,14 +314,14 @@ def parse_query(message: Any, biolink: Biolink) -> OneHop:
         for i, step in enumerate(workflow):
             op = step.get("id") if isinstance(step, dict) else None
             if op not in SUPPORTED_OPERATIONS:
-                raise TrapiError(f"workflow[{i}].id", f"operation {op!r} is not supported; this knowledge "
+                raise NotSupported(f"workflow[{i}].id", f"operation {op!r} is not supported; this knowledge "
                                                       f"provider answers {', '.join(SUPPORTED_OPERATIONS)}")
     msg = _object(body.get("message"), "message")
     qgraph = _object(msg.get("query_graph"), "message.query_graph")
     nodes = _object(qgraph.get("nodes"), "message.query_graph.nodes")
     edges = _object(qgraph.get("edges"), "message.query_graph.edges")
     if len(edges) != 1:
-        raise TrapiError("message.query_graph.edges", f"has {len(edges)} edges; this knowledge provider "
+        raise NotSupported("message.query_graph.edges", f"has {len(edges)} edges; this knowledge provider "
                                                       "answers one-hop queries (exactly one edge)")
     edge_key, edge = next(iter(edges.items()))
     where = f"message.query_graph.edges.{edge_key}"
@@ -223,17 +336,17 @@ def parse_query(message: Any, biolink: Biolink) -> OneHop:
         raise TrapiError(where, "subject and object must be different query nodes")
     if set(nodes) != set(ends):
         extra = sorted(set(nodes) - set(ends))
-        raise TrapiError("message.query_graph.nodes", f"nodes {extra} are not on the edge; a one-hop query has "
+        raise NotSupported("message.query_graph.nodes", f"nodes {extra} are not on the edge; a one-hop query has "
                                                       "exactly the edge's subject and object")
     knowledge_type = edge.get("knowledge_type") or "lookup"
     if knowledge_type != "lookup":
-        raise TrapiError(f"{where}.knowledge_type", f"{knowledge_type!r} is not supported; this knowledge "
+        raise NotSupported(f"{where}.knowledge_type", f"{knowledge_type!r} is not supported; this knowledge "
                                                     "provider answers 'lookup' (curated claims only)")
     if edge.get("attribute_constraints"):
-        raise TrapiError(f"{where}.attribute_constraints", "attribute constraints are not supported")
+        raise NotSupported(f"{where}.attribute_constraints", "attribute constraints are not supported")
     qnodes = [_query_node(key, _object(nodes[key], f"message.query_graph.nodes.{key}"), biolink) for key in ends]
     if all(n.ids is None and n.categories is None for n in qnodes):
-        raise TrapiError("message.query_graph.nodes", "neither node has ids or categories; give ids or "
+        raise NotSupported("message.query_graph.nodes", "neither node has ids or categories; give ids or "
                                                       "categories on at least one node")
     predicates = _curies(edge.get("predicates"), f"{where}.predicates") or [ROOT_PREDICATE]
     forward: set[str] = set()
@@ -255,12 +368,15 @@ def parse_query(message: Any, biolink: Biolink) -> OneHop:
 def _query_node(key: str, node: dict[str, Any], biolink: Biolink) -> QueryNode:
     where = f"message.query_graph.nodes.{key}"
     if node.get("constraints"):
-        raise TrapiError(f"{where}.constraints", "attribute constraints are not supported")
+        raise NotSupported(f"{where}.constraints", "attribute constraints are not supported")
     interpretation = node.get("set_interpretation") or "BATCH"
     if interpretation != "BATCH":
-        raise TrapiError(f"{where}.set_interpretation", f"{interpretation!r} is not supported; this knowledge "
+        raise NotSupported(f"{where}.set_interpretation", f"{interpretation!r} is not supported; this knowledge "
                                                         "provider binds one node per result (BATCH)")
     ids = _curies(node.get("ids"), f"{where}.ids")
+    if ids is not None and len(ids) > MAX_IDS:
+        raise TrapiError(f"{where}.ids", f"has {len(ids)} ids; at most {MAX_IDS} per query node (the "
+                                         "batch_size_limit in /openapi.json); split the query", status=413)
     categories = _curies(node.get("categories"), f"{where}.categories")
     for i, category in enumerate(categories or []):
         if category not in biolink.categories:
@@ -302,65 +418,80 @@ def _attribute(type_id: str, value: Any, original: str | None = None) -> dict[st
     return attribute
 
 
-def source_urls(kg: KnowledgeGraph, claim: Claim) -> list[str]:
-    """The web address of the curated source a claim comes from (its DOI), if it has one."""
-    doi = kg.source(claim.provenance.source).doi
-    return ["https://doi.org/" + doi.split(":", 1)[1]] if doi else []
+# Row columns given as attributes when the row has them: (column, attribute type, KGX column name).
+ROW_ATTRIBUTES = (
+    ("has_evidence", "biolink:has_evidence"),
+    ("supporting_text", "biolink:supporting_text"),
+    ("curated_source", "kmoa:source"),
+    ("review_section", "kmoa:section"),
+    ("review_refs", "kmoa:ref"),
+    ("evidence_type", "kmoa:evidence_type"),
+    ("species", "kmoa:species"),
+    ("finding", "kmoa:finding"),
+    ("evidence_level", "kmoa:canmat_level"),
+    ("treatment_outcome", "biolink:treatment_outcome"),
+    ("kgx_id", "kmoa:kgx_id"),
+)
+# Boolean columns given as attributes only when true.
+ROW_FLAGS = (("negated", "biolink:negated"), ("inferred", "kmoa:inferred"), ("contested", "kmoa:contested"))
 
 
-def trapi_edge(kg: KnowledgeGraph, claim: Claim, predicate: str, qualifiers: dict[str, str]) -> dict[str, Any]:
-    """A TRAPI knowledge-graph edge for one claim, its provenance as attributes (KGX column names)."""
-    a = kg.edge_attributes(claim)
-    attributes = [
-        _attribute("biolink:knowledge_level", a["knowledge_level"]),
-        _attribute("biolink:agent_type", a["agent_type"]),
-        _attribute("biolink:has_evidence", a["eco"], "has_evidence"),
-        _attribute("biolink:supporting_text", a["quote"], "supporting_text"),
-        _attribute("biolink:original_predicate", f"kmoa:{a['predicate']}", "kmoa_predicate"),
-        _attribute("kmoa:source", a["curated_source"], "curated_source"),
-        _attribute("kmoa:section", a["section"], "review_section"),
-        _attribute("kmoa:ref", a["refs"], "review_refs"),
-        _attribute("kmoa:evidence_type", a["evidence_type"], "evidence_type"),
-        _attribute("kmoa:species", a["species"], "species"),
-        _attribute("kmoa:finding", a["finding"], "finding"),
-        _attribute("kmoa:evidence_strength", a["strength"], "evidence_strength"),
-    ]
-    if a["publications"]:
-        attributes.insert(0, _attribute("biolink:publications", a["publications"], "publications"))
-    level = canmat_text(a["canmat_level"], a["canmat_level_max"])
-    if level:
-        attributes.append(_attribute("kmoa:canmat_level", level, "evidence_level"))
-    if a["negated"]:
-        attributes.append(_attribute("biolink:negated", True, "negated"))
-    if a["treatment_outcome"]:
-        attributes.append(_attribute("biolink:treatment_outcome", a["treatment_outcome"], "treatment_outcome"))
-    if a["inferred"]:
-        attributes.append(_attribute("kmoa:inferred", True, "inferred"))
-    if a["contested"]:
-        attributes.append(_attribute("kmoa:contested", True, "contested"))
-    edge: dict[str, Any] = {
-        "subject": claim.subject, "object": claim.object, "predicate": predicate,
-        "sources": [{"resource_id": a["primary_knowledge_source"], "resource_role": "primary_knowledge_source",
-                     "upstream_resource_ids": [], "source_record_urls": source_urls(kg, claim)}],
-        "attributes": attributes,
-    }
-    if qualifiers:
-        edge["qualifiers"] = [{"qualifier_type_id": f"biolink:{name}", "qualifier_value": value}
-                              for name, value in sorted(qualifiers.items())]
-    return edge
-
-
-def trapi_node(kg: KnowledgeGraph, curie: str, category: str) -> dict[str, Any]:
-    """A TRAPI knowledge-graph node: name, Biolink category, equivalent ids and synonyms."""
-    node = kg.nodes[curie]
+def edge_attributes(edge: Mapping[str, Any], strength: float) -> list[dict[str, Any]]:
+    """An edge row's provenance as TRAPI attributes, each ``original_attribute_name`` its KGX column."""
     attributes = []
-    if node.xref:
-        attributes.append(_attribute("biolink:xref", list(node.xref), "xref"))
-    if node.synonyms:
-        attributes.append(_attribute("biolink:synonym", list(node.synonyms), "synonym"))
-    if node.description:
-        attributes.append(_attribute("biolink:description", node.description, "description"))
-    return {"name": node.name, "categories": [category], "attributes": attributes}
+    if edge.get("publications"):
+        attributes.append(_attribute("biolink:publications", list(edge["publications"]), "publications"))
+    attributes.append(_attribute("biolink:knowledge_level", edge.get("knowledge_level") or "not_provided",
+                                 "knowledge_level"))
+    attributes.append(_attribute("biolink:agent_type", edge.get("agent_type") or "not_provided", "agent_type"))
+    if edge.get("kmoa_predicate") and not edge.get("imported"):
+        attributes.append(_attribute("biolink:original_predicate", f"kmoa:{edge['kmoa_predicate']}", "kmoa_predicate"))
+    for column, type_id in ROW_ATTRIBUTES:
+        value = edge.get(column)
+        if value not in (None, "", [], ()):
+            attributes.append(_attribute(type_id, list(value) if isinstance(value, (list, tuple)) else value, column))
+    attributes.append(_attribute("kmoa:evidence_strength", strength, "evidence_strength"))
+    for column, type_id in ROW_FLAGS:
+        if edge.get(column) in (True, "true"):
+            attributes.append(_attribute(type_id, True, column))
+    return attributes
+
+
+def trapi_edge(index: TrapiGraph, edge: Mapping[str, Any]) -> dict[str, Any]:
+    """A TRAPI knowledge-graph edge for one row: its own primary knowledge source, qualifiers, provenance.
+
+    An edge this provider serves from another source (an import) names that source as primary and
+    ``infores:kmoa`` as aggregator.
+    """
+    primary = str(edge.get("primary_knowledge_source") or SERVICE_INFORES)
+    sources: list[dict[str, Any]] = [{
+        "resource_id": primary, "resource_role": "primary_knowledge_source", "upstream_resource_ids": [],
+        "source_record_urls": index.record_urls.get(str(edge.get("curated_source") or ""), [])}]
+    if primary != SERVICE_INFORES:
+        sources.append({"resource_id": SERVICE_INFORES, "resource_role": "aggregator_knowledge_source",
+                        "upstream_resource_ids": [primary]})
+    out: dict[str, Any] = {
+        "subject": edge["subject"], "object": edge["object"], "predicate": biolink_predicate(edge),
+        "sources": sources, "attributes": edge_attributes(edge, index.strength(edge)),
+    }
+    qualifiers = edge_qualifiers(edge)
+    if qualifiers:
+        out["qualifiers"] = [{"qualifier_type_id": f"biolink:{name}", "qualifier_value": value}
+                             for name, value in qualifiers.items()]
+    return out
+
+
+def trapi_node(index: TrapiGraph, curie: str) -> dict[str, Any]:
+    """A TRAPI knowledge-graph node: name, Biolink category, equivalent ids and synonyms."""
+    row = index.nodes.get(curie, {})
+    attributes = []
+    for column, type_id in (("xref", "biolink:xref"), ("synonym", "biolink:synonym")):
+        if row.get(column):
+            attributes.append(_attribute(type_id, list(row[column]), column))
+    if row.get("description"):
+        attributes.append(_attribute("biolink:description", row["description"], "description"))
+    return {"name": str(row.get("name") or curie), "categories": [index.categories.get(curie, ROOT_CATEGORY)],
+            "attributes": attributes}
 
 
 def _qualifiers_match(qualifiers: dict[str, str], wanted: Iterable[dict[str, str]]) -> bool:
@@ -370,68 +501,89 @@ def _qualifiers_match(qualifiers: dict[str, str], wanted: Iterable[dict[str, str
 
 def answer(kg: KnowledgeGraph, message: Any, biolink: Biolink | None = None, *, index: TrapiGraph | None = None,
            limit: int = 1000, timeout: float | None = None) -> dict[str, Any]:
-    """Answer a TRAPI request body (a one-hop lookup) with a TRAPI Response as plain JSON values.
+    """Answer a TRAPI request body (a one-hop lookup) over the curated graph with a TRAPI Response.
 
     TrapiError for a query this provider does not support; TrapiTimeout past ``timeout`` seconds.
-    At most ``limit`` results, best first; a warning in ``logs`` says when more matched.
+    At most ``limit`` results, best first; the description and a warning in ``logs`` say when more matched.
     """
     if index is None:
-        index = TrapiGraph(kg, biolink or Biolink.load())
+        index = curated_graph(kg, biolink)
     return answer_capped(index, message, limit, timeout)[0]
+
+
+def _candidates(index: TrapiGraph, query: OneHop, deadline: float | None, timeout: float | None
+                ) -> Iterable[Mapping[str, Any]]:
+    """The edges a query may bind: those of the nodes asked for by id, else those of the predicates asked for."""
+    def check() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TrapiTimeout(f"the query took longer than {timeout:g} s and was stopped")
+
+    anchored = query.subject if query.subject.ids is not None else query.object
+    if anchored.ids is not None:
+        for curie in index.resolve(anchored.ids):
+            check()
+            yield from index.lookup.edges_from(curie)
+            check()
+            yield from index.lookup.edges_to(curie)
+        return
+    wanted = query.forward | query.reverse
+    for predicate in sorted(index.predicates):
+        if index.ancestors(predicate) & wanted:
+            check()
+            yield from index.lookup.edge_rows("predicate", predicate)
 
 
 def answer_capped(index: TrapiGraph, message: Any, limit: int = 1000,
                   timeout: float | None = None) -> tuple[dict[str, Any], bool]:
     """The TRAPI Response for a request body, and whether the result cap cut it short."""
-    kg = index.kg
     deadline = None if timeout is None else time.monotonic() + timeout
     query = parse_query(message, index.biolink)
-    # (subject binding, object binding) -> claim ids bound to the edge
-    groups: dict[tuple[str, str], list[Claim]] = {}
-    for i, (claim, predicate, qualifiers) in enumerate(index.rows):
-        if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
+    # (subject binding, object binding) -> edges bound to the query edge
+    groups: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
+    for i, edge in enumerate(_candidates(index, query, deadline, timeout)):
+        if deadline is not None and i % 64 == 63 and time.monotonic() > deadline:
             raise TrapiTimeout(f"the query took longer than {timeout:g} s and was stopped")
-        lineage = index.ancestors(predicate)
+        lineage = index.ancestors(biolink_predicate(edge))
+        subject, obj = str(edge["subject"]), str(edge["object"])
         bound: tuple[str, str] | None = None
-        if (lineage & query.forward and query.subject.accepts(claim.subject, index)
-                and query.object.accepts(claim.object, index)):
-            bound = (claim.subject, claim.object)
-        elif (lineage & query.reverse and query.subject.accepts(claim.object, index)
-                and query.object.accepts(claim.subject, index)):
-            bound = (claim.object, claim.subject)
-        if bound is not None and _qualifiers_match(qualifiers, query.qualifier_sets):
-            groups.setdefault(bound, []).append(claim)
+        if lineage & query.forward and query.subject.accepts(subject, index) and query.object.accepts(obj, index):
+            bound = (subject, obj)
+        elif lineage & query.reverse and query.subject.accepts(obj, index) and query.object.accepts(subject, index):
+            bound = (obj, subject)
+        if bound is not None and _qualifiers_match(edge_qualifiers(edge), query.qualifier_sets):
+            groups.setdefault(bound, {})[str(edge["id"])] = edge
     ranked = []
-    for (subject, obj), claims in groups.items():
-        claims.sort(key=lambda c: (-kg.claim_strength(c), c.id))
-        ranked.append((kg.claim_strength(claims[0]), subject, obj, claims))
+    for (subject, obj), found in groups.items():
+        edges = sorted(found.values(), key=lambda e: (-index.strength(e), str(e["id"])))
+        ranked.append((index.strength(edges[0]), subject, obj, edges))
     ranked.sort(key=lambda item: (-item[0], item[1], item[2]))
-    logs = []
-    if len(ranked) > limit:
-        logs.append(_log("WARNING", f"{len(ranked)} results matched; only the best {limit} are returned "
-                                    "(the server's result cap)"))
-    truncated = len(ranked) > limit
+    total, truncated = len(ranked), len(ranked) > limit
     ranked = ranked[:limit]
     nodes: dict[str, Any] = {}
-    edges: dict[str, Any] = {}
+    kg_edges: dict[str, Any] = {}
     results = []
-    for score, subject, obj, claims in ranked:
+    for score, subject, obj, edges in ranked:
         for curie in (subject, obj):
             if curie not in nodes:
-                nodes[curie] = trapi_node(kg, curie, index.categories[curie])
-        for claim in claims:
-            if claim.id not in edges:
-                row_predicate = kg.schema.predicates[claim.predicate].biolink
-                edges[claim.id] = trapi_edge(kg, claim, row_predicate, edge_qualifiers(kg, claim))
+                nodes[curie] = trapi_node(index, curie)
+        for edge in edges:
+            kg_edges.setdefault(str(edge["id"]), trapi_edge(index, edge))
         results.append({
             "node_bindings": {query.subject.key: [query.subject.binding(subject, index)],
                               query.object.key: [query.object.binding(obj, index)]},
             "analyses": [{"resource_id": SERVICE_INFORES, "score": round(score, 6),
-                          "edge_bindings": {query.edge_key: [{"id": c.id, "attributes": []} for c in claims]}}],
+                          "edge_bindings": {query.edge_key: [{"id": str(e["id"]), "attributes": []}
+                                                             for e in edges]}}],
         })
-    known = set(kg.nodes).union(*index.xrefs.values())
+    description = f"{len(results)} result(s) from {index.description}"
+    logs = []
+    if truncated:
+        cut = (f"{total} results matched; only the best {limit} are returned (the server's result cap): "
+               "narrow the query (ids, categories, predicates) to see the rest")
+        description += f". Truncated: {cut}"
+        logs.append(_log("WARNING", cut))
     for qnode in (query.subject, query.object):
-        missing = sorted((qnode.ids or frozenset()) - known)
+        missing = sorted(curie for curie in (qnode.ids or ()) if not index.resolve([curie]))
         if missing:
             logs.append(_log("INFO", f"query node {qnode.key}: {', '.join(missing)} not in this graph"))
     body = _object(message, "body")
@@ -439,10 +591,10 @@ def answer_capped(index: TrapiGraph, message: Any, limit: int = 1000,
     logs = [log for log in logs if LOG_LEVELS[log["level"]] >= wanted]
     response = {
         "message": {"query_graph": body["message"]["query_graph"],
-                    "knowledge_graph": {"nodes": nodes, "edges": edges},
+                    "knowledge_graph": {"nodes": nodes, "edges": kg_edges},
                     "results": results, "auxiliary_graphs": {}},
         "status": "Success",
-        "description": f"{len(results)} result(s) from the kmoa curated graph of ketamine's mechanisms",
+        "description": description,
         "logs": logs,
         "schema_version": TRAPI_VERSION,
         "biolink_version": index.biolink.version,
@@ -457,35 +609,42 @@ def _log(level: str, message: str) -> dict[str, Any]:
 
 
 def error_response(error: TrapiError, version: str) -> dict[str, Any]:
-    """A TRAPI-style body for a refused query (sent with HTTP 400): status, the field, a message."""
-    return {"message": {}, "status": "QueryNotTraversable", "description": str(error), "field": error.field,
+    """A TRAPI-style body for a refused query: status, the field, a message."""
+    status = "QueryNotTraversable" if error.status == 501 else "InvalidQuery"
+    return {"message": {}, "status": status, "description": str(error), "field": error.field,
             "logs": [_log("ERROR", str(error))], "schema_version": TRAPI_VERSION, "biolink_version": version}
 
 
 # -- what the graph holds ------------------------------------------------------------------------
 
 
-def meta_knowledge_graph(index: TrapiGraph) -> dict[str, Any]:
-    """Which category–predicate–category triples the graph holds, with id prefixes and qualifiers."""
+def meta_knowledge_graph(index: TrapiGraph, edges: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Which category–predicate–category triples ``edges`` hold, with id prefixes, qualifiers and attributes.
+
+    Each edge entry also has ``count``, the number of edges of its triple.
+    """
     prefixes: dict[str, set[str]] = {}
     for curie, category in index.categories.items():
         prefixes.setdefault(category, set()).add(curie.split(":", 1)[0])
     triples: dict[tuple[str, str, str], dict[str, set[str]]] = {}
     attributes: dict[tuple[str, str, str], set[str]] = {}
-    for claim, predicate, qualifiers in index.rows:
-        key = (index.categories[claim.subject], predicate, index.categories[claim.object])
+    counts: dict[tuple[str, str, str], int] = {}
+    for edge in edges:
+        key = (index.categories.get(str(edge["subject"]), ROOT_CATEGORY), biolink_predicate(edge),
+               index.categories.get(str(edge["object"]), ROOT_CATEGORY))
+        counts[key] = counts.get(key, 0) + 1
         seen = triples.setdefault(key, {})
-        for name, value in qualifiers.items():
+        for name, value in edge_qualifiers(edge).items():
             seen.setdefault(name, set()).add(value)
-        edge = trapi_edge(index.kg, claim, predicate, {})
-        attributes.setdefault(key, set()).update(a["attribute_type_id"] for a in edge["attributes"])
-    edges = []
+        attributes.setdefault(key, set()).update(a["attribute_type_id"] for a in edge_attributes(edge, 0.0))
+    out = []
     for (subject, predicate, obj), held in sorted(triples.items()):
-        edges.append({
+        out.append({
             "subject": subject, "predicate": predicate, "object": obj, "knowledge_types": ["lookup"],
             "attributes": [{"attribute_type_id": type_id} for type_id in sorted(attributes[(subject, predicate, obj)])],
             "qualifiers": [{"qualifier_type_id": f"biolink:{name}", "applicable_values": sorted(values)}
                            for name, values in sorted(held.items())],
+            "count": counts[(subject, predicate, obj)],
         })
     return {"nodes": {category: {"id_prefixes": sorted(ids)} for category, ids in sorted(prefixes.items())},
-            "edges": edges}
+            "edges": out}

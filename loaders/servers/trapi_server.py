@@ -1,40 +1,61 @@
-"""A TRAPI 1.5 knowledge-provider endpoint over the curated graph (standard library HTTP server).
+"""A TRAPI 1.5 knowledge-provider endpoint (standard library HTTP server) over rows of any origin.
 
-* ``POST /query``: a one-hop query graph (``loaders.servers.trapi.answer``); an unsupported query gets 400
-  with a TRAPI-style body naming the field.
-* ``GET /meta_knowledge_graph``: the category–predicate–category triples the graph holds.
+The rows are the curated graph's (``load_index``), the curated graph merged with an import
+(``merged_index``) or any store's (``store_index``).
+
+* ``POST /query``: a one-hop query graph (``loaders.servers.trapi.answer_capped``).
+* ``GET /meta_knowledge_graph``: the category–predicate–category triples the served graph holds.
 * ``GET /openapi.json``: the OpenAPI description with the ``info.x-translator`` and ``info.x-trapi``
   metadata a Translator registry reads.
 
-The same limits as the SPARQL endpoint: bodies over ``MAX_BODY`` get 413, a malformed or negative
-``Content-Length`` 400, other methods 405 with ``Allow``; each query has a deadline checked by the
-matching loop (503 when it is stopped) and a result cap (a warning in ``logs``, ``X-KMOA-Truncated``);
-at most ``max_concurrent`` queries run at once; a silent client is dropped after ``idle_timeout``.
-The server never makes an outbound request: Biolink comes from the installed biolink-model package.
+``POST /query`` answers only with the status codes TRAPI gives it: 200 (with or without results;
+an answer cut by the result cap says so in ``description``, a ``WARNING`` in ``logs`` and
+``X-KMOA-Truncated``), 400 (a malformed body or an id, category or predicate Biolink does not
+know; a TRAPI-style body whose ``field`` names it), 413 (a body over ``MAX_BODY``, or more ids on
+a node than ``batch_size_limit``), 429 (``max_concurrent`` queries already running; ``Retry-After``),
+500 (the query ran past its deadline and was stopped, or the store failed) and 501 (a valid query
+beyond a one-hop lookup). The HTTP limits are the SPARQL endpoint's (``http_service``): other
+methods 405 with ``Allow``, a silent client 408 after ``idle_timeout``. The server never makes an
+outbound request: Biolink comes from the installed biolink-model package.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmoa.graph.model import KnowledgeGraph
-from kmoa.loaders.servers.http_service import ALLOWED_METHODS, IDLE_TIMEOUT, EndpointHandler, EndpointServer, HttpError
+from kmoa.loaders.servers.http_service import (
+    ALLOWED_METHODS,
+    IDLE_TIMEOUT,
+    MAX_BODY,
+    EndpointHandler,
+    EndpointServer,
+    HttpError,
+)
 from kmoa.loaders.servers.trapi import (
+    MAX_IDS,
     SERVICE_INFORES,
     TRAPI_VERSION,
     Biolink,
+    RowTable,
     TrapiError,
     TrapiGraph,
     TrapiTimeout,
     answer_capped,
+    curated_graph,
     error_response,
-    meta_knowledge_graph,
+    record_urls,
 )
+
+if TYPE_CHECKING:
+    from kmoa.loaders.stores.adapter import Store
+
+# The status codes TRAPI gives ``POST /query``; any other refusal of a query body is answered 400.
+TRAPI_STATUSES = frozenset({200, 400, 413, 429, 500, 501})
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -62,18 +83,26 @@ def openapi(server_url: str, biolink_version: str) -> dict[str, Any]:
             "termsOfService": CONTACT,
             "x-translator": {"component": "KP", "team": [TEAM], "infores": SERVICE_INFORES,
                              "biolink-version": biolink_version},
-            "x-trapi": {"version": TRAPI_VERSION, "operations": ["lookup"],
-                        "test_data_location": None},
+            "x-trapi": {"version": TRAPI_VERSION, "operations": ["lookup"], "asyncquery": False,
+                        "batch_size_limit": MAX_IDS, "test_data_location": None},
         },
         "servers": [{"url": server_url, "x-maturity": "development"}],
         "paths": {
             "/query": {"post": {
                 "summary": "Answer a one-hop TRAPI query graph (lookup)",
                 "requestBody": {"required": True, **json_body},
-                "responses": {"200": {"description": "A TRAPI Response", **json_body},
-                              "400": {"description": "A query graph this provider does not support", **json_body},
-                              "413": {"description": "Request body too large"},
-                              "503": {"description": "The query timed out or the server is busy"}},
+                "responses": {
+                    "200": {"description": "A TRAPI Response, with or without results; a response cut by the "
+                                           "result cap says so in description and logs", **json_body},
+                    "400": {"description": "A malformed query, or an id, category or predicate Biolink does "
+                                           "not know", **json_body},
+                    "413": {"description": f"A body over {MAX_BODY} bytes, or more than {MAX_IDS} ids on a "
+                                           "query node (batch_size_limit)", **json_body},
+                    "429": {"description": "Too many queries running at once; retry after Retry-After",
+                            **json_body},
+                    "500": {"description": "The query ran past the server's timeout and was stopped, or the "
+                                           "store failed", **json_body},
+                    "501": {"description": "A valid TRAPI query beyond a one-hop lookup", **json_body}},
             }},
             "/meta_knowledge_graph": {"get": {
                 "summary": "The category-predicate-category triples this provider holds",
@@ -86,19 +115,12 @@ def openapi(server_url: str, biolink_version: str) -> dict[str, Any]:
 class TrapiHTTPServer(EndpointServer):
     """A threaded HTTP server holding the indexed graph and the limits."""
 
-    # The listen backlog: connections waiting to be accepted (the standard library's is 5).
-    request_queue_size = 128
-
     def __init__(self, address: tuple[str, int], index: TrapiGraph, timeout: float, limit: int,
                  max_concurrent: int = 8, quiet: bool = False, idle_timeout: float = IDLE_TIMEOUT):
-        super().__init__(address, TrapiHandler)
+        super().__init__(address, TrapiHandler, timeout=timeout, limit=limit, quiet=quiet,
+                         idle_timeout=idle_timeout, max_concurrent=max_concurrent)
         self.index = index
-        self.query_timeout = timeout
-        self.limit = limit
-        self.quiet = quiet
-        self.idle_timeout = idle_timeout
-        self.slots = threading.BoundedSemaphore(max_concurrent)
-        self.meta = json.dumps(meta_knowledge_graph(index)).encode("utf-8")
+        self.meta = json.dumps(index.meta).encode("utf-8")
 
 
 class TrapiHandler(EndpointHandler):
@@ -145,7 +167,7 @@ class TrapiHandler(EndpointHandler):
         try:
             status, value, extra = self._answer()
         except HttpError as err:
-            self._error(err.status, str(err))
+            self._error(err.status if err.status in TRAPI_STATUSES else HTTPStatus.BAD_REQUEST, str(err), err.headers)
             return
         self._json(status, value, extra)
 
@@ -153,22 +175,22 @@ class TrapiHandler(EndpointHandler):
         body = self._body(missing="send the query as a JSON body with a Content-Length")
         media = (self.headers.get("Content-Type") or "application/json").split(";", 1)[0].strip().lower()
         if media != "application/json":
-            raise HttpError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"POST the query as application/json, not {media}")
+            raise HttpError(HTTPStatus.BAD_REQUEST, f"POST the query as application/json, not {media}")
         try:
             message = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise HttpError(HTTPStatus.BAD_REQUEST, f"the body is not JSON: {err}") from None
         server = self.server
-        if not server.slots.acquire(timeout=server.query_timeout):
-            raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE, "too many queries running; try again shortly")
-        try:
-            response, truncated = answer_capped(server.index, message, server.limit, server.query_timeout)
-        except TrapiError as err:
-            return HTTPStatus.BAD_REQUEST, error_response(err, server.index.biolink.version), {}
-        except TrapiTimeout as err:
-            raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
-        finally:
-            server.slots.release()
+        with server.query_slot(busy=HTTPStatus.TOO_MANY_REQUESTS):
+            try:
+                response, truncated = answer_capped(server.index, message, server.limit, server.query_timeout)
+            except TrapiError as err:
+                return err.status, error_response(err, server.index.biolink.version), {}
+            except TrapiTimeout as err:
+                raise HttpError(HTTPStatus.INTERNAL_SERVER_ERROR, f"{err} (the server's timeout)") from None
+            except Exception as err:  # a store that fails (connection lost, its own timeout): say so, keep serving
+                raise HttpError(HTTPStatus.INTERNAL_SERVER_ERROR,
+                                f"the store failed to answer: {type(err).__name__}: {err}") from None
         extra = {"X-KMOA-Result-Cap": str(server.limit)}
         if truncated:
             extra["X-KMOA-Truncated"] = "true"
@@ -179,7 +201,37 @@ def load_index(data_dir: Path | None = None, kg: KnowledgeGraph | None = None) -
     """The curated graph (from ``data_dir`` or the packaged data) indexed with Biolink for lookups."""
     from kmoa.graph.model import load_graph
 
-    return TrapiGraph(kg or load_graph(data_dir), Biolink.load())
+    return curated_graph(kg or load_graph(data_dir), Biolink.load())
+
+
+def merged_index(kg: KnowledgeGraph, import_dir: Path) -> TrapiGraph:
+    """The curated graph merged with an imported KGX folder, as ``kmoa paths --import`` merges them.
+
+    Imported nodes that match curated ones (by id or xref) are the curated nodes; every imported
+    edge keeps its own primary knowledge source. KgxImportError for a malformed folder.
+    """
+    from kmoa.graph.imported import imported_edge_rows, imported_node_rows
+    from kmoa.graph.rows import edge_rows, node_rows
+    from kmoa.loaders.formats.kgx_import import read_kgx
+
+    imported = read_kgx(import_dir, kg, progress=False)
+    table = RowTable([*node_rows(kg), *imported_node_rows(kg, imported)],
+                     [*edge_rows(kg), *imported_edge_rows(imported)])
+    return TrapiGraph(table, Biolink.load(), f"the kmoa curated graph merged with {import_dir}",
+                      record_urls=record_urls(kg), imported_strength=kg.schema.walk.imported_strength)
+
+
+def store_index(store: Store, kg: KnowledgeGraph) -> TrapiGraph:
+    """A store's rows (``open_store``), edges asked of its candidate-edge lookups per query.
+
+    ``kg`` (the curated graph) gives the curated sources' DOIs and the imported edges' strength.
+    ValueError when the store holds no rows.
+    """
+    index = TrapiGraph(store, Biolink.load(), store.spec, record_urls=record_urls(kg),
+                       imported_strength=kg.schema.walk.imported_strength)
+    if not index.nodes:
+        raise ValueError(f"{store.spec} holds no rows (nodes and edges written through the store adapter)")
+    return index
 
 
 def make_server(index: TrapiGraph, host: str = "127.0.0.1", port: int = 3000, timeout: float = 10.0,

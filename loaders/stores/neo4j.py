@@ -1109,8 +1109,8 @@ class Neo4jStore(Store):
 
     def edge_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
         """Edge rows read back from the relationships' properties."""
-        where = {None: "", "subject": "WHERE a.id = $value", "object": "WHERE b.id = $value"}.get(
-            column, "WHERE r[$column] = $value")
+        where = {None: "", "subject": "WHERE a.id = $value", "object": "WHERE b.id = $value",
+                 "predicate": "WHERE r.biolink_predicate = $value"}.get(column, "WHERE r[$column] = $value")
         records = self._read(f"MATCH (a:{ENTITY})-[r]->(b:{ENTITY}) {where} "
                              "RETURN a.id AS s, b.id AS o, properties(r) AS p ORDER BY r.id",
                              column=column, value=value)
