@@ -205,8 +205,8 @@ def test_a_store_without_rows_is_refused(tmp_path: Path) -> None:
     """An Oxigraph store nothing was written to through the adapter: a clear error, no empty endpoint."""
     from click.testing import CliRunner
 
-    from kmoa.graph.model import load_graph
     from kmoa.cli import main
+    from kmoa.graph.model import load_graph
     from kmoa.loaders.stores.oxigraph_store import build_store
 
     build_store(tmp_path / "store", load_graph(TINY_DATA))
