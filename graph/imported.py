@@ -16,6 +16,8 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from kmoa.graph.identifiers import check_curie
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.graph.paths import curated_edges, relatives_of
@@ -28,6 +30,7 @@ from kmoa.graph.search import (
     PathStep,
     Walk,
     crosses_mechanism,
+    deep_end_split,
     search_paths,
 )
 
@@ -186,6 +189,12 @@ class MergedEdges:
     degree counts its imported edges only: the curated walk has no hub damping (its nodes are not the
     hubs of a large graph), so a node only curated claims touch is not damped, and the curated paths
     keep their scores when an import is added.
+
+    Built once per import, it also keeps each node's walked imported neighbours (``SortedNeighbours``
+    of ``graph.search``): the edges of the rules' node kinds and non-clinical predicates, one entry
+    per neighbour, sorted by the bound the search orders candidates by (the imported strength times
+    the neighbour's hub damping, then the neighbour's CURIE), for each hub damping asked for. The
+    search then reads only the few candidates it uses of a hub, not its thousands of edges.
     """
 
     def __init__(self, kg: KnowledgeGraph, graph: ImportedGraph):
@@ -196,8 +205,65 @@ class MergedEdges:
         self.in_offsets, self.in_order = _group(graph.objects, n)
         kinds = {kind.biolink: kind.name for kind in kg.schema.node_kinds.values()}
         self._kinds = kinds
-        self._degree = {curie: self.out_offsets[i + 1] - self.out_offsets[i] + self.in_offsets[i + 1]
-                        - self.in_offsets[i] for i, curie in enumerate(graph.nodes)}
+        self._degrees = [self.out_offsets[i + 1] - self.out_offsets[i] + self.in_offsets[i + 1] - self.in_offsets[i]
+                         for i in range(n)]
+        self._degree = dict(zip(graph.nodes, self._degrees, strict=True))
+        self.names: list[str] = graph.nodes
+        self.index: dict[str, int] = graph.index
+        self.imported_strength = kg.schema.walk.imported_strength
+        node_kinds = [self.kind_of(curie) for curie in graph.nodes]
+        self.compound = np.array([kind == "compound" for kind in node_kinds], dtype=bool)
+        self._sorted: dict[float, tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray],
+                                        list[float]]] = {}
+        rules = kg.schema.walk
+        walkable = np.array([kind is None or kind in rules.node_kinds for kind in node_kinds], dtype=bool)
+        clinical = {kg.schema.predicates[p].biolink for p in rules.clinical}
+        walked_predicate = np.array([name not in clinical for name in graph.predicate_names] or [False], dtype=bool)
+        subjects = np.frombuffer(graph.subjects, dtype=np.int32) if len(graph.subjects) else np.zeros(0, np.int32)
+        objects = np.frombuffer(graph.objects, dtype=np.int32) if len(graph.objects) else np.zeros(0, np.int32)
+        predicates = np.asarray(graph.predicates, dtype=np.int64)
+        keep = walked_predicate[predicates] & walkable[subjects] & walkable[objects] if len(subjects) else \
+            np.zeros(0, dtype=bool)
+        self._walked = (subjects[keep].astype(np.int64), objects[keep].astype(np.int64))
+        self._subjects_np, self._objects_np = subjects, objects
+        # Rank of each node's CURIE among all, to break ties of the bound as sorting by CURIE does.
+        order = sorted(range(n), key=graph.nodes.__getitem__)
+        self._name_rank = np.empty(n, dtype=np.int64)
+        self._name_rank[np.asarray(order, dtype=np.int64)] = np.arange(n, dtype=np.int64)
+
+    def sorted_neighbours(self, hub_damping: float) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                             tuple[np.ndarray, np.ndarray], list[float]]:
+        """((offsets, neighbours) out of each node, the same into each node, damping of each node).
+
+        Neighbours are node indices, one per neighbour, each node's sorted by the imported strength
+        times the neighbour's damping (largest first), then by CURIE; built once per hub damping.
+        """
+        found = self._sorted.get(hub_damping)
+        if found is None:
+            damping = [max(d, 1) ** -hub_damping if hub_damping else 1.0 for d in self._degrees]
+            bound = self.imported_strength * np.asarray(damping, dtype=np.float64)
+            subjects, objects = self._walked
+            n = len(self.names)
+            sides = []
+            for ends, others in ((subjects, objects), (objects, subjects)):
+                order = np.lexsort((self._name_rank[others], -bound[others], ends))
+                ends, others = ends[order], others[order]
+                distinct = np.ones(len(ends), dtype=bool)
+                distinct[1:] = (ends[1:] != ends[:-1]) | (others[1:] != others[:-1])
+                ends, others = ends[distinct], others[distinct]
+                offsets = np.searchsorted(ends, np.arange(n + 1, dtype=np.int64))
+                sides.append((offsets, others))
+            found = self._sorted[hub_damping] = (sides[0], sides[1], damping)
+        return found
+
+    def imported_between(self, source: str, target: str) -> list[Edge]:
+        """The imported edges whose subject is ``source`` and object ``target``."""
+        i, j = self.graph.index.get(source), self.graph.index.get(target)
+        if i is None or j is None:
+            return []
+        edges = np.asarray(self.out_order[self.out_offsets[i]:self.out_offsets[i + 1]], dtype=np.int64)
+        graph = self.graph
+        return [ImportedEdge(graph, int(e)) for e in edges[self._objects_np[edges] == j]]
 
     def _imported(self, node: str, offsets: array[int], order: array[int],
                   predicates: Collection[str] | None) -> list[ImportedEdge]:
@@ -280,7 +346,8 @@ def search_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, t
         relatives = relatives_of(kg, filters.compound or "")
     walk = Walk(kg.schema, edges, filters, relatives, hub_damping)
     accept = None if filters.allow_direct else crosses_mechanism(kg.schema.walk, edges.kind_of)
-    return search_paths(walk, source_id, target_id, k=k, max_hops=max_hops, accept=accept, max_steps=max_steps)
+    return search_paths(walk, source_id, target_id, k=k, max_hops=max_hops, accept=accept, max_steps=max_steps,
+                        backward_depth=deep_end_split(walk, source_id, target_id, max_hops))
 
 
 def trace_merged_paths(kg: KnowledgeGraph, graph: ImportedGraph, source: str, target: str, k: int = 10,

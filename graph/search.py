@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
 
 from kmoa.graph.records import Curie
 from kmoa.ontology.schema import Schema, WalkRules
@@ -49,6 +51,34 @@ class CandidateEdges(Protocol):
 
     def degree(self, node: Curie) -> int:
         """How many edges of the store touch ``node`` (hub damping divides by a power of it)."""
+        ...
+
+
+@runtime_checkable
+class SortedNeighbours(Protocol):
+    """A store that keeps the walked neighbours of its bulk edges sorted (``graph.imported.MergedEdges``).
+
+    Its ``curated`` edges are walked one by one like any store's. Its bulk (imported) edges are
+    walked subject to object at ``imported_strength`` when their predicate is not clinical and
+    neither end is of a kind outside the rules' ``node_kinds``: ``sorted_neighbours`` gives, for
+    each node index, those neighbours once each, sorted by ``imported_strength`` times the
+    neighbour's damping (largest first), then CURIE. ``imported_between`` lists the bulk edges from
+    one node to another (for the steps of the paths returned).
+    """
+
+    curated: CandidateEdges
+    names: list[Curie]
+    index: dict[Curie, int]
+    compound: np.ndarray
+    imported_strength: float
+
+    def sorted_neighbours(self, hub_damping: float) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                             tuple[np.ndarray, np.ndarray], list[float]]:
+        """((offsets, neighbours) out of each node, (offsets, neighbours) into it, damping by node index)."""
+        ...
+
+    def imported_between(self, source: Curie, target: Curie) -> list[Edge]:
+        """Bulk edges whose subject is ``source`` and object ``target``."""
         ...
 
 
@@ -210,12 +240,25 @@ class Walk:
         self.parent_to_child = frozenset(rules.parent_to_child)
         self.clinical_biolink = frozenset(schema.predicates[p].biolink for p in rules.clinical)
         self.steps_built = 0
-        self._candidates: dict[tuple[Curie, bool], list[tuple[float, Curie, float]]] = {}
+        self._candidates: dict[tuple[Curie, bool], Sequence[tuple[float, Curie, float]]] = {}
         # Claims of each step, by (node, forward) then neighbour, as collected by ``candidates``.
         self._claims: dict[tuple[Curie, bool], dict[Curie, list[tuple[float, Edge]]]] = {}
         self._steps: dict[tuple[Curie, Curie], PathStep] = {}
         self._damping: dict[Curie, float] = {}
         self._kinds: dict[Curie, str | None] = {}
+        # The strongest step to each neighbour, by (node, forward), as collected by ``candidates``.
+        self._best: dict[tuple[Curie, bool], dict[Curie, float]] = {}
+        # Bulk neighbours (node indices) of a SortedNeighbours store, by (node, forward).
+        self._bulk: dict[tuple[Curie, bool], np.ndarray] = {}
+        # Of those, the ones no curated claim also joins, and the curated neighbours with their strength.
+        self._bulk_rest: dict[tuple[Curie, bool], np.ndarray] = {}
+        self._merged_best: dict[tuple[Curie, bool], dict[Curie, float]] = {}
+        self._within: dict[tuple[Curie, bool, int], Sequence[tuple[float, Curie, float]]] = {}
+        self.sorted = edges if isinstance(edges, SortedNeighbours) else None
+        self._relatives_index: np.ndarray | None = None
+        if self.sorted is not None and relatives is not None:
+            self._relatives_index = np.asarray(sorted(self.sorted.index[r] for r in relatives
+                                                      if r in self.sorted.index), dtype=np.int64)
 
     def damping(self, node: Curie) -> float:
         """deg(node) ** -hub_damping: the factor a path's score takes for passing through ``node``."""
@@ -258,13 +301,97 @@ class Walk:
             return None
         return oriented[0], oriented[1], claim_step_strength(rules, edge, self.filters.include_negative)
 
-    def candidates(self, node: Curie, forward: bool = True) -> list[tuple[float, Curie, float]]:
+    def neighbours(self, node: Curie, forward: bool = True) -> tuple[set[Curie], np.ndarray | None]:
+        """The nodes one step from ``node`` (into it if not ``forward``).
+
+        As the CURIEs of its curated steps and, for a SortedNeighbours store, a mask over the bulk
+        node indices (None for any other store).
+        """
+        self.candidates(node, forward)
+        key = (node, forward)
+        names = set(self._best[key])
+        if self.sorted is None:
+            return names, None
+        index = self.sorted.index
+        mask = np.zeros(len(self.sorted.names), dtype=bool)
+        mask[self._bulk[key]] = True
+        mask[[index[name] for name in names if name in index]] = True
+        return names, mask
+
+    def reach(self, node: Curie, forward: bool, steps: int,
+              limit: int = 2_000_000) -> tuple[set[Curie], np.ndarray | None] | None:
+        """The nodes at most ``steps`` (1 or 2) steps from ``node`` (into it if not ``forward``).
+
+        As ``neighbours`` gives them, or None when listing them would read more than ``limit`` edges.
+        Two steps are counted over a superset of the walked bulk edges (the compound filter is not
+        applied to them), which keeps every use of the set exact.
+        """
+        names, mask = self.neighbours(node, forward)
+        if steps == 1:
+            return names, mask
+        if steps != 2:
+            return None
+        near = set(names)
+        if self.sorted is None:
+            for first in names:
+                self.candidates(first, forward)
+                near.update(self._best[(first, forward)])
+            return near, None
+        assert mask is not None
+        store = self.sorted
+        out, into, _ = store.sorted_neighbours(self.hub_damping)
+        offsets, neighbours = out if forward else into
+        firsts = np.flatnonzero(mask)
+        if int((offsets[firsts + 1] - offsets[firsts]).sum()) > limit:
+            return None
+        wide = mask.copy()
+        for i in firsts.tolist():
+            wide[neighbours[offsets[i]:offsets[i + 1]]] = True
+        index = store.index
+        for first in names:
+            self.candidates(first, forward)
+            curated = self._best[(first, forward)]
+            near.update(curated)
+            wide[[index[n] for n in curated if n in index]] = True
+        return near, wide
+
+    def candidates_within(self, node: Curie, forward: bool, within: tuple[set[Curie], np.ndarray | None],
+                          tag: int = 0) -> Sequence[tuple[float, Curie, float]]:
+        """``candidates(node, forward)`` whose neighbour is one of ``within`` (from ``reach``), same order.
+
+        The lists are kept by ``(node, forward, tag)``: one ``tag`` per set ``within``.
+        """
+        key = (node, forward)
+        found = self._within.get((node, forward, tag))
+        if found is not None:
+            return found
+        every = self.candidates(node, forward)
+        names, mask = within
+        if self.sorted is None:
+            found = [c for c in every if c[1] in names]
+        else:
+            assert mask is not None
+            index = self.sorted.index
+            damping, strength = self.damping, self.sorted.imported_strength
+            curated = [(-s * damping(other), other, s) for other, s in self._merged_best[key].items()
+                       if other in names or (other in index and mask[index[other]])]
+            curated.sort()
+            bulk = self._bulk_rest[key]
+            bulk = bulk[mask[bulk]]
+            dampings = self.sorted.sorted_neighbours(self.hub_damping)[2] if len(bulk) else []
+            found = _Candidates(len(curated) + len(bulk),
+                                _merge_bulk(curated, bulk, self.sorted.names, dampings, strength))
+        self.steps_built += len(found)
+        self._within[(node, forward, tag)] = found
+        return found
+
+    def candidates(self, node: Curie, forward: bool = True) -> Sequence[tuple[float, Curie, float]]:
         """(-strength x damping(neighbour), neighbour, strength) of each step from ``node``, largest product first."""
         key = (node, forward)
         found = self._candidates.get(key)
         if found is not None:
             return found
-        edges = self.edges
+        edges = self.sorted.curated if self.sorted is not None else self.edges
         if forward:
             raw = itertools.chain(edges.edges_from(node), edges.edges_to(node, self.parent_to_child))
         else:
@@ -283,12 +410,59 @@ class Walk:
             if strength > best.get(other, -1.0):
                 best[other] = strength
         self._claims[key] = claims
-        damping = self.damping
-        # Sorted by bound (negated, so largest first), then neighbour.
-        found = sorted([(-strength * damping(other), other, strength) for other, strength in best.items()])
+        self._best[key] = best
+        if self.sorted is not None:
+            found = self._with_bulk(node, forward, best)
+        else:
+            damping = self.damping
+            # Sorted by bound (negated, so largest first), then neighbour.
+            found = sorted([(-strength * damping(other), other, strength) for other, strength in best.items()])
         self.steps_built += len(found)
         self._candidates[key] = found
         return found
+
+    def _with_bulk(self, node: Curie, forward: bool, best: dict[Curie, float]) -> Sequence[tuple[float, Curie, float]]:
+        """The candidates of a SortedNeighbours store: the curated ones (``best``) merged with its bulk ones."""
+        store = self.sorted
+        assert store is not None
+        i = store.index.get(node)
+        strength = store.imported_strength
+        dampings: list[float] = []
+        if i is None or self.min_strength > strength:
+            bulk = np.zeros(0, dtype=np.int64)
+        else:
+            out, into, dampings = store.sorted_neighbours(self.hub_damping)
+            offsets, neighbours = out if forward else into
+            bulk = neighbours[offsets[i]:offsets[i + 1]]
+            if self.relatives is not None:
+                # Only the chosen compound and its relatives may act: a bulk edge whose subject is
+                # another compound is not walked.
+                if forward:
+                    if store.compound[i] and node not in self.relatives:
+                        bulk = bulk[:0]
+                else:
+                    assert self._relatives_index is not None
+                    other_compound = store.compound[bulk] & ~np.isin(bulk, self._relatives_index)
+                    if other_compound.any():
+                        bulk = bulk[~other_compound]
+        self._bulk[(node, forward)] = bulk
+        damping = self.damping
+        curated: list[tuple[float, Curie, float]] = []
+        merged = best
+        if best:
+            # A neighbour both curated and imported is one candidate, as strong as its strongest step.
+            in_bulk: set[Curie] = set()
+            indices = {store.index[other]: other for other in best if other in store.index}
+            if indices and len(bulk):
+                shared = np.isin(bulk, np.fromiter(indices, dtype=np.int64, count=len(indices)))
+                if shared.any():
+                    in_bulk = {indices[j] for j in bulk[shared].tolist()}
+                    bulk = bulk[~shared]
+            merged = {other: max(s, strength) if other in in_bulk else s for other, s in best.items()}
+            curated = sorted((-s * damping(other), other, s) for other, s in merged.items())
+        self._merged_best[(node, forward)] = merged
+        self._bulk_rest[(node, forward)] = bulk
+        return _Candidates(len(curated) + len(bulk), _merge_bulk(curated, bulk, store.names, dampings, strength))
 
     def step(self, source: Curie, target: Curie) -> PathStep:
         """The step from ``source`` to ``target`` (one of the candidates), its claims strongest first."""
@@ -297,7 +471,10 @@ class Walk:
             return found
         rules = self.rules
         out = self._claims.get((source, True))
-        listed = out[target] if out is not None else self._claims[(target, False)][source]
+        listed = out.get(target, []) if out is not None else self._claims[(target, False)].get(source, [])
+        if self.sorted is not None:
+            listed = listed + [(oriented[2], edge) for edge in self.sorted.imported_between(source, target)
+                               if (oriented := self.orient(edge)) is not None]
         attrs = []
         for strength, edge in listed:
             claim = dict(edge)
@@ -319,6 +496,16 @@ class Walk:
             return predicate.split(":", 1)[-1].replace("_", " ")
         return self.rules.parent_to_child.get(predicate) or declared.label
 
+    def strength_between(self, source: Curie, target: Curie) -> float | None:
+        """The strength of the step from ``source`` to ``target``, or None when there is none."""
+        self.candidates(source, True)
+        strength = self._best[(source, True)].get(target)
+        if self.sorted is not None:
+            j = self.sorted.index.get(target)
+            if j is not None and bool((self._bulk[(source, True)] == j).any()):
+                strength = max(strength or 0.0, self.sorted.imported_strength)
+        return strength
+
     def steps(self, node: Curie, forward: bool = True) -> list[PathStep]:
         """Every walkable step out of ``node`` (into it if not ``forward``), ordered by neighbour."""
         others = sorted(other for _, other, _ in self.candidates(node, forward))
@@ -336,6 +523,48 @@ class Walk:
         return score, sum(strengths) / len(strengths)
 
 
+class _Candidates(Sequence[tuple[float, Curie, float]]):
+    """Candidates made as far as they are read: the search reads a hub's first few, rarely all."""
+
+    def __init__(self, length: int, made: Iterator[tuple[float, Curie, float]]):
+        self._length, self._made = length, made
+        self._items: list[tuple[float, Curie, float]] = []
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, i: int) -> tuple[float, Curie, float]:  # type: ignore[override]
+        items = self._items
+        if i < 0:
+            i += self._length
+        while len(items) <= i:
+            try:
+                items.append(next(self._made))
+            except StopIteration:
+                raise IndexError(i) from None
+        return items[i]
+
+    def __iter__(self) -> Iterator[tuple[float, Curie, float]]:
+        for i in range(self._length):
+            yield self[i]
+
+
+def _merge_bulk(curated: list[tuple[float, Curie, float]], bulk: np.ndarray, names: list[Curie],
+                dampings: list[float], strength: float) -> Iterator[tuple[float, Curie, float]]:
+    """Sorted curated candidates merged with sorted bulk neighbours (node indices), read in growing chunks."""
+
+    def from_bulk() -> Iterator[tuple[float, Curie, float]]:
+        start, chunk = 0, 16
+        while start < len(bulk):
+            for j in bulk[start:start + chunk].tolist():
+                yield (-strength * dampings[j], names[j], strength)
+            start, chunk = start + chunk, min(chunk * 4, 4096)
+
+    if not curated:
+        return from_bulk()
+    return heapq.merge(curated, from_bulk())
+
+
 @dataclass(frozen=True)
 class _Half:
     """A partial path: a prefix from the source (forward) or a suffix to the target (backward)."""
@@ -348,7 +577,7 @@ class _Half:
 
 def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops: int = 8,
                  accept: Callable[[tuple[Curie, ...]], bool] | None = None,
-                 max_steps: int = 1_000_000) -> PathSearch:
+                 max_steps: int = 1_000_000, backward_depth: int | None = None) -> PathSearch:
     """The k best simple paths from ``source`` to ``target`` (at most ``max_hops`` steps), proven.
 
     A path's score is its weakest step times deg(v) ** -alpha for every intermediate node v; paths
@@ -375,8 +604,41 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
     """
     if source == target or k < 1 or max_hops < 1:
         return PathSearch([], True, 0)
-    forward_depth, backward_depth = (max_hops + 1) // 2, max_hops // 2
+    if backward_depth is None:
+        backward_depth = max_hops // 2
+    backward_depth = max(min(backward_depth, max_hops - 1), 1 if max_hops > 1 else 0)
+    forward_depth = max_hops - backward_depth
+
+    def suffix_steps(n: int) -> int:
+        """Steps of the suffix a path of n steps is split into (the rest is its prefix)."""
+        return min(backward_depth, max(n - forward_depth, n // 2))
+
+    # Suffix lengths a prefix of p steps joins, and prefix lengths a suffix of s steps joins.
+    suffixes_of = {p: [b for b in range(backward_depth + 1) if suffix_steps(p + b) == b]
+                   for p in range(1, forward_depth + 1)}
+    prefixes_of = {b: [p for p in range(1, forward_depth + 1) if suffix_steps(p + b) == b]
+                   for b in range(1, backward_depth + 1)}
     damping = walk.damping
+    # When one side takes single steps and the other (the deep side) at least two, a half of the
+    # deep side of d steps ends at most max_hops - d steps from the other end: its last halves end
+    # next to it, the ones before within two steps. ``meets`` holds those sets (None: too many to list).
+    deep = (True if backward_depth == 1 and forward_depth >= 2 else
+            False if forward_depth == 1 and backward_depth >= 2 else None)
+    meets: dict[int, tuple[set[Curie], np.ndarray | None] | None] = {}
+    top_single = 1.0  # the largest key of a single-step half of the other side
+    if deep is not None:
+        other_end = walk.candidates(target, False) if deep else walk.candidates(source, True)
+        top_single = -other_end[0][0] if len(other_end) else 0.0
+        meets[1] = walk.reach(target, False, 1) if deep else walk.reach(source, True, 1)
+    single_names, single_mask = meets.get(1) or (set(), None)
+    single_index = walk.sorted.index if walk.sorted is not None else {}
+
+    def next_to_other_end(node: Curie) -> bool:
+        """Whether one step joins ``node`` to the single-step side's end."""
+        if node in single_names:
+            return True
+        i = single_index.get(node)
+        return i is not None and single_mask is not None and bool(single_mask[i])
     # Joinable halves by (meeting node, steps): prefixes and suffixes.
     prefixes: dict[tuple[Curie, int], list[_Half]] = {}
     suffixes: dict[tuple[Curie, int], list[_Half]] = {(target, 0): [_Half((target,), (), 1.0, 1.0)]}
@@ -393,8 +655,9 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
     def join(half: _Half, forward: bool) -> None:
         nonlocal kth
         end, hops = (half.nodes[-1], len(half.strengths)) if forward else (half.nodes[0], len(half.strengths))
-        others = ((suffixes.get((end, hops), []) + suffixes.get((end, hops - 1), [])) if forward
-                  else (prefixes.get((end, hops), []) + prefixes.get((end, hops + 1), [])))
+        halves = suffixes if forward else prefixes
+        others = [other for steps in (suffixes_of if forward else prefixes_of)[hops]
+                  for other in halves.get((end, steps), ())]
         added = False
         for other in others:
             head, tail = (half, other) if forward else (other, half)
@@ -418,7 +681,12 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
     def generate(half: _Half, forward: bool, other: Curie, strength: float, inner: float) -> None:
         """Make the half one step longer (to ``other``), join it with the other side, queue it."""
         bottleneck = min(half.bottleneck, strength)
-        key = bottleneck * inner * (1.0 if other == target else damping(other))
+        if forward is deep and other != target and not next_to_other_end(other):
+            # No single step joins it to the other end: every path through it has one more node w,
+            # one step from that end, so its score is at most min(bottleneck, strength x d(w)) x ...
+            key = min(bottleneck, top_single) * inner * damping(other)
+        else:
+            key = bottleneck * inner * (1.0 if other == target else damping(other))
         if key < kth * (1 - SLACK):
             return
         nodes = half.nodes + (other,) if forward else (other,) + half.nodes
@@ -438,13 +706,19 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
             _keep_best(found, k)
             return PathSearch([_path(walk, f) for f in found[:k]], False, walk.steps_built)
         end = half.nodes[-1] if forward else half.nodes[0]
-        candidates = walk.candidates(end, forward)
+        left = max_hops - len(half.strengths) - 1  # steps its extensions leave for the rest of a path
+        meet = None
+        if forward is deep and left <= 2:
+            if left not in meets:
+                meets[left] = walk.reach(target, False, left) if forward else walk.reach(source, True, left)
+            meet = meets[left]
+        candidates = walk.candidates(end, forward) if meet is None else walk.candidates_within(end, forward, meet, left)
         inner = half.damping * damping(end) if half.strengths else 1.0
         if i == 0 and forward and not half.strengths:
             # The one step straight to the target is not damped by the target: take it first.
-            for _, other, strength in candidates:
-                if other == target:
-                    generate(half, forward, other, strength, inner)
+            direct = walk.strength_between(source, target)
+            if direct is not None:
+                generate(half, forward, target, direct, inner)
         # Candidates come strongest-and-least-damped first: generate the next one that may be used.
         while i < len(candidates):
             _, other, strength = candidates[i]
@@ -459,6 +733,21 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
                 heapq.heappush(heap, (-bound, next(counter), forward, half, i))
     _keep_best(found, k)
     return PathSearch([_path(walk, f) for f in found[:k]], True, walk.steps_built)
+
+
+def deep_end_split(walk: Walk, source: Curie, target: Curie, max_hops: int, ratio: float = 5.0) -> int:
+    """A backward depth for ``search_paths`` on a hub-heavy graph: one side searches all but one step.
+
+    The side that searches deep starts from the end with fewer edges (the target unless its degree
+    is more than ``ratio`` times the source's); the other side's single steps then bound where the
+    deep side's last steps may end (``Walk.candidates_within``). Any split gives the same, exact
+    answer; this one expands the fewest halves on hub-heavy graphs.
+    """
+    if max_hops < 3:
+        return max_hops // 2
+    if walk.edges.degree(target) > ratio * max(walk.edges.degree(source), 1):
+        return 1
+    return max_hops - 1
 
 
 def _keep_best(found: list[tuple[float, float, int, tuple[Curie, ...], tuple[float, ...]]], k: int) -> float:

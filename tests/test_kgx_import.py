@@ -27,8 +27,8 @@ from kmoa.graph.imported import (
     trace_merged_paths,
 )
 from kmoa.graph.model import KnowledgeGraph, load_graph
-from kmoa.graph.paths import PathFilters, curated_edges
-from kmoa.graph.search import Walk, crosses_mechanism
+from kmoa.graph.paths import PathFilters, curated_edges, relatives_of
+from kmoa.graph.search import Walk, crosses_mechanism, search_paths
 from kmoa.graph.sources import default_source_dir, read_source
 from kmoa.loaders.formats.kgx_import import KgxImportError, read_kgx
 from kmoa.loaders.formats.rdf import iri, to_rdf
@@ -393,6 +393,80 @@ def test_merged_search_equals_brute_force(tmp_path: Path, kg: KnowledgeGraph, an
         assert fast.exact
         assert [(p.nodes, p.score) for p in fast.paths] == [(p.nodes, p.score) for p in full]
         assert fast.paths, "the random graph should connect the compound to the target"
+
+
+class _PlainEdges:
+    """The merged edges seen only through ``CandidateEdges`` (each edge oriented one by one)."""
+
+    def __init__(self, merged: MergedEdges):
+        self.edges_from, self.edges_to = merged.edges_from, merged.edges_to
+        self.kind_of, self.degree = merged.kind_of, merged.degree
+
+
+def _mixed_kgx(folder: Path, rng: random.Random, kg: KnowledgeGraph, anchors: Anchors) -> Path:
+    """A skewed random import with compounds, studies, parallel edges and clinical predicates."""
+    categories = ["biolink:Gene"] * 6 + ["biolink:SmallMolecule", "biolink:Study", "biolink:Disease",
+                                         "biolink:NamedThing"]
+    nodes = {f"NCBIGene:97{i:04d}": rng.choice(categories) for i in range(120)}
+    rows = [f"{n}\t{c}\tn{i}\t\tinfores:test" for i, (n, c) in enumerate(nodes.items())]
+    names = list(nodes)
+    weights = [(i + 1) ** -1.0 for i in range(len(names))]
+    pool = names + [anchors.compound, anchors.mechanism, anchors.gene, anchors.disease, NEW_DISEASE]
+    predicates = ["biolink:regulates"] * 6 + ["biolink:treats", "biolink:in_clinical_trials_for",
+                                               "biolink:interacts_with"]
+    edges = []
+    for _ in range(900):
+        s = rng.choices(names, weights)[0] if rng.random() < 0.8 else rng.choice(pool[len(names):])
+        o = rng.choices(names, weights)[0] if rng.random() < 0.8 else rng.choice(pool[len(names):])
+        if s != o:
+            edges.append((s, rng.choice(predicates), o))
+    edges += edges[:50]  # parallel edges
+    folder.mkdir(parents=True)
+    (folder / "nodes.tsv").write_text("\n".join([NODE_HEADER, *rows,
+                                                 f"{NEW_DISEASE}\tbiolink:Disease\td\t\tinfores:test"]) + "\n")
+    (folder / "edges.tsv").write_text("\n".join(
+        [EDGE_HEADER] + [f"m{i}\t{s}\t{p}\t{o}\tinfores:test_{i % 3}\tknowledge_assertion"
+                         for i, (s, p, o) in enumerate(edges)]) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_sorted_neighbours_walk_as_each_edge_does(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors,
+                                                  seed: int) -> None:
+    """The import's precomputed neighbours give the candidates, steps and k best paths that
+    orienting every edge gives, under every filter and every split of the hops."""
+    rng = random.Random(seed)
+    graph = read_kgx(_mixed_kgx(tmp_path / "kgx", rng, kg, anchors), kg)
+    merged = MergedEdges(kg, graph)
+    plain = _PlainEdges(merged)
+    compound = anchors.compound
+    relatives = relatives_of(kg, compound)
+    nodes = sorted(set(graph.nodes) | {anchors.mechanism, anchors.disease})
+    for filters, related in [(PathFilters(), None), (PathFilters(compound=compound), relatives),
+                             (PathFilters(human_only=True, allow_direct=True), None),
+                             (PathFilters(min_evidence="rct"), None)]:
+        damping = rng.choice([0.0, 0.5, 1.0])
+        fast = Walk(kg.schema, merged, filters, related, damping)
+        slow = Walk(kg.schema, plain, filters, related, damping)
+        for node in nodes:
+            for forward in (True, False):
+                assert list(fast.candidates(node, forward)) == list(slow.candidates(node, forward)), (node, forward)
+        accept = None if filters.allow_direct else crosses_mechanism(kg.schema.walk, merged.kind_of)
+        for target in (NEW_DISEASE, anchors.disease, rng.choice(graph.nodes)):
+            expected = exhaustive_paths(slow, compound, target, 10, 3, accept)
+            for max_hops in (3, 4):
+                reference = search_paths(Walk(kg.schema, plain, filters, related, damping), compound, target,
+                                         k=10, max_hops=max_hops, accept=accept)
+                if max_hops == 3:
+                    assert [(p.nodes, p.score) for p in reference.paths] == [(p.nodes, p.score) for p in expected]
+                for backward_depth in range(max_hops + 1):
+                    found = search_paths(Walk(kg.schema, merged, filters, related, damping), compound, target,
+                                         k=10, max_hops=max_hops, accept=accept, backward_depth=backward_depth)
+                    assert found.exact
+                    assert [(p.nodes, p.score, p.mean_strength, [s.claim_id for s in p.steps])
+                            for p in found.paths] == \
+                        [(p.nodes, p.score, p.mean_strength, [s.claim_id for s in p.steps])
+                         for p in reference.paths], (filters, target, max_hops, backward_depth)
 
 
 def test_search_is_bounded(tmp_path: Path, kg: KnowledgeGraph, anchors: Anchors) -> None:

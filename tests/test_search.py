@@ -106,3 +106,24 @@ def test_exact_is_claimed_only_when_true(seed: int) -> None:
         assert all(len(p.nodes) - 1 <= max_hops and p.nodes[0] == "N:0" and p.nodes[-1] == target
                    for p in found.paths)
         assert len(found.paths) <= len(best) or not best
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_every_depth_split_returns_the_k_best(seed: int) -> None:
+    """However the hops are split between the forward and the backward search, the answer is the same."""
+    rng = random.Random(5000 + seed)
+    schema = load_schema()
+    edges, kinds = random_graph(rng, schema)
+    filters = random_filters(rng, kinds)
+    relatives = frozenset({filters.compound}) if filters.compound else None
+    walk = Walk(schema, edges, filters, relatives, hub_damping=rng.choice([0.0, 0.5, 1.0]))
+    accept = None if filters.allow_direct else crosses_mechanism(schema.walk, kinds.get)
+    source, target = "N:0", rng.choice(reachable_kinds(kinds))
+    k, max_hops = rng.randint(1, 12), rng.randint(1, 6)
+    expected = exhaustive_paths(walk, source, target, k, max_hops, accept)
+    for backward_depth in range(max_hops + 1):
+        found = search_paths(Walk(schema, edges, filters, relatives, hub_damping=walk.hub_damping), source, target,
+                             k=k, max_hops=max_hops, accept=accept, backward_depth=backward_depth)
+        assert found.exact
+        assert [(p.nodes, p.score, p.mean_strength) for p in found.paths] == \
+            [(p.nodes, p.score, p.mean_strength) for p in expected], backward_depth
