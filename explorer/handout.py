@@ -70,7 +70,7 @@ def tour_handout(data: ExplorerData, hypothesis: str) -> str:
             + "".join(f'<p class="flag">{escape(text)}</p>' for text in flags)
             + f"<blockquote>“{escape(step.quote)}”</blockquote>"
             f'<p class="refs">{escape(claim)} · {escape(ev.label if ev else step.evidence_type)}, '
-            f"{escape(step.species.replace('_', ' '))} · review, section {escape(step.section)} "
+            f"{escape(kg.schema.species_label(step.species))} · review, section {escape(step.section)} "
             f"{_refs(step.refs)}</p></section>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{escape(hyp.name)} · kmoa tour handout</title><style>{STYLE}</style></head>"

@@ -166,7 +166,7 @@ def claim_panel(info: dict[str, Any]) -> html.Div:
         ("Section", info["section"]),
         ("References", refs_badges(info["refs"])),
         ("Evidence type", f"{info['evidence_label']} (strength {info['strength']:.2f})"),
-        ("Species", info["species"].replace("_", " ")),
+        ("Species", info["species_label"]),
         ("Finding", info["finding"] + (" · contested" if info["contested"] else "")),
         ("CANMAT level", info["canmat_level"]),
         ("Route", info["route"]), ("Dose", info["dose"]), ("Timing", info["timing"]),
@@ -415,7 +415,8 @@ def tour_panel(data: ExplorerData, scene: Scene, state: dict[str, Any]) -> html.
         html.Div([select_button(f"claim:{step.claim}",
                                 f"{data.node_name(step.subject)} — {step.predicate_label} → "
                                 f"{data.node_name(step.object)}"),
-                  html.Span(f" · {ev.label if ev else step.evidence_type}, {step.species.replace('_', ' ')}",
+                  html.Span(f" · {ev.label if ev else step.evidence_type}, "
+                            f"{data.kg.schema.species_label(step.species)}",
                             className="muted small")], className="tour-claim"),
         html.Details([html.Summary(f"All {step.total} steps"), html.Ol(outline, className="tour-outline")],
                      className="tour-all"),

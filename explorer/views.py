@@ -432,7 +432,8 @@ def claim_tip(data: ExplorerData, claim_id: str) -> str:
     refs = " ".join(f"[{r}]" for r in a["refs"]) or "no reference"
     predicate = data.kg.schema.predicates[a["predicate"]].label_for(bool(a.get("no_effect")))
     words = f"{data.node_name(a['subject'])} — {predicate} → {data.node_name(a['object'])}"
-    return (f"{words}\n{ev.label if ev else a['evidence_type']}, {a['species'].replace('_', ' ')}{finding}; "
+    species = data.kg.schema.species_label(a["species"])
+    return (f"{words}\n{ev.label if ev else a['evidence_type']}, {species}{finding}; "
             f"section {a['section']} {refs}")
 
 
@@ -524,7 +525,8 @@ def study_facts(kg: KnowledgeGraph, curie: str) -> dict[str, Any]:
     if study is None:
         return {**out, "rows": [], "flags": [], "refs": []}
     ev = kg.schema.evidence_types.get(study.evidence_type)
-    rows = [("Evidence type", ev.label if ev else study.evidence_type), ("Species", study.species.replace("_", " "))]
+    rows = [("Evidence type", ev.label if ev else study.evidence_type),
+            ("Species", kg.schema.species_label(study.species))]
     rows += [(label, str(getattr(study, name))) for name, label in STUDY_FIELDS if getattr(study, name) is not None]
     rows.append(("Finding", study.finding))
     return {**out, "rows": rows, "refs": list(study.refs), "section": study.section,
@@ -594,7 +596,8 @@ def _claim_panel(data: ExplorerData, claim_id: str) -> dict[str, Any]:
         "quote": a["quote"], "section": a["section"], "refs": list(a["refs"]), "evidence_type": a["evidence_type"],
         "source": a["curated_source"], "source_name": source_name(kg, a["curated_source"]),
         "evidence_label": ev.label if ev else a["evidence_type"], "strength": a["strength"],
-        "species": a["species"], "finding": a["finding"], "contested": bool(a["contested"]),
+        "species": a["species"], "species_label": kg.schema.species_label(a["species"]),
+        "finding": a["finding"], "contested": bool(a["contested"]),
         "flags": finding_flags(kg, a["finding"], bool(a["contested"])), "canmat_level": a["canmat_level"],
         "route": a["route"], "dose": a["dose"], "timing": a["timing"], "note": a["note"],
         "anatomical_context": anatomical, "anatomical_name": data.node_name(anatomical) if anatomical else None,

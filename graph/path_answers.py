@@ -209,7 +209,7 @@ def teaching_order(ranked: list[RankedPath]) -> list[RankedPath]:
 FILTER_OPTIONS = ("min_evidence", "human_only", "route", "compound", "include_negative")
 _REASONS = {
     "min_evidence": "a step whose evidence is weaker",
-    "human_only": "a step supported only by animal studies",
+    "human_only": "a step the review does not state for humans (animal studies only, or no species stated)",
     "route": "a step stated for another route",
     "compound": "another compound acts on a step",
 }
@@ -263,7 +263,7 @@ def direct_claims(kg: KnowledgeGraph, source: str, target: str,
     floor = rules.evidence_strengths.get(filters.min_evidence, 0.0) if filters.min_evidence else 0.0
     kept = []
     for a in rows:
-        if filters.human_only and a["species"] == "animal":
+        if filters.human_only and not rules.human_only_keeps(a["species"]):
             continue
         if filters.route and a["route"] and a["route"] != filters.route:
             continue

@@ -11,7 +11,7 @@ EvidenceTypeName = Literal[
     "meta_analysis", "systematic_review", "rct", "guideline", "regulatory", "open_label", "retrospective",
     "preclinical_animal", "review", "expert_recommendation", "case_report", "mechanistic_hypothesis", "not_stated",
 ]
-Species = Literal["human", "animal", "human_and_animal"]
+Species = Literal["human", "animal", "human_and_animal", "not_stated"]
 Finding = Literal["positive", "suggestive", "rare", "mixed", "insufficient", "null", "negative"]
 ComparisonResult = Literal["no_difference", "a_superior", "b_superior", "not_established", "a_more_potent"]
 LineOfTherapy = Literal["first_line", "second_line", "third_line"]

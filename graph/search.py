@@ -192,7 +192,7 @@ def edge_passes(rules: WalkRules, attrs: Edge, filters: PathFilters, min_strengt
     """Whether one claim may be walked under the filters (the same test for every store)."""
     if attrs.get("finding", "positive") not in rules.walked_findings(filters.include_negative):
         return False
-    if filters.human_only and attrs.get("species") == "animal":
+    if filters.human_only and not rules.human_only_keeps(attrs.get("species")):
         return False
     if filters.route and attrs.get("route") and attrs["route"] != filters.route:
         return False

@@ -85,6 +85,11 @@ class WalkRules:
     hub_damping_curated: float
     hub_damping_merged: float
     imported_strength: float
+    human_only_drops: frozenset[str] = frozenset()
+
+    def human_only_keeps(self, species: str | None) -> bool:
+        """Whether the human-only filter keeps a claim of this species (None: an imported edge)."""
+        return species not in self.human_only_drops
 
     @property
     def walked_predicates(self) -> tuple[str, ...]:
@@ -148,6 +153,7 @@ class Schema:
     walk: WalkRules
     evidence_types: dict[str, EvidenceType]
     species: tuple[str, ...]
+    species_labels: dict[str, str]
     findings: dict[str, FindingKind]
     routes: tuple[str, ...]
     inference: Inference
@@ -161,6 +167,10 @@ class Schema:
             return self.findings[name]
         except KeyError:
             raise KeyError(f"unknown finding '{name}' (one of: {', '.join(self.findings)})") from None
+
+    def species_label(self, name: str) -> str:
+        """How a species value reads to a person ("species not stated in the review" for not_stated)."""
+        return self.species_labels.get(name, name.replace("_", " "))
 
     def asserts(self, predicate: str, finding: str) -> bool:
         """Whether a claim states what the review asserts (a direct triple, an unqualified edge).
@@ -202,9 +212,10 @@ def _parse(raw: dict[str, Any]) -> Schema:
         prefixes=dict(raw["prefixes"]),
         node_kinds=kinds,
         predicates=preds,
-        walk=_walk_rules(raw["walk"], kinds, preds, evidence, findings),
+        walk=_walk_rules(raw["walk"], kinds, preds, evidence, findings, tuple(raw["species"])),
         evidence_types=evidence,
         species=tuple(raw["species"]),
+        species_labels={str(k): str(v) for k, v in raw["species"].items()},
         findings=findings,
         routes=tuple(raw["routes"]),
         inference=Inference(**raw["inference"]),
@@ -219,7 +230,8 @@ class SchemaError(ValueError):
 
 
 def _walk_rules(raw: dict[str, Any], kinds: dict[str, NodeKind], preds: dict[str, Predicate],
-                evidence: dict[str, EvidenceType], findings: dict[str, FindingKind]) -> WalkRules:
+                evidence: dict[str, EvidenceType], findings: dict[str, FindingKind],
+                species: tuple[str, ...]) -> WalkRules:
     strength = raw["strength"]
     damping = raw["hub_damping"]
     rules = WalkRules(
@@ -236,6 +248,7 @@ def _walk_rules(raw: dict[str, Any], kinds: dict[str, NodeKind], preds: dict[str
         hub_damping_curated=float(damping["curated"]),
         hub_damping_merged=float(damping["merged"]),
         imported_strength=float(raw["imported_strength"]),
+        human_only_drops=frozenset(raw["human_only_drops"]),
     )
     problems = [f"walk: unknown node kind '{k}'" for k in sorted(rules.node_kinds | rules.must_cross) if k not in kinds]
     problems += [f"walk: unknown predicate '{p}'" for p in (*rules.walked_predicates, *rules.clinical)
@@ -243,6 +256,8 @@ def _walk_rules(raw: dict[str, Any], kinds: dict[str, NodeKind], preds: dict[str
     problems += [f"walk: predicate '{p}' is both walked and clinical" for p in rules.clinical
                  if p in rules.walked_predicates]
     problems += [f"walk: finding '{f}' is not in findings" for f in rules.finding_factors if f not in findings]
+    problems += [f"walk: human_only_drops: unknown species '{s}'" for s in sorted(rules.human_only_drops)
+                 if s not in species]
     problems += [f"walk: finding '{f}' has no factor" for f in findings if f not in rules.finding_factors]
     problems += [f"walk: finding '{f}' is negated, so its factor must be 0 (a path never walks what the review "
                  "denies)" for f, kind in findings.items() if kind.negated and rules.finding_factors.get(f)]

@@ -141,7 +141,7 @@ def build_shapes(schema: Schema | None = None) -> Graph:
     _prop(g, claim, KMOA.evidence_type, minCount=1, maxCount=1, in_=list(schema.evidence_types),
           message="every claim needs one evidence type from the schema")
     _prop(g, claim, KMOA.species, minCount=1, maxCount=1, in_=list(schema.species),
-          message="every claim needs its species: human, animal or human_and_animal")
+          message="every claim needs one species from the schema: " + ", ".join(schema.species))
     _prop(g, claim, KMOA.finding, maxCount=1, in_=list(schema.findings))
     _prop(g, claim, KMOA.ref, datatype=XSD.integer, minInclusive=1,
           message="reference numbers are positive integers (each source's own list: build_source_shapes)")

@@ -32,7 +32,8 @@ def _load(data_dir: Path | None, sources: tuple[Path, ...] = ()):  # type: ignor
 @click.option("--max-hops", type=AT_LEAST_ONE, default=8, show_default=True, help="Longest path, in steps.")
 @click.option("--min-evidence", type=click.Choice(list(load_schema().evidence_types)),
               help="Walk only edges whose evidence type is at least this strong (ontology/schema.yaml).")
-@click.option("--human-only", is_flag=True, help="Skip edges supported only by animal studies.")
+@click.option("--human-only", is_flag=True, help="Skip edges the review does not state for people "
+              "(animal only, or species not stated).")
 @click.option("--route", callback=route_name,
               help="Skip edges whose route differs (intravenous, intranasal, oral, ...; see ontology/schema.yaml).")
 @click.option("--compound", help="Only this compound (and its metabolites/enantiomers) may act on a path.")

@@ -938,7 +938,7 @@ def paths_query(rules: WalkRules, max_hops: int) -> str:
         "((type(r) IN $forward AND startNode(r) = a) OR (type(r) IN $parent_to_child AND endNode(r) = a)) "
         "AND a.kmoa_kind IN $node_kinds AND b.kmoa_kind IN $node_kinds "
         "AND coalesce(r.finding, 'positive') IN $walked_findings "
-        "AND (NOT $human_only OR r.species <> 'animal') "
+        "AND (NOT $human_only OR NOT coalesce(r.species, '') IN $human_only_drops) "
         "AND ($route IS NULL OR r.route IS NULL OR r.route = $route) "
         "AND ($evidence IS NULL OR r.evidence_type IN $evidence) "
         "AND ($relatives IS NULL OR startNode(r).kmoa_kind <> 'compound' OR startNode(r).id IN $relatives)"
@@ -963,7 +963,8 @@ def walk_parameters(rules: WalkRules, filters: PathFilters) -> dict[str, Any]:
         "forward": sorted(rules.forward), "parent_to_child": sorted(rules.parent_to_child),
         "node_kinds": sorted(rules.node_kinds), "must_cross": sorted(rules.must_cross),
         "walked_findings": list(rules.walked_findings(filters.include_negative)),
-        "allow_direct": filters.allow_direct, "human_only": filters.human_only, "route": filters.route,
+        "allow_direct": filters.allow_direct, "human_only": filters.human_only,
+        "human_only_drops": sorted(rules.human_only_drops), "route": filters.route,
         "evidence": evidence,
     }
 

@@ -33,7 +33,8 @@ def walk_edges_query(schema: Schema, filters: PathFilters) -> str:
     findings = ", ".join(sparql_string(f) for f in rules.walked_findings(filters.include_negative))
     conditions = [f"?finding IN ({findings})"]
     if filters.human_only:
-        conditions.append('?species != "animal"')
+        dropped = ", ".join(sparql_string(s) for s in sorted(rules.human_only_drops))
+        conditions.append(f"?species NOT IN ({dropped})")
     if filters.route:
         conditions.append(f"(!BOUND(?route) || ?route = {sparql_string(filters.route)})")
     if filters.min_evidence:
