@@ -50,6 +50,16 @@ def test_human_only_drops_animal_evidence(kg: KnowledgeGraph) -> None:
     assert any(s.attributes["species"] == "animal" for p in tiny_all for s in p.steps)
 
 
+def test_human_only_keeps_only_what_the_review_states_for_people(kg: KnowledgeGraph) -> None:
+    """A step whose species the review does not state is not human evidence: --human-only drops it too."""
+    dropped = kg.schema.walk.human_only_drops
+    assert {"animal", "not_stated"} <= dropped and not dropped & {"human", "human_and_animal"}
+    everything = trace_mechanism_paths(kg, "ketamine", "TRD", k=200)
+    assert any(s.attributes["species"] == "not_stated" for p in everything for s in p.steps)
+    for path in trace_mechanism_paths(kg, "ketamine", "TRD", k=200, filters=PathFilters(human_only=True)):
+        assert all(s.attributes["species"] not in dropped for s in path.steps), path.nodes
+
+
 def test_minimum_evidence_filters_steps(kg: KnowledgeGraph) -> None:
     floor = kg.schema.evidence_strength("preclinical_animal")
     filters = PathFilters(min_evidence="preclinical_animal")
