@@ -36,7 +36,7 @@ META_ANALYSIS = re.compile(r"\bmeta-analys[ie]s\b", re.I)
 CASE_REPORT = re.compile(r"\bcase (report|series)\b", re.I)
 RETROSPECTIVE = re.compile(r"\bretrospective\b", re.I)
 EXPERT = re.compile(r"\bexpert recommendations?\b", re.I)
-ANIMAL = re.compile(r"\b(animals?|animal models?|preclinical|rodents?|mice|rats)\b", re.I)
+ANIMAL = re.compile(r"\b(animals?|animal models?|preclinical|rodents?|mice|rats|veterinary)\b", re.I)
 LEVEL_RANGE = re.compile(r"\bLevel (\d) or (\d)\b")
 LEVEL = re.compile(r"\bLevel (\d)\b")
 PUNCTUATION = re.compile(r"[^\w\s]")
@@ -132,6 +132,8 @@ def _wording(claim: Claim | Comparison, quote: str, structural: bool) -> list[st
                    f"{prov.canmat_level}-{prov.canmat_level_max}")
     elif (level := LEVEL.search(quote)) and not ranged and prov.canmat_level != int(level.group(1)):
         out.append(f"the quote gives CANMAT Level {level.group(1)} but the claim has {prov.canmat_level}")
+    elif prov.canmat_level is not None and not LEVEL.search(quote):
+        out.append(f"the claim has CANMAT level {prov.canmat_level} but the quote gives no level")
     return out
 
 

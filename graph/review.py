@@ -68,6 +68,23 @@ class Review:
         """True when the quote occurs verbatim (whitespace and line-break hyphens aside)."""
         return self.find(quote) >= 0
 
+    def sentence_of(self, quote: str) -> str:
+        """The whole sentence or sentences the quote is taken from ('' when the quote is not in the text).
+
+        The words around a quote can carry what the quote leaves out: its hedge ("Preliminary
+        evidence suggests"), its population ("in animals") or its negation.
+        """
+        quote = _collapse(quote)
+        start = self.find(quote)
+        if start < 0:
+            return ""
+        match = self._pattern(quote).match(self.normalised, start)
+        end = match.end() if match else start + len(quote)
+        text = self.normalised
+        before = [m.end() for m in _SENTENCE_END.finditer(text, 0, start + 1)]
+        after = _SENTENCE_END.search(text, max(end - 1, start))
+        return text[before[-1] if before else 0:after.start() if after else len(text)].replace(_BREAK, "")
+
     def line_of(self, quote: str) -> int | None:
         """1-based line of the review where the quote starts, for citations and errors."""
         offset = self.find(quote)
@@ -84,6 +101,8 @@ class Review:
         return None
 
 
+# A sentence ends at . ! or ? before a capital, a bracket, a quotation mark or a section heading ("6.7 Substance").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"]|\d{1,2}(?:\.\d{1,2})?\s+[A-Z])")
 _CITATION = re.compile(r"\[(\d+(?:\s*[–-]\s*\d+)?(?:\s*,\s*\d+(?:\s*[–-]\s*\d+)?)*)\]")
 _HEADING = re.compile(r"^\s*(\d{1,2}(\.\d{1,2})?\s{1,3}\S.*|Fig\. 1 .*|Vol:.*|Review .*|1 3)$")
 

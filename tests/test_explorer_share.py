@@ -83,7 +83,7 @@ def test_link_copies_the_address_and_reopens_explore(fresh: Any, explorer_url: s
 def test_link_copies_a_traced_path_with_filters_and_its_selected_step(fresh: Any, explorer_url: str,
                                                                       kg: KnowledgeGraph) -> None:
     source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
-    ranked = answer_paths(kg, source, target, k=3, filters=PathFilters(human_only=True)).paths
+    ranked = answer_paths(kg, source, target, k=3, filters=PathFilters(route="intravenous")).paths
     assert len(ranked) >= 2
     page = fresh()
     open_app(page, explorer_url)
@@ -93,14 +93,14 @@ def test_link_copies_a_traced_path_with_filters_and_its_selected_step(fresh: Any
     choose(page, "#path-target", "treatment-resistant",
            f"{kg.nodes[target].name} · {kind[kg.nodes[target].kind].label}")
     page.click(".filters summary")
-    page.get_by_label("human evidence only").check()
+    choose(page, "#path-route", "intravenous", "intravenous")
     page.click("#path-trace")
     page.locator(".path-item").nth(1).locator(".path-head").click()
     expect(page.locator("#canvas-title")).to_contain_text("path #2 highlighted", timeout=SLOW)
     page.locator(".path-item.selected .step-button").first.click()
     page.wait_for_url("**sel=claim:**")
     assert_shared_exactly(page, fresh)
-    assert "human=1" in page.url
+    assert "route=intravenous" in page.url
 
 
 def test_link_copies_the_tour_step_reached(fresh: Any, explorer_url: str, kg: KnowledgeGraph) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -210,3 +211,116 @@ def test_the_explorer_draws_what_the_review_denies_as_not_so(kg: KnowledgeGraph)
     assert all("negative" not in edges[c]["classes"].split() for c in asserted)
     rule = next(r for r in stylesheet(kg.schema) if r["selector"] == ".negative")
     assert rule["style"]["target-arrow-shape"] not in ("triangle", "vee", "tee")
+
+
+CANMAT_CLAIM = """\
+- id: t.level_on_the_wrong_claim
+  subject: CHEBI:6121
+  predicate: studied_to_treat
+  object: EFO:0009854
+  section: '3.1'
+  refs: [23]
+  quote: >-
+    ketamine significantly improved depressive symptoms compared to placebo saline infusion
+  evidence_type: rct
+  species: human
+  canmat_level: 1
+"""
+
+
+def test_a_canmat_level_needs_a_quote_that_gives_it(tmp_path: Path) -> None:
+    """A CANMAT level belongs to the sentence that grades the evidence, not to a trial it may cover."""
+    from click.testing import CliRunner
+
+    from kmoa.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(TINY_DATA, data)
+    (data / "claims" / "level.yaml").write_text(CANMAT_CLAIM, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--data", str(data), "--no-shacl"])
+    assert result.exit_code == 0, result.output
+    assert any("t.level_on_the_wrong_claim" in line and "CANMAT level 1" in line and "no level" in line
+               for line in result.output.splitlines() if line.startswith("warning:"))
+
+
+def _provenanced(kg: KnowledgeGraph) -> list:  # type: ignore[type-arg]
+    """Every curated record with its own provenance: claims (not derived), hypotheses, comparisons."""
+    return [*(c for c in kg.claims.values() if c.derived_from is None), *kg.hypotheses.values(),
+            *kg.comparisons.values()]
+
+
+def test_animal_evidence_is_claimed_only_where_the_review_names_animals(kg: KnowledgeGraph) -> None:
+    """Species `animal` or `human_and_animal` needs animals in the quote's sentence or the passages of its refs.
+
+    Where the review names no species ("research over the past three decades further implicated
+    the NMDA receptor" [8]), the claim says `not_stated`.
+    """
+    from graph.lint import ANIMAL
+    from graph.review import Review, passages_citing
+
+    review = Review.load()
+    unstated = []
+    for record in _provenanced(kg):
+        prov = record.provenance
+        if prov.species not in ("animal", "human_and_animal"):
+            continue
+        context = [review.sentence_of(prov.quote), *(p for r in prov.refs for p in passages_citing(review.text, r))]
+        context += [kg.nodes[s].study.design or "" for s in getattr(record, "studies", ())  # type: ignore[union-attr]
+                    if s in kg.nodes and kg.nodes[s].study is not None]
+        if not any(ANIMAL.search(text) for text in context):
+            unstated.append(f"{record.id} ({prov.species})")
+    assert not unstated, "species says animal where the review names none (use not_stated): " + ", ".join(unstated)
+
+
+def test_studies_the_review_gives_no_species_for_are_not_said_to_be_human(kg: KnowledgeGraph) -> None:
+    """`not_stated` is a species of its own: exports carry it, and it is never shown as human evidence."""
+    unstated = [c for c in kg.claims.values() if c.provenance.species == "not_stated"]
+    assert unstated, "the review gives no species for many mechanism statements"
+    assert "not_stated" in kg.schema.walk.human_only_drops
+    assert "not" in kg.schema.species_label("not_stated")
+
+
+_HEADING = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})?)\s{2,}\S", re.M)
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w)")
+_WORDS = ("zero|no|none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+          "twelve")
+
+
+def _section_text(text: str, section: str) -> str:
+    """The review's text for a numbered section, its subsections included (the whole text otherwise)."""
+    heads = [(m.group(1), m.start()) for m in _HEADING.finditer(text)]
+    for i, (name, start) in enumerate(heads):
+        if name == section:
+            end = next((s for n, s in heads[i + 1:] if not n.startswith(section + ".")), len(text))
+            return text[start:end]
+    return text
+
+
+def _states(text: str, number: str) -> bool:
+    if re.search(rf"(?<![\d.]){re.escape(number)}(?!\d)", text):
+        return True
+    return number.isdigit() and int(number) < len(_WORDS) and \
+        re.search(rf"\b({_WORDS[int(number)]})\b", text, re.I) is not None
+
+
+def test_every_number_on_a_claim_or_study_is_one_the_review_states_there(kg: KnowledgeGraph) -> None:
+    """Doses, timings, populations, sample sizes and effects come from the review's section, never elsewhere."""
+    from graph.review import Review
+
+    text = Review.load().text
+    wrong = []
+    for claim in (c for c in kg.claims.values() if c.derived_from is None):
+        where = _section_text(text, claim.provenance.section)
+        for field in ("dose", "timing", "population"):
+            value = getattr(claim, field, None) or ""
+            wrong += [f"{claim.id}.{field}: {n}" for n in _NUMBER.findall(value) if not _states(where, n)]
+    for node in kg.nodes.values():
+        study = node.study
+        if study is None:
+            continue
+        where = _section_text(text, study.section or "")
+        for field in ("n", "dose", "timing", "population", "effect_size", "intervention", "comparator"):
+            value = getattr(study, field)
+            wrong += [f"{node.id}.{field}: {n}" for n in _NUMBER.findall("" if value is None else str(value))
+                      if not _states(where, n)]
+    assert not wrong, "numbers the review does not state in the record's section: " + ", ".join(wrong)

@@ -177,7 +177,7 @@ def _outcome_pairs(kg: KnowledgeGraph) -> list[tuple[str, str, PathFilters]]:
     return [
         (ketamine, trd, PathFilters()),
         (esketamine, trd, PathFilters()),
-        (ketamine, trd, PathFilters(human_only=True)),
+        (ketamine, trd, PathFilters(human_only=True, allow_direct=True)),
         (ketamine, trd, PathFilters(route="intravenous", include_negative=True)),
         (ketamine, outcome, PathFilters(compound=ketamine, min_evidence="review")),
         (esketamine, trd, PathFilters(allow_direct=True)),
@@ -193,6 +193,7 @@ MECHANISM_TARGETS = [
     ("ketamine", "BDNF", PathFilters()),
     ("ketamine", "TrkB", PathFilters(min_evidence="not_stated")),
     ("ketamine", "glutamate surge", PathFilters()),
+    ("ketamine", "KMOA:glutamate_gaba_dysfunction", PathFilters(human_only=True)),
     ("ketamine", "GABA release", PathFilters(compound="CHEBI:60799")),
     ("esketamine", "neuroplasticity", PathFilters()),
     ("ketamine", "CL:0000679", PathFilters()),
