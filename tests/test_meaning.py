@@ -255,8 +255,8 @@ def test_animal_evidence_is_claimed_only_where_the_review_names_animals(kg: Know
     Where the review names no species ("research over the past three decades further implicated
     the NMDA receptor" [8]), the claim says `not_stated`.
     """
-    from graph.lint import ANIMAL
-    from graph.review import Review, passages_citing
+    from kmoa.graph.lint import ANIMAL
+    from kmoa.graph.review import Review, passages_citing
 
     review = Review.load()
     unstated = []
@@ -305,7 +305,7 @@ def _states(text: str, number: str) -> bool:
 
 def test_every_number_on_a_claim_or_study_is_one_the_review_states_there(kg: KnowledgeGraph) -> None:
     """Doses, timings, populations, sample sizes and effects come from the review's section, never elsewhere."""
-    from graph.review import Review
+    from kmoa.graph.review import Review
 
     text = Review.load().text
     wrong = []
