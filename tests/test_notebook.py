@@ -6,6 +6,12 @@ through the variables the notebook documents (KMOA_SPARQL_ENDPOINT, NEO4J_URI, N
 NEO4J_PASSWORD). The fresh outputs must match the committed ones in kind, cell by cell: tables
 (text/html), figures (image/png) and printed text (streams); their bytes differ from run to run.
 The executed notebook is written to the test's temporary folder (``tutorial.ipynb``).
+
+The notebook's Neo4j cells meet a warm server, as a user's running one is: before the kernel
+starts, the test loads the curated graph once and traces the same Cypher paths. On a server just
+started (or restarted by a bulk reload) the first load compiles every write query and waits for the
+indexes, about a minute at a load average of 14 against 10-20 s warm; the cells still do all of
+their work, each within ``CELL_TIMEOUT`` (a hung cell fails the test then).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from tests.servers import snapshot, start_endpoint, stop_endpoint
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "docs" / "tutorial.ipynb"
 KERNEL = "kmoa-test-python"
+# Seconds one cell may run: the slowest, the Neo4j load, takes 10-20 s on a warm server at load average 14.
+CELL_TIMEOUT = 120
 
 pytestmark = pytest.mark.neo4j
 
@@ -73,9 +81,20 @@ def test_committed_notebook_has_outputs() -> None:
     assert kinds.count("text/html") >= 5, "the DataFrames are committed as tables"
 
 
+def warm_up(driver: Any) -> None:
+    """What the notebook asks of Neo4j, once: its write and read queries compiled, its indexes online."""
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.stores import neo4j as nl
+
+    kg = load_graph()
+    nl.load_graph(driver, kg, progress=False)
+    nl.trace_paths_cypher(driver, kg.resolve("ketamine"), kg.resolve("treatment-resistant depression"), k=10)
+
+
 def test_notebook_runs_and_matches_committed_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     neo4j_server_info: Any) -> None:
+                                                     neo4j_server_info: Any, neo4j_driver: Any) -> None:
     committed = nbformat.read(NOTEBOOK, as_version=4)
+    warm_up(neo4j_driver)
     endpoint = start_endpoint("memory", tmp_path / "sparql.log", snapshot(tmp_path), timeout=20.0, limit=10_000)
     try:
         jupyter = install_kernel(tmp_path / "jupyter")
@@ -91,7 +110,7 @@ def test_notebook_runs_and_matches_committed_outputs(tmp_path: Path, monkeypatch
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("NEO4J_DATABASE", raising=False)
         fresh = nbformat.read(NOTEBOOK, as_version=4)
-        client = NotebookClient(fresh, kernel_name=KERNEL, timeout=120, allow_errors=True,
+        client = NotebookClient(fresh, kernel_name=KERNEL, timeout=CELL_TIMEOUT, allow_errors=True,
                                 resources={"metadata": {"path": str(ROOT / "docs")}})
         client.execute()
     finally:
