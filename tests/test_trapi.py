@@ -263,6 +263,9 @@ def test_openapi_carries_translator_metadata(server: Server) -> None:
     assert info["x-translator"]["team"]
     assert info["x-trapi"]["version"] == "1.5.0" and "lookup" in info["x-trapi"]["operations"]
     assert "/query" in body["paths"] and "/meta_knowledge_graph" in body["paths"]
+    assert {"translator", "trapi"} <= {tag["name"] for tag in body["tags"]}  # the registry reads tagged APIs only
+    # every status /query may answer is one TRAPI gives it, described
+    assert set(body["paths"]["/query"]["post"]["responses"]) == {"200", "400", "413", "429", "500", "501"}
 
 
 def test_http_limits(server: Server) -> None:

@@ -214,3 +214,21 @@ def test_a_store_without_rows_is_refused(tmp_path: Path) -> None:
                                        "--store", f"oxigraph:{tmp_path / 'store'}"])
     assert result.exit_code != 0 and "holds no rows" in result.output, result.output
     assert os.path.isdir(tmp_path / "store")  # the store is left as it was
+
+
+def test_concurrent_clients_get_the_single_client_answers(served: Served) -> None:
+    """8 loopback clients x 5 queries over the store's lookups: every answer as a lone client gets it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [one_hop({"ids": [KETAMINE]}, None, {}), one_hop({"ids": [NMDA]}, None, {}),
+               one_hop({"categories": ["biolink:ChemicalEntity"]}, ["biolink:interacts_with"], {})]
+    alone = [post(served.url, query)[2]["message"] for query in queries]
+
+    def client(n: int) -> list[tuple[int, int, Any]]:
+        return [(k, *post(served.url, queries[k])[::2]) for k in ((n + i) % len(queries) for i in range(5))]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = [a for batch in pool.map(client, range(8)) for a in batch]
+    assert [status for _, status, _ in answers] == [200] * 40
+    for k, _, body in answers:
+        assert body["message"] == alone[k]

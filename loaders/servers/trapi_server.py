@@ -87,6 +87,8 @@ def openapi(server_url: str, biolink_version: str) -> dict[str, Any]:
                         "batch_size_limit": MAX_IDS, "test_data_location": None},
         },
         "servers": [{"url": server_url, "x-maturity": "development"}],
+        # A registry reads x-translator / x-trapi only from an API tagged "translator" / "trapi".
+        "tags": [{"name": "translator"}, {"name": "trapi"}, {"name": "query"}, {"name": "meta_knowledge_graph"}],
         "paths": {
             "/query": {"post": {
                 "summary": "Answer a one-hop TRAPI query graph (lookup)",
@@ -230,7 +232,9 @@ def store_index(store: Store, kg: KnowledgeGraph) -> TrapiGraph:
     index = TrapiGraph(store, Biolink.load(), store.spec, record_urls=record_urls(kg),
                        imported_strength=kg.schema.walk.imported_strength)
     if not index.nodes:
-        raise ValueError(f"{store.spec} holds no rows (nodes and edges written through the store adapter)")
+        raise ValueError(f"{store.spec} holds no rows: nothing was written to it through the store adapter "
+                         "(open_store(spec).write, or `kmoa import ... --store neo4j:URI`); to serve an import "
+                         "kept as KGX files, use --import KGX_DIR")
     return index
 
 
