@@ -117,6 +117,10 @@ def test_candidate_edges_for_the_path_search(store: Store, rows: tuple[list[dict
     assert walked[curated["id"]] == curated["kmoa_predicate"]  # a curated one its kmoa predicate
     only = store.edges_from(KETAMINE, predicates={"biolink:interacts_with"})
     assert [e["id"] for e in only] == ["kgx:test:2"]
+    # the edges of one Biolink predicate (what a TRAPI query by categories asks of a store)
+    assert [e["id"] for e in store.edge_rows("predicate", "biolink:interacts_with")] == ["kgx:test:2"]
+    part_of = sorted(e["id"] for e in edges if e["predicate"] == "biolink:part_of")
+    assert part_of and sorted(e["id"] for e in store.edge_rows("predicate", "biolink:part_of")) == part_of
     assert store.kind_of(KETAMINE) == next(n["kmoa_kind"] for n in nodes if n["id"] == KETAMINE)
     assert store.kind_of("UniProtKB:Q05586") == "imported_entity"
     assert store.degree(KETAMINE) == sum(KETAMINE in (e["subject"], e["object"]) for e in edges)
