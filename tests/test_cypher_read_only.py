@@ -124,7 +124,8 @@ def _outcome_api(driver: Any, text: str) -> str:
 def test_the_probe_sees_what_a_write_query_fetches(neo4j_driver: Any, probe: Probe) -> None:
     """Control: the probe does record a fetch when LOAD CSV is run on purpose (--write)."""
     before = len(probe.requests)
-    result = nl.run_cypher(neo4j_driver, f"LOAD CSV FROM '{probe.url}' AS r RETURN r", write=True)
+    # A generous timeout: the first fetch of a freshly started server is slow on a busy machine.
+    result = nl.run_cypher(neo4j_driver, f"LOAD CSV FROM '{probe.url}' AS r RETURN r", write=True, timeout=120)
     assert result.rows == [{"r": ["fetched"]}]
     assert len(probe.requests) == before + 1
 
