@@ -269,6 +269,13 @@ def test_animal_evidence_is_claimed_only_where_the_review_names_animals(kg: Know
                     if s in kg.nodes and kg.nodes[s].study is not None]
         if not any(ANIMAL.search(text) for text in context):
             unstated.append(f"{record.id} ({prov.species})")
+    for node in kg.nodes.values():
+        study = node.study
+        if study is None or study.species not in ("animal", "human_and_animal"):
+            continue
+        context = [study.design or "", *(p for r in study.refs for p in passages_citing(review.text, r))]
+        if not any(ANIMAL.search(text) for text in context):
+            unstated.append(f"{node.id} ({study.species})")
     assert not unstated, "species says animal where the review names none (use not_stated): " + ", ".join(unstated)
 
 
