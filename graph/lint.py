@@ -110,6 +110,9 @@ def _wording(claim: Claim | Comparison, quote: str, structural: bool) -> list[st
         out.append(f"the quote says '{word}' but the finding is {finding}")
     if HEDGE.search(quote) and finding == "positive":
         out.append(f"the quote hedges ('{HEDGE.search(quote).group(0)}') but the finding is positive")  # type: ignore[union-attr]
+    if HEDGE.search(quote) and finding in ("null", "negative"):
+        out.append(f"the quote hedges ('{HEDGE.search(quote).group(0)}') but the finding is {finding}, "  # type: ignore[union-attr]
+                   "a certain negation")
     if RARE.search(quote) and finding != "rare":
         out.append(f"the quote says 'rarely' but the finding is {finding}")
     if OPEN_LABEL.search(quote) and design in ("rct", "meta_analysis"):

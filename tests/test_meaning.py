@@ -331,3 +331,34 @@ def test_every_number_on_a_claim_or_study_is_one_the_review_states_there(kg: Kno
             wrong += [f"{node.id}.{field}: {n}" for n in _NUMBER.findall("" if value is None else str(value))
                       if not _states(where, n)]
     assert not wrong, "numbers the review does not state in the record's section: " + ", ".join(wrong)
+
+
+HEDGED_NEGATION = """\
+- id: t.hedge_read_as_no_effect
+  subject: HGNC:1033
+  predicate: activates
+  object: GO:0032281
+  section: '2'
+  refs: [16]
+  quote: >-
+    Current evidence suggests that a convergence of multiple pathways may best explain ketamine’s unique
+    therapeutic effects
+  evidence_type: review
+  species: not_stated
+  finding: 'null'
+"""
+
+
+def test_a_hedged_sentence_is_never_a_certain_negation(tmp_path: Path) -> None:
+    """'appear limited', 'may', 'suggests': a null or negative finding read from hedged words is flagged."""
+    from click.testing import CliRunner
+
+    from kmoa.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(TINY_DATA, data)
+    (data / "claims" / "hedge.yaml").write_text(HEDGED_NEGATION, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--data", str(data), "--no-shacl"])
+    assert result.exit_code == 0, result.output
+    assert any("t.hedge_read_as_no_effect" in line and "hedges" in line and "null" in line
+               for line in result.output.splitlines() if line.startswith("warning:"))
