@@ -80,6 +80,35 @@ def test_a_list_holding_the_delimiter_is_refused(tmp_path: Path, tiny: Knowledge
         nb.import_files_for_rows(nodes, edge_rows(tiny), "gen", tmp_path)
 
 
+def test_import_files_read_back_as_the_rows(tmp_path: Path, tiny: KnowledgeGraph) -> None:
+    """Every cell of the importer's CSV, read with Python's csv reader, is the row's value as the
+    importer reads it: commas, quotes, line breaks, empty texts and lists, numbers and booleans."""
+    nodes, edges = node_rows(tiny), edge_rows(tiny)
+    tricky = ['a, b', 'say "no"', "line\nbreak", "carriage\rreturn", "", 'all, "of\r\n it"']
+    for i, edge in enumerate(edges):
+        edge["note"] = tricky[i % len(tricky)]
+        edge["publications"] = [tricky[(i + 1) % len(tricky)], "PMID:1"] if i % 3 else []
+    files = nb.import_files_for_rows(nodes, edges, "gen", tmp_path)
+    by_id = {edge["id"]: edge for edge in edges}
+    seen = 0
+    for name in files.relationships:
+        with open(tmp_path / name, encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader)
+            breaks = False
+            for cells in reader:
+                row = dict(zip(header, cells, strict=True))
+                edge = by_id[row["id:string"]]
+                seen += 1
+                assert (row[":START_ID"], row[":END_ID"]) == (edge["subject"], edge["object"])
+                assert row.get("note:string", "") == edge["note"]
+                assert row.get("publications:string[]", "") == "\x1f".join(edge["publications"])
+                assert row["asserted:boolean"] in ("true", "false")
+                breaks = breaks or any("\n" in cell or "\r" in cell for cell in cells)
+        assert (name in files.multiline) == breaks, name
+    assert seen == len(edges)
+
+
 def test_help_explains_the_modes() -> None:
     for command in (["load", "neo4j"], ["import", "kgx"], ["import", "drugmechdb"]):
         text = " ".join(CliRunner().invoke(main, [*command, "--help"]).output.split())

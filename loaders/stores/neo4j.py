@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import methodcaller
 from typing import TYPE_CHECKING, Any
 
 from kmoa.graph.results import QueryResult
@@ -292,14 +293,21 @@ def edge_properties(row: Row) -> dict[str, Any]:
 def edge_columns(rows: Sequence[Row]) -> dict[str, list[Any]]:
     """``edge_properties`` of many rows at once, column by column (no dict per row); ids excluded."""
     keys = set().union(*rows) - {"id", "predicate", *EDGE_ENDPOINT_COLUMNS}
-    columns = {key: [row.get(key) for row in rows] for key in sorted(keys)}
+    order = tuple(rows[0]) if rows else ()
+    if all(tuple(row) == order for row in rows):
+        # Rows with the same columns in the same order (an import's): read them as columns at once.
+        every = dict(zip(order, map(list, zip(*map(methodcaller("values"), rows), strict=True)), strict=True))
+        columns = {key: every[key] for key in sorted(keys)}
+    else:
+        columns = {key: [row.get(key) for row in rows] for key in sorted(keys)}
     columns["biolink_predicate"] = [row.get("predicate") for row in rows]
     levels: dict[Any, int | None] = {}
     columns["canmat_level"] = [levels[v] if v in levels else levels.setdefault(v, canmat_level(v))
                                for v in columns.get("evidence_level", [None] * len(rows))]
-    columns["asserted"] = [finding_asserted(f, p) for f, p in zip(columns.get("finding", [None] * len(rows)),
-                                                                   columns.get("kmoa_predicate", [None] * len(rows)),
-                                                                   strict=True)]
+    asserted: dict[tuple[Any, Any], bool] = {}
+    columns["asserted"] = [asserted[fp] if fp in asserted else asserted.setdefault(fp, finding_asserted(*fp))
+                           for fp in zip(columns.get("finding", [None] * len(rows)),
+                                         columns.get("kmoa_predicate", [None] * len(rows)), strict=True)]
     return columns
 
 

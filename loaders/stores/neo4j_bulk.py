@@ -26,6 +26,7 @@ One import, into a data folder of its own
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import subprocess
 import time
@@ -100,8 +101,27 @@ def _type_name(value: Any) -> str:
     return name
 
 
+_SCALARS = {str: "string", bool: "boolean", int: "long", float: "double"}
+
+
 def _column_type(values: Sequence[Any]) -> str | None:
     """One importer type for every value of a column, or None if the values need different ones."""
+    types = set(map(type, values)) - {type(None)}
+    if len(types) == 1 and (only := next(iter(types))) in _SCALARS:
+        return _SCALARS[only]
+    if types == {list}:
+        elements = set(map(type, itertools.chain.from_iterable(v for v in values if v)))
+        if not elements:
+            return ""
+        if elements == {str}:
+            return "string[]"
+    if not types:
+        return ""
+    return _column_type_of_each(values)
+
+
+def _column_type_of_each(values: Sequence[Any]) -> str | None:
+    """``_column_type``, value by value (columns of several types, lists of numbers)."""
     kinds = {_type_name(v) for v in values if v is not None} - {""}
     if kinds in ({"long", "double"}, {"long[]", "double[]"}):
         return "double[]" if "double[]" in kinds else "double"
@@ -122,14 +142,6 @@ def _text(value: Any, where: str) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
-
-
-def _multiline(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\n" in value or "\r" in value
-    if isinstance(value, (list, tuple)):
-        return any(_multiline(v) for v in value)
-    return False
 
 
 def _uniform_groups(columns: dict[str, list[Any]], size: int) -> list[tuple[list[int] | None, dict[str, str]]]:
@@ -160,22 +172,64 @@ def _write_csv(files: ImportFiles, name: str, header: list[str], rows: Iterable[
         files.multiline.append(name)
 
 
+_QUOTED = re.compile(r'[,"\r\n]')
+
+
+def _csv_column(texts: list[str]) -> list[str]:
+    """A column's texts as CSV fields (quoted, quotes doubled, where ``csv.writer`` would quote them)."""
+    joined = "\x1f".join(texts)
+    if not any(c in joined for c in ',"\r\n'):
+        return texts
+    return ['"' + t.replace('"', '""') + '"' if _QUOTED.search(t) else t for t in texts]
+
+
+def _write_columns(files: ImportFiles, name: str, header: list[str], columns: list[list[str]],
+                   multiline: bool) -> None:
+    """Write a CSV file from its columns of texts (as ``csv.writer`` writes rows of at least two fields)."""
+    fields = [_csv_column(texts) for texts in columns]
+    step = 100_000
+    with open(files.folder / name, "w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(_csv_column(header)) + "\n")
+        for start in range(0, len(fields[0]) if fields else 0, step):
+            lines = map(",".join, zip(*(f[start:start + step] for f in fields), strict=True))
+            fh.write("\n".join(lines) + "\n")
+    if multiline:
+        files.multiline.append(name)
+
+
+def _texts(values: list[Any], kind: str, where: str) -> list[str]:
+    """The importer's text of each value of a column of one type (``kind``); '' for None and []."""
+    if kind == "string":
+        return ["" if v is None else v for v in values]
+    if kind == "boolean":
+        return ["" if v is None else "true" if v else "false" for v in values]
+    if kind == "long":
+        return ["" if v is None else str(v) for v in values]
+    if kind == "string[]":
+        if ARRAY_DELIMITER in "".join(itertools.chain.from_iterable(v for v in values if v)):
+            raise BulkImportError(f"{where}: a list value holds U+001F, the bulk importer's list delimiter")
+        return ["" if not v else ARRAY_DELIMITER.join(v) for v in values]
+    return ["" if v is None or v == [] else _text(v, where) for v in values]
+
+
 def _write_group(files: ImportFiles, name: str, fixed: list[tuple[str, list[str]]], columns: dict[str, list[Any]],
                  size: int, where: str) -> list[str]:
     """Write ``fixed`` (header, texts) columns then the typed property ``columns``; return the file names."""
     written = []
     for part, (rows, types) in enumerate(_uniform_groups(columns, size)):
-        index = rows if rows is not None else range(size)
         names = sorted(types)
         header = [h for h, _ in fixed] + [f"{n}:{types[n]}" for n in names]
-        cells = [[texts[i] for i in index] for _, texts in fixed]
+        cells = [texts if rows is None else [texts[i] for i in rows] for _, texts in fixed]
         multiline = False
         for n in names:
-            values = [columns[n][i] for i in index]
-            multiline = multiline or any(_multiline(v) for v in values)
-            cells.append(["" if v is None or v == [] else _text(v, f"{where}, property {n}") for v in values])
+            values = columns[n] if rows is None else [columns[n][i] for i in rows]
+            texts = _texts(values, types[n], f"{where}, property {n}")
+            if not multiline and types[n].startswith("string"):
+                joined = "".join(texts)
+                multiline = "\n" in joined or "\r" in joined
+            cells.append(texts)
         file = f"{name}-{part}.csv"
-        _write_csv(files, file, header, zip(*cells, strict=True), multiline)
+        _write_columns(files, file, header, cells, multiline)
         written.append(file)
     return written
 
@@ -199,7 +253,8 @@ def write_import_files(plan: LoadPlan, load_id: str, folder: Path, previous: str
         files.nodes += _write_group(files, f"nodes-{number:03d}", fixed, columns, len(rows), f"node label {labels}")
     for number, (rel_type, edges) in enumerate(sorted(plan.edges_by_type.items())):
         columns = edge_columns(edges)
-        columns = {k: [None if v == "" else v for v in values] for k, values in columns.items()}
+        columns = {k: [None if v == "" else v for v in values] if "" in values else values
+                   for k, values in columns.items()}
         fixed = [(":START_ID", [r["subject"] for r in edges]), (":END_ID", [r["object"] for r in edges]),
                  (":TYPE", [rel_type] * len(edges)), ("id:string", [r["id"] for r in edges])]
         files.relationships += _write_group(files, f"edges-{number:03d}", fixed, columns, len(edges),
