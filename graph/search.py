@@ -355,6 +355,43 @@ class Walk:
             wide[[index[n] for n in curated if n in index]] = True
         return near, wide
 
+    def via_one_step(self, node: Curie, forward: bool,
+                     limit: int = 2_000_000) -> tuple[dict[Curie, float], np.ndarray | None] | None:
+        """For each node y two steps from ``node`` (into it if not ``forward``): the best first step towards it.
+
+        That is the largest strength x damping of a step from ``node`` to a node w that steps to y,
+        as CURIEs of curated steps and, for a SortedNeighbours store, an array over the bulk node
+        indices (0: no such w); None when it would read more than ``limit`` edges. Bulk steps from
+        w are counted without the compound filter (a superset, so the values stay upper bounds).
+        """
+        firsts = self.candidates(node, forward)
+        best: dict[Curie, float] = {}
+        if self.sorted is None:
+            for bound, first, _ in firsts:
+                for _, second, _ in self.candidates(first, forward):
+                    if -bound > best.get(second, 0.0):
+                        best[second] = -bound
+            return best, None
+        store = self.sorted
+        out, into, _ = store.sorted_neighbours(self.hub_damping)
+        offsets, neighbours = out if forward else into
+        index = store.index
+        bulk = [(index[first], -bound) for bound, first, _ in firsts if first in index]
+        if sum(int(offsets[i + 1] - offsets[i]) for i, _ in bulk) > limit:
+            return None
+        via = np.zeros(len(store.names), dtype=np.float64)
+        for i, value in bulk:
+            seconds = neighbours[offsets[i]:offsets[i + 1]]
+            via[seconds] = np.maximum(via[seconds], value)
+        curated = store.curated
+        for bound, first, _ in firsts:
+            if curated.degree(first):
+                self.candidates(first, forward)
+                for second in self._merged_best[(first, forward)]:
+                    if -bound > best.get(second, 0.0):
+                        best[second] = -bound
+        return best, via
+
     def candidates_within(self, node: Curie, forward: bool, within: tuple[set[Curie], np.ndarray | None],
                           tag: int = 0) -> Sequence[tuple[float, Curie, float]]:
         """``candidates(node, forward)`` whose neighbour is one of ``within`` (from ``reach``), same order.
@@ -632,6 +669,18 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
         meets[1] = walk.reach(target, False, 1) if deep else walk.reach(source, True, 1)
     single_names, single_mask = meets.get(1) or (set(), None)
     single_index = walk.sorted.index if walk.sorted is not None else {}
+    via = None
+    if deep is not None and max_hops >= 3:
+        via = walk.via_one_step(target, False) if deep else walk.via_one_step(source, True)
+    via_names, via_bulk = via or ({}, None)
+
+    def via_of(node: Curie) -> float:
+        """The largest strength x d(w) of a single step to a node w that steps to ``node`` (0: none)."""
+        found = via_names.get(node, 0.0)
+        i = single_index.get(node)
+        if i is not None and via_bulk is not None:
+            found = max(found, float(via_bulk[i]))
+        return found
 
     def next_to_other_end(node: Curie) -> bool:
         """Whether one step joins ``node`` to the single-step side's end."""
@@ -681,10 +730,18 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
     def generate(half: _Half, forward: bool, other: Curie, strength: float, inner: float) -> None:
         """Make the half one step longer (to ``other``), join it with the other side, queue it."""
         bottleneck = min(half.bottleneck, strength)
-        if forward is deep and other != target and not next_to_other_end(other):
-            # No single step joins it to the other end: every path through it has one more node w,
-            # one step from that end, so its score is at most min(bottleneck, strength x d(w)) x ...
-            key = min(bottleneck, top_single) * inner * damping(other)
+        if forward is deep and other != target:
+            # A path through the new half joins the other end by a single step, from ``other`` or from
+            # a node w further on: with w, its score is at most min(bottleneck, strength x d(w)) x ...
+            # (``top_single`` over every w, ``via_of`` over the w that step to ``other`` when no
+            # node can come between).
+            if next_to_other_end(other):
+                factor = 1.0
+            elif via is not None and max_hops - len(half.strengths) == 3:
+                factor = via_of(other)
+            else:
+                factor = top_single
+            key = min(bottleneck, factor) * inner * damping(other)
         else:
             key = bottleneck * inner * (1.0 if other == target else damping(other))
         if key < kth * (1 - SLACK):
