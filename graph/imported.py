@@ -63,6 +63,9 @@ class ImportedGraph:
     edge_ids: list[str] | None = None
     levels: array[int] = field(default_factory=lambda: array("B"))
     publications: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: For edges that have them, the import's provenance columns (``graph.rows.IMPORT_PROVENANCE_COLUMNS``:
+    #: a DrugMechDB edge's path id, drug, disease and YAML lines).
+    provenance: dict[int, dict[str, str | int]] = field(default_factory=dict)
 
     @property
     def edge_count(self) -> int:
@@ -117,7 +120,8 @@ def imported_edge_rows(graph: ImportedGraph) -> Iterator[EdgeRow]:
                "object": graph.nodes[graph.objects[e]], "predicate": graph.predicate_names[p],
                "kmoa_predicate": locals_[p], "primary_knowledge_source": graph.source_names[graph.sources[e]],
                "knowledge_level": KNOWLEDGE_LEVELS[graph.levels[e]],
-               "publications": list(graph.publications.get(e, ())) or None, "imported": True}
+               "publications": list(graph.publications.get(e, ())) or None, "imported": True,
+               **graph.provenance.get(e, {})}  # type: ignore[typeddict-item]
 
 
 # -- merged path tracing ---------------------------------------------------------------------------
@@ -135,13 +139,13 @@ def imported_edge_attributes(graph: ImportedGraph, e: int, strength: float | Non
     """
     predicate, source = graph.predicate_names[graph.predicates[e]], graph.source_names[graph.sources[e]]
     where = f"{graph.edges_file}:{graph.lines[e]}"
-    attrs = {
+    attrs: dict[str, Any] = {
         "id": where, "subject": graph.nodes[graph.subjects[e]], "object": graph.nodes[graph.objects[e]],
         "predicate": predicate, "biolink_predicate": predicate, "primary_knowledge_source": source,
         "imported": True, "evidence_type": "imported", "species": "unspecified",
         "finding": "positive", "contested": False, "canmat_level": None, "section": "", "refs": [], "quote": "",
         "studies": [], "route": None, "hypothesis_steps": [], "dataset": graph.name, "line": graph.lines[e],
-        "file": graph.edges_file, "claim_id": f"{source}/{where}"}
+        "file": graph.edges_file, "claim_id": f"{source}/{where}", **graph.provenance.get(e, {})}
     if strength is not None:
         attrs["strength"] = strength
     return attrs

@@ -82,9 +82,24 @@ class EdgeRow(TypedDict, total=False):
     evidence_strength: float
     kgx_id: str
     imported: bool
+    #: An imported edge's DrugMechDB indication path (DrugMechDB's unit of curation): its id, drug,
+    #: disease and YAML line, the YAML line of the edge's own link and DrugMechDB's predicate phrase.
+    drugmechdb_path: str
+    drugmechdb_drug: str
+    drugmechdb_disease: str
+    drugmechdb_line: int
+    source_line: int
+    drugmechdb_predicate: str
 
-# The columns of a KGX export, in order: every row column except what only a store keeps.
-STORE_ONLY_COLUMNS = ("imported", "kgx_id")
+
+#: The columns an import keeps with each of its edges, in every store, with their types: which source
+#: unit the edge was read from (see ``EdgeRow``). Curated edges have none of them.
+IMPORT_PROVENANCE_COLUMNS: dict[str, type] = {
+    "drugmechdb_path": str, "drugmechdb_drug": str, "drugmechdb_disease": str, "drugmechdb_line": int,
+    "source_line": int, "drugmechdb_predicate": str}
+
+# The columns of a KGX export, in order: every row column except what only a store or an import keeps.
+STORE_ONLY_COLUMNS = ("imported", "kgx_id", *IMPORT_PROVENANCE_COLUMNS)
 NODE_COLUMNS = [c for c in NodeRow.__annotations__ if c not in STORE_ONLY_COLUMNS]
 EDGE_COLUMNS = [c for c in EdgeRow.__annotations__ if c not in STORE_ONLY_COLUMNS]
 

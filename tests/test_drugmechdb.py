@@ -6,6 +6,7 @@ the depressive-disorder paths and every kind of defect the data is known to have
 
 from __future__ import annotations
 
+import itertools
 from importlib.resources import files
 from pathlib import Path
 
@@ -97,26 +98,45 @@ def test_skip_and_strict(tmp_path: Path) -> None:
     assert f"{FIXTURE}:" in converted.output and "defect:" in converted.output
 
 
-def test_import_into_oxigraph_answers_sparql_with_the_source(tmp_path: Path) -> None:
-    """Each imported edge is a statement with its id, so SPARQL gets back every DrugMechDB path as a unit."""
-    from kmoa.loaders.formats.kgx_import import KMOA_ID
+def _paths_as_units() -> dict[tuple[str, str, str, int], int]:
+    """Every path of the fixture as (id, drug, disease, YAML line) -> its number of imported edges."""
+    units: dict[tuple[str, str, str, int], int] = {}
+    for edge in edge_rows(read_drugmechdb(FIXTURE)):
+        key = (edge["drugmechdb_path"], edge["drugmechdb_drug"], edge["drugmechdb_disease"], edge["drugmechdb_line"])
+        units[key] = units.get(key, 0) + 1
+    return units
+
+
+def test_each_path_row_names_the_line_its_entry_starts_on() -> None:
+    text = FIXTURE.read_text(encoding="utf-8").splitlines()
+    units = _paths_as_units()
+    assert len(units) == len(read_drugmechdb(FIXTURE).paths)
+    for path_id, drug, _, line in units:
+        entry = text[line - 1:line + 12]  # the entry's first lines: its graph block names the drug
+        assert entry[0].startswith("-   ") and any(f"drug: {drug}" in row for row in entry), path_id
+
+
+def test_import_into_oxigraph_answers_sparql_with_each_path_as_a_unit(tmp_path: Path) -> None:
+    """Each imported edge is a statement naming its path, drug, disease and YAML line: SPARQL gets every path back."""
     from kmoa.loaders.stores.oxigraph_store import read_only_store
+    from kmoa.ontology.namespaces import VOCAB
 
     store = tmp_path / "store"
     result = CliRunner().invoke(main, ["import", "drugmechdb", str(FIXTURE), "--store", f"oxigraph:{store}"])
     assert result.exit_code == 0, result.output
     query = f"""
-        SELECT ?path (COUNT(?st) AS ?edges) WHERE {{
-          GRAPH ?g {{ ?st <{KMOA_ID}> ?id ;
+        PREFIX kmoa: <{VOCAB}>
+        SELECT ?path ?drug ?disease ?line (COUNT(?st) AS ?edges) WHERE {{
+          GRAPH ?g {{ ?st kmoa:drugmechdb_path ?path ; kmoa:drugmechdb_drug ?drug ;
+                         kmoa:drugmechdb_disease ?disease ; kmoa:drugmechdb_line ?line ;
                          <https://w3id.org/biolink/vocab/primary_knowledge_source> "{KNOWLEDGE_SOURCE}" }}
-          BIND(STRBEFORE(?id, "#") AS ?path)
-        }} GROUP BY ?path"""
+        }} GROUP BY ?path ?drug ?disease ?line"""
     with read_only_store(store) as opened:
-        rows = {str(r["path"].value): int(r["edges"].value) for r in opened.query(query)}
-    expected: dict[str, int] = {}
-    for edge in edge_rows(read_drugmechdb(FIXTURE)):
-        expected[edge["drugmechdb_path"]] = expected.get(edge["drugmechdb_path"], 0) + 1
-    assert rows == expected
+        rows = {(str(r["path"].value), str(r["drug"].value), str(r["disease"].value), int(r["line"].value)):
+                int(r["edges"].value) for r in opened.query(query)}
+    assert rows == _paths_as_units()
+    amoxapine = [key for key in rows if key[1] == "amoxapine"]
+    assert amoxapine and all(disease == "MESH:D003866" for _, _, disease, _ in amoxapine)
 
 
 def test_compare_ketamine_with_duloxetine_side_by_side(kg) -> None:  # type: ignore[no-untyped-def]
@@ -165,6 +185,11 @@ def test_import_into_neo4j_answers_cypher_with_the_source(neo4j_server_info, neo
     records = neo4j_driver.execute_query(
         "MATCH (s:Entity)-[r]->(o:Entity) WHERE r.primary_knowledge_source = $source "
         "RETURN s.id AS s, o.id AS o", source=KNOWLEDGE_SOURCE, database_="neo4j").records
+    units = neo4j_driver.execute_query(
+        "MATCH (:Entity)-[r]->(:Entity) WHERE r.primary_knowledge_source = $source "
+        "RETURN r.drugmechdb_path AS path, r.drugmechdb_drug AS drug, r.drugmechdb_disease AS disease, "
+        "r.drugmechdb_line AS line, count(r) AS edges", source=KNOWLEDGE_SOURCE, database_="neo4j").records
+    assert {(u["path"], u["drug"], u["disease"], u["line"]): u["edges"] for u in units} == _paths_as_units()
     from kmoa.graph.model import load_graph
     from kmoa.loaders.formats.kgx_import import curated_keys
     from kmoa.loaders.stores import neo4j as nl
@@ -214,3 +239,62 @@ def test_an_import_leaves_ketamines_curated_paths_and_scores_as_they_were(tmp_pa
     assert curated
     for path in curated:
         assert merged.get(path.nodes) == pytest.approx(path.score), path.nodes
+
+
+def test_the_explorers_import_keeps_each_edges_path(kg) -> None:  # type: ignore[no-untyped-def]
+    """``kmoa explore --import FILE.yaml``: each imported edge names its path, drug, disease and YAML lines."""
+    from kmoa.graph.imported import imported_edge_attributes
+    from kmoa.loaders.formats.drugmechdb import read_as_imported
+
+    imported = read_as_imported(read_drugmechdb(FIXTURE), kg)
+    units: dict[tuple[str, str, str, int], int] = {}
+    text = FIXTURE.read_text(encoding="utf-8").splitlines()
+    for e in range(imported.edge_count):
+        edge = imported_edge_attributes(imported, e)
+        key = (edge["drugmechdb_path"], edge["drugmechdb_drug"], edge["drugmechdb_disease"], edge["drugmechdb_line"])
+        units[key] = units.get(key, 0) + 1
+        assert "key:" in text[edge["source_line"] - 1]
+    assert units == _paths_as_units()
+
+
+def test_merged_paths_list_a_chain_once_with_every_drugmechdb_path_that_states_it(tmp_path: Path) -> None:
+    """Venlafaxine's serotonin-transporter step is stated by several DrugMechDB paths: one row, all of them named."""
+    out = tmp_path / "kgx"
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "drugmechdb", str(FIXTURE), "--out", str(out)]).exit_code == 0
+    result = runner.invoke(main, ["paths", "MESH:D000069470", MDD_MESH, "--import", str(out), "-k", "10"])
+    assert result.exit_code == 0, result.output
+    chains = [line.split("  ", 2)[-1] for line in result.output.splitlines() if line.startswith("#")]
+    assert chains and len(chains) == len(set(chains))
+    step = "sodium dependent serotonin transporter --participates in--> "
+    lines = result.output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("    " + step))
+    shown = "\n".join(line for line in itertools.takewhile(lambda line: line.startswith(" " * 8), lines[start + 1:]))
+    stating = {e["drugmechdb_path"]: e["source_line"] for e in edge_rows(read_drugmechdb(FIXTURE))
+               if (e["subject"], e["object"]) == ("UniProtKB:P31645", "GO:0051610")}
+    assert len(stating) > 1
+    for path_id, line in stating.items():
+        assert f"DrugMechDB path {path_id} " in shown and f"YAML line {line}]" in shown
+
+
+def test_merged_paths_tell_apart_distinct_nodes_that_share_a_name(tmp_path: Path, kg) -> None:  # type: ignore[no-untyped-def]
+    """Two imported proteins both named "30S ribosomal subunit" (as in DrugMechDB) give rows that read differently."""
+    out = tmp_path / "kgx"
+    out.mkdir()
+    ketamine = kg.resolve("ketamine", kinds=("compound",))
+    (out / "nodes.tsv").write_text(
+        "id\tcategory\tname\n"
+        "UniProtKB:P0A0H0\tbiolink:Protein\t30S ribosomal subunit\n"
+        "UniProtKB:P0A7S3\tbiolink:Protein\t30S ribosomal subunit\n"
+        "MESH:D007634\tbiolink:Disease\tKeratitis\n", encoding="utf-8")
+    (out / "edges.tsv").write_text(
+        "subject\tpredicate\tobject\tprimary_knowledge_source\n"
+        f"{ketamine}\tbiolink:affects\tUniProtKB:P0A0H0\tinfores:example\n"
+        f"{ketamine}\tbiolink:affects\tUniProtKB:P0A7S3\tinfores:example\n"
+        "UniProtKB:P0A0H0\tbiolink:contributes_to\tMESH:D007634\tinfores:example\n"
+        "UniProtKB:P0A7S3\tbiolink:contributes_to\tMESH:D007634\tinfores:example\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["paths", "ketamine", "MESH:D007634", "--import", str(out), "--allow-direct"])
+    assert result.exit_code == 0, result.output
+    chains = [line.split("  ", 2)[-1] for line in result.output.splitlines() if line.startswith("#")]
+    assert len(chains) == 2 and len(set(chains)) == 2
+    assert any("(UniProtKB:P0A0H0)" in c for c in chains) and any("(UniProtKB:P0A7S3)" in c for c in chains)

@@ -102,34 +102,46 @@ def _merged_paths(kg, import_dir: Path, source: str, target: str, k: int, max_ho
 
     try:
         imported = read_kgx(import_dir, kg)
-        # Public graphs repeat edges (one per curated path): ask for more, list each node chain once.
-        found = search_merged_paths(kg, imported, source, target, k=3 * k, max_hops=max_hops,
+        found = search_merged_paths(kg, imported, source, target, k=k, max_hops=max_hops,
                                     filters=PathFilters(allow_direct=allow_direct))
     except (KgxImportError, UnknownEntityError) as err:
         fail(str(err))
-    unique = list({(p.nodes, tuple(s.predicate for s in p.steps)): p for p in reversed(found.paths)}.values())
-    paths = sorted(unique, key=lambda p: -p.score)[:k]
     names = dict(zip(imported.nodes, imported.names, strict=True))
 
     def name(curie: str) -> str:
         node = kg.nodes.get(curie)
         return node.name if node is not None else names.get(curie, curie)
 
+    # Each node chain is found once, its parallel edges (several DrugMechDB paths saying the same step)
+    # merged into one step; distinct nodes that share a name are told apart by their ids.
+    listed = {n for p in found.paths for n in p.nodes}
+    shared = {n for n in listed if sum(name(m) == name(n) for m in listed) > 1}
+
+    def label(curie: str) -> str:
+        return f"{name(curie)} ({curie})" if curie in shared else name(curie)
+
     exact = "the k best" if found.exact else "the best found within the search budget"
-    click.echo(f"{len(paths)} path(s) over the curated graph and {import_dir} ({imported.edge_count} imported "
+    click.echo(f"{len(found.paths)} path(s) over the curated graph and {import_dir} ({imported.edge_count} imported "
                f"edges, {len(imported.nodes) - imported.new_nodes} nodes merged onto curated ones): {exact}.\n")
-    for rank, path in enumerate(paths, start=1):
-        click.echo(f"#{rank}  score {path.score:.3f}  " + " -> ".join(name(n) for n in path.nodes))
+    for rank, path in enumerate(found.paths, start=1):
+        click.echo(f"#{rank}  score {path.score:.3f}  " + " -> ".join(label(n) for n in path.nodes))
         for step in path.steps:
-            a = step.attributes
-            click.echo(f"    {name(step.source)} --{step.label}--> {name(step.target)}")
-            if a.get("imported"):
-                click.echo(f"        [imported from {a['primary_knowledge_source']}, {imported.edges_file} line "
-                           f"{a.get('line')}]")
-            else:
-                click.echo(f"        [{a['evidence_type']}, {a['species']}] {a['curated_source']} section "
-                           f"{a['section']}, claim {step.claim_id}: \"{a['quote']}\"")
+            click.echo(f"    {label(step.source)} --{step.label}--> {label(step.target)}")
+            for a in step.evidence or (step.attributes,):
+                click.echo(f"        {_step_source(a, imported.edges_file)}")
         click.echo("")
+
+
+def _step_source(a: dict, edges_file: str) -> str:  # type: ignore[type-arg]
+    """One source of a merged path's step: the curated claim and its quote, or the imported edge and its path."""
+    if not a.get("imported"):
+        return (f"[{a['evidence_type']}, {a['species']}] {a['curated_source']} section {a['section']}, "
+                f"claim {a['id']}: \"{a['quote']}\"")
+    where = f"[imported from {a['primary_knowledge_source']}, {edges_file} line {a.get('line')}"
+    if a.get("drugmechdb_path"):
+        where += (f"; DrugMechDB path {a['drugmechdb_path']} ({a.get('drugmechdb_drug')} to "
+                  f"{a.get('drugmechdb_disease')}), YAML line {a.get('source_line')}")
+    return where + "]"
 
 
 def _store_paths(kg, spec: str, source: str, target: str, k: int, max_hops: int, filters, fmt: str) -> None:  # type: ignore[no-untyped-def]

@@ -28,6 +28,7 @@ import yaml
 
 from kmoa.graph.compare import CompareStep, Mechanism
 from kmoa.graph.identifiers import curie_problem
+from kmoa.graph.rows import IMPORT_PROVENANCE_COLUMNS
 from kmoa.loaders.base import write_rows
 from kmoa.loaders.formats.kgx import KgxRowSink
 
@@ -41,8 +42,8 @@ DefectPolicy = Literal["keep", "skip"]
 PMID_URL = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/)(\d+)")
 NODE_COLUMNS = ["id", "category", "name", "xref", "provided_by"]
 EDGE_COLUMNS = ["id", "subject", "predicate", "object", "object_aspect_qualifier", "object_direction_qualifier",
-                "knowledge_level", "agent_type", "primary_knowledge_source", "publications", "drugmechdb_path",
-                "drugmechdb_predicate", "drugmechdb_drug", "drugmechdb_disease", "source_line"]
+                "knowledge_level", "agent_type", "primary_knowledge_source", "publications",
+                *IMPORT_PROVENANCE_COLUMNS]
 
 
 class DrugMechDBError(ValueError):
@@ -277,7 +278,7 @@ def node_rows(db: DrugMechDB, policy: DefectPolicy = "keep") -> Iterator[dict[st
 
 
 def edge_rows(db: DrugMechDB, policy: DefectPolicy = "keep") -> Iterator[dict[str, Any]]:
-    """KGX edge rows of the kept paths, each naming its path, drug, disease and YAML line."""
+    """KGX edge rows of the kept paths, each naming its path, drug, disease and YAML lines (path and link)."""
     mapping = load_mapping()
     for mech in db.kept(policy):
         for i, link in enumerate(mech.links, start=1):
@@ -293,7 +294,7 @@ def edge_rows(db: DrugMechDB, policy: DefectPolicy = "keep") -> Iterator[dict[st
                 "knowledge_level": "knowledge_assertion", "agent_type": "manual_agent",
                 "primary_knowledge_source": KNOWLEDGE_SOURCE, "publications": mech.publications,
                 "drugmechdb_path": mech.id, "drugmechdb_predicate": link.get("key"),
-                "drugmechdb_drug": mech.drug, "drugmechdb_disease": mech.disease_id,
+                "drugmechdb_drug": mech.drug, "drugmechdb_disease": mech.disease_id, "drugmechdb_line": mech.line,
                 "source_line": link.get(LINE, mech.line),
             }
 

@@ -26,6 +26,7 @@ from typing import Any
 from kmoa.graph.identifiers import check_curie, curie_problem
 from kmoa.graph.imported import KNOWLEDGE_LEVELS, ImportedGraph
 from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import IMPORT_PROVENANCE_COLUMNS
 from kmoa.loaders.formats.kgx import SEP, KgxFormatError, TsvTable
 from kmoa.ontology.namespaces import BIOLINK, IMPORT_GRAPH_BASE, IMPORTED_EDGE_BASE, VOCAB, source_graph
 
@@ -169,6 +170,7 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
         id_col = header.index("id") if "id" in header else None
         level_col = header.index("knowledge_level") if "knowledge_level" in header else None
         pub_col = header.index("publications") if "publications" in header else None
+        kept = [(name, header.index(name), kind) for name, kind in IMPORT_PROVENANCE_COLUMNS.items() if name in header]
         levels = {name: i for i, name in enumerate(KNOWLEDGE_LEVELS)}
         not_provided = levels["not_provided"]
         ids: list[str] | None = [] if id_col is not None else None
@@ -203,6 +205,13 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
             if level is None:
                 errors.add(path, lineno, f"knowledge_level '{level_cell}' is not one of {', '.join(KNOWLEDGE_LEVELS)}")
                 continue
+            if kept:
+                values = _provenance(cells, kept)
+                if isinstance(values, str):
+                    errors.add(path, lineno, values)
+                    continue
+                if values:
+                    graph.provenance[len(subjects)] = values
             if pub_col is not None and cells[pub_col]:
                 graph.publications[len(subjects)] = tuple(v for v in cells[pub_col].split(SEP) if v)
             if ids is not None and id_col is not None:
@@ -216,6 +225,22 @@ def _read_edges(path: Path, kg: KnowledgeGraph, graph: ImportedGraph, errors: _E
         bar.update(table.chars_read - shown)
     if len(predicates) > 65535 or len(sources) > 65535:
         raise KgxImportError(f"{path}: more than 65535 distinct predicates or sources")
+
+
+def _provenance(cells: list[str], kept: list[tuple[str, int, type]]) -> dict[str, str | int] | str:
+    """The non-empty provenance cells of a row (``IMPORT_PROVENANCE_COLUMNS``), or what is wrong with one."""
+    values: dict[str, str | int] = {}
+    for name, col, kind in kept:
+        cell = cells[col]
+        if not cell:
+            continue
+        if kind is int:
+            if not cell.isdigit():
+                return f"{name} '{cell}' is not a line number"
+            values[name] = int(cell)
+        else:
+            values[name] = cell
+    return values
 
 
 def _curated_endpoint(kg: KnowledgeGraph, graph: ImportedGraph, curie: str) -> int | None:
@@ -286,8 +311,10 @@ def nquads(graph: ImportedGraph, progress: bool | None = None, provenance: bool 
     Each edge is the direct triple ``subject predicate object`` (what plain SPARQL walks) and, with
     ``provenance``, a statement node (``edge_iri``) in the same source graph, described as curated
     claims are: ``rdf:subject/predicate/object``, ``kmoa:id`` (the KGX id),
-    ``biolink:primary_knowledge_source``, ``biolink:knowledge_level`` and one
-    ``biolink:publications`` per publication (six quads per edge and one per publication, which
+    ``biolink:primary_knowledge_source``, ``biolink:knowledge_level``, one
+    ``biolink:publications`` per publication and ``kmoa:COLUMN`` for each provenance column the edge
+    has (``IMPORT_PROVENANCE_COLUMNS``: a DrugMechDB path's id, drug, disease and YAML lines, so
+    SPARQL gets every path back as a unit) (six quads per edge and one per publication, which
     multiplies the size and load time of a large import by about six; ``provenance=False`` skips them).
 
     Every term is built by pyoxigraph's typed constructors (``NamedNode`` checks the IRI,
@@ -333,6 +360,8 @@ def _statements(graph: ImportedGraph, edges: range, iris: list[str], predicates:
                                        BIOLINK + "publications"))
     sources = [str(ox.Literal(s)) for s in graph.source_names]
     levels = [str(ox.Literal(v)) for v in KNOWLEDGE_LEVELS]
+    columns = {name: str(ox.NamedNode(VOCAB + name)) for name in IMPORT_PROVENANCE_COLUMNS}
+    xsd_integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
     out = []
     for e in edges:
         g = graphs[graph.sources[e]]
@@ -345,6 +374,9 @@ def _statements(graph: ImportedGraph, edges: range, iris: list[str], predicates:
                    f"{node} {level} {levels[graph.levels[e]]} {g} .\n")
         for reference in graph.publications.get(e, ()):
             out.append(f"{node} {publication} {ox.Literal(reference)} {g} .\n")
+        for column, value in graph.provenance.get(e, {}).items():
+            literal = ox.Literal(str(value), datatype=xsd_integer) if isinstance(value, int) else ox.Literal(value)
+            out.append(f"{node} {columns[column]} {literal} {g} .\n")
     return "".join(out)
 
 
