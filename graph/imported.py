@@ -11,6 +11,8 @@ built only for the nodes the search expands.
 
 from __future__ import annotations
 
+import itertools
+import re
 from array import array
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -122,6 +124,59 @@ def imported_edge_rows(graph: ImportedGraph) -> Iterator[EdgeRow]:
                "knowledge_level": KNOWLEDGE_LEVELS[graph.levels[e]],
                "publications": list(graph.publications.get(e, ())) or None, "imported": True,
                **graph.provenance.get(e, {})}  # type: ignore[typeddict-item]
+
+
+# -- what merged ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """An imported node that merged onto no curated node although a curated node's name matches its name."""
+
+    imported: str
+    name: str
+    curated: str
+    #: The curated name or synonym that matched; ``exact``: the same text, else the imported name within it.
+    matched: str
+    exact: bool
+
+
+def merged_nodes(graph: ImportedGraph) -> list[tuple[str, str]]:
+    """(imported id, curated id) of every imported node that merged onto a curated node, by id or by xref."""
+    aliased = set(graph.aliases.values())
+    same = [(curie, curie) for i, curie in enumerate(graph.nodes) if graph.curated[i] and curie not in aliased]
+    return sorted([*same, *graph.aliases.items()])
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", text.casefold()))
+
+
+def near_misses(kg: KnowledgeGraph, graph: ImportedGraph) -> list[NearMiss]:
+    """Unmerged imported nodes whose name matches a curated node's name or synonym, or lies within one.
+
+    "Lies within" counts only for the same Biolink category ("Depressive disorder" in "major depressive
+    disorder"). Merging is by identifier only (id or xref); these are the candidates a curator may check, never merged.
+    """
+    biolink = {kind.name: kind.biolink for kind in kg.schema.node_kinds.values()}
+    exact: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    within: dict[tuple[tuple[str, ...], str], list[tuple[str, str]]] = {}
+    for curie in sorted(kg.nodes):
+        node = kg.nodes[curie]
+        for text in (node.name, *node.synonyms):
+            words = _words(text)
+            exact.setdefault(words, []).append((curie, text))
+            for a, b in itertools.combinations(range(len(words) + 1), 2):
+                if (a, b) != (0, len(words)):
+                    within.setdefault((words[a:b], biolink.get(node.kind, "")), []).append((curie, text))
+    found: dict[tuple[str, str], NearMiss] = {}
+    for i, curie in enumerate(graph.nodes):
+        if graph.curated[i] or not (words := _words(graph.names[i])):
+            continue
+        for matches, is_exact in ((exact.get(words, []), True), (within.get((words, graph.categories[i]), []), False)):
+            for curated, text in matches:
+                found.setdefault((curie, curated), NearMiss(curie, graph.names[i], curated, text, is_exact))
+    return list(found.values())
 
 
 # -- merged path tracing ---------------------------------------------------------------------------

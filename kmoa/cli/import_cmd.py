@@ -20,6 +20,31 @@ def target_options(func: Any) -> Any:
                         help="Where to merge: oxigraph:DIR (created if missing) or neo4j:URI (see --mode).")(func)
 
 
+def merge_report(kg: Any, imported: Any, limit: int = 30) -> list[str]:
+    """What merged onto curated nodes, and the unmerged nodes whose names match curated ones (candidates)."""
+    from graph.imported import merged_nodes, near_misses
+
+    def more(items: list[str]) -> list[str]:
+        return items[:limit] + ([f"  ... and {len(items) - limit} more"] if len(items) > limit else [])
+
+    merged = merged_nodes(imported)
+    lines = [f"merged onto curated nodes (same id or xref): {len(merged)}"]
+    lines += more([f"  {source} -> {kg.nodes[target].name} ({target}{', by xref' if source != target else ''})"
+                   for source, target in merged])
+    misses = near_misses(kg, imported)
+    if misses:
+        lines.append(f"not merged, no shared id although the names match: {len(misses)} (add the id to the "
+                     "curated node's xref if they are the same thing)")
+        lines += more([f"  {m.imported} \"{m.name}\": {_name_match(kg, m)}" for m in misses])
+    return lines
+
+
+def _name_match(kg: Any, miss: Any) -> str:
+    node = kg.nodes[miss.curated]
+    where = "the name" if miss.matched == node.name else f"the synonym \"{miss.matched}\""
+    return f"{'same as' if miss.exact else 'within'} {where} of {node.name} ({miss.curated})"
+
+
 @click.group(name="import")
 def import_() -> None:
     """Merge public graphs with the curated graph."""
@@ -68,6 +93,8 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     click.echo(f"read {directory}: {len(imported.nodes)} nodes ({len(imported.nodes) - imported.new_nodes} "
                f"matched curated nodes, {len(imported.aliases)} of them by xref), {imported.edge_count} edges "
                f"from {len(imported.source_names)} source(s)", err=True)
+    for line in merge_report(kg, imported):
+        click.echo(line, err=True)
     if scheme == "oxigraph":
         from kmoa.loaders.stores.oxigraph_store import StoreError
 
