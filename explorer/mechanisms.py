@@ -68,20 +68,24 @@ class PublicPaths:
     #: The drug's id -> its name.
     names: Mapping[str, str]
     tours: Mapping[str, PreparedTour] = field(default_factory=dict)
-    #: With ``kmoa explore --import FILE.yaml``: the KGX edge rows the import was read from, in file order.
-    imported_rows: Sequence[Mapping[str, Any]] = ()
+    #: ``db`` is the file given to ``kmoa explore --import FILE.yaml`` (not the shipped excerpt).
+    imported: bool = False
 
     def resolve(self, text: str | None) -> str | None:
         """The id of a public drug given by name, MeSH or DrugBank id (None if the file lacks it)."""
         return self.drugs.get(text.strip().casefold()) if text else None
 
-    def imported_source(self, line: int) -> dict[str, Any] | None:
-        """The DrugMechDB path, drug, disease and YAML line of the imported edge on ``line`` of its edges.tsv."""
-        if not 2 <= line < len(self.imported_rows) + 2:
+    def imported_source(self, edge: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The DrugMechDB path, drug, disease and YAML line an imported edge names (None: it names none).
+
+        The edge keeps them from the import (``graph.rows.IMPORT_PROVENANCE_COLUMNS``); the YAML file's
+        name is known when the explorer imported the YAML itself, not a KGX folder converted from it.
+        """
+        if not edge.get("drugmechdb_path"):
             return None
-        row = self.imported_rows[line - 2]
-        return {"path": row["drugmechdb_path"], "drug": row["drugmechdb_drug"], "disease": row["drugmechdb_disease"],
-                "line": row["source_line"], "file": self.db.file.name, "predicate": row["drugmechdb_predicate"]}
+        return {"path": edge["drugmechdb_path"], "drug": edge.get("drugmechdb_drug"),
+                "disease": edge.get("drugmechdb_disease"), "line": edge.get("source_line"),
+                "file": self.db.file.name if self.imported else None, "predicate": edge.get("drugmechdb_predicate")}
 
     def lookup(self, compound: str, diseases: set[str]) -> list[Mechanism]:
         """The file's paths from a drug to any of the disease ids."""
@@ -106,10 +110,9 @@ def _drug_index(db: DrugMechDB) -> tuple[dict[str, str], dict[str, str]]:
 def load_public(kg: KnowledgeGraph, db: DrugMechDB | None = None) -> PublicPaths:
     """The public paths for the explorer (``db``, else the shipped excerpt) and the tours the graph supports.
 
-    A ``db`` is also the explorer's imported graph (``loaders.formats.drugmechdb.read_as_imported``): its
-    edge rows are kept to name each imported edge's DrugMechDB path and line.
+    A ``db`` is also the explorer's imported graph (``loaders.formats.drugmechdb.read_as_imported``).
     """
-    from kmoa.loaders.formats.drugmechdb import edge_rows, read_drugmechdb
+    from kmoa.loaders.formats.drugmechdb import read_drugmechdb
 
     bundled = read_drugmechdb(Path(str(bundled_drugmechdb())))
     drugs, names = _drug_index(db or bundled)
@@ -118,8 +121,7 @@ def load_public(kg: KnowledgeGraph, db: DrugMechDB | None = None) -> PublicPaths
         prepared = prepare_tour(kg, tour, bundled)
         if prepared is not None:
             tours[tour.id] = prepared
-    rows = tuple(edge_rows(db)) if db is not None else ()
-    return PublicPaths(db=db or bundled, drugs=drugs, names=names, tours=tours, imported_rows=rows)
+    return PublicPaths(db=db or bundled, drugs=drugs, names=names, tours=tours, imported=db is not None)
 
 
 def prepare_tour(kg: KnowledgeGraph, tour: ContrastTour, db: DrugMechDB) -> PreparedTour | None:

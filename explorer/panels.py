@@ -221,7 +221,8 @@ def imported_claim_panel(info: dict[str, Any]) -> html.Div:
     if public:
         facts[1:1] = [("DrugMechDB path", html.Code(public["path"])), ("Drug", public["drug"]),
                       ("Disease", public["disease"]), ("DrugMechDB says", public["predicate"]),
-                      ("YAML line", html.Code(f"{public['file']}, line {public['line']}"))]
+                      ("YAML line", html.Code(f"{public['file']}, line {public['line']}" if public["file"]
+                                              else f"line {public['line']}"))]
     body: list[Any] = [
         html.Span("imported edge", className="kind effect-tag effect-tag-imported"),
         html.H2([select_button(f"node:{info['subject']}", info["subject_name"], "linklike node-link"),

@@ -662,8 +662,7 @@ def _imported_claim_panel(data: ExplorerData, claim_id: str, a: Mapping[str, Any
         "predicate": a["predicate"], "predicate_label": data.predicate_label(a["predicate"]),
         "biolink": a["predicate"], "primary_knowledge_source": a["primary_knowledge_source"],
         "dataset": a["dataset"], "file": a["file"], "line": a["line"], "strength": a["strength"],
-        "drugmechdb": (data.public.imported_source(int(a["line"]))
-                       if data.public is not None and a["primary_knowledge_source"] == "infores:drugmechdb" else None),
+        "drugmechdb": data.public.imported_source(a) if data.public is not None else None,
     }
 
 

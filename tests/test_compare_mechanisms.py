@@ -229,6 +229,28 @@ def test_a_drugmechdb_file_as_the_import(kg: KnowledgeGraph) -> None:
     assert isinstance(result, Comparison) and result.sides[1].mechanisms[0].file == FIXTURE.name
 
 
+def test_a_converted_drugmechdb_folder_as_the_import_names_each_edges_path(kg: KnowledgeGraph,
+                                                                           tmp_path: Path) -> None:
+    """`kmoa explore --import DIR` (made by `kmoa import drugmechdb --out`): a step's panel names its path."""
+    from kmoa.explorer import views
+    from kmoa.loaders.formats.kgx_import import read_kgx
+
+    out = tmp_path / "kgx"
+    assert CliRunner().invoke(main, ["import", "drugmechdb", str(FIXTURE), "--out", str(out)]).exit_code == 0
+    merged = prepare(kg, imported=read_kgx(out, kg))
+    target = "MESH:D065631"
+    first = views.answer_for(merged, kg.resolve("ketamine"), target).paths[0].path
+    step = next(s for s in first.steps if s.claim_id not in kg.claims)
+    info = views.evidence_panel_data(merged, f"claim:{step.claim_id}")
+    assert info is not None and info["drugmechdb"] is not None
+    edge = next(e for e in edge_rows(read_drugmechdb(FIXTURE)) if e["drugmechdb_path"] == info["drugmechdb"]["path"]
+                and e["source_line"] == info["drugmechdb"]["line"])
+    assert (edge["subject"], edge["object"]) == (step.source, step.target)
+    words = " ".join(texts(panels.evidence_panel(info)))
+    assert edge["drugmechdb_path"] in words and f"line {edge['source_line']}" in words
+    assert edge["drugmechdb_drug"] in words
+
+
 def test_the_compare_view_exports_every_step_with_its_source(data: ExplorerData, answer: Comparison) -> None:
     import csv
     import io

@@ -22,7 +22,7 @@ def target_options(func: Any) -> Any:
 
 def merge_report(kg: Any, imported: Any, limit: int = 30) -> list[str]:
     """What merged onto curated nodes, and the unmerged nodes whose names match curated ones (candidates)."""
-    from graph.imported import merged_nodes, near_misses
+    from kmoa.graph.imported import merged_nodes, near_misses
 
     def more(items: list[str]) -> list[str]:
         return items[:limit] + ([f"  ... and {len(items) - limit} more"] if len(items) > limit else [])
