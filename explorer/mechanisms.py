@@ -87,8 +87,8 @@ class PublicPaths:
                 "disease": edge.get("drugmechdb_disease"), "line": edge.get("source_line"),
                 "file": self.db.file.name if self.imported else None, "predicate": edge.get("drugmechdb_predicate")}
 
-    def lookup(self, compound: str, diseases: set[str]) -> list[Mechanism]:
-        """The file's paths from a drug to any of the disease ids."""
+    def lookup(self, compound: str, diseases: set[str] | None) -> list[Mechanism]:
+        """The file's paths from a drug to any of the disease ids (None: to any disease)."""
         from kmoa.loaders.formats.drugmechdb import mechanisms
 
         return mechanisms(self.db, compound, diseases)

@@ -133,8 +133,8 @@ def chain_lines(mechanism: Mechanism) -> list[str]:
     return lines
 
 
-#: Looks a compound up in a public graph: (compound as typed, the indication's ids) -> its mechanisms.
-PublicLookup = Callable[[str, set[str]], list[Mechanism]]
+#: Looks a compound up in a public graph: (compound as typed, the indication's ids or None for any) -> its mechanisms.
+PublicLookup = Callable[[str, set[str] | None], list[Mechanism]]
 
 
 class CompareError(ValueError):
@@ -174,8 +174,10 @@ def compare_mechanisms(kg: KnowledgeGraph, first: str, second: str, target: str,
                                "it up there")
         found = public(compound, diseases)
         if not found:
+            elsewhere = sorted({m.disease for m in public(compound, None) if m.disease})
+            where = f"; its paths go to {', '.join(elsewhere)}" if elsewhere else ""
             raise CompareError(f"{public_name} has no path from '{compound}' to {kg.nodes[target_id].name} "
-                               f"({', '.join(sorted(diseases))})")
+                               f"({', '.join(sorted(diseases))}){where}")
         sides.append(Side(compound=found[0].compound, name=found[0].compound, mechanisms=found[:k]))
     return Comparison(target_id, kg.nodes[target_id].name, tuple(sorted(diseases)), (sides[0], sides[1]))
 

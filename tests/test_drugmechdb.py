@@ -310,3 +310,13 @@ def test_merged_paths_tell_apart_distinct_nodes_that_share_a_name(tmp_path: Path
     chains = [line.split("  ", 2)[-1] for line in result.output.splitlines() if line.startswith("#")]
     assert len(chains) == 2 and len(set(chains)) == 2
     assert any("(UniProtKB:P0A0H0)" in c for c in chains) and any("(UniProtKB:P0A7S3)" in c for c in chains)
+
+
+def test_compare_says_where_a_drugs_paths_go_when_they_miss_the_indication() -> None:
+    """Amoxapine's paths end at depressive disorder, which no curated node carries: the error names it."""
+    db = read_drugmechdb(FIXTURE)
+    diseases = {p.disease for p in db.paths if p.drug == "amoxapine"}
+    result = CliRunner().invoke(main, ["compare", "ketamine", "amoxapine", "--to", "MDD", "--drugmechdb", str(FIXTURE)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no path from 'amoxapine'" in result.output
+    assert f"its paths go to {', '.join(sorted(diseases))}" in result.output

@@ -319,13 +319,13 @@ def read_as_imported(db: DrugMechDB, kg: KnowledgeGraph, policy: DefectPolicy = 
         return read_kgx(write_kgx(db, Path(tmp) / "drugmechdb", policy), kg, name="drugmechdb", progress=False)
 
 
-def mechanisms(db: DrugMechDB, drug: str, diseases: set[str]) -> list[Mechanism]:
-    """DrugMechDB's paths from a drug (name, MeSH or DrugBank id) to any of the disease ids, as chains."""
+def mechanisms(db: DrugMechDB, drug: str, diseases: set[str] | None) -> list[Mechanism]:
+    """DrugMechDB's paths from a drug (name, MeSH or DrugBank id) to any of the disease ids (None: any), as chains."""
     key = drug.casefold()
     out = []
     for mech in db.paths:
         ids = {mech.drug.casefold(), mech.drug_id.casefold(), (mech.drugbank or "").casefold()}
-        if key not in ids or mech.disease_id not in diseases:
+        if key not in ids or (diseases is not None and mech.disease_id not in diseases):
             continue
         names = {normalise_id(str(n.get("id"))): str(n.get("name") or n.get("id")) for n in mech.nodes}
         steps = []
