@@ -23,6 +23,7 @@ weighs ``walk.imported_strength``); a result's score is the strength of its stro
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -511,25 +512,27 @@ def answer(kg: KnowledgeGraph, message: Any, biolink: Biolink | None = None, *, 
     return answer_capped(index, message, limit, timeout)[0]
 
 
+def check_deadline(deadline: float | None, timeout: float | None) -> None:
+    """TrapiTimeout once the query's deadline has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise TrapiTimeout(f"the query took longer than {timeout:g} s and was stopped")
+
+
 def _candidates(index: TrapiGraph, query: OneHop, deadline: float | None, timeout: float | None
                 ) -> Iterable[Mapping[str, Any]]:
     """The edges a query may bind: those of the nodes asked for by id, else those of the predicates asked for."""
-    def check() -> None:
-        if deadline is not None and time.monotonic() > deadline:
-            raise TrapiTimeout(f"the query took longer than {timeout:g} s and was stopped")
-
     anchored = query.subject if query.subject.ids is not None else query.object
     if anchored.ids is not None:
         for curie in index.resolve(anchored.ids):
-            check()
+            check_deadline(deadline, timeout)
             yield from index.lookup.edges_from(curie)
-            check()
+            check_deadline(deadline, timeout)
             yield from index.lookup.edges_to(curie)
         return
     wanted = query.forward | query.reverse
     for predicate in sorted(index.predicates):
         if index.ancestors(predicate) & wanted:
-            check()
+            check_deadline(deadline, timeout)
             yield from index.lookup.edge_rows("predicate", predicate)
 
 
@@ -541,8 +544,8 @@ def answer_capped(index: TrapiGraph, message: Any, limit: int = 1000,
     # (subject binding, object binding) -> edges bound to the query edge
     groups: dict[tuple[str, str], dict[str, Mapping[str, Any]]] = {}
     for i, edge in enumerate(_candidates(index, query, deadline, timeout)):
-        if deadline is not None and i % 64 == 63 and time.monotonic() > deadline:
-            raise TrapiTimeout(f"the query took longer than {timeout:g} s and was stopped")
+        if i % 64 == 63:
+            check_deadline(deadline, timeout)
         lineage = index.ancestors(biolink_predicate(edge))
         subject, obj = str(edge["subject"]), str(edge["object"])
         bound: tuple[str, str] | None = None
@@ -552,13 +555,15 @@ def answer_capped(index: TrapiGraph, message: Any, limit: int = 1000,
             bound = (obj, subject)
         if bound is not None and _qualifiers_match(edge_qualifiers(edge), query.qualifier_sets):
             groups.setdefault(bound, {})[str(edge["id"])] = edge
-    ranked = []
-    for (subject, obj), found in groups.items():
-        edges = sorted(found.values(), key=lambda e: (-index.strength(e), str(e["id"])))
-        ranked.append((index.strength(edges[0]), subject, obj, edges))
-    ranked.sort(key=lambda item: (-item[0], item[1], item[2]))
-    total, truncated = len(ranked), len(ranked) > limit
-    ranked = ranked[:limit]
+    check_deadline(deadline, timeout)
+    # The best ``limit`` results only are ranked in full: a broad query may match far more.
+    best = heapq.nsmallest(limit, ((-max(index.strength(e) for e in found.values()), subject, obj)
+                                   for (subject, obj), found in groups.items()))
+    check_deadline(deadline, timeout)
+    total, truncated = len(groups), len(groups) > limit
+    ranked = [(-score, subject, obj, sorted(groups[subject, obj].values(),
+                                              key=lambda e: (-index.strength(e), str(e["id"]))))
+              for score, subject, obj in best]
     nodes: dict[str, Any] = {}
     kg_edges: dict[str, Any] = {}
     results = []
