@@ -39,6 +39,7 @@ from tests.trapi_client import (
 __all__ = ["toolkit"]  # the fixture
 
 SOURCE = "infores:drugmechdb"
+DRUGMECHDB = Path(__file__).parent / "fixtures" / "drugmechdb" / "indication_paths_excerpt.yaml"
 GRIN1 = "UniProtKB:Q05586"
 DEPRESSION = "MESH:D003866"
 IMPORT_NODES = ("id\tcategory\tname\n"
@@ -232,3 +233,27 @@ def test_concurrent_clients_get_the_single_client_answers(served: Served) -> Non
     assert [status for _, status, _ in answers] == [200] * 40
     for k, _, body in answers:
         assert body["message"] == alone[k]
+
+
+def test_a_drugmechdb_edge_names_its_path_drug_disease_and_line(tmp_path: Path, toolkit: Any) -> None:
+    """DrugMechDB converted as `kmoa import drugmechdb --out` writes it, merged: each edge's own provenance."""
+    from kmoa.graph.model import load_graph
+    from kmoa.graph.rows import IMPORT_PROVENANCE_COLUMNS
+    from kmoa.loaders.formats.drugmechdb import read_drugmechdb, write_kgx
+    from kmoa.loaders.servers.trapi import answer_capped
+    from kmoa.loaders.servers.trapi_server import merged_index
+
+    folder = write_kgx(read_drugmechdb(DRUGMECHDB), tmp_path / "dmdb")
+    index = merged_index(load_graph(TINY_DATA), folder)
+    rows = {str(e["id"]): e for e in index.lookup.edge_rows() if e.get("imported")}
+    first = next(iter(rows.values()))
+    body, _ = answer_capped(index, one_hop({"ids": [first["subject"]]}, None, {}))
+    valid(body, toolkit)
+    edges = body["message"]["knowledge_graph"]["edges"]
+    assert first["id"] in edges
+    for edge_id in set(edges) & set(rows):
+        values = attrs(edges[edge_id])
+        assert primary_source(edges[edge_id]) == SOURCE, edge_id
+        kept = {f"kmoa:{c}": rows[edge_id][c] for c in IMPORT_PROVENANCE_COLUMNS if rows[edge_id].get(c)}
+        assert kept and {k: values.get(k) for k in kept} == kept, edge_id
+        assert values["kmoa:drugmechdb_path"] in values["kmoa:kgx_id"], edge_id

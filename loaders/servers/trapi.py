@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import IMPORT_PROVENANCE_COLUMNS
 
 TRAPI_VERSION = "1.5.0"
 #: The knowledge provider itself (its analyses); each edge names its own source's knowledge source.
@@ -432,6 +433,8 @@ ROW_ATTRIBUTES = (
     ("evidence_level", "kmoa:canmat_level"),
     ("treatment_outcome", "biolink:treatment_outcome"),
     ("kgx_id", "kmoa:kgx_id"),
+    # an import's own provenance: a DrugMechDB edge's path id, drug, disease and YAML lines
+    *((column, f"kmoa:{column}") for column in IMPORT_PROVENANCE_COLUMNS),
 )
 # Boolean columns given as attributes only when true.
 ROW_FLAGS = (("negated", "biolink:negated"), ("inferred", "kmoa:inferred"), ("contested", "kmoa:contested"))
