@@ -96,6 +96,7 @@ def child_import_oxigraph(kgx: Path, store: Path) -> None:
     # per-edge provenance statements add about six quads per edge (see benchmarks/README.md).
     summary = import_into_oxigraph(store, kg, graph, progress=False, provenance=False)
     print(json.dumps({"seconds": time.perf_counter() - began, "read_seconds": read, "edges": summary.edges,
+                      "cpu_seconds": time.process_time(),
                       "nodes": summary.nodes, "peak_rss_mb": peak_rss_mb(),
                       "store_mb": sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 2**20}))
 
@@ -115,6 +116,7 @@ def child_import_neo4j(kgx: Path) -> None:
         summary = import_into_neo4j(driver, kg, graph, progress=False)
         nodes, rels = nl.graph_counts(driver)
     print(json.dumps({"seconds": time.perf_counter() - began, "read_seconds": read, "edges": summary.edges,
+                      "cpu_seconds": time.process_time(),
                       "neo4j_nodes": nodes, "neo4j_relationships": rels, "peak_rss_mb": peak_rss_mb()}))
 
 
@@ -273,6 +275,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=16, help="Compound/disease pairs for path tracing.")
     parser.add_argument("--neo4j", choices=["auto", "yes", "no"], default="auto")
     parser.add_argument("--imports-only", action="store_true", help="Stop after the imports.")
+    parser.add_argument("--paths-only", action="store_true", help="Only the merged-graph paths (no store, no SPARQL).")
     args = parser.parse_args()
 
     from benchmarks.synthetic_kgx import write as write_kgx
@@ -290,7 +293,7 @@ def main() -> None:
     kg = load_graph()
 
     # -- curated graph (the same at every scale) -------------------------------------------------------
-    if not args.imports_only:
+    if not args.imports_only and not args.paths_only:
         rdf = to_rdf(kg)
         curated_store = build_store(work / "curated-store", kg)
         print(f"curated graph: {len(kg.nodes)} nodes, {len(kg.claims)} edges, {len(rdf)} triples")
@@ -316,10 +319,15 @@ def main() -> None:
                   f"generated in {time.perf_counter() - began:.1f} s")
         else:
             print(f"\n{scale:g}x: synthetic KGX, reusing {kgx}")
+        if args.paths_only:
+            for what, figure in bench_paths(kg, kgx, args.pairs, args.seed).items():
+                print(f"  {what}: {figure}", flush=True)
+            continue
         merged_store = work / f"merged-store-{scale:g}"
         shutil.rmtree(merged_store, ignore_errors=True)
         ox = run_child("_import-oxigraph", str(kgx), str(merged_store))
-        print(f"  import into Oxigraph: {ox['seconds']:.1f} s (read + check {ox['read_seconds']:.1f} s), "
+        print(f"  import into Oxigraph: {ox['seconds']:.1f} s (read + check {ox['read_seconds']:.1f} s; "
+              f"CPU time of the importing process {ox['cpu_seconds']:.1f} s), "
               f"peak RSS {ox['peak_rss_mb']:.0f} MB, {ox['edges']} edges, store {ox['store_mb']:.0f} MB "
               "| aim at 1x: <= 20 s, <= 2 GB")
         if args.neo4j != "no":
