@@ -169,10 +169,29 @@ def _tour(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: d
     return st.start_tour(state, value) if tour_length(data, value) else None
 
 
+# The step buttons whose clicks move a tour or a path: (back, forward) for the tour's and the slide's.
+STEP_BUTTONS = {"tour": ("prev", "next"), "slide": ("slide_prev", "slide_next")}
+
+
+def steps_clicked(inputs: dict[str, Any], pair: str, delta: int) -> int:
+    """How far the clicks on a Previous/Next pair move, counting every click the router has not applied yet.
+
+    Two quick clicks on Next send two requests with the same state; the renderer drops the first, still in
+    flight, so the second moves by the two clicks (its n_clicks against the count seen), not by one.
+    Without click counts (a direct call), ``delta``.
+    """
+    clicks, seen = inputs.get("clicks"), inputs.get("seen") or {}
+    if not clicks:
+        return delta
+    back, forward = STEP_BUTTONS[pair]
+    return (int(clicks.get(forward) or 0) - int(seen.get(forward) or 0)) - \
+        (int(clicks.get(back) or 0) - int(seen.get(back) or 0))
+
+
 def _tour_step(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any],
-               delta: int) -> st.State | None:
+               delta: int, pair: str = "tour") -> st.State | None:
     total = tour_length(data, state.get("tour"))
-    return st.step_tour(state, delta, total) if total else None
+    return st.step_tour(state, steps_clicked(inputs, pair, delta), total) if total else None
 
 
 def _compare(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
@@ -189,9 +208,9 @@ def _slide_step(data: ExplorerData, state: st.State, index: Any, value: Any, inp
                 delta: int) -> st.State | None:
     """Presentation mode's ← →: the next tour step, or the next step of the highlighted path."""
     if state.get("view") == "tour":
-        return _tour_step(data, state, index, value, inputs, delta)
+        return _tour_step(data, state, index, value, inputs, delta, "slide")
     claims = views.path_step_claims(views.scene_for(data, state), state)
-    return st.step_path(state, claims, delta) if claims else None
+    return st.step_path(state, claims, steps_clicked(inputs, "slide", delta)) if claims else None
 
 
 def _matches(data: ExplorerData, state: st.State, index: Any, value: Any, inputs: dict[str, Any]) -> st.State | None:
@@ -276,7 +295,8 @@ def route(data: ExplorerData, trigger: Any, value: Any, inputs: dict[str, Any],
     sync_controls = kind in SYNC_CONTROLS
     # The URL is written after every action, and after a link whose bad parameters were dropped.
     url = st.encode(new) if kind != ids.URL or new.get("notices") else no_update
-    outputs: dict[str, Any] = {"state": new, "url": url, "search": None if kind == ids.SEARCH else no_update}
+    outputs: dict[str, Any] = {"state": new, "url": url, "search": None if kind == ids.SEARCH else no_update,
+                               "seen": inputs["clicks"] if inputs.get("clicks") else no_update}
     controls = controls_for(new)
     changed_view = sync_controls or new.get("view") != state.get("view")
     for key in CONTROL_OUTPUTS:
@@ -465,9 +485,12 @@ def pick_trigger(triggered: list[dict[str, Any]]) -> tuple[Any, Any]:
     """The input that really fired: buttons that were merely (re)rendered, with no clicks, are skipped.
 
     Returns (id, value); the id is None on the initial call. Canvas taps become CANVAS_NODE/CANVAS_EDGE.
+    When the renderer merges a user's input with the URL's (both changed before the request left), the
+    user's wins: the URL's change was the page's own.
     """
     import json
 
+    fired: list[tuple[Any, Any]] = []
     for item in triggered:
         prop_id = item.get("prop_id", ".")
         if prop_id == ".":
@@ -479,7 +502,9 @@ def pick_trigger(triggered: list[dict[str, Any]]) -> tuple[Any, Any]:
             continue
         if trigger == ids.CANVAS:
             trigger = ids.CANVAS_NODE if prop == "tapNodeData" else ids.CANVAS_EDGE
-        return trigger, value
+        fired.append((trigger, value))
+    if fired:  # a user's action wins over the address (a click merged with the page's own URL request)
+        return next((f for f in fired if f[0] != ids.URL), fired[0])
     if any(item.get("prop_id", ".") != "." for item in triggered):
         raise PreventUpdate
     return None, None
@@ -494,6 +519,7 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
 
     @app.callback(
         output={"state": Output(ids.STATE, "data"), "url": Output(ids.URL, "search"),
+                "seen": Output(ids.STEPS_SEEN, "data"),
                 "search": Output(ids.SEARCH, "value"), "tab": Output(ids.SIDEBAR_TABS, "value"),
                 "run": Output(ids.QUERY_RERUN, "data"),
                 **{key: Output(ident, prop) for key, (ident, prop) in CONTROL_OUTPUTS.items()}},
@@ -510,14 +536,17 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
                "human_v": State(ids.HUMAN_ONLY, "value"), "route_v": State(ids.ROUTE, "value"),
                "other_v": State(ids.COMPARE_WITH, "value"),
                "run_clicks": State(ids.QUERY_RUN, "n_clicks"), "ev_compound_v": State(ids.EV_COMPOUND, "value"),
-               "ev_compare_v": State(ids.EV_COMPARE, "value"), "ev_indication_v": State(ids.EV_INDICATION, "value")},
+               "ev_compare_v": State(ids.EV_COMPARE, "value"), "ev_indication_v": State(ids.EV_INDICATION, "value"),
+               "seen": State(ids.STEPS_SEEN, "data")},
+        prevent_initial_call=True,  # the page is drawn server-side for its URL (layout.prerendered)
     )
     def _route(**kw: Any) -> dict[str, Any]:
         trigger, value = pick_trigger(ctx.triggered if ctx.triggered else [])
         inputs = {"url": kw["url"], "source": kw["source_v"], "target": kw["target_v"], "min": kw["min_v"],
                   "human": kw["human_v"], "route": kw["route_v"], "run_clicks": kw["run_clicks"],
                   "ev_compound": kw["ev_compound_v"], "ev_compare": kw["ev_compare_v"],
-                  "ev_indication": kw["ev_indication_v"], "other": kw["other_v"]}
+                  "ev_indication": kw["ev_indication_v"], "other": kw["other_v"], "seen": kw["seen"],
+                  "clicks": {key: kw[key] or 0 for key in ("prev", "next", "slide_prev", "slide_next")}}
         return route(data, trigger, value, inputs, kw["current"])
 
     @app.callback(
@@ -532,14 +561,16 @@ def register_callbacks(app: Dash, data: ExplorerData) -> None:
     def _panel(state: st.State | None) -> Any:
         return render_panel(data, state)
 
-    @app.callback(Output(ids.SEARCH, "options"), Input(ids.SEARCH, "search_value"), State(ids.SEARCH, "value"))
+    @app.callback(Output(ids.SEARCH, "options"), Input(ids.SEARCH, "search_value"), State(ids.SEARCH, "value"),
+                  prevent_initial_call=True)
     def _search(text: str | None, value: str | None) -> list[dict[str, str]]:
         if not text:
             raise PreventUpdate
         return search_options(data, text, value)
 
     for picker, kinds in ((ids.SOURCE, SOURCE_KINDS), (ids.TARGET, TARGET_KINDS)):
-        @app.callback(Output(picker, "options"), Input(picker, "search_value"), Input(picker, "value"))
+        @app.callback(Output(picker, "options"), Input(picker, "search_value"), Input(picker, "value"),
+                      prevent_initial_call=True)  # the page starts with the options of its values
         def _picker(text: str | None, value: str | None, kinds: tuple[str, ...] = kinds) -> list[dict[str, str]]:
             return picker_options(data, text, value, kinds)
 

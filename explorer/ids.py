@@ -6,6 +6,7 @@ URL = "url"
 STATE = "view-state"
 QUERY_STORE = "query-store"
 QUERY_RERUN = "query-rerun"
+STEPS_SEEN = "steps-seen"  # the Previous/Next click counts the router has applied (quick clicks are never lost)
 
 CANVAS = "canvas"
 CANVAS_TITLE = "canvas-title"

@@ -190,20 +190,27 @@ def build_layout(data: ExplorerData) -> html.Div:
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.STATE), dcc.Store(id=ids.QUERY_STORE), dcc.Store(id=ids.QUERY_RERUN),
+        dcc.Store(id=ids.STEPS_SEEN, data={}),
         dcc.Download(id=ids.DOWNLOAD), dcc.Store(id=ids.FIGURE),
         header,
         html.Main([sidebar, centre, panel], className="grid"),
     ], className="app")
 
 
-def prerendered(data: ExplorerData, state: dict[str, Any] | None = None) -> html.Div:
-    """The page with a state already drawn, so the first paint needs no callback round trip."""
+def prerendered(data: ExplorerData, state: dict[str, Any] | None = None, url_search: str | None = None) -> html.Div:
+    """The page with a state already drawn, so the first paint needs no callback round trip.
+
+    ``url_search`` is the address bar's query string the state was decoded from: the URL component starts
+    with it, so the router is not called on load (no request in flight that a first click could race).
+    A link with parameters that were dropped leaves it unset: the router then reads the address, shows the
+    notices and writes the cleaned URL.
+    """
     from kmoa.explorer import callbacks
     from kmoa.explorer.state import default_state
 
     state = state or default_state(data.kg)
     root = build_layout(data)
-    by_id = {c.id: c for c in root._traverse() if isinstance(getattr(c, "id", None), str)}
+    by_id = {c.id: c for c in [root, *root._traverse()] if isinstance(getattr(c, "id", None), str)}
     values: list[tuple[tuple[str, str], Any]] = []
     drawn = callbacks.render(data, state)
     values += [(callbacks.RENDER_OUTPUTS[key], value) for key, value in drawn.items()]
@@ -214,6 +221,8 @@ def prerendered(data: ExplorerData, state: dict[str, Any] | None = None) -> html
         values.append(((picker, "options"), callbacks.picker_options(data, None, controls[end], kinds)))
     values += [((ids.PANEL, "children"), callbacks.render_panel(data, state)), ((ids.STATE, "data"), state),
                ((ids.SIDEBAR_TABS, "value"), callbacks.TAB_FOR_VIEW.get(str(state.get("view")), "explore"))]
+    if url_search is not None and not state.get("notices"):
+        values.append(((ids.URL, "search"), url_search))
     if state.get("view") == "query" and state.get("query"):
         values.append(((ids.QUERY_RERUN, "data"), 1))  # the page runs the linked query once it is drawn
     for (ident, prop), value in values:
