@@ -43,7 +43,8 @@ def presentation(out: Path) -> None:
             page.wait_for_load_state("networkidle")
             page.get_by_role("button", name="Present").click()
             page.wait_for_selector("#slide-caption")
-            page.wait_for_timeout(800)  # the fit and the label sizes settle
+            page.wait_for_function("() => !!document.getElementById('canvas')._cyreg.cy.scratch('_kmoaGrid')")
+            page.wait_for_timeout(800)  # the labels' sizes and the hidden edge labels settle
             page.screenshot(path=str(out))
             browser.close()
     finally:

@@ -118,6 +118,48 @@ def test_presenting_a_path_steps_through_its_claims(explorer_page: Page, explore
     expect(page.locator(".sidebar")).to_be_visible()
 
 
+LABEL_BOXES = """const w = cy.width(), h = cy.height();
+    return cy.elements().filter(e => e.visible() && e.style('label') && parseFloat(e.style('text-opacity')) > 0)
+      .map(e => {
+        const b = e.renderedBoundingBox({includeNodes: false, includeEdges: false, includeLabels: true});
+        return {id: e.id(), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2, w: w, h: h};
+    }).filter(b => b.x2 > b.x1 && b.y2 > b.y1);"""
+OVERLAPS = ("(() => { const cy = document.getElementById('canvas')._cyreg.cy; const boxes = (() => { "
+            + LABEL_BOXES + """ })();
+    const out = [];
+    boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+        if (a.x1 < b.x2 - 1 && b.x1 < a.x2 - 1 && a.y1 < b.y2 - 1 && b.y1 < a.y2 - 1) { out.push([a.id, b.id]); }
+    }));
+    return out; })()""")
+
+
+def label_overlaps(page: Page) -> list[list[str]]:
+    """Pairs of drawn labels (nodes' and edges') whose boxes on screen overlap."""
+    return list(page.evaluate(f"() => {OVERLAPS}"))
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1920, 1080)])
+def test_presenting_every_tour_no_labels_overlap(explorer_page: Page, explorer_url: str, kg: KnowledgeGraph,
+                                                 width: int, height: int) -> None:
+    page = explorer_page
+    page.set_viewport_size({"width": width, "height": height})
+    for hyp in sorted(kg.hypotheses.values(), key=lambda h: -len(h.steps)):
+        step = min(2, len(hyp.steps))
+        open_app(page, explorer_url, f"?tour={hyp.id}&step={step}")
+        page.get_by_role("button", name="Present").click()
+        expect(page.locator("#slide-caption")).to_have_text(hyp.steps[step - 1].caption, timeout=SLOW)
+        # What the audience sees once the canvas has settled: large labels, none over another, all on screen.
+        page.wait_for_function(f"() => {{ const cy = document.getElementById('canvas')._cyreg.cy; "
+                               f"return cy.nodes().every(n => parseFloat(n.style('font-size')) * cy.zoom() >= "
+                               f"{MIN_LABEL_PX}) && {OVERLAPS}.length === 0; }}", timeout=SLOW)
+        assert_presenting(page, width, height)
+        assert not label_overlaps(page), hyp.id
+        boxes = cy(page, LABEL_BOXES)
+        assert len(boxes) >= len(cy(page, "return cy.nodes().map(n => n.id());")), hyp.id
+        off_screen = [b["id"] for b in boxes if b["x1"] < 0 or b["y1"] < 0 or b["x2"] > b["w"] or b["y2"] > b["h"]]
+        assert not off_screen, (hyp.id, off_screen)
+
+
 def layout_boxes(page: Page) -> dict[str, Any]:
     return {name: box(page, selector) for name, selector in
             (("canvas", "#canvas"), ("sidebar", ".sidebar"), ("panel", ".evidence"))}
