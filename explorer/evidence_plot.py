@@ -2,8 +2,10 @@
 
 The explorer's PNG and SVG exports of the evidence view and ``kmoa plot evidence`` both draw it.
 Each panel is one measure of one outcome, one line per number the review gives for a study: a
-filled dot for the drug's value, a hollow dot for the comparator arm's, a bar for a range or an
-interval. The rows and numbers are ``graph.evidence``'s, the same ones the evidence view shows.
+filled dot for the drug's value, a hollow dot for the comparator arm's, a bar for an interval, and a
+dashed span between end marks for the range of several values the review gives (d = 0.48–0.85 from
+24 h up to a week), which is no interval around one value. The rows and numbers are
+``graph.evidence``'s, the same ones the evidence view shows.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ def _draw_panel(ax, panel: ForestPanel, colour_of: dict[str, str]) -> None:  # t
     labels, values = [], []
     for y, point in enumerate(reversed(panel.points)):
         colour = colour_of.get(point.compound, "#444444")
-        if point.low is not None and point.high is not None:
+        if point.low is not None and point.high is not None and point.spread == "range":
+            # The lowest and highest of several values the review gives: a dashed span with end marks, no bar.
+            ax.plot([point.low, point.high], [y, y], color=colour, linewidth=1.5, linestyle=(0, (4, 2)),
+                    marker="|", markersize=12, markeredgewidth=2)
+        elif point.low is not None and point.high is not None:
             ax.plot([point.low, point.high], [y, y], color=colour, linewidth=2.5, solid_capstyle="butt")
         if point.comparator is not None and point.value is not None:
             ax.plot([point.value, point.comparator], [y, y], color=colour, linewidth=1, alpha=0.6)
@@ -71,8 +77,13 @@ def draw_evidence(kg: KnowledgeGraph, evidence: Evidence) -> Figure:
     handles = [Line2D([], [], marker="o", linestyle="", color=colour_of[c], label=kg.nodes[c].name)
                for c in evidence.compounds]
     handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#444444",
-                       label="comparator arm"),
-                Line2D([], [], color="#444444", linewidth=2.5, label="range or interval given")]
+                       label="comparator arm")]
+    spreads = {p.spread for panel in panels for p in panel.points if p.low is not None and p.high is not None}
+    if "range" in spreads:
+        handles.append(Line2D([], [], color="#444444", linewidth=1.5, linestyle=(0, (4, 2)), marker="|",
+                              markersize=10, markeredgewidth=2, label="range of the values given (not an interval)"))
+    if spreads - {"range"}:
+        handles.append(Line2D([], [], color="#444444", linewidth=2.5, label="interval given"))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 1 - 0.4 * inch), ncols=len(handles),
                fontsize=9, frameon=False)
     note = (f"{len(evidence.rows)} rows ({len(evidence.rows) - len(unplotted)} with numbers in the review); "

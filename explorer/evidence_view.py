@@ -1,7 +1,8 @@
 """The evidence view: every study the review reports for one or two compounds (and an indication).
 
 A forest-style chart of the numbers the review gives (drawn in HTML and CSS: one track per number,
-a filled dot for the drug, a hollow one for the comparator arm, a bar for a range) above a table of
+a filled dot for the drug, a hollow one for the comparator arm, a bar for an interval, a dashed span
+between end marks for the range of several values the review gives) above a table of
 all rows, sortable by its column headers; a click on a row opens its claim in the evidence panel.
 Rows and numbers are ``graph.evidence``'s, as in ``kmoa plot evidence``.
 """
@@ -98,8 +99,12 @@ def _panel(panel: ForestPanel, colour_of: Mapping[str, str]) -> html.Div:
     for point in panel.points:
         colour = colour_of.get(point.compound, "#444")
         marks: list[Any] = []
-        if point.low is not None and point.high is not None:
-            marks.append(html.Span(className="forest-range", style={
+        if point.low is not None and point.high is not None and point.spread == "range":
+            # The lowest and highest of several values: a dashed span with end marks, not an interval's bar.
+            marks.append(html.Span(className="forest-span", title=f"range of values given: {point.text}", style={
+                "left": at(point.low), "width": f"calc({at(point.high)} - {at(point.low)})", "borderColor": colour}))
+        elif point.low is not None and point.high is not None:
+            marks.append(html.Span(className="forest-range", title=f"interval: {point.text}", style={
                 "left": at(point.low), "width": f"calc({at(point.high)} - {at(point.low)})", "background": colour}))
         if point.value is not None and point.comparator is not None:
             left, right = sorted((point.value, point.comparator))
@@ -133,10 +138,16 @@ def forest_chart(data: ExplorerData, evidence: Evidence) -> html.Div:
     legend = [html.Span([html.Span(className="forest-dot legend-dot", style={"background": colour_of[c],
                                                                           "borderColor": colour_of[c]}),
                          data.kg.nodes[c].name], className="legend-item") for c in evidence.compounds]
+    spreads = {p.spread for panel in panels for p in panel.points if p.low is not None and p.high is not None}
     legend += [html.Span([html.Span(className="forest-dot hollow legend-dot"), "comparator arm"],
-                         className="legend-item"),
-               html.Span([html.Span(className="forest-range legend-range"), "range or interval given"],
                          className="legend-item")]
+    if "range" in spreads:
+        legend.append(html.Span([html.Span(className="forest-span legend-range"),
+                                 "range of the values the review gives (lowest to highest; not an interval)"],
+                                className="legend-item"))
+    if spreads - {"range"}:
+        legend.append(html.Span([html.Span(className="forest-range legend-range"), "interval the review gives"],
+                                className="legend-item"))
     body: list[Any] = [_panel(p, colour_of) for p in panels] or [
         html.P("The review gives no numbers for these studies; the table lists them.", className="muted")]
     return html.Div([

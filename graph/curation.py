@@ -21,6 +21,7 @@ from kmoa.graph.records import (
     Comparison,
     Estimate,
     EstimateMeasure,
+    EstimateSpread,
     Hypothesis,
     HypothesisStep,
     Location,
@@ -49,7 +50,7 @@ HYPOTHESIS_KEYS = (
 COMPARISON_KEYS = ("id", "name", "arm_a", "arm_b", "outcome", "result", *PROVENANCE_KEYS, "studies", "population",
                    "note")
 ESTIMATE_KEYS = ("id", "study", "claim", "measure", "outcome", "label", "value", "comparator", "total", "low", "high",
-                 "section", "refs", "quote")
+                 "spread", "spans", "section", "refs", "quote")
 ESTIMATE_NUMBERS = ("value", "comparator", "low", "high")
 REQUIRED_CLAIM = ("id", "subject", "predicate", "object", "section", "refs", "quote", "evidence_type", "species")
 CLAIM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
@@ -410,6 +411,17 @@ class _Reader:
             self.problem(where, rid, "a cohens_d estimate needs 'value' or 'low' and 'high'")
         if None not in (numbers["low"], numbers["high"]) and numbers["low"] > numbers["high"]:  # type: ignore[operator]
             self.problem(where, rid, "'low' is above 'high'")
+        spread = self.text(raw, "spread", where, rid)
+        self.vocab(spread, get_args(EstimateSpread), where, rid, "spread")
+        bounded = numbers["low"] is not None or numbers["high"] is not None
+        if bounded and spread is None:
+            self.problem(where, rid, "'low' and 'high' need 'spread': interval (a confidence interval) or range "
+                                     "(the lowest and highest of several values the review gives)")
+        if spread is not None and not bounded:
+            self.problem(where, rid, "'spread' describes 'low' and 'high', which are missing")
+        spans = self.text(raw, "spans", where, rid)
+        if spans is not None and spread not in (None, "range"):
+            self.problem(where, rid, "'spans' says what a range spans: it needs 'spread: range'")
         section, refs = self.section(raw, where, rid), self.refs(raw, where, rid)
         quote = self.text(raw, "quote", where, rid, required=True) or ""
         if None in (est_id, study, claim, measure, outcome):
@@ -417,7 +429,7 @@ class _Reader:
         return Estimate(
             id=est_id, study=study, claim=claim, measure=measure, outcome=outcome,  # type: ignore[arg-type]
             section=section, refs=refs, quote=quote, label=self.text(raw, "label", where, rid), total=total,
-            location=where, **numbers,
+            spread=spread, spans=spans, location=where, **numbers,  # type: ignore[arg-type]
         )
 
     def hypothesis(self, raw: dict[str, Any], where: Location) -> Hypothesis | None:

@@ -82,7 +82,9 @@ class ForestPoint:
     comparator: float | None = None
     low: float | None = None
     high: float | None = None
-    #: The number as the review states it ("23 of 41", "26.7% vs 45.3%").
+    #: What ``low``-``high`` is: a confidence ``interval``, or the ``range`` of the values the review gives.
+    spread: str | None = None
+    #: The number as the review states it ("23 of 41", "26.7% vs 45.3%", "range 0.48–0.85, within 24 h up to ...").
     text: str = ""
 
 
@@ -220,9 +222,14 @@ def _point(index: int, row: EvidenceRow, est: Estimate) -> ForestPoint:
         text = f"{est.value:g}% vs {est.comparator:g}%" if est.comparator is not None else f"{est.value:g}%"
         return ForestPoint(**common, value=est.value, comparator=est.comparator, text=text)  # type: ignore[arg-type]
     bounds = f"{est.low:g}–{est.high:g}" if est.low is not None and est.high is not None else ""
+    if bounds and est.spread == "range":  # several values, lowest to highest: not an interval around one
+        bounds = f"range {bounds}, {est.spans}" if est.spans else f"range {bounds}"
+    elif bounds and est.spread == "interval":
+        bounds = f"interval {bounds}"
     text = " ".join(x for x in (f"{est.value:g}" if est.value is not None else "", f"({bounds})" if bounds and
                                 est.value is not None else bounds) if x)
-    return ForestPoint(**common, value=est.value, low=est.low, high=est.high, text=text)  # type: ignore[arg-type]
+    return ForestPoint(**common, value=est.value, low=est.low, high=est.high,  # type: ignore[arg-type]
+                       spread=est.spread if bounds else None, text=text)
 
 
 def _panel_title(measure: str, outcome: str) -> tuple[str, float | None]:

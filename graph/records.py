@@ -18,6 +18,9 @@ LineOfTherapy = Literal["first_line", "second_line", "third_line"]
 #: How a reported number reads: a difference in improvement over the comparator (scale points), the
 #: percentage of an arm (and of the comparator arm), responders out of a total, or a standardized effect size.
 EstimateMeasure = Literal["mean_difference", "percent", "responders", "cohens_d"]
+#: What an estimate's ``low``-``high`` is: a confidence ``interval`` around its value, or the ``range`` of several
+#: values the review gives (its lowest and highest, as "d = 0.48–0.85 up to one week"), which is no interval.
+EstimateSpread = Literal["interval", "range"]
 
 #: The short name of a curated source (``graph.sources.CuratedSource.id``), e.g. ``ketamine-review-2022``.
 SourceId = str
@@ -178,9 +181,13 @@ class Estimate:
     comparator: float | None = None
     #: Participants the ``responders`` count is out of.
     total: int | None = None
-    #: An interval the review gives (a confidence interval, or a range such as d = 0.48-0.85).
+    #: The lowest and highest number the review gives: a confidence interval or a range, as ``spread`` says.
     low: float | None = None
     high: float | None = None
+    #: What ``low``-``high`` is (required with them): ``interval`` or ``range``.
+    spread: EstimateSpread | None = None
+    #: For a range, what its values span, in the review's words ("within 24 h up to one week post-treatment").
+    spans: str | None = None
     location: Location | None = field(default=None, compare=False)
 
 

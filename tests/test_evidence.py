@@ -176,3 +176,56 @@ def test_the_evidence_views_figure_export_is_the_chart(kg: KnowledgeGraph) -> No
     for expected in ("Clinical evidence: ketamine vs esketamine in treatment-resistant depression",
                      "SUSTAIN-1", "comparator arm", "doi:10.1007/s44192-022-00012-3"):
         assert expected in text, expected
+
+
+def test_a_range_of_values_is_drawn_and_named_as_a_range_not_an_interval(kg: KnowledgeGraph) -> None:
+    """The review gives Cohen's d = 0.48–0.85 over time points up to a week: a range, not an interval."""
+    from kmoa.explorer.callbacks import figure_export
+    from kmoa.explorer.data import prepare
+    from kmoa.explorer.evidence_view import forest_chart
+    from kmoa.explorer.state import decode
+
+    review = Review.load()
+    bounded = [e for e in kg.estimates if e.low is not None and e.high is not None]
+    assert bounded and all(e.spread in ("interval", "range") for e in bounded)
+    ranges = [e for e in bounded if e.spread == "range"]
+    assert ranges
+    for est in ranges:
+        assert est.spans and review.contains(est.quote), est.id
+        assert all(word in est.quote for word in est.spans.split()), est.id  # in the review's words
+    est = ranges[0]
+    evidence = compare_evidence(kg, [kg.nodes[kg.claims[est.claim].subject].name])
+    point = next(p for panel in forest_panels(evidence) for p in panel.points if (p.low, p.high) == (est.low, est.high))
+    assert point.spread == "range" and point.text.startswith(f"range {est.low:g}–{est.high:g}")
+    assert est.spans in point.text
+    # The explorer's chart: a span between end marks (not an interval's bar), and a legend that says so.
+    chart = forest_chart(prepare(kg), evidence)
+    marks = [c for c in chart._traverse() if "range of values given" in str(getattr(c, "title", ""))]
+    assert [m.className for m in marks] == ["forest-span"] * len(marks) and marks
+    legend = " ".join(str(c) for c in chart._traverse() if isinstance(c, str))
+    assert "not an interval" in legend and "interval the review gives" not in legend
+    # The exported figure (and `kmoa plot evidence`) label it the same way.
+    compound = kg.claims[est.claim].subject
+    figure = figure_export(prepare(kg), decode(f"?view=evidence&compound={compound}", kg), "svg")
+    text = " ".join(ET.fromstring(figure["svg"]).itertext())
+    assert "range of the values given (not an interval)" in text and f"range {est.low:g}–{est.high:g}" in text
+
+
+def test_an_estimate_with_bounds_must_say_whether_they_are_an_interval_or_a_range(tmp_path: Path) -> None:
+    import shutil
+    from importlib.resources import files
+
+    import pytest
+
+    from kmoa.graph.curation import CurationError, read_curation
+
+    data = tmp_path / "data"
+    shutil.copytree(str(files("kmoa.graph") / "data"), data)
+    estimates = data / "estimates.yaml"
+    text = estimates.read_text(encoding="utf-8")
+    assert "  spread: range\n" in text
+    estimates.write_text(text.replace("  spread: range\n", "", 1), encoding="utf-8")
+    with pytest.raises(CurationError) as caught:
+        read_curation(data)
+    problems = [str(p) for p in caught.value.problems]
+    assert len(problems) == 1 and "estimates.yaml:" in problems[0] and "'spread'" in problems[0], problems
