@@ -20,6 +20,9 @@ from kmoa.graph.records import Claim, Hypothesis, HypothesisStep, Node, Provenan
 from tests.conftest import opted_out
 
 CHROMIUM = os.environ.get("KMOA_CHROMIUM", "/usr/bin/chromium")
+# How long an assertion waits for what a user would see (Playwright's default is 5 s): on a busy machine a
+# click's answer takes seconds to be drawn, and an assertion that gives up first fails a working page.
+EXPECT_TIMEOUT = 20_000  # ms, as pages' own timeout below
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1600, "height": 950}
 
@@ -74,8 +77,9 @@ def chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` (or set KMOA_SKIP_BROWSER=1 "
                     "on a laptop)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser

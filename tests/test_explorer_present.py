@@ -150,8 +150,11 @@ def test_presenting_every_tour_no_labels_overlap(explorer_page: Page, explorer_u
         expect(page.locator("#slide-caption")).to_have_text(hyp.steps[step - 1].caption, timeout=SLOW)
         # What the audience sees once the canvas has settled: large labels, none over another, all on screen.
         page.wait_for_function(f"() => {{ const cy = document.getElementById('canvas')._cyreg.cy; "
+                               f"const w = cy.width(), h = cy.height(); "
                                f"return cy.nodes().every(n => parseFloat(n.style('font-size')) * cy.zoom() >= "
-                               f"{MIN_LABEL_PX}) && {OVERLAPS}.length === 0; }}", timeout=SLOW)
+                               f"{MIN_LABEL_PX} && (b => b.x1 >= 0 && b.y1 >= 0 && b.x2 <= w && b.y2 <= h)("
+                               f"n.renderedBoundingBox({{includeLabels: true}}))) && {OVERLAPS}.length === 0; }}",
+                               timeout=SLOW)
         assert_presenting(page, width, height)
         assert not label_overlaps(page), hyp.id
         boxes = cy(page, LABEL_BOXES)
