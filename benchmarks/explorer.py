@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -161,8 +162,13 @@ READY_MECHANISMS = ("() => { const v = document.getElementById('compare-view'); 
                     "return v && v.offsetParent !== null && v.innerText.includes('duloxetine'); }")
 
 
-def first_renders(data: ExplorerData, renders: int, query: str = "", ready: str = READY_CANVAS) -> list[float]:
-    """Seconds from navigation to a drawn view (the canvas and a filled panel), each in a fresh context."""
+def first_renders(data: ExplorerData, renders: int, query: str = "", ready: str = READY_CANVAS,
+                  weight: dict[str, float] | None = None) -> list[float]:
+    """Seconds from navigation to a drawn view (the canvas and a filled panel), each in a fresh context.
+
+    ``weight`` gets what the first cold page loaded: JavaScript bytes, layout bytes, and callback requests sent
+    before the page was idle (what a first render waits on, whatever the machine's load).
+    """
     import logging
 
     from playwright.sync_api import sync_playwright
@@ -185,13 +191,24 @@ def first_renders(data: ExplorerData, renders: int, query: str = "", ready: str 
             warm.goto(url)  # the server's first request compiles Dash's index; not the reader's wait
             warm.wait_for_function(ready)
             warm.close()
-            for _ in range(renders):
+            for i in range(renders):
                 context = browser.new_context(viewport={"width": 1600, "height": 950})
                 page = context.new_page()
+                loaded: list[tuple[str, str, int]] = []
+
+                def finished(request: Any, got: list[tuple[str, str, int]] = loaded) -> None:
+                    got.append((request.url, request.method, request.sizes()["responseBodySize"]))
+
+                page.on("requestfinished", finished)
                 start = time.perf_counter()
                 page.goto(url)
                 page.wait_for_function(ready, polling=10)
                 out.append(time.perf_counter() - start)
+                if i == 0 and weight is not None:
+                    page.wait_for_load_state("networkidle")
+                    weight["js_mb"] = sum(size for u, _, size in loaded if ".js" in u) / 1e6
+                    weight["layout_kb"] = sum(size for u, _, size in loaded if "_dash-layout" in u) / 1e3
+                    weight["callbacks"] = sum(1 for _, method, _ in loaded if method == "POST")
                 context.close()
             browser.close()
     finally:
@@ -251,14 +268,14 @@ def main() -> None:
         p50, p95 = percentiles(samples)
         print(f"{name:52} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({len(samples)} calls)")
     if not args.no_browser:
-        renders = first_renders(data, args.renders)
-        print(f"{'first render (headless Chromium)':52} median {statistics.median(renders):.2f} s   "
-              f"max {max(renders):.2f} s   ({len(renders)} cold contexts)")
-        for label, link, ready in (("first render: evidence view", EVIDENCE_LINK, READY_EVIDENCE),
+        for label, link, ready in (("first render (headless Chromium)", "", READY_CANVAS),
+                                   ("first render: evidence view", EVIDENCE_LINK, READY_EVIDENCE),
                                    ("first render: compare mechanisms", MECHANISMS_LINK, READY_MECHANISMS)):
-            renders = first_renders(data, args.renders, link, ready)
+            weight: dict[str, float] = {}
+            renders = first_renders(data, args.renders, link, ready, weight)
             print(f"{label:52} median {statistics.median(renders):.2f} s   "
-                  f"max {max(renders):.2f} s   ({len(renders)} cold contexts)")
+                  f"max {max(renders):.2f} s   ({len(renders)} cold contexts; JavaScript {weight['js_mb']:.2f} MB, "
+                  f"layout {weight['layout_kb']:.0f} kB, {weight['callbacks']:.0f} callback requests on load)")
     if args.screenshot:
         screenshot(data, args.screenshot)
 

@@ -77,6 +77,10 @@
       if (best) {
         return;
       }
+      measure.font = "bold " + font + "px " + FONT;
+      var widest = Math.max.apply(null, nodes.map(function (n) {
+        return measure.measureText(String(n.data("label") || "")).width;
+      }));
       for (var columns = 1; columns <= nodes.length; columns++) {
         var cellW = width / columns, wrap = cellW - GAP;
         var heights = [], fits = wrap > font * 3;
@@ -88,8 +92,9 @@
         });
         var total = heights.reduce(function (sum, h) { return sum + h; }, 0);
         if (fits && total <= height) {
-          var room = Math.min(height / total, cellW / (wrap + GAP));
-          if (!best || room > best.room) {
+          // Labels on one line if the width allows, then rows with air between them; a tie takes more columns.
+          var room = Math.min(cellW / (widest + GAP), 1) + Math.min(height / total, 2) / 2;
+          if (!best || room >= best.room) {
             best = {font: font, columns: columns, heights: heights, spare: (height - total) / heights.length,
                     cellW: cellW, wrap: wrap, room: room, nodeSize: nodeSize};
           }
