@@ -272,6 +272,7 @@ class MergedEdges:
         self.imported_strength = kg.schema.walk.imported_strength
         node_kinds = [self.kind_of(curie) for curie in graph.nodes]
         self.compound = np.array([kind == "compound" for kind in node_kinds], dtype=bool)
+        self._damping_arrays: dict[float, np.ndarray] = {}
         self._sorted: dict[float, tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray],
                                         list[float]]] = {}
         rules = kg.schema.walk
@@ -313,6 +314,14 @@ class MergedEdges:
                 offsets = np.searchsorted(ends, np.arange(n + 1, dtype=np.int64))
                 sides.append((offsets, others))
             found = self._sorted[hub_damping] = (sides[0], sides[1], damping)
+        return found
+
+    def damping_array(self, hub_damping: float) -> np.ndarray:
+        """The damping of each node index (``sorted_neighbours``) as a numpy array, made once per hub damping."""
+        found = self._damping_arrays.get(hub_damping)
+        if found is None:
+            found = self._damping_arrays[hub_damping] = np.asarray(self.sorted_neighbours(hub_damping)[2],
+                                                                   dtype=np.float64)
         return found
 
     def imported_between(self, source: str, target: str) -> list[Edge]:

@@ -81,6 +81,10 @@ class SortedNeighbours(Protocol):
         """Bulk edges whose subject is ``source`` and object ``target``."""
         ...
 
+    def damping_array(self, hub_damping: float) -> np.ndarray:
+        """The damping of ``sorted_neighbours`` as a numpy array."""
+        ...
+
 
 class EdgeList:
     """:class:`CandidateEdges` over edges held in memory (curated claims, rows from SPARQL or Cypher)."""
@@ -533,6 +537,10 @@ class Walk:
             return predicate.split(":", 1)[-1].replace("_", " ")
         return self.rules.parent_to_child.get(predicate) or declared.label
 
+    def sorted_curated(self, node: Curie) -> bool:
+        """Whether ``node`` has curated edges (always True for a store without sorted neighbours)."""
+        return self.sorted is None or bool(self.sorted.curated.degree(node))
+
     def strength_between(self, source: Curie, target: Curie) -> float | None:
         """The strength of the step from ``source`` to ``target``, or None when there is none."""
         self.candidates(source, True)
@@ -674,6 +682,35 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
         via = walk.via_one_step(target, False) if deep else walk.via_one_step(source, True)
     via_names, via_bulk = via or ({}, None)
 
+    via_two: dict[Curie, float] = {}
+    two_steps = None
+    if via_bulk is not None and walk.sorted is not None:
+        # The best single step, then one more step, towards each bulk node: its damping included.
+        out, into, dampings = walk.sorted.sorted_neighbours(walk.hub_damping)
+        two_steps = into if deep is False else out
+        first_two = via_bulk * walk.sorted.damping_array(walk.hub_damping)
+        for name, value in via_names.items():
+            i = single_index.get(name)
+            if i is not None:
+                first_two[i] = max(first_two[i], value * dampings[i])
+
+    def via_two_of(node: Curie) -> float:
+        """An upper bound of strength x d(w) x d(y) over paths from the other end through w and y to ``node``.
+
+        For a node without curated steps, so that every step between it and y is a bulk one.
+        """
+        found = via_two.get(node)
+        if found is None:
+            i = single_index.get(node)
+            if i is None or two_steps is None:
+                found = top_single
+            else:
+                offsets, neighbours = two_steps
+                seconds = neighbours[offsets[i]:offsets[i + 1]]
+                found = float(first_two[seconds].max()) if len(seconds) else 0.0
+            via_two[node] = found
+        return found
+
     def via_of(node: Curie) -> float:
         """The largest strength x d(w) of a single step to a node w that steps to ``node`` (0: none)."""
         found = via_names.get(node, 0.0)
@@ -727,8 +764,11 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
         if added and len(found) >= k:
             kth = _keep_best(found, k)
 
-    def generate(half: _Half, forward: bool, other: Curie, strength: float, inner: float) -> None:
-        """Make the half one step longer (to ``other``), join it with the other side, queue it."""
+    def generate(half: _Half, forward: bool, other: Curie, strength: float, inner: float) -> bool:
+        """Make the half one step longer (to ``other``), join it with the other side, queue it.
+
+        False when its key is below the k-th score (no path through it can be among the k best).
+        """
         bottleneck = min(half.bottleneck, strength)
         if forward is deep and other != target:
             # A path through the new half joins the other end by a single step, from ``other`` or from
@@ -739,13 +779,15 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
                 factor = 1.0
             elif via is not None and max_hops - len(half.strengths) == 3:
                 factor = via_of(other)
+            elif via is not None and max_hops - len(half.strengths) == 4 and not walk.sorted_curated(other):
+                factor = max(via_of(other), via_two_of(other))
             else:
                 factor = top_single
             key = min(bottleneck, factor) * inner * damping(other)
         else:
             key = bottleneck * inner * (1.0 if other == target else damping(other))
         if key < kth * (1 - SLACK):
-            return
+            return False
         nodes = half.nodes + (other,) if forward else (other,) + half.nodes
         strengths = half.strengths + (strength,) if forward else (strength,) + half.strengths
         child = _Half(nodes, strengths, bottleneck, inner)
@@ -754,6 +796,7 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
         join(child, forward)
         if depth < (forward_depth if forward else backward_depth) and other != target:
             heapq.heappush(heap, (-key, next(counter), forward, child, 0))
+        return True
 
     while heap:
         neg_bound, _, forward, half, i = heapq.heappop(heap)
@@ -782,8 +825,8 @@ def search_paths(walk: Walk, source: Curie, target: Curie, k: int = 10, max_hops
             i += 1
             if other in half.nodes or other == target or other == source:
                 continue
-            generate(half, forward, other, strength, inner)
-            break
+            if generate(half, forward, other, strength, inner):
+                break
         if i < len(candidates):
             bound = inner * min(half.bottleneck, -candidates[i][0])
             if bound >= kth * (1 - SLACK) or len(found) < k:
