@@ -29,12 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic_kgx import write as write_synthetic  # noqa: E402
 
+from kmoa.graph.imported import merged_rows  # noqa: E402
 from kmoa.graph.model import load_graph  # noqa: E402
 from kmoa.graph.rows import edge_rows, node_rows  # noqa: E402
 from kmoa.graph.sparql import named_queries  # noqa: E402
 from kmoa.loaders.formats.kgx_import import read_kgx  # noqa: E402
 from kmoa.loaders.stores import neo4j as nl  # noqa: E402
-from kmoa.neo4j_reload import ReloadResult, merged_rows, reload_rows  # noqa: E402
+from kmoa.neo4j_reload import ReloadResult, reload_rows  # noqa: E402
 from kmoa.ontology.schema import load_schema  # noqa: E402
 
 WORDS = ("ketamine glutamate synapse receptor cortex plasticity trial dose response placebo remission relapse "
@@ -128,7 +129,7 @@ def bench_scale(settings: nl.ConnectionSettings, kg: Any, scale: float, folder: 
     began = time.perf_counter()
     kgx = folder / f"scale-{scale}"
     write_synthetic(kgx, scale=scale)
-    nodes, edges = merged_rows(kg, read_kgx(kgx, kg, progress=False))
+    nodes, edges = (list(rows) for rows in merged_rows(kg, read_kgx(kgx, kg, progress=False)))
     shutil.rmtree(kgx)
     print(f"scale {scale}: {len(nodes):,} nodes, {len(edges):,} edges (generated and read in "
           f"{time.perf_counter() - began:.1f} s); load average {os.getloadavg()[0]:.1f}", flush=True)

@@ -106,15 +106,14 @@ def child_import_neo4j(kgx: Path) -> None:
     from kmoa.graph.model import load_graph
     from kmoa.loaders.formats.kgx_import import read_kgx
     from kmoa.loaders.stores import neo4j as nl
-    from kmoa.loaders.stores.neo4j import import_into_neo4j
 
     began = time.perf_counter()
     kg = load_graph()
     graph = read_kgx(kgx, kg, progress=False)
     read = time.perf_counter() - began
-    with nl.open_driver(nl.ConnectionSettings.resolve(local=neo4j_server.status)) as driver:
-        summary = import_into_neo4j(driver, kg, graph, progress=False)
-        nodes, rels = nl.graph_counts(driver)
+    with nl.Neo4jStore("", local=neo4j_server.status) as store:
+        summary = store.merge(kg, graph, progress=False)
+        nodes, rels = nl.graph_counts(store.driver)
     print(json.dumps({"seconds": time.perf_counter() - began, "read_seconds": read, "edges": summary.edges,
                       "cpu_seconds": time.process_time(),
                       "neo4j_nodes": nodes, "neo4j_relationships": rels, "peak_rss_mb": peak_rss_mb()}))

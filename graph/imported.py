@@ -23,7 +23,7 @@ import numpy as np
 from kmoa.graph.identifiers import check_curie
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.graph.paths import curated_edges, relatives_of
-from kmoa.graph.rows import EdgeRow, NodeRow
+from kmoa.graph.rows import EdgeRow, NodeRow, edge_rows, node_rows
 from kmoa.graph.search import (
     Edge,
     MechanismPath,
@@ -177,6 +177,13 @@ def near_misses(kg: KnowledgeGraph, graph: ImportedGraph) -> list[NearMiss]:
             for curated, text in matches:
                 found.setdefault((curie, curated), NearMiss(curie, graph.names[i], curated, text, is_exact))
     return list(found.values())
+
+
+def merged_rows(kg: KnowledgeGraph, graph: ImportedGraph) -> tuple[Iterator[NodeRow], Iterator[EdgeRow]]:
+    """The curated graph's rows followed by the import's: what every store is given for an import."""
+    from itertools import chain
+
+    return chain(node_rows(kg), imported_node_rows(kg, graph)), chain(edge_rows(kg), imported_edge_rows(graph))
 
 
 # -- merged path tracing ---------------------------------------------------------------------------

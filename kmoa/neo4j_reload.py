@@ -40,10 +40,7 @@ from kmoa import neo4j_server
 from kmoa.loaders.stores import neo4j as nl
 
 if TYPE_CHECKING:
-    from kmoa.graph.imported import ImportedGraph
-    from kmoa.graph.model import KnowledgeGraph
     from kmoa.loaders.base import Row
-    from kmoa.loaders.formats.kgx_import import ImportSummary
 
 Mode = Literal["auto", "bulk", "online"]
 MODES: tuple[Mode, ...] = ("auto", "bulk", "online")
@@ -245,19 +242,3 @@ def kept_message(result: ReloadResult) -> str:
             "you no longer need it")
 
 
-def merged_rows(kg: KnowledgeGraph, graph: ImportedGraph) -> tuple[list[Row], list[Row]]:
-    """Curated plus imported rows, as ``kmoa import ... --neo4j`` loads them."""
-    from kmoa.graph.imported import imported_edge_rows, imported_node_rows
-    from kmoa.graph.rows import edge_rows, node_rows
-
-    return [*node_rows(kg), *imported_node_rows(kg, graph)], [*edge_rows(kg), *imported_edge_rows(graph)]
-
-
-def reload_import(settings: nl.ConnectionSettings, kg: KnowledgeGraph, graph: ImportedGraph,
-                  **options: Any) -> tuple[ImportSummary, ReloadResult]:
-    """Replace the Neo4j graph with the curated graph merged with an import; options as for reload_rows."""
-    from kmoa.loaders.formats.kgx_import import import_summary
-
-    began = time.perf_counter()
-    result = reload_rows(settings, *merged_rows(kg, graph), **options)
-    return import_summary(graph, began, "neo4j"), result

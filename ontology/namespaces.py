@@ -17,9 +17,12 @@ CURATED_GRAPH = BASE + "graph/curated"
 SOURCE_GRAPH_BASE = BASE + "graph/source/"
 IMPORT_GRAPH_BASE = BASE + "graph/import/"
 IMPORTED_EDGE_BASE = BASE + "imported-edge/"
-# The RDF form of rows (``loaders.formats.row_rdf``): one statement node per edge row, in one named graph.
+# The RDF form of rows (``loaders.formats.row_rdf``): one statement node per edge row; the curated rows
+# in one named graph. A row's columns are properties of their own (ROW_COLUMN + column), apart from the
+# curated RDF form's vocabulary, so a store holding both answers that form's queries as before.
 ROWS_GRAPH = BASE + "graph/rows"
 ROW_EDGE_BASE = BASE + "edge/"
+ROW_COLUMN = BASE + "row/"
 
 # Other vocabularies the RDF form uses.
 BIOLINK = "https://w3id.org/biolink/vocab/"

@@ -29,6 +29,7 @@ IMPORT_EDGES = ("id\tsubject\tpredicate\tobject\tprimary_knowledge_source\tknowl
                 f"e1\t{KETAMINE}\tbiolink:interacts_with\tUniProtKB:Q05586\tinfores:test\tknowledge_assertion\t"
                 "PMID:1|PMID:2\n"
                 f"e2\tUniProtKB:Q05586\tbiolink:part_of\t{NMDA}\tinfores:test\tprediction\t\n")
+NEW_GENE = "HGNC:4584"  # an imported gene the curated graph does not have
 COUNT = {"sparql": "SELECT (COUNT(?e) AS ?n) WHERE { ?e a kmoa:EdgeRow }",
          "cypher": "MATCH (:Entity)-[r]->(:Entity) RETURN count(r) AS n"}
 
@@ -155,6 +156,24 @@ def test_a_failed_write_leaves_the_previous_rows(store: Store, rows: tuple[list[
     assert (by_id(store.node_rows()), by_id(store.edge_rows())) == before
 
 
+def test_an_import_merges_into_every_store_as_rows(store: Store, tmp_path: Path) -> None:
+    """``Store.merge``: the curated graph and an import, through their one row mapping, into any store."""
+    from kmoa.graph.curation import read_curation
+    from kmoa.graph.imported import merged_rows
+
+    kg = KnowledgeGraph.from_curation(read_curation(TINY_DATA))
+    folder = tmp_path / "import"
+    folder.mkdir()
+    (folder / "nodes.tsv").write_text(IMPORT_NODES, encoding="utf-8")
+    (folder / "edges.tsv").write_text(IMPORT_EDGES, encoding="utf-8")
+    imported = read_kgx(folder, kg, name="test", progress=False)
+    summary = store.merge(kg, imported, progress=False)
+    nodes, edges = merged_rows(kg, imported)
+    assert by_id(store.node_rows()) == by_id([dict(r) for r in nodes])
+    assert by_id(store.edge_rows()) == by_id([dict(r) for r in edges])
+    assert (summary.edges, summary.sources, summary.target) == (2, ("infores:test",), store.spec)
+
+
 def test_a_selector_names_a_known_store() -> None:
     with pytest.raises(StoreSpecError, match="unknown store 'mongo:x'.*oxigraph:"):
         open_store("mongo:x")
@@ -210,3 +229,51 @@ def test_cypher_on_the_command_line_names_its_store(neo4j_server_info: Any,
                                        info.password, "--format", "json", COUNT["cypher"]])
     assert answer.exit_code == 0, answer.output
     assert f'"n": {len(edges)}' in answer.output
+
+
+@pytest.mark.parametrize("scheme", ["oxigraph", "neo4j"])
+def test_paths_walk_what_an_import_wrote(scheme: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """`kmoa import kgx` then `kmoa paths --store`: the store's paths are the merged graph's, imported steps included.
+
+    Every import reaches every store as rows (``graph.imported``), so a store filled by an import
+    answers the path search like one filled by ``Store.write``. The imported gene has a kind the
+    schema walks (``biolink:Gene``), so paths pass through it.
+    """
+    import json
+
+    from click.testing import CliRunner
+
+    from kmoa.cli import main
+    from kmoa.graph.curation import read_curation
+    from kmoa.graph.imported import search_merged_paths
+
+    folder = tmp_path / "import"
+    folder.mkdir()
+    (folder / "nodes.tsv").write_text(f"id\tcategory\tname\n{NEW_GENE}\tbiolink:Gene\tGRIN1\n", encoding="utf-8")
+    (folder / "edges.tsv").write_text(
+        "id\tsubject\tpredicate\tobject\tprimary_knowledge_source\n"
+        f"g1\t{KETAMINE}\tbiolink:interacts_with\t{NEW_GENE}\tinfores:test\n"
+        f"g2\t{NEW_GENE}\tbiolink:part_of\t{NMDA}\tinfores:test\n", encoding="utf-8")
+    connection: list[str] = []
+    env: dict[str, str] = {}
+    if scheme == "neo4j":
+        info = request.getfixturevalue("neo4j_server_info")
+        spec = f"neo4j:{info.uri}"
+        connection = ["--user", info.user, "--password", info.password, "--mode", "online"]
+        env = {"NEO4J_USER": info.user, "NEO4J_PASSWORD": info.password}
+    else:
+        spec = f"oxigraph:{tmp_path / 'store'}"
+    runner = CliRunner()
+    imported = runner.invoke(main, ["import", "kgx", str(folder), "--name", "test", "--store", spec,
+                                    "--data", str(TINY_DATA), *connection])
+    assert imported.exit_code == 0, imported.output
+    answer = runner.invoke(main, ["paths", KETAMINE, ANTIDEPRESSANT_EFFECT, "--store", spec, "-k", "50",
+                                  "--format", "json", "--data", str(TINY_DATA)], env=env)
+    assert answer.exit_code == 0, answer.output
+    found = json.loads(answer.output)
+    kg = KnowledgeGraph.from_curation(read_curation(TINY_DATA))
+    expected = search_merged_paths(kg, read_kgx(folder, kg, name="test", progress=False), KETAMINE,
+                                   ANTIDEPRESSANT_EFFECT, k=50, max_hops=8, hub_damping=0.0).paths
+    assert any(NEW_GENE in p["nodes"] for p in found), "a path through the imported gene"
+    assert sorted((round(p["score"], 9), p["nodes"]) for p in found) == \
+        sorted((round(p.score, 9), list(p.nodes)) for p in expected)

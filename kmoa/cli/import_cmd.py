@@ -75,16 +75,20 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     Neo4j). The files are validated completely first: malformed rows are listed with file and
     line, and a failed import leaves the store as it was.
     """
+    from functools import partial
+
     from kmoa.graph.curation import CurationError
     from kmoa.graph.model import load_graph
     from kmoa.loaders.formats.kgx_import import KgxImportError, read_kgx
-    from kmoa.loaders.stores.oxigraph_store import import_into_oxigraph
+    from kmoa.loaders.stores.adapter import open_store
 
     if bool(store_spec) == to_neo4j:
         fail("choose one target: --store oxigraph:DIR, --store neo4j:URI or --neo4j")
-    scheme, _, locator = (store_spec or "neo4j:").partition(":")
+    spec = store_spec or "neo4j:"
+    scheme, _, locator = spec.partition(":")
     if scheme not in ("oxigraph", "neo4j"):
-        fail(f"--store {store_spec}: an import goes into oxigraph:DIR or neo4j:URI")
+        fail(f"--store {spec}: an import goes into oxigraph:DIR or neo4j:URI (`kmoa push sparql` copies a store "
+             "to a remote one)")
     try:
         kg = load_graph(data_dir)
         imported = read_kgx(directory, kg, name=name, progress=progress)
@@ -95,25 +99,25 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
                f"from {len(imported.source_names)} source(s)", err=True)
     for line in merge_report(kg, imported):
         click.echo(line, err=True)
-    if scheme == "oxigraph":
-        from kmoa.loaders.stores.oxigraph_store import StoreError
-
-        location = Path(locator)
-        try:
-            summary = import_into_oxigraph(location, kg, imported, progress=progress, provenance=edge_provenance)
-        except (OSError, StoreError, SyntaxError) as err:
-            fail(f"import failed, {location} is unchanged: {err}")
-    else:
+    options: dict[str, Any] = {}
+    if scheme == "neo4j":
         from kmoa import neo4j_server
-        from kmoa.loaders.stores.neo4j import ConnectionSettings, Neo4jConnectionError, Neo4jLoadError
-        from kmoa.neo4j_reload import kept_message, reload_import
+        from kmoa.neo4j_reload import reload_rows
 
-        try:
-            settings = ConnectionSettings.resolve(locator or uri, user, password, database, local=neo4j_server.status)
-            summary, result = reload_import(settings, kg, imported, mode=mode, progress=progress,  # type: ignore[arg-type]
-                                            batch_size=batch_size, force=force)
-        except (Neo4jConnectionError, Neo4jLoadError, neo4j_server.Neo4jServerError) as err:
-            fail(f"import failed, the previous Neo4j graph is unchanged: {err}")
+        options = {"user": user, "password": password, "database": database, "local": neo4j_server.status,
+                   "load": partial(reload_rows, mode=mode, batch_size=batch_size,  # type: ignore[arg-type]
+                                   force=force, progress=progress)}
+        spec = f"neo4j:{locator or uri or ''}"
+    try:
+        with open_store(spec, **options) as store:
+            summary = store.merge(kg, imported, progress=progress, provenance=edge_provenance)
+            result = getattr(store, "result", None)
+    except (OSError, RuntimeError, ValueError, SyntaxError) as err:
+        unchanged = "the previous Neo4j graph" if scheme == "neo4j" else locator
+        fail(f"import failed, {unchanged} is unchanged: {err}")
+    if result is not None:
+        from kmoa.neo4j_reload import kept_message
+
         click.echo(f"Neo4j load: {result.mode}, generation {result.load_id}", err=True)
         if result.kept:
             click.echo(kept_message(result), err=True)

@@ -8,9 +8,9 @@ the curated sources' knowledge sources (``infores:kmoa`` for the review) are res
 edges, so the two can always be told apart.
 
 Node ids are checked by ``graph.identifiers`` when read, and every term is built by pyoxigraph's
-typed constructors when written (``nquads``, the RDF form the Oxigraph store loads). The stores
-write an import with ``loaders.stores.oxigraph_store.import_into_oxigraph`` and
-``loaders.stores.neo4j.import_into_neo4j``; ``graph.imported`` searches paths over the merged graph.
+typed constructors when written (``nquads``, the edges' statements in Biolink's terms the Oxigraph
+store adds). Every store takes an import as rows (``graph.imported.merged_rows``) through
+``Store.merge`` (``loaders.stores.adapter``); ``graph.imported`` searches paths over the merged graph.
 """
 
 from __future__ import annotations

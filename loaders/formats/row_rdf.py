@@ -3,19 +3,22 @@
 A node row is its IRI with ``rdf:type kmoa:NodeRow``; an edge row is a statement node
 (``ROW_EDGE_BASE`` + its id, ``rdf:type kmoa:EdgeRow``) with ``rdf:subject`` / ``rdf:predicate`` /
 ``rdf:object``, beside the direct triple ``subject predicate object`` that plain SPARQL walks. Every
-non-empty column of a row is a ``kmoa:<column>`` literal (one per value of a list, typed for
+non-empty column of a row is a ``ROW_COLUMN`` + column literal (one per value of a list, typed for
 booleans and numbers, JSON for nested values), so provenance survives whatever the source: a
 curated claim's section, references and quote, an imported edge's KGX id, knowledge level and
-publications. ``rows_query`` and ``rows_from_bindings`` read rows back.
+publications. The columns are properties of their own, so rows sit beside the curated RDF form
+(``loaders.formats.rdf``) in one store without adding answers to its queries. ``rows_query`` and
+``rows_from_bindings`` read rows back.
 
 Every term is built by pyoxigraph's typed constructors, so no identifier or text can end a term early;
-an edge whose subject or object is not among the written nodes is refused (``RowError``).
+an edge whose subject or object is not among the written (or ``known``) nodes is refused (``RowError``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +26,7 @@ from kmoa.graph.rows import EdgeRow, NodeRow
 from kmoa.graph.sparql import sparql_string
 from kmoa.loaders.base import Row, RowError, RowSink
 from kmoa.loaders.formats.kgx_import import iri_text
-from kmoa.ontology.namespaces import ROW_EDGE_BASE, VOCAB
+from kmoa.ontology.namespaces import ROW_COLUMN, ROW_EDGE_BASE, VOCAB
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -45,15 +48,20 @@ def _literal(value: Any) -> str:
     return str(ox.Literal(str(value)))
 
 
-def _columns(subject: str, row: Row) -> Iterator[str]:
+@cache
+def _column_iri(column: str) -> str:
     import pyoxigraph as ox
 
+    return str(ox.NamedNode(ROW_COLUMN + column))
+
+
+def _columns(subject: str, row: Row, end: str) -> Iterator[str]:
     for column, value in row.items():
         values = value if isinstance(value, (list, tuple)) else [value]
-        prop = str(ox.NamedNode(VOCAB + column))
+        prop = _column_iri(column)
         for item in values:
             if item is not None and item != "":
-                yield f"{subject} {prop} {_literal(item)} .\n"
+                yield f"{subject} {prop} {_literal(item)}{end}"
 
 
 def edge_iri(edge_id: str) -> str:
@@ -61,25 +69,39 @@ def edge_iri(edge_id: str) -> str:
     return ROW_EDGE_BASE + quote(edge_id, safe="")
 
 
-def rows_to_ntriples(nodes: Iterable[Row], edges: Iterable[Row]) -> bytes:
-    """N-Triples of the rows (see the module docstring); RowError for an edge that joins unknown nodes."""
+def row_lines(nodes: Iterable[Row], edges: Iterable[Row], known: Collection[str] = (),
+              graph_of: Callable[[Row], str | None] | None = None, chunk: int = 10_000) -> Iterator[str]:
+    """The rows as chunks of N-Triples, or of N-Quads when ``graph_of`` names a graph for each row.
+
+    An edge's subject and object must be among the written nodes or ``known`` (RowError otherwise,
+    raised while the chunks are made, so a loader fed by them fails before it commits).
+    """
     import pyoxigraph as ox
 
     rdf_type, subject_, predicate_, object_ = (str(ox.NamedNode(RDF + name))
                                                for name in ("type", "subject", "predicate", "object"))
     node_class, edge_class = str(ox.NamedNode(VOCAB + "NodeRow")), str(ox.NamedNode(VOCAB + "EdgeRow"))
+    written: set[str] = set(known)
+
+    def end(row: Row) -> str:
+        graph = graph_of(row) if graph_of is not None else None
+        return f" {ox.NamedNode(graph)} .\n" if graph else " .\n"
+
     out: list[str] = []
-    written: set[str] = set()
     for row in nodes:
         try:
             node = iri_text(row["id"])
         except (KeyError, ValueError) as err:
             raise RowError(f"node row {row.get('id')!r}: {err}") from None
         written.add(row["id"])
-        out.append(f"{node} {rdf_type} {node_class} .\n")
-        out.extend(_columns(node, row))
+        tail = end(row)
+        out.append(f"{node} {rdf_type} {node_class}{tail}")
+        out.extend(_columns(node, row, tail))
+        if len(out) >= chunk:
+            yield "".join(out)
+            out = []
     for row in edges:
-        missing = [end for end in ("subject", "object") if row.get(end) not in written]
+        missing = [e for e in ("subject", "object") if row.get(e) not in written]
         if missing:
             raise RowError(f"edge row {row.get('id')!r}: its {' and '.join(missing)} is not among the written nodes")
         try:
@@ -87,20 +109,28 @@ def rows_to_ntriples(nodes: Iterable[Row], edges: Iterable[Row]) -> bytes:
             statement = str(ox.NamedNode(edge_iri(str(row["id"]))))
         except (KeyError, ValueError) as err:
             raise RowError(f"edge row {row.get('id')!r}: {err}") from None
-        out.append(f"{s} {p} {o} .\n")
-        out.append(f"{statement} {rdf_type} {edge_class} .\n{statement} {subject_} {s} .\n"
-                   f"{statement} {predicate_} {p} .\n{statement} {object_} {o} .\n")
-        out.extend(_columns(statement, row))
-    return "".join(out).encode("utf-8")
+        tail = end(row)
+        out.append(f"{s} {p} {o}{tail}{statement} {rdf_type} {edge_class}{tail}{statement} {subject_} {s}{tail}"
+                   f"{statement} {predicate_} {p}{tail}{statement} {object_} {o}{tail}")
+        out.extend(_columns(statement, row, tail))
+        if len(out) >= chunk:
+            yield "".join(out)
+            out = []
+    yield "".join(out)
+
+
+def rows_to_ntriples(nodes: Iterable[Row], edges: Iterable[Row]) -> bytes:
+    """N-Triples of the rows (see the module docstring); RowError for an edge that joins unknown nodes."""
+    return "".join(row_lines(nodes, edges)).encode("utf-8")
 
 
 def rows_query(kind: str, column: str | None = None, value: str | None = None) -> str:
     """SELECT ``?row ?column ?value`` of every ``kind`` row (NodeRow, EdgeRow), or those with ``column`` = ``value``."""
-    match = f"?row <{VOCAB}{column}> {sparql_string(value)} ." if column and value is not None else ""
+    match = f"?row <{ROW_COLUMN}{column}> {sparql_string(value)} ." if column and value is not None else ""
     return f"""SELECT ?row ?column ?value WHERE {{
   ?row a <{VOCAB}{kind}> . {match}
   ?row ?column ?value .
-  FILTER(STRSTARTS(STR(?column), "{VOCAB}"))
+  FILTER(STRSTARTS(STR(?column), "{ROW_COLUMN}"))
 }}"""
 
 
@@ -109,7 +139,7 @@ def rows_from_bindings(bindings: Iterable[dict[str, Any]]) -> list[dict[str, Any
     rows: dict[str, dict[str, Any]] = {}
     for binding in bindings:
         row = rows.setdefault(str(binding["row"]), {})
-        column, value = str(binding["column"])[len(VOCAB):], binding["value"]
+        column, value = str(binding["column"])[len(ROW_COLUMN):], binding["value"]
         if column in JSON_COLUMNS and isinstance(value, str):
             value = json.loads(value)
         if column in LIST_COLUMNS:

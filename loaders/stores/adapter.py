@@ -5,7 +5,8 @@ store's rows atomically: a failed write leaves the previous state), ``query`` in
 language (SPARQL or Cypher, read-only, with a timeout and a row cap; one ``QueryResult``), and the
 candidate edges the one path search asks for (``edges_from``, ``edges_to``, ``kind_of``, ``degree``,
 in the search's vocabulary: ``graph.rows.search_edge``; ``paths`` runs ``graph.search`` over them).
-``node_rows`` / ``edge_rows`` read rows back.
+``node_rows`` / ``edge_rows`` read rows back; ``merge`` writes the curated graph with an import, as the
+rows every import reaches every store as (``graph.imported.merged_rows``).
 
 A new store is one module with a ``Store`` subclass plus one line in ``STORES``.
 """
@@ -23,13 +24,16 @@ from kmoa.graph.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
 from kmoa.loaders.base import Row, RowSink, write_rows
 
 if TYPE_CHECKING:
+    from kmoa.graph.imported import ImportedGraph
+    from kmoa.graph.model import KnowledgeGraph
     from kmoa.graph.search import PathFilters, PathSearch
+    from kmoa.loaders.formats.kgx_import import ImportSummary
 
 # scheme -> "module:class"; the module is imported only when a store of that scheme is opened.
 STORES: dict[str, str] = {
     "memory": "kmoa.loaders.stores.memory:MemoryStore",
     "oxigraph": "kmoa.loaders.stores.oxigraph_store:OxigraphStore",
-    "neo4j": "kmoa.loaders.stores.neo4j:Neo4jStore",
+    "neo4j": "loaders.stores.neo4j:Neo4jStore",
     "sparql": "kmoa.loaders.stores.sparql_remote:RemoteSparqlStore",
 }
 
@@ -62,6 +66,22 @@ class Store(ABC):
     def write(self, nodes: Iterable[Row], edges: Iterable[Row]) -> None:
         """Replace the store's rows with ``nodes`` and ``edges`` (nothing changes if anything fails)."""
         write_rows(self.writer(), nodes, edges)
+
+    def merge(self, kg: KnowledgeGraph, imported: ImportedGraph, progress: bool | None = None,
+              **options: Any) -> ImportSummary:
+        """Replace the store's rows with the curated graph's and an import's (``graph.imported.merged_rows``).
+
+        The same rows every store is given for an import, written atomically like any rows; a store
+        that keeps earlier imports beside the curated graph (Oxigraph) extends this.
+        """
+        import time
+
+        from kmoa.graph.imported import merged_rows
+        from kmoa.loaders.formats.kgx_import import import_summary
+
+        began = time.perf_counter()
+        self.write(*merged_rows(kg, imported))
+        return import_summary(imported, began, self.spec)
 
     @abstractmethod
     def query(self, text: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT) -> QueryResult:

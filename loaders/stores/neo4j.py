@@ -11,7 +11,6 @@ model, the atomic load and the read-only check are described in ``docs/atomic-lo
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -31,10 +30,8 @@ from kmoa.loaders.stores.adapter import Store
 if TYPE_CHECKING:
     import neo4j
 
-    from kmoa.graph.imported import ImportedGraph
     from kmoa.graph.model import KnowledgeGraph
     from kmoa.graph.paths import MechanismPath, PathFilters
-    from kmoa.loaders.formats.kgx_import import ImportSummary
     from kmoa.ontology.schema import WalkRules
 
 DEFAULT_DATABASE = "neo4j"
@@ -648,14 +645,17 @@ class Neo4jRowSink(RowSink):
     """Rows into Neo4j, replacing its graph in one transaction at ``finish`` (``load_rows``).
 
     The transaction's plan groups relationships by type, so the rows are gathered until
-    ``finish``; ``result`` is the :class:`LoadResult` afterwards.
+    ``finish``; ``result`` is what the load returned afterwards. ``load(nodes, edges)`` replaces
+    the one-transaction load (the command line passes its full reload, which may use the bulk
+    importer of the local server).
     """
 
-    def __init__(self, driver: neo4j.Driver, **options: Any) -> None:
-        self.driver, self.options = driver, options
+    def __init__(self, driver: neo4j.Driver, load: Callable[[list[Row], list[Row]], Any] | None = None,
+                 **options: Any) -> None:
+        self.driver, self.load, self.options = driver, load, options
         self.nodes: list[Row] = []
         self.edges: list[Row] = []
-        self.result: LoadResult | None = None
+        self.result: Any = None
 
     def write_node(self, row: Row) -> None:
         """Gather a node row."""
@@ -666,8 +666,11 @@ class Neo4jRowSink(RowSink):
         self.edges.append(row)
 
     def finish(self) -> None:
-        """Load every gathered row in one transaction."""
-        self.result = load_rows(self.driver, self.nodes, self.edges, **self.options)
+        """Load every gathered row at once."""
+        if self.load is not None:
+            self.result = self.load(self.nodes, self.edges)
+        else:
+            self.result = load_rows(self.driver, self.nodes, self.edges, **self.options)
 
 
 def load_graph(driver: neo4j.Driver, kg: KnowledgeGraph, **options: Any) -> LoadResult:
@@ -1032,25 +1035,6 @@ def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 
 # -- imports -------------------------------------------------------------------------------------
 
 
-def import_into_neo4j(driver: neo4j.Driver, kg: KnowledgeGraph, graph: ImportedGraph,
-                      progress: bool | None = None, **options: Any) -> ImportSummary:
-    """Replace the Neo4j graph with curated + imported rows in one transaction (``load_rows``).
-
-    Imported relationships carry ``primary_knowledge_source`` (never ``infores:kmoa``) and
-    ``imported: true``. Nothing of the new graph is visible before the commit, and a failed or
-    killed import leaves the previous graph and nothing else.
-    """
-    from kmoa.graph.imported import imported_edge_rows, imported_node_rows
-    from kmoa.graph.rows import edge_rows, node_rows
-    from kmoa.loaders.formats.kgx_import import import_summary
-
-    began = time.perf_counter()
-    write_rows(Neo4jRowSink(driver, progress=progress, **options),
-               itertools.chain(node_rows(kg), imported_node_rows(kg, graph)),
-               itertools.chain(edge_rows(kg), imported_edge_rows(graph)))
-    return import_summary(graph, began, "neo4j")
-
-
 def delete_retired(driver: neo4j.Driver, database: str, batch: int = 10_000) -> None:
     """Delete generations an earlier loader layout retired: relationships first, in small transactions."""
     with driver.session(database=database) as session:
@@ -1092,14 +1076,27 @@ class Neo4jStore(Store):
     language = "cypher"
 
     def __init__(self, locator: str, user: str | None = None, password: str | None = None,
-                 database: str | None = None, local: Callable[[], Any] | None = None, **options: Any) -> None:
+                 database: str | None = None, local: Callable[[], Any] | None = None,
+                 load: Callable[[ConnectionSettings, list[Row], list[Row]], Any] | None = None,
+                 **options: Any) -> None:
         super().__init__(locator)
         self.settings = ConnectionSettings.resolve(locator or None, user, password, database, local=local)
         self.driver = connect(self.settings)
+        self.load = load
+        #: What the last write's load returned (``LoadResult``, or what ``load`` returns).
+        self.result: Any = None
 
     def writer(self) -> RowSink:
-        """Rows in; one transaction replaces the graph when the sink finishes."""
-        return Neo4jRowSink(self.driver, database=self.settings.database, progress=False)
+        """Rows in; one transaction (or the ``load`` the store was opened with) replaces the graph at ``finish``."""
+        load = self.load
+        return Neo4jRowSink(self.driver, database=self.settings.database, progress=False,
+                            load=None if load is None else lambda nodes, edges: load(self.settings, nodes, edges))
+
+    def write(self, nodes: Iterable[Row], edges: Iterable[Row]) -> None:
+        """Replace the graph with these rows; ``result`` says how."""
+        sink = write_rows(self.writer(), nodes, edges)
+        assert isinstance(sink, Neo4jRowSink)
+        self.result = sink.result
 
     def query(self, text: str, timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT) -> QueryResult:
         """Read-only Cypher (the server decides what is read-only)."""

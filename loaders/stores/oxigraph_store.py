@@ -84,6 +84,20 @@ def load_curated(store: Any, kg: KnowledgeGraph) -> None:
     store.bulk_load(input=curated_ntriples(kg), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
 
 
+def load_curated_rows(store: Any, kg: KnowledgeGraph) -> None:
+    """Replace the rows graph (``ROWS_GRAPH``) of an open, writable store with the curated graph's rows."""
+    import pyoxigraph as ox
+
+    from kmoa.graph.rows import edge_rows, node_rows
+    from kmoa.loaders.formats.row_rdf import row_lines
+
+    graph = ox.NamedNode(ROWS_GRAPH)
+    if store.contains_named_graph(graph):
+        store.clear_graph(graph)
+    store.bulk_load(input="".join(row_lines(node_rows(kg), edge_rows(kg))).encode("utf-8"),
+                    format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+
+
 def build_store(path: Path, kg: KnowledgeGraph) -> Path:
     """Create a store at ``path`` holding only the curated graph, or replace the contents of one."""
     with updating_store(path, fresh=True) as store:
@@ -356,22 +370,36 @@ def import_into_oxigraph(store_path: Path, kg: KnowledgeGraph, graph: ImportedGr
                          progress: bool | None = None, provenance: bool = True) -> ImportSummary:
     """Write curated + imported graphs into a copy of the store and swap it in.
 
-    The new generation (``updating_store``) gets the current curated graph, one named graph per
-    knowledge source (``source_graph``) and the imported nodes' labels and categories in
-    ``IMPORT_GRAPH_BASE + name``; the store switches to it only when everything succeeded.
-    Re-importing a source replaces its named graph.
+    The new generation (``updating_store``) gets the current curated graph and its rows
+    (``load_curated``, ``load_curated_rows``), one named graph per knowledge source (``source_graph``) and the imported
+    nodes' labels and categories in ``IMPORT_GRAPH_BASE + name``; the store switches to it only
+    when everything succeeded. Re-importing a source replaces its named graph.
+
+    The import's rows (``graph.imported``, the one mapping every store is given) are written too:
+    each imported edge row into its knowledge source's graph, beside the edge's direct triple, the
+    new nodes' rows into the import's graph; so the store adapter (``OxigraphStore``) and
+    ``kmoa paths --store`` walk the imported edges. ``provenance`` adds each edge's statement in
+    Biolink's terms (``nquads``) for SPARQL users.
     """
     import pyoxigraph as ox
 
+    from kmoa.graph.imported import imported_edge_rows, imported_node_rows
     from kmoa.loaders.formats.kgx_import import import_graph_iri, import_summary, nquads
+    from kmoa.loaders.formats.row_rdf import row_lines
 
     began = time.perf_counter()
+    node_graph = import_graph_iri(graph.name)
     with updating_store(Path(store_path)) as store:
         load_curated(store, kg)
-        for iri in [import_graph_iri(graph.name), *(source_graph(s) for s in graph.source_names)]:
+        load_curated_rows(store, kg)
+        for iri in [node_graph, *(source_graph(s) for s in graph.source_names)]:
             if store.contains_named_graph(ox.NamedNode(iri)):
                 store.clear_graph(ox.NamedNode(iri))
         _bulk_load_streamed(store, nquads(graph, progress, provenance))
+        rows = row_lines(imported_node_rows(kg, graph), imported_edge_rows(graph), known=kg.nodes,
+                         graph_of=lambda row: (source_graph(row["primary_knowledge_source"])
+                                               if "subject" in row else node_graph))
+        _bulk_load_streamed(store, rows)
     return import_summary(graph, began, f"oxigraph:{store_path}")
 
 
@@ -410,7 +438,8 @@ class OxigraphStore(RdfStore):
     """``oxigraph:DIR``: rows in their own named graph of the on-disk store, written as a new generation.
 
     A write replaces the rows graph (``ROWS_GRAPH``) and keeps the store's other graphs (the curated
-    graph, imports); the store switches to the new generation only when it is complete.
+    graph, imports); ``merge`` also writes an import's rows beside the earlier imports. The store
+    switches to the new generation only when it is complete.
     """
 
     scheme = "oxigraph"
@@ -429,6 +458,11 @@ class OxigraphStore(RdfStore):
             if store.contains_named_graph(rows):
                 store.clear_graph(rows)
             store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=rows)
+
+    def merge(self, kg: KnowledgeGraph, imported: ImportedGraph, progress: bool | None = None,
+              provenance: bool = True, **options: Any) -> ImportSummary:
+        """The import's rows beside the store's other imports (``import_into_oxigraph``), in a new generation."""
+        return import_into_oxigraph(self.path, kg, imported, progress=progress, provenance=provenance)
 
     def query(self, text: str, timeout: float = 10.0, limit: int = 10_000) -> QueryResult:
         """Read-only SPARQL over the store (the default graph is the union of its graphs)."""
