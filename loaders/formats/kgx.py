@@ -17,7 +17,7 @@ from typing import Any
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.graph.records import Arm, Claim, Comparison, Hypothesis, HypothesisStep, Node, Provenance, StudyFacts
 from kmoa.graph.rows import EDGE_COLUMNS, NODE_COLUMNS, edge_rows, node_rows, parse_canmat
-from kmoa.graph.sources import CuratedSource
+from kmoa.graph.sources import CuratedSource, default_source_dir, read_source
 from kmoa.loaders.base import Row, RowSink, Sink, Source, register_sink, register_source, write_rows
 from kmoa.ontology.schema import load_schema
 
@@ -209,6 +209,30 @@ def _split(cell: str) -> tuple[str, ...]:
     return tuple(sorted(v for v in cell.split(SEP) if v)) if cell else ()
 
 
+def _export_sources(path: Path) -> tuple[dict[str, CuratedSource], str | None]:
+    """The sources an export describes, and the one its rows belong to when they do not say (or None).
+
+    Without ``sources.json`` the export is from before sources existed: the packaged review's.
+    """
+    if (path / SOURCES_FILE).is_file():
+        sources = read_sources_json(path / SOURCES_FILE)
+        return sources, next(iter(sources)) if len(sources) == 1 else None
+    review = read_source(default_source_dir())
+    return {review.id: review}, review.id
+
+
+def _claim_source(sources: dict[str, CuratedSource], default: str | None, row: dict[str, str]) -> str:
+    """The source of an edge row without a ``curated_source`` column: by its knowledge source, else the default."""
+    found = [s.id for s in sources.values() if s.infores == row.get("primary_knowledge_source")]
+    if len(found) == 1:
+        return found[0]
+    if default is None:
+        raise ValueError(f"curated_source (no such column, and primary_knowledge_source "
+                       f"'{row.get('primary_knowledge_source', '')}' is none of the sources of {SOURCES_FILE}: "
+                       f"{', '.join(sorted(sources))})")
+    return default
+
+
 @register_source
 class KgxSource(Source):
     """Reads a directory written by ``KgxSink`` back into the same graph."""
@@ -216,7 +240,15 @@ class KgxSource(Source):
     format_name = "kgx"
 
     def read(self, path: Path) -> KnowledgeGraph:
+        """The graph of a KGX export; one written before sources existed reads as the packaged review's.
+
+        An export without ``sources.json`` and ``curated_source`` columns was written when kmoa had
+        one source, the packaged review: its claims and nodes are that review's. Where only the
+        column is missing, a claim's source is the one whose knowledge source (``infores``) is the
+        edge's ``primary_knowledge_source``.
+        """
         schema = load_schema()
+        sources, default = _export_sources(path)
         kind_by_category = {k.biolink: k.name for k in schema.node_kinds.values()}
         nodes: dict[str, Node] = {}
         hypotheses_raw: dict[str, dict[str, Any]] = {}
@@ -238,14 +270,15 @@ class KgxSource(Source):
             nodes[row["id"]] = Node(
                 id=row["id"], kind=kind, name=row["name"], synonyms=_split(row.get("synonym", "")),
                 xref=_split(row.get("xref", "")), description=row.get("description") or None, study=study,
-                source=row.get("curated_source") or None,
+                source=row.get("curated_source", default) or None,
             )
         claims: dict[str, Claim] = {}
         for lineno, row in read_tsv(path / "edges.tsv", ["subject", "predicate", "object"]):
             try:
                 level, level_max = parse_canmat(row.get("evidence_level", ""))
                 prov = Provenance(
-                    source=row["curated_source"], section=row["review_section"],
+                    source=row["curated_source"] if "curated_source" in row else _claim_source(sources, default, row),
+                    section=row["review_section"],
                     refs=tuple(sorted(int(r) for r in _split(row["review_refs"]))),
                     quote=row["supporting_text"], evidence_type=row["evidence_type"],  # type: ignore[arg-type]
                     species=row["species"], finding=row.get("finding") or "positive",  # type: ignore[arg-type]
@@ -286,7 +319,6 @@ class KgxSource(Source):
                 outcome=raw["outcome"], result=raw["result"], provenance=prov, studies=tuple(raw["studies"]),
                 population=raw["population"], note=node.description,
             )
-        sources = read_sources_json(path / SOURCES_FILE) if (path / SOURCES_FILE).is_file() else {}
         return KnowledgeGraph(nodes=nodes, claims=claims, hypotheses=hypotheses, schema=schema,
                               comparisons=comparisons, sources=sources)
 
