@@ -13,7 +13,14 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-from kmoa.graph.evidence import SOURCE_LINE, Evidence, ForestPanel, colours, evidence_title, forest_panels
+from kmoa.graph.evidence import (
+    Evidence,
+    ForestPanel,
+    colours,
+    evidence_title,
+    forest_panels,
+    source_line,
+)
 from kmoa.graph.model import KnowledgeGraph
 
 if TYPE_CHECKING:
@@ -90,7 +97,8 @@ def draw_evidence(kg: KnowledgeGraph, evidence: Evidence) -> Figure:
             f"the other {len(unplotted)} are listed in the table (kmoa explore, evidence view).")
     for comp in evidence.between:
         note += f"\nHead to head, section {comp.provenance.section}: \"{comp.provenance.quote}\""
-    fig.text(0.01, 0.005, f"{note}\n{SOURCE_LINE}", fontsize=7.5, color="#555555", ha="left", va="bottom")
+    fig.text(0.01, 0.005, f"{note}\n{source_line(kg, evidence)}", fontsize=7.5, color="#555555", ha="left",
+             va="bottom")
     return fig
 
 

@@ -21,7 +21,6 @@ from dash import dcc, html
 from kmoa.explorer import ids
 from kmoa.explorer.data import ExplorerData
 from kmoa.graph.evidence import (
-    SOURCE_LINE,
     Evidence,
     EvidenceRow,
     ForestPanel,
@@ -29,6 +28,7 @@ from kmoa.graph.evidence import (
     compare_evidence,
     evidence_title,
     forest_panels,
+    source_line,
 )
 
 #: Table columns: (key, header, sortable).
@@ -219,7 +219,7 @@ def evidence_view(data: ExplorerData, state: Mapping[str, Any]) -> html.Div:
         *between,
         forest_chart(data, evidence),
         html.Div(evidence_table(data, evidence, state.get("ev_sort"), state.get("sel")), className="table-scroll"),
-        html.P(SOURCE_LINE, className="muted small"),
+        html.P(source_line(data.kg, evidence), className="muted small"),
     ])
 
 

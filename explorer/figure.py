@@ -218,7 +218,7 @@ def scene_notes(data: ExplorerData, scene: Scene) -> list[str]:
     if scene.tour is not None:
         step = scene.tour
         refs = " ".join(f"[{r}]" for r in step.refs) or "no reference"
-        return [step.caption, f"“{step.quote}” (review, section {step.section} {refs})"]
+        return [step.caption, f"“{step.quote}” ({step.source_label}, section {step.section} {refs})"]
     notes = []
     for i, path in enumerate(scene.paths):
         chain = " → ".join(data.node_name(n) for n in path.nodes)

@@ -10,7 +10,7 @@ from html import escape
 
 from kmoa.explorer.data import ExplorerData
 from kmoa.explorer.figure import figure_svg
-from kmoa.explorer.views import finding_flags, tour_step, tour_view
+from kmoa.explorer.views import finding_flags, source_label, tour_step, tour_view
 
 STYLE = """
 body { font-family: "Helvetica Neue", Helvetica, Arial, sans-serif; color: #1b1f24; margin: 2em auto;
@@ -44,14 +44,17 @@ def tour_handout(data: ExplorerData, hypothesis: str) -> str:
     kg = data.kg
     hyp = kg.hypotheses[hypothesis]
     prov = hyp.provenance
-    route = f"Route {hyp.route} of the review's Fig. 1" if hyp.route else "A route of action discussed in the review"
+    source = kg.sources.get(prov.source)
+    label = source_label(kg, prov.source)
+    route = (f"Route {hyp.route} of {source.route_figure or label}" if hyp.route and source is not None
+             else f"A route of action discussed in {label}")
     head = [f"<h1>{escape(hyp.name)}</h1>",
             f'<p class="meta">{escape(route)} · {len(hyp.steps)} steps · '
             f"ketamine mechanisms of action (kmoa), from one review</p>"]
     if hyp.description:
         head.append(f"<p>{escape(hyp.description)}</p>")
     head.append(f"<blockquote>“{escape(prov.quote)}”</blockquote>"
-                f'<p class="refs">Review, section {escape(prov.section)} {_refs(prov.refs)}</p>')
+                f'<p class="refs">{escape(label)}, section {escape(prov.section)} {_refs(prov.refs)}</p>')
     steps = []
     for i in range(len(hyp.steps)):
         step = tour_step(kg, hyp, i)
@@ -70,8 +73,8 @@ def tour_handout(data: ExplorerData, hypothesis: str) -> str:
             + "".join(f'<p class="flag">{escape(text)}</p>' for text in flags)
             + f"<blockquote>“{escape(step.quote)}”</blockquote>"
             f'<p class="refs">{escape(claim)} · {escape(ev.label if ev else step.evidence_type)}, '
-            f"{escape(kg.schema.species_label(step.species))} · review, section {escape(step.section)} "
-            f"{_refs(step.refs)}</p></section>")
+            f"{escape(kg.schema.species_label(step.species))} · {escape(step.source_label)}, "
+            f"section {escape(step.section)} {_refs(step.refs)}</p></section>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{escape(hyp.name)} · kmoa tour handout</title><style>{STYLE}</style></head>"
             f"<body><header>{''.join(head)}</header>{''.join(steps)}</body></html>\n")

@@ -411,7 +411,7 @@ def tour_panel(data: ExplorerData, scene: Scene, state: dict[str, Any]) -> html.
         html.P(step.caption, className="tour-caption", id="tour-caption"),
         *flags,
         html.Blockquote([html.Span(f"“{step.quote}”", className="quote-text"),
-                         html.Footer(["Review, section ", step.section, " ", refs_badges(step.refs)])],
+                         html.Footer([f"{step.source_label}, section ", step.section, " ", refs_badges(step.refs)])],
                         className="quote", id="tour-quote"),
         html.Div([select_button(f"claim:{step.claim}",
                                 f"{data.node_name(step.subject)} — {step.predicate_label} → "
@@ -522,7 +522,8 @@ def slide(info: Slide | None) -> list[Any]:
     quote: list[Any] = []
     if info.quote:
         quote = [html.Blockquote([html.Span(f"“{info.quote}”", className="quote-text"),
-                                  html.Footer(["Review, section ", info.section or "?", " ", refs_badges(info.refs)])],
+                                  html.Footer([f"{info.source_label}, section ", info.section or "?", " ",
+                                               refs_badges(info.refs)])],
                                  className="quote slide-quote", id="slide-quote")]
     return [html.Div(info.counter, className="slide-counter"),
             html.P(info.caption, className="slide-caption", id="slide-caption"), *quote]

@@ -298,6 +298,8 @@ class TourStep:
     #: The curator inferred this step; the review does not state it (the claim's note says why).
     inferred: bool = False
     note: str | None = None
+    #: How the quote's footer names its source beside the section ("Review"; ``CuratedSource.label``).
+    source_label: str = ""
 
     @property
     def nodes(self) -> tuple[str, str]:
@@ -316,8 +318,14 @@ def tour_step(kg: KnowledgeGraph, hypothesis: Hypothesis | str, i: int) -> TourS
         subject=claim.subject, object=claim.object, predicate=claim.predicate,
         predicate_label=kg.schema.predicates[claim.predicate].label, quote=prov.quote, refs=tuple(prov.refs),
         section=prov.section, evidence_type=prov.evidence_type, species=prov.species, finding=prov.finding,
-        contested=prov.contested, inferred=prov.inferred, note=claim.note,
+        contested=prov.contested, inferred=prov.inferred, note=claim.note, source_label=source_label(kg, prov.source),
     )
+
+
+def source_label(kg: KnowledgeGraph, source: str | None) -> str:
+    """The name a quote's footer gives a curated source ("Review, section 2"): its ``source.yaml`` short name."""
+    found = kg.sources.get(source or "")
+    return found.label if found is not None else (source or "source")
 
 
 def _oriented(data: ExplorerData, claim_id: str) -> tuple[str, str]:
@@ -899,6 +907,7 @@ class Slide:
     quote: str | None = None
     section: str | None = None
     refs: tuple[int, ...] = ()
+    source_label: str = ""  #: the quote's source, as its footer names it
     first: bool = True  #: no step before this one
     last: bool = True  #: no step after this one
 
@@ -916,7 +925,7 @@ def slide_for(data: ExplorerData, scene: Scene, state: Mapping[str, Any]) -> Sli
     step = scene.tour
     if state.get("view") == "tour" and step is not None:
         return Slide(f"{step.name} · step {step.index + 1} of {step.total}", step.caption, step.quote, step.section,
-                     step.refs, first=step.index == 0, last=step.index >= step.total - 1)
+                     step.refs, step.source_label, first=step.index == 0, last=step.index >= step.total - 1)
     claims = path_step_claims(scene, state)
     if not claims:
         return None
@@ -933,4 +942,4 @@ def slide_for(data: ExplorerData, scene: Scene, state: Mapping[str, Any]) -> Sli
     return Slide(f"Path #{number + 1} · step {at + 1} of {len(claims)}",
                  f"{data.node_name(s.source)} — {s.label} → {data.node_name(s.target)}",
                  prov.quote if prov else None, prov.section if prov else None, tuple(prov.refs) if prov else (),
-                 first=False, last=at >= len(claims) - 1)
+                 source_label(data.kg, prov.source) if prov else "", first=False, last=at >= len(claims) - 1)

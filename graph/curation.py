@@ -112,17 +112,23 @@ class Curation:
     sources: tuple[CuratedSource, ...] = ()
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that remembers the line of every mapping."""
+def line_loader(base: type[yaml.SafeLoader] = yaml.SafeLoader) -> type[yaml.SafeLoader]:
+    """A safe YAML loader class on ``base`` that records each mapping's line under ``LINE_KEY``.
+
+    The curation's files use PyYAML's own parser (its messages); a large file may pass libyaml's
+    ``yaml.CSafeLoader`` for speed (DrugMechDB does).
+    """
+    def construct(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
+        mapping: dict[str, Any] = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
+        mapping[LINE_KEY] = node.start_mark.line + 1
+        return mapping
+
+    loader: type[yaml.SafeLoader] = type("LineLoader", (base,), {"__doc__": "A safe loader recording lines."})
+    loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct)
+    return loader
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping: dict[str, Any] = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
-    mapping[LINE_KEY] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader = line_loader()
 
 
 def read_yaml_records(path: Path, display: str) -> list[dict[str, Any]]:
@@ -439,8 +445,9 @@ class _Reader:
         self.curie(hyp_id, where, rid, "id")
         name = self.text(raw, "name", where, rid, required=True)
         route = raw.get("route")
-        if route is not None and (not isinstance(route, int) or not 1 <= route <= 6):
-            self.problem(where, rid, "route must be a Fig. 1 route number 1-6, or omitted")
+        problem = self.source.route_problem(route) if route is not None else None
+        if problem is not None:
+            self.problem(where, rid, problem)
             route = None
         steps = []
         for i, raw_step in enumerate(raw.get("steps") or [], start=1):

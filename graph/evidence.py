@@ -263,5 +263,13 @@ def evidence_title(kg: KnowledgeGraph, evidence: Evidence) -> str:
     return f"Clinical evidence: {names}{where}"
 
 
-SOURCE_LINE = ("Source: Ketamine and esketamine for depression, Discover Mental Health 2022, 2:9 "
-               "(doi:10.1007/s44192-022-00012-3), as curated in kmoa.")
+def source_line(kg: KnowledgeGraph, evidence: Evidence) -> str:
+    """The line under a chart or table naming the curated sources its rows come from (from their ``source.yaml``).
+
+    "Source: Ketamine and esketamine for depression, Discover Mental Health (2022) 2:9, doi:..., as
+    curated in kmoa." Without rows, the sources of the whole graph.
+    """
+    used = {kg.claims[c].provenance.source for row in evidence.rows for c in row.claims if c in kg.claims}
+    named = [kg.sources[s] for s in sorted(used or kg.sources) if s in kg.sources]
+    cited = "; ".join(f"{s.name}, {s.citation}" if s.name else s.citation for s in named)
+    return f"Source{'s' if len(named) > 1 else ''}: {cited}, as curated in kmoa."

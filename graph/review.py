@@ -104,7 +104,6 @@ class Review:
 # A sentence ends at . ! or ? before a capital, a bracket, a quotation mark or a section heading ("6.7 Substance").
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(“\"]|\d{1,2}(?:\.\d{1,2})?\s+[A-Z])")
 _CITATION = re.compile(r"\[(\d+(?:\s*[–-]\s*\d+)?(?:\s*,\s*\d+(?:\s*[–-]\s*\d+)?)*)\]")
-_HEADING = re.compile(r"^\s*(\d{1,2}(\.\d{1,2})?\s{1,3}\S.*|Fig\. 1 .*|Vol:.*|Review .*|1 3)$")
 
 
 def cited_numbers(bracket: str) -> list[int]:
@@ -139,11 +138,13 @@ def _units(paragraph: str) -> list[tuple[str, list[int], bool]]:
     return units
 
 
-def _paragraphs(text: str) -> list[str]:
+def _paragraphs(text: str, headings: str | None) -> list[str]:
+    """The text's paragraphs: runs of lines between blank lines and lines that fully match ``headings``."""
+    heading = re.compile(headings) if headings else None
     paragraphs: list[str] = []
     current: list[str] = []
     for line in text.splitlines():
-        if not line.strip() or _HEADING.match(line):
+        if not line.strip() or (heading is not None and heading.fullmatch(line)):
             if current:
                 paragraphs.append(" ".join(current))
             current = []
@@ -159,15 +160,21 @@ _NEW_STUDY = re.compile(r"^\W*(A subsequent|Another|In another|In contrast|A rec
                         r"Notably|In addition|Finally)\b")
 
 
-def passages_citing(text: str, ref: int) -> list[str]:
+def passages_citing(text: str, ref: int, headings: str | None = None) -> list[str]:
     """The passages that report what reference ``ref`` found.
 
     A passage is the unit that cites it, the one uncited sentence just before it (a study is often
     described before its citation), and the whole sentences after it up to the next citation or
-    the next sentence that introduces another study ("Another ...", "In contrast, ...").
+    the next sentence that introduces another study ("Another ...", "In contrast, ..."). Passages
+    never run across a heading: a line matching ``headings`` (the source's ``source.yaml``; by
+    default the packaged review's).
     """
+    if headings is None:
+        from kmoa.graph.sources import default_source_dir, read_source
+
+        headings = read_source(default_source_dir()).headings
     out = []
-    for paragraph in _paragraphs(text):
+    for paragraph in _paragraphs(text, headings):
         units = _units(paragraph)
         for i, (unit, refs, _) in enumerate(units):
             if ref not in refs:

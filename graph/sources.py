@@ -1,7 +1,9 @@
 """Curated sources: each is a folder with its text, its records and a ``source.yaml`` describing it.
 
 ``source.yaml`` names the source (``id``), its knowledge source (``infores``), its citation and DOI,
-the file holding its text, its numbered reference list and its section scheme. Claims of a source
+the file holding its text, its numbered reference list and its section scheme; optionally how a
+quote's footer names it (``short_name``), which lines of its text are headings rather than prose
+(``headings``) and the numbered routes its hypotheses may name (``routes``). Claims of a source
 cite reference numbers from that source's list and name sections of that source's scheme; the
 packaged review (``graph/data/source.yaml``) is one such source. A data folder without a
 ``source.yaml`` is an excerpt of the packaged review (the tests' tiny graph is one).
@@ -23,7 +25,8 @@ from kmoa.graph.identifiers import curie_problem
 SourceId = str
 SOURCE_FILE = "source.yaml"
 SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-SOURCE_KEYS = ("id", "name", "citation", "doi", "infores", "text", "references", "sections")
+SOURCE_KEYS = ("id", "name", "short_name", "citation", "doi", "infores", "text", "references", "sections", "headings",
+               "routes")
 
 
 class SourceError(ValueError):
@@ -49,6 +52,28 @@ class CuratedSource:
     doi: str | None = None
     #: Where the source's text is (the file quotes are checked against).
     text_path: Path | None = field(default=None, compare=False)
+    #: How a quote's footer names the source beside a section ("Review, section 2"); see ``label``.
+    short_name: str | None = field(default=None, compare=False)
+    #: Lines of the text that are headings or page furniture, not prose (a regular expression a whole
+    #: line matches); passages read from the text never run across them.
+    headings: str | None = field(default=None, compare=False)
+    #: The numbered routes a hypothesis of this source may name (``route: N``, 1 to ``route_count``),
+    #: and where the source draws them (``route_figure``, e.g. "the review's Fig. 1").
+    route_count: int = field(default=0, compare=False)
+    route_figure: str | None = field(default=None, compare=False)
+
+    @property
+    def label(self) -> str:
+        """The short name a quote's footer gives the source: ``short_name``, else its name, else its id."""
+        return self.short_name or self.name or self.id
+
+    def route_problem(self, route: object) -> str | None:
+        """Why ``route`` is not a route a hypothesis of this source may name, or None when it is."""
+        if isinstance(route, int) and not isinstance(route, bool) and 1 <= route <= self.route_count:
+            return None
+        if not self.route_count:
+            return f"{self.id} numbers no routes (source.yaml 'routes'): omit 'route'"
+        return f"route must be a route number of {self.route_figure or self.id} (1-{self.route_count}), or omitted"
 
     def has_reference(self, number: int) -> bool:
         """True when ``number`` is in the source's reference list."""
@@ -139,9 +164,23 @@ def read_source(folder: Path) -> CuratedSource:
     text_path = folder / str(raw["text"])
     if not text_path.is_file():
         raise SourceError(f"{where}: text file {text_path} does not exist")
+    headings = raw.get("headings")
+    if headings is not None:
+        try:
+            re.compile(str(headings))
+        except re.error as err:
+            raise SourceError(f"{where}: headings is not a regular expression: {err}") from None
+    routes = raw.get("routes") or {}
+    if not isinstance(routes, dict) or not isinstance(routes.get("count", 0), int) or routes.get("count", 0) < 0 \
+            or set(routes) - {"count", "figure"}:
+        raise SourceError(f"{where}: 'routes' must be a mapping with 'count' (how many numbered routes) "
+                          "and optional 'figure' (where the source draws them)")
     return CuratedSource(
         id=source_id, infores=infores, citation=str(raw["citation"]).strip(),
         references=_references(raw["references"], where), section_pattern=sections["pattern"],
         section_examples=tuple(str(e) for e in sections.get("examples") or ()),
         name=raw.get("name"), doi=str(doi) if doi else None, text_path=text_path,
+        short_name=str(raw["short_name"]) if raw.get("short_name") else None,
+        headings=str(headings) if headings is not None else None,
+        route_count=int(routes.get("count", 0)), route_figure=str(routes["figure"]) if routes.get("figure") else None,
     )
