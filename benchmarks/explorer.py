@@ -216,47 +216,12 @@ def first_renders(data: ExplorerData, renders: int, query: str = "", ready: str 
     return out
 
 
-def screenshot(data: ExplorerData, out: Path) -> None:
-    """A PNG of the real app in headless Chromium showing the best ketamine -> TRD path and a step's evidence."""
-    import logging
-
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
-    from kmoa.explorer.app import create_app
-    from kmoa.graph.paths import trace_mechanism_paths
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    kg = data.kg
-    source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
-    best = trace_mechanism_paths(kg, source, target, k=1)[0]
-    step = best.steps[min(1, best.hops - 1)]
-    server = make_server("127.0.0.1", 0, create_app(kg, data=data).server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = (f"http://127.0.0.1:{server.server_port}/?view=paths&source={source}&target={target}&path=1"
-           f"&sel=claim:{step.claim_id}")
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = browser.new_page(viewport={"width": 1600, "height": 900}, device_scale_factor=1)
-            page.goto(url)
-            page.wait_for_function("() => document.querySelector('#evidence-panel .quote-text') !== null")
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(out))
-            browser.close()
-    finally:
-        server.shutdown()
-    print(f"screenshot: {out}")
-
-
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--renders", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
-    parser.add_argument("--screenshot", type=Path, help="Also save a PNG of a traced path (docs/explorer.png).")
     args = parser.parse_args()
     start = time.perf_counter()
     kg = load_graph()
@@ -276,8 +241,6 @@ def main() -> None:
             print(f"{label:52} median {statistics.median(renders):.2f} s   "
                   f"max {max(renders):.2f} s   ({len(renders)} cold contexts; JavaScript {weight['js_mb']:.2f} MB, "
                   f"layout {weight['layout_kb']:.0f} kB, {weight['callbacks']:.0f} callback requests on load)")
-    if args.screenshot:
-        screenshot(data, args.screenshot)
 
 
 if __name__ == "__main__":

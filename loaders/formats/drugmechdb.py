@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from kmoa.graph.compare import CompareStep, Mechanism
+from kmoa.graph.curation import LINE_KEY, line_loader
 from kmoa.graph.identifiers import curie_problem
 from kmoa.graph.rows import IMPORT_PROVENANCE_COLUMNS
 from kmoa.loaders.base import write_rows
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from kmoa.graph.model import KnowledgeGraph
 
 KNOWLEDGE_SOURCE = "infores:drugmechdb"
-LINE = "__line__"
+LINE = LINE_KEY
 DefectPolicy = Literal["keep", "skip"]
 PMID_URL = re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/)(\d+)")
 NODE_COLUMNS = ["id", "category", "name", "xref", "provided_by"]
@@ -110,17 +111,8 @@ class DrugMechDB:
         return [p for p in self.paths if policy == "keep" or not p.defects]
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe loader (libyaml's parser where installed) that records the line of every mapping."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping: dict[str, Any] = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
-    mapping[LINE] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+# The curation's line-recording loader, on libyaml's parser where installed (DrugMechDB is large).
+_LineLoader = line_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def normalise_id(curie: str) -> str:
