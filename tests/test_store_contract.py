@@ -277,3 +277,20 @@ def test_paths_walk_what_an_import_wrote(scheme: str, tmp_path: Path, request: p
     assert any(NEW_GENE in p["nodes"] for p in found), "a path through the imported gene"
     assert sorted((round(p["score"], 9), p["nodes"]) for p in found) == \
         sorted((round(p.score, 9), list(p.nodes)) for p in expected)
+
+
+def test_paths_over_a_store_without_rows_say_what_fills_one(tmp_path: Path) -> None:
+    """A store holding only the curated RDF form (`serve sparql --create`) has no rows to walk: the command says so."""
+    from click.testing import CliRunner
+
+    from kmoa.cli import main
+    from kmoa.graph.model import load_graph
+    from kmoa.loaders.stores.oxigraph_store import build_store
+
+    build_store(tmp_path / "store", load_graph(TINY_DATA))
+    runner = CliRunner()
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    answer = runner.invoke(main, ["paths", KETAMINE, ANTIDEPRESSANT_EFFECT, "--store", spec, "--data", str(TINY_DATA)])
+    assert answer.exit_code == 1
+    assert f"holds no row for {KETAMINE}, {ANTIDEPRESSANT_EFFECT}" in answer.output
+    assert f"kmoa import kgx DIR --store {spec}" in answer.output and "Traceback" not in answer.output

@@ -164,6 +164,11 @@ def _store_paths(kg, spec: str, source: str, target: str, k: int, max_hops: int,
     options = {"local": neo4j_server.status} if spec.startswith("neo4j:") else {}
     try:
         with open_store(spec, **options) as opened:
+            missing = [c for c in dict.fromkeys((curie(source), curie(target))) if not opened.node_rows("id", c)]
+            if missing:
+                fail(f"{spec} holds no row for {', '.join(missing)}: a store has rows once `kmoa import kgx DIR "
+                     f"--store {spec}` (or Store.write) filled it; one made by `kmoa serve sparql --create` holds the "
+                     f"curated RDF form only, which `kmoa sparql --store {spec}` queries")
             found = opened.paths(curie(source), curie(target), k=k, max_hops=max_hops, filters=filters)
             names = {n: (opened.node_rows("id", n) or [{"name": n}])[0].get("name", n)
                      for p in found.paths for n in p.nodes}
