@@ -61,8 +61,9 @@ def import_() -> None:
               help="Neo4j: stop another load whose transaction is still open (a hung or stopped process) first.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when on a terminal).")
 @click.option("--edge-provenance/--no-edge-provenance", default=True, show_default=True,
-              help="Oxigraph: also write each edge's KGX id, knowledge level, source and publications "
-                   "(about six times the size and load time of the edges alone).")
+              help="Oxigraph: also write each edge's row (what `kmoa paths --store` walks) and its statement "
+                   "with KGX id, knowledge level, source and publications (over ten times the load time of the "
+                   "edges alone, which --no-edge-provenance writes as direct triples only).")
 @connection_options
 @DATA_OPTION
 def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: str | None, mode: str, batch_size: int,
@@ -115,6 +116,9 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     except (OSError, RuntimeError, ValueError, SyntaxError) as err:
         unchanged = "the previous Neo4j graph" if scheme == "neo4j" else locator
         fail(f"import failed, {unchanged} is unchanged: {err}")
+    if scheme == "oxigraph" and not edge_provenance:
+        click.echo(f"--no-edge-provenance: the imported edges are direct triples only; `kmoa paths --store {spec}` "
+                   "walks the curated rows alone", err=True)
     if result is not None:
         from kmoa.neo4j_reload import kept_message
 

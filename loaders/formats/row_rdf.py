@@ -82,6 +82,13 @@ def row_lines(nodes: Iterable[Row], edges: Iterable[Row], known: Collection[str]
                                                for name in ("type", "subject", "predicate", "object"))
     node_class, edge_class = str(ox.NamedNode(VOCAB + "NodeRow")), str(ox.NamedNode(VOCAB + "EdgeRow"))
     written: set[str] = set(known)
+    iris: dict[str, str] = {}  # a node or predicate recurs on many edges: expand its CURIE once
+
+    def iri(curie: str) -> str:
+        found = iris.get(curie)
+        if found is None:
+            found = iris[curie] = iri_text(curie)
+        return found
 
     def end(row: Row) -> str:
         graph = graph_of(row) if graph_of is not None else None
@@ -90,7 +97,7 @@ def row_lines(nodes: Iterable[Row], edges: Iterable[Row], known: Collection[str]
     out: list[str] = []
     for row in nodes:
         try:
-            node = iri_text(row["id"])
+            node = iri(row["id"])
         except (KeyError, ValueError) as err:
             raise RowError(f"node row {row.get('id')!r}: {err}") from None
         written.add(row["id"])
@@ -105,7 +112,7 @@ def row_lines(nodes: Iterable[Row], edges: Iterable[Row], known: Collection[str]
         if missing:
             raise RowError(f"edge row {row.get('id')!r}: its {' and '.join(missing)} is not among the written nodes")
         try:
-            s, p, o = iri_text(row["subject"]), iri_text(row["predicate"]), iri_text(row["object"])
+            s, p, o = iri(row["subject"]), iri(row["predicate"]), iri(row["object"])
             statement = str(ox.NamedNode(edge_iri(str(row["id"]))))
         except (KeyError, ValueError) as err:
             raise RowError(f"edge row {row.get('id')!r}: {err}") from None
