@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -285,8 +286,9 @@ def named_node(curie: str) -> Any:
     return ox.NamedNode(expanded)
 
 
+@lru_cache(maxsize=1 << 18)
 def iri_text(curie: str) -> str:
-    """``<IRI>`` of a CURIE as N-Triples writes it (see ``named_node``)."""
+    """``<IRI>`` of a CURIE as N-Triples writes it (see ``named_node``; remembered, as rows repeat nodes)."""
     return str(named_node(curie))
 
 

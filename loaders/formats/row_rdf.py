@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -37,15 +37,29 @@ JSON_COLUMNS = frozenset(name for typed in (NodeRow, EdgeRow) for name, kind in 
 
 
 def _literal(value: Any) -> str:
+    if isinstance(value, dict):
+        return _text_literal(json.dumps(value, sort_keys=True, ensure_ascii=False))
+    if isinstance(value, (str, bool, int, float)):
+        return _scalar_literal(value)
+    return _text_literal(str(value))
+
+
+@lru_cache(maxsize=1 << 16, typed=True)
+def _scalar_literal(value: Any) -> str:
+    """A literal of a row's value (remembered: names, sources, levels and nodes repeat across rows)."""
     import pyoxigraph as ox
 
     if isinstance(value, bool):
         return str(ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD_BOOLEAN)))
     if isinstance(value, (int, float)):
         return str(ox.Literal(value))
-    if isinstance(value, dict):
-        return str(ox.Literal(json.dumps(value, sort_keys=True, ensure_ascii=False)))
-    return str(ox.Literal(str(value)))
+    return _text_literal(str(value))
+
+
+def _text_literal(text: str) -> str:
+    import pyoxigraph as ox
+
+    return str(ox.Literal(text))
 
 
 @cache
