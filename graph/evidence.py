@@ -14,6 +14,7 @@ these rows, so the table, the chart and the file always agree::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -127,6 +128,51 @@ def _pair_claims(kg: KnowledgeGraph, compound: Curie, indication: Curie | None) 
     return sorted(out, key=lambda c: c.id)
 
 
+def diseases_named(kg: KnowledgeGraph, text: str | None) -> set[Curie]:
+    """The diseases a population names ("individuals with MDD/TRD": both), by name or synonym as whole words.
+
+    Where names overlap the longest wins: "treatment-resistant bipolar depression" names bipolar depression,
+    not depression.
+    """
+    if not text:
+        return set()
+    found: list[tuple[int, int, Curie]] = []
+    for node in kg.nodes.values():
+        if node.kind != "disease":
+            continue
+        for term in {node.name, *node.synonyms}:
+            found += [(m.start(), m.end(), node.id)
+                      for m in re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text, re.IGNORECASE)]
+    taken: list[tuple[int, int]] = []
+    named: set[Curie] = set()
+    for start, end, curie in sorted(found, key=lambda f: (f[0] - f[1], f[0], f[2])):
+        if not any(start < other_end and other_start < end for other_start, other_end in taken):
+            taken.append((start, end))
+            named.add(curie)
+    return named
+
+
+def _studies_in(kg: KnowledgeGraph, compound: Curie, indication: Curie,
+                known: Iterable[Curie]) -> dict[Curie, list[Claim]]:
+    """Human studies of the compound in patients with the indication, on another endpoint.
+
+    The compound's claims citing a study whose population, or the claim's, names the indication (anti-suicidal
+    or cognitive effects in TRD), by study.
+    """
+    skip = set(known)
+    out: dict[Curie, list[Claim]] = {}
+    for claim in sorted(kg.claims.values(), key=lambda c: c.id):
+        if claim.subject != compound or claim.predicate == "tested_in":
+            continue
+        for study in claim.studies:
+            facts = kg.nodes[study].study if study in kg.nodes else None
+            if study in skip or facts is None or facts.species != "human":
+                continue
+            if indication in diseases_named(kg, facts.population) | diseases_named(kg, claim.population):
+                out.setdefault(study, []).append(claim)
+    return out
+
+
 def _pair_comparisons(kg: KnowledgeGraph, compound: Curie, indication: Curie | None) -> list[Comparison]:
     return sorted((c for c in kg.comparisons.values() if compound in (c.arm_a.node, c.arm_b.node)
                    and (indication is None or c.outcome == indication)), key=lambda c: c.id)
@@ -135,9 +181,11 @@ def _pair_comparisons(kg: KnowledgeGraph, compound: Curie, indication: Curie | N
 def evidence_rows(kg: KnowledgeGraph, compound: Curie, indication: Curie | None = None) -> list[EvidenceRow]:
     """One row per study the review reports for the compound (about the indication, when given).
 
-    Studies come from the compound's claims about the indication and from the comparisons it is an
-    arm of; a guideline or regulatory claim with no study is a row of its own (the same statement
-    repeated in several sections is one row).
+    Studies come from the compound's claims about the indication, from the comparisons it is an arm of
+    and, for an indication, from the compound's claims citing a human study in patients with it (its
+    population names the indication: anti-suicidal or cognitive effects in TRD); a guideline or
+    regulatory claim with no study is a row of its own (the same statement repeated in several
+    sections is one row).
     """
     name = kg.nodes[compound].name
     by_study: dict[Curie, list[Claim]] = {}
@@ -156,6 +204,8 @@ def evidence_rows(kg: KnowledgeGraph, compound: Curie, indication: Curie | None 
             claims = by_study.setdefault(study, [])
             if outcome_claim is not None:
                 claims.append(outcome_claim)
+    if indication is not None:
+        by_study.update(_studies_in(kg, compound, indication, by_study))
     estimates: dict[str, list[Estimate]] = {}
     for est in kg.estimates:
         estimates.setdefault(est.study, []).append(est)

@@ -2,10 +2,12 @@
 
     python scripts/screenshot.py presentation docs/presentation.png
     python scripts/screenshot.py paths docs/explorer.png
+    python scripts/screenshot.py evidence docs/evidence.png
 
 ``presentation``: a hypothesis tour in presentation mode at 1280×720 (a projector's resolution), as a lecturer
 shows it after pressing P. ``paths``: the best ketamine -> treatment-resistant depression path with one
-step's evidence, at 1600×900.
+step's evidence, at 1600×900. ``evidence``: the evidence view for ketamine vs esketamine in
+treatment-resistant depression, sorted by sample size, with TRANSFORM-2's claim open, at 1600×1100.
 """
 
 from __future__ import annotations
@@ -82,13 +84,29 @@ def paths(out: Path) -> None:
             (1600, 900), ready)
 
 
+def evidence(out: Path) -> None:
+    """The evidence view of ketamine vs esketamine in TRD, largest trials first, TRANSFORM-2's claim open."""
+    kg = load_graph()
+    claim = next(c.id for c in sorted(kg.claims.values(), key=lambda c: c.id)
+                 if c.subject == kg.resolve("esketamine") and c.object == kg.resolve("treatment-resistant depression")
+                 and kg.resolve("TRANSFORM-2") in c.studies)
+
+    def ready(page: Any) -> None:
+        page.wait_for_selector("#evidence-table tbody tr.selected")
+        page.wait_for_function("() => document.querySelector('#evidence-panel .quote-text') !== null")
+        page.wait_for_load_state("networkidle")
+
+    capture(kg, f"view=evidence&compound=ketamine&compare=esketamine&indication=TRD&sort=n&sel=claim:{claim}", out,
+            (1600, 1100), ready)
+
+
 def main() -> None:
     """Write the screenshot named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("which", choices=["presentation", "paths"])
+    parser.add_argument("which", choices=["presentation", "paths", "evidence"])
     parser.add_argument("out", type=Path)
     args = parser.parse_args()
-    {"presentation": presentation, "paths": paths}[args.which](args.out)
+    {"presentation": presentation, "paths": paths, "evidence": evidence}[args.which](args.out)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,17 +12,28 @@ from PIL import Image
 from kmoa.cli import main
 from kmoa.graph.evidence import compare_evidence, forest_panels
 from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.records import Claim
 from kmoa.graph.review import Review
 from tests.conftest import TINY_DATA
 
 KETAMINE, ESKETAMINE, TRD = "CHEBI:6121", "CHEBI:60799", "EFO:0009854"
+TRD_PATIENTS = r"(^|[^a-z-])(TRD|treatment-resistant depression)([^a-z-]|$)"
 
 
-def cited_studies(kg: KnowledgeGraph, compound: str, indication: str) -> set[str]:
-    """Studies behind the compound's claims about the indication, and its comparisons on it, read from the records."""
+def cited_studies(kg: KnowledgeGraph, compound: str, indication: str, population: str) -> set[str]:
+    """Studies behind the compound's claims about the indication, its comparisons on it, and its other claims citing
+    a human study whose population matches ``population`` (a regular expression), read from the records."""
     found = {s for c in kg.claims.values() if c.subject == compound and c.object == indication for s in c.studies}
     found |= {s for c in kg.comparisons.values() if compound in (c.arm_a.node, c.arm_b.node)
               and c.outcome == indication for s in c.studies}
+
+    def in_population(claim: Claim, study: str) -> bool:
+        facts = kg.nodes[study].study
+        return facts is not None and facts.species == "human" and any(
+            re.search(population, text or "", re.IGNORECASE) for text in (facts.population, claim.population))
+
+    found |= {s for c in kg.claims.values() if c.subject == compound and c.predicate != "tested_in"
+              for s in c.studies if in_population(c, s)}
     return found
 
 
@@ -29,8 +41,22 @@ def test_every_study_of_the_pair_is_one_row(kg: KnowledgeGraph) -> None:
     evidence = compare_evidence(kg, ["ketamine", "esketamine"], "TRD")
     for compound in (KETAMINE, ESKETAMINE):
         studies = [r.study for r in evidence.rows if r.compound == compound and r.study]
-        assert sorted(studies) == sorted(cited_studies(kg, compound, TRD)), compound
-    assert {"TRANSFORM-1", "TRANSFORM-2", "TRANSFORM-3", "SUSTAIN-1", "Zarate 2006"} <= {r.name for r in evidence.rows}
+        assert sorted(studies) == sorted(cited_studies(kg, compound, TRD, TRD_PATIENTS)), compound
+    names = {r.name for r in evidence.rows}
+    assert {"TRANSFORM-1", "TRANSFORM-2", "TRANSFORM-3", "SUSTAIN-1", "Zarate 2006"} <= names
+    # Trials in TRD patients on another endpoint are rows too (they were once left out).
+    assert "Randomized crossover single infusion of ketamine or midazolam in TRD (n = 41)" in names
+
+
+def test_a_population_names_the_disease_its_longest_name_matches(kg: KnowledgeGraph) -> None:
+    from kmoa.graph.evidence import diseases_named
+
+    mdd, bipolar = kg.resolve("MDD"), kg.resolve("bipolar depression")
+    assert diseases_named(kg, "individuals with MDD/TRD") == {mdd, TRD}
+    assert diseases_named(kg, "TRD participants taking concurrent standard antidepressants") == {TRD}
+    assert diseases_named(kg, "patients with treatment-resistant bipolar depression") == {bipolar}
+    assert diseases_named(kg, "patients with treatment-resistant depression") == {TRD}
+    assert diseases_named(kg, "rats") == set() == diseases_named(kg, None)
 
 
 def test_a_row_carries_its_study_facts_and_opens_a_claim_about_it(kg: KnowledgeGraph) -> None:

@@ -1,7 +1,8 @@
 """The evidence view in a real headless Chromium: every study, sorting, a row opens its claim, links restore it.
 
 The studies expected for IV ketamine and intranasal esketamine in treatment-resistant depression are
-read from the RDF export with SPARQL (claims and comparisons citing a study), not from the view's code.
+read from the RDF export with SPARQL (claims and comparisons citing a study, and the compound's claims
+citing a human study whose population is TRD patients), not from the view's code.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ STUDIES = f"""SELECT DISTINCT ?cid ?sid WHERE {{
   UNION
   {{ ?c kmoa:outcome ?trd ; kmoa:study ?s .
      {{ ?c kmoa:arm_a/kmoa:arm_node ?x }} UNION {{ ?c kmoa:arm_b/kmoa:arm_node ?x }} }}
+  UNION
+  {{ ?c a kmoa:Claim ; rdf:subject ?x ; rdf:predicate ?p ; kmoa:study ?s .
+     ?s kmoa:species "human" ; kmoa:population ?population .
+     FILTER(?p != kmoa:tested_in
+            && REGEX(?population, "(^|[^A-Za-z-])(TRD|treatment-resistant depression)([^A-Za-z-]|$)", "i")) }}
   ?s kmoa:id ?sid .
 }}"""
 
@@ -94,9 +100,10 @@ def test_sorting_clicking_a_row_and_a_fresh_browser(fresh: Any, explorer_url: st
     panel = page.locator("#evidence-panel")
     expect(panel).to_contain_text(" ".join(claim.provenance.quote.split())[:60], timeout=SLOW)
     expect(row).to_have_class("evidence-row selected", timeout=SLOW)
-    assert f"sel=claim:{claim.id}" in page.url
+    expect(page).to_have_url(re.compile(re.escape(f"sel=claim:{claim.id}")), timeout=SLOW)
 
     page.get_by_role("button", name="Link", exact=True).click()
+    expect(page.locator("#share-status")).to_contain_text("Link copied", timeout=SLOW)
     link = str(page.evaluate("() => navigator.clipboard.readText()"))
     assert link == page.url
     before = [r["study"] for r in table_rows(page)]
