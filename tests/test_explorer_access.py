@@ -124,10 +124,14 @@ def test_the_keyboard_walk_operates_the_tracer(explorer_page: Page, explorer_url
         tab_to(page, f"a.id === '{picker}'")
         page.keyboard.press("Enter")
         page.keyboard.type(typed)
-        expect(page.locator(".dash-dropdown-content[data-state=open] [role=option]").first).to_contain_text(
-            kg.nodes[curie].name, timeout=SLOW)
+        # Enter picks the first option shown: wait until the list has filtered to the one wanted (as a user
+        # does), not for any option containing the name ("esketamine" contains "ketamine").
+        node = kg.nodes[curie]
+        option = f"{node.name} · {kg.schema.node_kinds[node.kind].label}"
+        expect(page.locator(".dash-dropdown-content[data-state=open] [role=option]").first).to_have_text(
+            option, timeout=SLOW)
         page.keyboard.press("Enter")
-        expect(page.locator(f"#{picker}")).to_contain_text(kg.nodes[curie].name)
+        expect(page.locator(f"#{picker}")).to_contain_text(option)
     tab_to(page, "a.id === 'path-trace'")
     page.keyboard.press("Enter")
     expect(page.locator("#canvas-title")).to_contain_text("mechanism path", timeout=SLOW)
@@ -167,6 +171,7 @@ VIEWS = {
     "tour": "?tour={HYP_DISINHIBITION}&step=2",
     "query": "?view=query",
     "compare": "?view=compare",
+    "compare mechanisms": "?view=mechanisms&source=ketamine&other=duloxetine&target=MDD",
     "evidence": "?view=evidence&compound={KETAMINE}&compare=esketamine&indication={TRD}",
     "presentation": "?tour={HYP_DISINHIBITION}&step=2",
 }
@@ -187,11 +192,13 @@ def test_axe_finds_no_serious_or_critical_violations(explorer_page: Page, explor
 
     page = explorer_page
     query = VIEWS[view].format(KETAMINE=KETAMINE, TRD=TRD, HYP_DISINHIBITION=HYP_DISINHIBITION)
-    if view in ("query", "compare", "evidence"):  # nothing on the canvas yet
+    if view in ("query", "compare", "compare mechanisms", "evidence"):  # nothing on the canvas
         page.goto(explorer_url + query)
         page.wait_for_load_state("networkidle")
     else:
         open_app(page, explorer_url, query)
+    if view == "compare mechanisms":
+        expect(page.locator("#mechanism-compare .mech-lane")).not_to_have_count(0, timeout=SLOW)
     if view == "query":
         page.click("#query-run")
         expect(page.locator("#result-count")).to_be_visible(timeout=SLOW)

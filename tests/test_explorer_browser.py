@@ -220,6 +220,7 @@ def test_a_write_query_is_refused_visibly(explorer_page: Page, explorer_url: str
     expect(notice).to_contain_text("Refused")
     expect(notice).to_be_visible()
     expect(explorer_page.locator("#query-results table")).to_have_count(0)
+    explorer_page.wait_for_load_state("networkidle")  # every callback the refusal set off has answered
     assert explorer_page.inner_text("#canvas-title") == title
 
 
@@ -311,8 +312,8 @@ def test_arrow_keys_step_through_a_tour(explorer_page: Page, explorer_url: str, 
 
 def test_tracer_filters_change_the_ranked_paths(explorer_page: Page, explorer_url: str, kg: KnowledgeGraph) -> None:
     source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
-    expected = [r.path for r in answer_paths(kg, source, target, k=views.PATH_LIMIT,
-                                             filters=PathFilters(human_only=True)).paths]
+    answer = answer_paths(kg, source, target, k=views.PATH_LIMIT, filters=PathFilters(human_only=True))
+    expected = [r.path for r in answer.paths]
     open_app(explorer_page, explorer_url, f"?source={source}&target={target}")
     explorer_page.click(".filters summary")
     explorer_page.get_by_label("human evidence only").check()
@@ -321,8 +322,9 @@ def test_tracer_filters_change_the_ranked_paths(explorer_page: Page, explorer_ur
         items = explorer_page.locator(".path-item .chain")
         expect(items).to_have_count(len(expected))
         expect(items).to_have_text([" → ".join(kg.nodes[n].name for n in p.nodes) for p in expected])
-    else:
-        expect(explorer_page.locator("#path-empty")).to_contain_text("No mechanism path")
+    else:  # the panel says which filter removed the paths, as `kmoa paths` does
+        assert answer.why_none
+        expect(explorer_page.locator("#path-empty")).to_contain_text(answer.why_none)
     explorer_page.wait_for_url("**human=1**")
 
 

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from kmoa.graph.model import KnowledgeGraph
 from tests.conftest import HYP_DISINHIBITION
-from tests.test_explorer_browser import cy
+from tests.test_explorer_browser import CY
 from tests.test_explorer_legible import open_app
 from tests.test_explorer_share import SLOW
 
@@ -26,7 +26,7 @@ def test_a_failed_query_after_a_result_clears_the_canvas_and_title(explorer_page
     page.click("#query-run")
     expect(page.locator("#query-notice")).to_contain_text("line 1", timeout=SLOW)
     expect(page.locator("#canvas-title")).to_contain_text("refused or failed", timeout=SLOW)
-    assert cy(page, "return cy.nodes().length;") == 0
+    page.wait_for_function(f"() => {CY}.nodes().length === 0")
 
 
 def test_the_compare_view_leaves_the_tour_picker_empty(explorer_page: Page, explorer_url: str,

@@ -18,6 +18,9 @@ from tests.test_explorer_share import open_app as open_page
 
 pytestmark = pytest.mark.browser
 MIN_LABEL_PX = 10  # a node label drawn smaller than this is not legible at a normal viewing distance
+# Whether every element is inside the visible part of the canvas (the body of a function of ``cy``).
+INSIDE = ("const e = cy.extent(), b = cy.elements().boundingBox();"
+          "return b.x1 >= e.x1 && b.x2 <= e.x2 && b.y1 >= e.y1 && b.y2 <= e.y2;")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +80,8 @@ def test_two_expansions_from_ketamine_stay_within_the_cap_and_legible(explorer_p
     tap(page, second)
     page.wait_for_function(f"(n) => {CY}.nodes().length === n", arg=len(expected.nodes))
     page.get_by_role("button", name="Fit", exact=True).click()
-    page.wait_for_function(f"() => !{CY}.animated()")  # the fit has finished animating
+    page.wait_for_function(f"() => {{ const cy = {CY}; {INSIDE} }}")  # the fit has brought every node into view
+    page.wait_for_function(f"() => !{CY}.animated()")  # and has finished animating
     shown = drawn(page)
     assert shown["nodes"] <= views.DRAWN_LIMIT
     assert len(shown["pairs"]) == len(set(shown["pairs"])), "two drawn edges join the same two nodes"
@@ -105,13 +109,11 @@ def test_show_more_draws_more_neighbours(explorer_page: Page, explorer_url: str,
 def test_fit_brings_the_whole_graph_back_into_view(explorer_page: Page, explorer_url: str) -> None:
     page = explorer_page
     open_app(page, explorer_url)
-    inside = ("const e = cy.extent(), b = cy.elements().boundingBox();"
-              "return b.x1 >= e.x1 && b.x2 <= e.x2 && b.y1 >= e.y1 && b.y2 <= e.y2;")
     cy(page, "cy.zoom({level: 3, renderedPosition: {x: 0, y: 0}});")
-    assert not cy(page, inside)
+    assert not cy(page, INSIDE)
     page.locator("#canvas-fit").focus()
     page.keyboard.press("Enter")
-    page.wait_for_function(f"() => {{ const cy = {CY}; {inside} }}")
+    page.wait_for_function(f"() => {{ const cy = {CY}; {INSIDE} }}")
 
 
 def test_hovering_a_node_or_an_edge_shows_what_it_is(explorer_page: Page, explorer_url: str,

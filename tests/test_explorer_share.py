@@ -216,4 +216,4 @@ def test_a_refused_query_after_a_result_clears_the_canvas(fresh: Any, explorer_u
     page.click("#query-run")
     expect(page.locator("#query-notice")).to_contain_text("Refused", timeout=SLOW)
     expect(page.locator("#canvas-title")).to_contain_text("refused or failed", timeout=SLOW)
-    assert cy(page, "return cy.nodes('.matched').length;") == 0
+    page.wait_for_function("() => document.getElementById('canvas')._cyreg.cy.nodes('.matched').length === 0")
