@@ -168,10 +168,16 @@ def test_an_import_merges_into_every_store_as_rows(store: Store, tmp_path: Path)
     (folder / "edges.tsv").write_text(IMPORT_EDGES, encoding="utf-8")
     imported = read_kgx(folder, kg, name="test", progress=False)
     summary = store.merge(kg, imported, progress=False)
-    nodes, edges = merged_rows(kg, imported)
-    assert by_id(store.node_rows()) == by_id([dict(r) for r in nodes])
-    assert by_id(store.edge_rows()) == by_id([dict(r) for r in edges])
+    nodes, edges = ([dict(r) for r in rows] for rows in merged_rows(kg, imported))
+    assert by_id(store.node_rows()) == by_id(nodes)
+    assert by_id(store.edge_rows()) == by_id(edges)
     assert (summary.edges, summary.sources, summary.target) == (2, ("infores:test",), store.spec)
+    # an imported edge's row is found by each of its columns, as a curated one is
+    imported = next(plain(r) for r in edges if r["id"] == "kgx:test:2")
+    for column in ("id", "kgx_id", "subject", "predicate", "knowledge_level", "publications"):
+        value = imported[column][0] if isinstance(imported[column], list) else imported[column]
+        assert imported in [plain(r) for r in store.edge_rows(column, value)], column
+    assert store.edge_rows("id", "kgx:test:9") == []
 
 
 def test_a_selector_names_a_known_store() -> None:

@@ -316,8 +316,10 @@ def nquads(graph: ImportedGraph, progress: bool | None = None, provenance: bool 
     ``biolink:primary_knowledge_source``, ``biolink:knowledge_level``, one
     ``biolink:publications`` per publication and ``kmoa:COLUMN`` for each provenance column the edge
     has (``IMPORT_PROVENANCE_COLUMNS``: a DrugMechDB path's id, drug, disease and YAML lines, so
-    SPARQL gets every path back as a unit) (six quads per edge and one per publication, which
-    multiplies the size and load time of a large import by about six; ``provenance=False`` skips them).
+    SPARQL gets every path back as a unit), typed ``kmoa:EdgeRow``: the statement is also the edge's
+    row (``loaders.formats.row_rdf``), which the store adapter and ``kmoa paths --store`` read (seven
+    quads per edge and one per publication, which multiplies the size and load time of a large
+    import by about seven; ``provenance=False`` skips them, and with them the imported rows).
 
     Every term is built by pyoxigraph's typed constructors (``NamedNode`` checks the IRI,
     ``Literal`` escapes the text) and written in pyoxigraph's own serialisation; only whole
@@ -356,10 +358,10 @@ def _statements(graph: ImportedGraph, edges: range, iris: list[str], predicates:
     """The provenance statements of some edges as N-Quads (see ``nquads``)."""
     import pyoxigraph as ox
 
-    subject, predicate, object_, kmoa_id, pks, level, publication = (
+    subject, predicate, object_, kmoa_id, pks, level, publication, rdf_type, edge_row = (
         str(ox.NamedNode(i)) for i in (RDF + "subject", RDF + "predicate", RDF + "object", KMOA_ID,
                                        BIOLINK + "primary_knowledge_source", BIOLINK + "knowledge_level",
-                                       BIOLINK + "publications"))
+                                       BIOLINK + "publications", RDF + "type", VOCAB + "EdgeRow"))
     sources = [str(ox.Literal(s)) for s in graph.source_names]
     levels = [str(ox.Literal(v)) for v in KNOWLEDGE_LEVELS]
     columns = {name: str(ox.NamedNode(VOCAB + name)) for name in IMPORT_PROVENANCE_COLUMNS}
@@ -368,7 +370,8 @@ def _statements(graph: ImportedGraph, edges: range, iris: list[str], predicates:
     for e in edges:
         g = graphs[graph.sources[e]]
         node = str(ox.NamedNode(edge_iri(graph, e)))
-        out.append(f"{node} {subject} {iris[graph.subjects[e]]} {g} .\n"
+        out.append(f"{node} {rdf_type} {edge_row} {g} .\n"
+                   f"{node} {subject} {iris[graph.subjects[e]]} {g} .\n"
                    f"{node} {predicate} {predicates[graph.predicates[e]]} {g} .\n"
                    f"{node} {object_} {iris[graph.objects[e]]} {g} .\n"
                    f"{node} {kmoa_id} {ox.Literal(graph.edge_id(e))} {g} .\n"

@@ -10,6 +10,14 @@ publications. The columns are properties of their own, so rows sit beside the cu
 (``loaders.formats.rdf``) in one store without adding answers to its queries. ``rows_query`` and
 ``rows_from_bindings`` read rows back.
 
+An Oxigraph import writes each imported edge once: its statement in Biolink's terms
+(``kgx_import.nquads``: ``IMPORTED_EDGE_BASE`` + NAME/LINE with ``rdf:subject`` / ``rdf:predicate`` /
+``rdf:object``, ``kmoa:id``, the knowledge source and level, publications and the source-unit columns)
+is also typed ``kmoa:EdgeRow``, and is that edge's row: its ``id`` is ``kgx:NAME:LINE`` (from the IRI),
+its subject and object the ``id`` columns of its nodes' rows, ``imported`` true and its other columns
+the statement's properties (``STATEMENT_COLUMNS``). So the row costs one quad beside the statement,
+not a second description of the same facts.
+
 Every term is built by pyoxigraph's typed constructors, so no identifier or text can end a term early;
 an edge whose subject or object is not among the written (or ``known``) nodes is refused (``RowError``).
 """
@@ -20,13 +28,13 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import cache, lru_cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
-from kmoa.graph.rows import EdgeRow, NodeRow
+from kmoa.graph.rows import IMPORT_PROVENANCE_COLUMNS, EdgeRow, NodeRow
 from kmoa.graph.sparql import sparql_string
 from kmoa.loaders.base import Row, RowError, RowSink
-from kmoa.loaders.formats.kgx_import import iri_text
-from kmoa.ontology.namespaces import ROW_COLUMN, ROW_EDGE_BASE, VOCAB
+from kmoa.loaders.formats.kgx_import import KMOA_ID, iri_text
+from kmoa.ontology.namespaces import BIOLINK, IMPORTED_EDGE_BASE, ROW_COLUMN, ROW_EDGE_BASE, VOCAB
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -34,6 +42,11 @@ LIST_COLUMNS = frozenset(name for typed in (NodeRow, EdgeRow) for name, kind in 
                          if "list[" in str(kind))
 JSON_COLUMNS = frozenset(name for typed in (NodeRow, EdgeRow) for name, kind in typed.__annotations__.items()
                          if "dict[" in str(kind))
+#: The row columns an imported edge's statement carries as its own properties (see the module docstring).
+STATEMENT_COLUMNS: dict[str, str] = {
+    RDF + "predicate": "predicate", KMOA_ID: "kgx_id",
+    BIOLINK + "primary_knowledge_source": "primary_knowledge_source", BIOLINK + "knowledge_level": "knowledge_level",
+    BIOLINK + "publications": "publications", **{VOCAB + name: name for name in IMPORT_PROVENANCE_COLUMNS}}
 
 
 def _literal(value: Any) -> str:
@@ -146,21 +159,68 @@ def rows_to_ntriples(nodes: Iterable[Row], edges: Iterable[Row]) -> bytes:
 
 
 def rows_query(kind: str, column: str | None = None, value: str | None = None) -> str:
-    """SELECT ``?row ?column ?value`` of every ``kind`` row (NodeRow, EdgeRow), or those with ``column`` = ``value``."""
+    """SELECT ``?row ?column ?value`` of every ``kind`` row (NodeRow, EdgeRow), or those with ``column`` = ``value``.
+
+    Edge rows are read in both forms: columns of their own, and imported edges' statements (see the
+    module docstring), whose ``?column`` is a ``STATEMENT_COLUMNS`` property or ``ROW_COLUMN`` subject/object.
+    """
     match = f"?row <{ROW_COLUMN}{column}> {sparql_string(value)} ." if column and value is not None else ""
+    own = f"""{{ ?row a <{VOCAB}{kind}> . {match}
+    ?row ?column ?value .
+    FILTER(STRSTARTS(STR(?column), "{ROW_COLUMN}")) }}"""
+    if kind != "EdgeRow":
+        return f"SELECT ?row ?column ?value WHERE {{\n  {own}\n}}"
+    properties = " ".join(f"<{iri}>" for iri in STATEMENT_COLUMNS)
+    ends = " UNION ".join(f"{{ ?row <{RDF}{end}>/<{ROW_COLUMN}id> ?value . BIND(<{ROW_COLUMN}{end}> AS ?column) }}"
+                          for end in ("subject", "object"))
     return f"""SELECT ?row ?column ?value WHERE {{
-  ?row a <{VOCAB}{kind}> . {match}
-  ?row ?column ?value .
-  FILTER(STRSTARTS(STR(?column), "{ROW_COLUMN}"))
+  {own}
+  UNION
+  {{ ?row a <{VOCAB}{kind}> . {_statement_match(column, value) if column and value is not None else ""}
+    FILTER(STRSTARTS(STR(?row), "{IMPORTED_EDGE_BASE}"))
+    {{ VALUES ?column {{ {properties} }} ?row ?column ?value }} UNION {ends} }}
 }}"""
+
+
+def _statement_match(column: str, value: str) -> str:
+    """The pattern that picks imported edges' statements whose row has ``column`` = ``value``."""
+    import pyoxigraph as ox
+
+    if column in ("subject", "object"):
+        return f"?row <{RDF}{column}>/<{ROW_COLUMN}id> {sparql_string(value)} ."
+    try:
+        if column in ("predicate", "kmoa_predicate"):
+            curie = value if column == "predicate" else f"biolink:{value}"
+            return f"?row <{RDF}predicate> {iri_text(curie)} ." if curie.startswith("biolink:") else "FILTER(false)"
+        if column == "id":
+            name, _, line = value.removeprefix("kgx:").rpartition(":")
+            if not value.startswith("kgx:") or not line.isdigit():
+                return "FILTER(false)"
+            return f"FILTER(?row = {ox.NamedNode(IMPORTED_EDGE_BASE + quote(name, safe='') + '/' + line)})"
+    except ValueError:  # not an identifier that can be written: no statement has it
+        return "FILTER(false)"
+    prop = next((iri for iri, name in STATEMENT_COLUMNS.items() if name == column), None)
+    return f"?row <{prop}> {sparql_string(value)} ." if prop else "FILTER(false)"
+
+
+def _statement_row(iri: str) -> dict[str, Any]:
+    """The columns an imported edge's statement implies: its id (``kgx:NAME:LINE``) and ``imported``."""
+    name, _, line = iri[len(IMPORTED_EDGE_BASE):].rpartition("/")
+    return {"id": f"kgx:{unquote(name)}:{line}", "imported": True}
 
 
 def rows_from_bindings(bindings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows regrouped from ``rows_query`` answers (lists sorted, JSON columns parsed), sorted by id."""
     rows: dict[str, dict[str, Any]] = {}
     for binding in bindings:
-        row = rows.setdefault(str(binding["row"]), {})
-        column, value = str(binding["column"])[len(ROW_COLUMN):], binding["value"]
+        iri, prop, value = str(binding["row"]), str(binding["column"]), binding["value"]
+        row = rows.get(iri)
+        if row is None:
+            row = rows[iri] = _statement_row(iri) if iri.startswith(IMPORTED_EDGE_BASE) else {}
+        column = prop[len(ROW_COLUMN):] if prop.startswith(ROW_COLUMN) else STATEMENT_COLUMNS[prop]
+        if prop == RDF + "predicate":  # an imported edge's Biolink predicate, and its local name
+            value = "biolink:" + str(value).removeprefix(BIOLINK)
+            row["kmoa_predicate"] = value.split(":", 1)[1]
         if column in JSON_COLUMNS and isinstance(value, str):
             value = json.loads(value)
         if column in LIST_COLUMNS:

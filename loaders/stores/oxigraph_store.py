@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from glob import escape as glob_escape
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -376,16 +377,16 @@ def import_into_oxigraph(store_path: Path, kg: KnowledgeGraph, graph: ImportedGr
     when everything succeeded. Re-importing a source replaces its named graph.
 
     The import's rows (``graph.imported``, the one mapping every store is given) are written too:
-    each imported edge row into its knowledge source's graph, beside the edge's direct triple, the
-    new nodes' rows into the import's graph; so the store adapter (``OxigraphStore``) and
-    ``kmoa paths --store`` walk the imported edges, and each edge's statement in Biolink's terms
-    (``nquads``) for SPARQL users. ``provenance=False`` writes the imported edges as direct triples
-    only, an order of magnitude faster for a large import: then the path search over the store
-    walks the curated rows alone.
+    the new nodes' rows into the import's graph and each imported edge as its statement in Biolink's
+    terms (``nquads``), in its knowledge source's graph beside the edge's direct triple, which is
+    also the edge's row (``loaders.formats.row_rdf``); so the store adapter (``OxigraphStore``) and
+    ``kmoa paths --store`` walk the imported edges and SPARQL users see each edge's provenance.
+    ``provenance=False`` writes the imported edges as direct triples only, several times faster
+    for a large import: then the path search over the store walks the curated rows alone.
     """
     import pyoxigraph as ox
 
-    from kmoa.graph.imported import imported_edge_rows, imported_node_rows
+    from kmoa.graph.imported import imported_node_rows
     from kmoa.loaders.formats.kgx_import import import_graph_iri, import_summary, nquads
     from kmoa.loaders.formats.row_rdf import row_lines
 
@@ -397,13 +398,10 @@ def import_into_oxigraph(store_path: Path, kg: KnowledgeGraph, graph: ImportedGr
         for iri in [node_graph, *(source_graph(s) for s in graph.source_names)]:
             if store.contains_named_graph(ox.NamedNode(iri)):
                 store.clear_graph(ox.NamedNode(iri))
-        _bulk_load_streamed(store, nquads(graph, progress, provenance))
-        if not provenance:  # direct triples only: the fast form for SPARQL over a large import
-            return import_summary(graph, began, f"oxigraph:{store_path}")
-        rows = row_lines(imported_node_rows(kg, graph), imported_edge_rows(graph), known=kg.nodes,
-                         graph_of=lambda row: (source_graph(row["primary_knowledge_source"])
-                                               if "subject" in row else node_graph))
-        _bulk_load_streamed(store, rows)
+        quads = nquads(graph, progress, provenance)
+        if provenance:  # the statements are the edges' rows; the new nodes' rows go beside them
+            quads = chain(quads, row_lines(imported_node_rows(kg, graph), (), graph_of=lambda row: node_graph))
+        _bulk_load_streamed(store, quads)
     return import_summary(graph, began, f"oxigraph:{store_path}")
 
 
