@@ -25,6 +25,35 @@ CHROMIUM = os.environ.get("KMOA_CHROMIUM", "/usr/bin/chromium")
 EXPECT_TIMEOUT = 20_000  # ms, as pages' own timeout below
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1600, "height": 950}
+# Counts the page's Dash callback requests in flight (fetches to _dash-update-component, until their body is read),
+# with the time the last one ended, so that a test can wait for everything an action set off to be answered.
+# Playwright's "networkidle" cannot: it is reached once per navigation, so waiting for it again returns at once.
+CALLBACK_COUNTER = """(() => {
+  const calls = window.__kmoaCallbacks = {pending: 0, since: performance.now()};
+  const fetch = window.fetch;
+  window.fetch = function (input) {
+    const url = typeof input === "string" ? input : (input && input.url) || "";
+    if (!url.includes("_dash-update-component")) { return fetch.apply(this, arguments); }
+    calls.pending += 1;
+    const done = () => { calls.pending -= 1; calls.since = performance.now(); };
+    return fetch.apply(this, arguments).then(response => {
+      response.clone().arrayBuffer().then(done, done);
+      return response;
+    }, error => { done(); throw error; });
+  };
+})();"""
+QUIET_MS = 300  # a callback's answer sets off the next callback within a few ms; this long with none is the end
+
+
+def settled(page: Any) -> None:
+    """Wait until every callback request the page sent has been answered and none has been sent for QUIET_MS.
+
+    For a check that something did not change (a refused query leaves the title), or of a whole view once an
+    action's callbacks, and theirs, are done. The page must come from ``explorer_page`` or ``fresh``.
+    """
+    page.wait_for_function("(quiet) => { const c = window.__kmoaCallbacks; "
+                           "return !!c && c.pending === 0 && performance.now() - c.since >= quiet; }", arg=QUIET_MS)
+
 
 # Text that would run script if any of it were rendered as HTML.
 HOSTILE_NAME = '<script>window.__kmoa_xss = 1</script><img src=x onerror="window.__kmoa_xss = 2">probe'
@@ -106,6 +135,7 @@ def hostile_url(kg: KnowledgeGraph) -> Iterator[str]:
 def explorer_page(chromium: Any) -> Iterator[Any]:
     """A fresh page; fails the test if the page raised a JavaScript error."""
     context = chromium.new_context(viewport=VIEWPORT)
+    context.add_init_script(CALLBACK_COUNTER)
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
@@ -123,6 +153,7 @@ def fresh(chromium: Any) -> Iterator[Any]:
 
     def make() -> Any:
         context = chromium.new_context(viewport=VIEWPORT)
+        context.add_init_script(CALLBACK_COUNTER)
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         contexts.append(context)
         page = context.new_page()

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from kmoa.explorer import ids
 from kmoa.graph.model import KnowledgeGraph
+from tests.browser_fixtures import settled
 from tests.test_explorer_keyboard import tab_to
 from tests.test_explorer_share import SLOW, open_app
 
@@ -102,7 +103,7 @@ def test_every_tab_is_walked_with_the_keyboard_and_focus_is_always_visible(explo
         while page.evaluate("() => document.activeElement.innerText.trim()") != name:
             page.keyboard.press("ArrowRight")
         expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
-        page.wait_for_load_state("networkidle")
+        settled(page)
         reached = walk(page)
         within = {r["within"] for r in reached}
         missing = [c for c in [*controls, "search", "share-link", "present-toggle", "node-list"] if c not in within]
@@ -207,7 +208,7 @@ def test_axe_finds_no_serious_or_critical_violations(explorer_page: Page, explor
     if view == "presentation":
         page.get_by_role("button", name="Present").click()
         expect(page.locator("#slide-caption")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    settled(page)
     page.add_script_tag(content=axe_source)
     violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
         .filter(v => v.impact === 'serious' || v.impact === 'critical')

@@ -26,6 +26,7 @@ from tests.browser_fixtures import (
     HOSTILE_NAME,
     HOSTILE_NODE,
     HOSTILE_QUOTE,
+    settled,
 )
 from tests.conftest import HYP_DISINHIBITION
 
@@ -220,7 +221,7 @@ def test_a_write_query_is_refused_visibly(explorer_page: Page, explorer_url: str
     expect(notice).to_contain_text("Refused")
     expect(notice).to_be_visible()
     expect(explorer_page.locator("#query-results table")).to_have_count(0)
-    explorer_page.wait_for_load_state("networkidle")  # every callback the refusal set off has answered
+    settled(explorer_page)  # every callback the refusal set off has answered
     assert explorer_page.inner_text("#canvas-title") == title
 
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.loaders.formats.rdf import to_rdf
 from kmoa.loaders.stores.sparql_engine import run_query
+from tests.browser_fixtures import settled
 
 pytestmark = pytest.mark.browser
 SLOW = 20_000  # ms: a busy machine takes seconds to draw the view again
@@ -38,8 +39,8 @@ STUDIES = f"""SELECT DISTINCT ?cid ?sid WHERE {{
 
 
 def table_rows(page: Page) -> list[dict[str, str]]:
-    """The table as a reader sees it: compound, study id, claim id and every cell's text."""
-    page.wait_for_load_state("networkidle")
+    """The table as a reader sees it, once drawn: compound, study id, claim id and every cell's text."""
+    settled(page)
     return page.locator("#evidence-table tbody tr").evaluate_all(
         "rows => rows.map(r => ({compound: r.cells[0].innerText, study: r.dataset.study, claim: r.dataset.claim, "
         "n: r.querySelector('.col-n').innerText, finding: r.querySelector('.col-finding').innerText}))")

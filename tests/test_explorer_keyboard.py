@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kmoa.graph.model import KnowledgeGraph
+from tests.browser_fixtures import settled
 from tests.test_explorer_share import SLOW, open_app
 
 pytestmark = pytest.mark.browser
@@ -115,6 +116,6 @@ def test_the_path_pickers_rank_exact_names_first_and_offer_the_right_kinds(explo
     box.press_sequentially("depression", delay=40)
     allowed = {kg.schema.node_kinds[k].label for k in ("outcome", "disease", "adverse_effect")}
     expect(options.first).to_be_visible(timeout=SLOW)
-    page.wait_for_load_state("networkidle")
+    settled(page)  # the options of the whole word, not of its first letters
     for text in options.all_inner_texts():
         assert text.rsplit(" · ", 1)[1] in allowed, text

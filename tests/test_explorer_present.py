@@ -115,7 +115,8 @@ def test_presenting_a_path_steps_through_its_claims(explorer_page: Page, explore
             f"{data.node_name(step.source)} — {step.label} → {data.node_name(step.target)}", timeout=SLOW)
         claim = kg.claims[step.claim_id]
         expect(page.locator("#slide-quote")).to_contain_text(claim.provenance.quote, timeout=SLOW)
-        assert cy(page, "return cy.edges(':selected').map(e => e.data('claim'));") == [step.claim_id]
+        page.wait_for_function("(claim) => document.getElementById('canvas')._cyreg.cy.edges(':selected')"
+                               ".map(e => e.data('claim')).join() === claim", arg=step.claim_id)
     assert_presenting(page, 1280, 800)
     expect(page.locator("#slide-next")).to_be_disabled()
     page.keyboard.press("p")

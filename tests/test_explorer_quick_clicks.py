@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kmoa.graph.model import KnowledgeGraph
-from tests.browser_fixtures import ServedApp
+from tests.browser_fixtures import ServedApp, settled
 from tests.conftest import HYP_DISINHIBITION, KETAMINE
 from tests.test_explorer_browser import cy, open_app
 
@@ -84,7 +84,7 @@ def test_quick_next_clicks_each_move_a_step(explorer_page: Page, served: tuple[s
             with sent(page):
                 page.locator(button).click()
     expect(page.locator("#tour-caption")).to_have_text(hyp.steps[5].caption, timeout=SLOW)
-    page.wait_for_load_state("networkidle")
+    settled(page)  # no late answer moves it on or back
     assert step_in_url(page) == "6"
     expect(page.locator("#tour-caption")).to_have_text(hyp.steps[5].caption)
 
@@ -103,7 +103,7 @@ def test_quick_clicker_presses_in_presentation_each_move_a_step(explorer_page: P
             with sent(page):
                 page.keyboard.press(key)
     expect(page.locator("#slide-caption")).to_have_text(hyp.steps[4].caption, timeout=SLOW)
-    page.wait_for_load_state("networkidle")
+    settled(page)  # no late answer moves it on or back
     assert step_in_url(page) == "5"
     expect(page.locator("#slide-caption")).to_have_text(hyp.steps[4].caption)
 
@@ -120,7 +120,7 @@ def test_a_tap_while_the_page_reads_its_link_is_not_lost(explorer_page: Page, se
         with sent(page):
             cy(page, "cy.getElementById(arg).emit('tap');", other)
     expect(page.locator("#evidence-panel h2").first).to_have_text(kg.nodes[other].name, timeout=SLOW)
-    page.wait_for_load_state("networkidle")
+    settled(page)  # no late answer moves it on or back
     assert "bogus" not in page.url
     expect(page.locator("#evidence-panel h2").first).to_have_text(kg.nodes[other].name)
 
@@ -135,5 +135,5 @@ def test_a_tap_as_soon_as_the_canvas_is_drawn_is_not_lost(explorer_page: Page, s
         with sent(page):
             cy(page, "cy.getElementById(arg).emit('tap');", other)
     expect(page.locator("#evidence-panel h2").first).to_have_text(kg.nodes[other].name, timeout=SLOW)
-    page.wait_for_load_state("networkidle")
+    settled(page)  # no late answer moves it on or back
     expect(page.locator("#evidence-panel h2").first).to_have_text(kg.nodes[other].name)

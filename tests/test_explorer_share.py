@@ -13,6 +13,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.graph.path_answers import answer_paths
 from kmoa.graph.paths import PathFilters
+from tests.browser_fixtures import settled
 from tests.conftest import HYP_DISINHIBITION
 from tests.test_explorer_browser import choose, cy
 from tests.test_explorer_browser import open_app as open_page
@@ -60,9 +61,9 @@ def snapshot(page: Page) -> dict[str, Any]:
 
 def assert_shared_exactly(page: Page, fresh: Any) -> None:
     """The copied link is the address bar, and a new browser opening it comes to show the same view."""
+    settled(page)  # the view once every callback the last action set off has been answered and drawn
     link = copy_link(page)
     assert link == page.url
-    page.wait_for_load_state("networkidle")
     before = snapshot(page)
     other = fresh()
     other.goto(link)
@@ -128,6 +129,22 @@ def test_link_copies_the_compare_view(fresh: Any, explorer_url: str) -> None:
     page.click("#compare-open")
     expect(page.locator("#compare-view")).to_be_visible(timeout=SLOW)
     assert_shared_exactly(page, fresh)
+
+
+def test_link_copies_the_compare_mechanisms_view(fresh: Any, explorer_url: str, kg: KnowledgeGraph) -> None:
+    ketamine, mdd = kg.nodes[kg.resolve("ketamine")], kg.nodes[kg.resolve("major depressive disorder")]
+    kinds = kg.schema.node_kinds
+    page = fresh()
+    open_app(page, explorer_url)
+    page.click("#tab-paths")
+    choose(page, "#path-source", "ketamine", f"{ketamine.name} · {kinds['compound'].label}")
+    choose(page, "#path-target", "major depressive", f"{mdd.name} · {kinds[mdd.kind].label}")
+    page.get_by_text("Compare with another compound").click()
+    choose(page, "#compare-with", "duloxetine", "duloxetine · drug (DrugMechDB, MESH:D000068736)")
+    page.click("#compare-mechanisms")
+    expect(page.locator("#mechanism-compare .mech-lane")).not_to_have_count(0, timeout=SLOW)
+    assert_shared_exactly(page, fresh)
+    assert "view=mechanisms" in page.url
 
 
 def test_link_copies_the_query_and_reopens_its_results(fresh: Any, explorer_url: str) -> None:
