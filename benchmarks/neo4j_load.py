@@ -18,6 +18,7 @@ import argparse
 import os
 import platform
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -115,16 +116,24 @@ def report_load(label: str, result: nl.LoadResult) -> None:
           f"[{phases}]")
 
 
-def report_reload(label: str, result: ReloadResult) -> None:
-    """Print one reload (bulk or online) of the merged graph: whole time, edges/s and phases."""
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (the bulk importer and ``neo4j-admin database info``)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def report_reload(label: str, result: ReloadResult, cpu: tuple[float, float], load: tuple[float, float]) -> None:
+    """Print one reload (bulk or online) of the merged graph: whole time, edges/s, phases, CPU and load."""
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items())
     rels = result.phases.get("relationships")
     online = f"; relationships at {result.relationships / rels:,.0f} edges/s" if rels else ""
     print(f"{label}: {result.nodes:,} nodes, {result.relationships:,} edges in {result.seconds:.1f} s "
-          f"({result.relationships / result.seconds:,.0f} edges/s{online}) [{phases}]", flush=True)
+          f"({result.relationships / result.seconds:,.0f} edges/s{online}) [{phases}]; CPU time: Python "
+          f"{cpu[0]:.1f} s, neo4j-admin {cpu[1]:.1f} s; load average {load[0]:.1f} -> {load[1]:.1f}", flush=True)
 
 
-def bench_scale(settings: nl.ConnectionSettings, kg: Any, scale: float, folder: Path) -> None:
+def bench_scale(settings: nl.ConnectionSettings, kg: Any, scale: float, folder: Path,
+                modes: tuple[str, ...] = ("online", "bulk")) -> None:
     """The merged graph at ``scale`` x Hetionet: an online load, then a bulk load of the same rows."""
     began = time.perf_counter()
     kgx = folder / f"scale-{scale}"
@@ -133,11 +142,15 @@ def bench_scale(settings: nl.ConnectionSettings, kg: Any, scale: float, folder: 
     shutil.rmtree(kgx)
     print(f"scale {scale}: {len(nodes):,} nodes, {len(edges):,} edges (generated and read in "
           f"{time.perf_counter() - began:.1f} s); load average {os.getloadavg()[0]:.1f}", flush=True)
-    for mode in ("online", "bulk"):
+    for mode in modes:
+        load, cpu, admin = os.getloadavg()[0], time.process_time(), children_cpu()
         try:
-            report_reload(f"  {mode}", reload_rows(settings, nodes, edges, mode=mode))  # type: ignore[arg-type]
+            result = reload_rows(settings, nodes, edges, mode=mode)  # type: ignore[arg-type]
         except nl.Neo4jLoadError as err:
             print(f"  {mode}: failed: {err}", flush=True)
+        else:
+            report_reload(f"  {mode}", result, (time.process_time() - cpu, children_cpu() - admin),
+                          (load, os.getloadavg()[0]))
 
 
 def main() -> None:
@@ -146,6 +159,8 @@ def main() -> None:
     parser.add_argument("--scales", type=float, nargs="*", default=[0.1, 0.3, 1.0],
                         help="Sizes of the synthetic graph as fractions of Hetionet's (2.25 M edges)")
     parser.add_argument("--repeats", type=int, default=50, help="runs of each named query")
+    parser.add_argument("--modes", nargs="*", choices=["online", "bulk"], default=["online", "bulk"],
+                        help="which loads to run at each scale (online fails above about 0.2 x on a 4 GB heap)")
     args = parser.parse_args()
 
     from kmoa import neo4j_server
@@ -177,7 +192,7 @@ def run(settings: nl.ConnectionSettings, args: argparse.Namespace, folder: Path)
         for name, (p50, p95, rows) in bench_queries(driver, settings.database, args.repeats).items():
             print(f"query {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({rows} rows, {args.repeats} runs)")
     for scale in args.scales:
-        bench_scale(settings, kg, scale, folder)
+        bench_scale(settings, kg, scale, folder, tuple(args.modes))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,11 +180,14 @@ def bulk_reload(settings: nl.ConnectionSettings, nodes: Iterable[Row], edges: It
             phase("switch")
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    with nl.open_driver(settings) as driver:
+    # The previous database's last transaction id is read by a second JVM (neo4j-admin) while the
+    # server builds the indexes of the new one, instead of after them.
+    with nl.open_driver(settings) as driver, ThreadPoolExecutor(max_workers=1) as pool:
+        last = pool.submit(last_transaction, kept, cache_dir)
         nl.ensure_schema(driver, settings.database)
         counts = nl.graph_counts(driver, settings.database)
         phase("indexes")
-        advance_transactions(driver, settings.database, last_transaction(kept, cache_dir))
+        advance_transactions(driver, settings.database, last.result())
         phase("bookmarks")
     if counts != (len(plan.nodes), plan.edge_count):
         raise nl.Neo4jLoadError(f"the bulk-loaded database holds {counts[0]} nodes and {counts[1]} relationships, "
