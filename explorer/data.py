@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import EdgeRow, edge_row, walked_predicate
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -28,7 +29,8 @@ class ExplorerData:
     kg: KnowledgeGraph
     graph: nx.MultiDiGraph
     rdf: Graph
-    edge_attrs: Mapping[str, dict[str, Any]]
+    #: Every curated claim's row (``graph.rows.edge_row``), by claim id: the columns the explorer reads.
+    edge_rows: Mapping[str, EdgeRow]
     effects: Mapping[str, str]
     node_options: list[dict[str, str]]
     iri_to_curie: Mapping[str, str]
@@ -75,25 +77,27 @@ class ExplorerData:
         spec = self.kg.schema.node_kinds.get(kind)
         return spec.label if spec is not None else kind.replace("_", " ")
 
-    def imported_attrs(self, claim_id: str) -> dict[str, Any] | None:
-        """The attributes of an imported edge named by a merged path's claim id, else None."""
-        from kmoa.explorer.imported import edge_attributes
+    def imported_row(self, claim_id: str) -> dict[str, Any] | None:
+        """The row of the imported edge a merged path's claim id names (at the imported strength), else None."""
+        from kmoa.explorer.imported import imported_edge_for
 
-        return edge_attributes(self.imported, claim_id, self.kg.schema.walk.imported_strength)
+        return imported_edge_for(self.imported, claim_id, self.kg.schema.walk.imported_strength)
 
-    def claim_attrs(self, claim_id: str) -> dict[str, Any]:
-        """Attributes of a curated claim or an imported edge (KeyError if neither)."""
-        attrs = self.edge_attrs.get(claim_id)
-        if attrs is None:
-            attrs = self.imported_attrs(claim_id) if self.imported is not None else None
-        if attrs is None:
+    def claim_row(self, claim_id: str) -> Mapping[str, Any]:
+        """The row of a curated claim or an imported edge (KeyError if neither)."""
+        row: Mapping[str, Any] | None = self.edge_rows.get(claim_id)
+        if row is None:
+            row = self.imported_row(claim_id) if self.imported is not None else None
+        if row is None:
             raise KeyError(claim_id)
-        return attrs
+        return row
 
     def has_claim(self, claim_id: Any) -> TypeGuard[str]:
         """A curated claim or an imported edge."""
-        return isinstance(claim_id, str) and (claim_id in self.edge_attrs or (
-            self.imported is not None and self.imported_attrs(claim_id) is not None))
+        from kmoa.explorer.imported import imported_edge_index
+
+        return isinstance(claim_id, str) and (claim_id in self.edge_rows or (
+            self.imported is not None and imported_edge_index(self.imported, claim_id) is not None))
 
     def predicate_label(self, predicate: str) -> str:
         """A curated predicate's label, or an imported Biolink predicate in words."""
@@ -106,9 +110,9 @@ class ExplorerData:
 
     def edge_label(self, claim_id: str) -> str:
         """'subject — predicate — object' in words."""
-        attrs = self.claim_attrs(claim_id)
-        pred = self.predicate_label(attrs["predicate"])
-        return f"{self.node_name(attrs['subject'])} — {pred} → {self.node_name(attrs['object'])}"
+        row = self.claim_row(claim_id)
+        pred = self.predicate_label(walked_predicate(row))
+        return f"{self.node_name(row['subject'])} — {pred} → {self.node_name(row['object'])}"
 
 
 def _node_options(kg: KnowledgeGraph) -> list[dict[str, str]]:
@@ -173,7 +177,7 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
     from kmoa.loaders.formats.rdf import iri, to_rdf
     from kmoa.loaders.stores.sparql_engine import QueryEngine
 
-    edge_attrs = {cid: kg.edge_attributes(claim) for cid, claim in kg.claims.items()}
+    edge_rows = {cid: edge_row(kg, claim) for cid, claim in kg.claims.items()}
     effects = {name: p.effect for name, p in kg.schema.predicates.items()}
     iri_to_curie: dict[str, str] = {}
     for curie in kg.nodes:
@@ -192,7 +196,7 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
         cypher, note = None, "Cypher is off: start with `kmoa explore --neo4j bolt://host:7687` to enable it."
     rdf = to_rdf(kg)
     return ExplorerData(
-        kg=kg, graph=kg.to_networkx(), rdf=rdf, sparql=QueryEngine.for_graph(rdf), edge_attrs=edge_attrs,
+        kg=kg, graph=kg.to_networkx(), rdf=rdf, sparql=QueryEngine.for_graph(rdf), edge_rows=edge_rows,
         effects=effects,
         node_options=_node_options(kg) + (_imported_options(kg, imported) if imported is not None else []),
         iri_to_curie=iri_to_curie, named_queries=named_queries(),

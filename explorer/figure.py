@@ -175,7 +175,7 @@ def figure_svg(data: ExplorerData, subgraph: Subgraph, title: str, notes: Sequen
             continue
         classes = [*edge_classes(data, edge), *subgraph.classes.get(edge.id, ())]
         used |= _legend_keys(classes)
-        look = edge_look(classes, float(data.claim_attrs(edge.claims[0])["strength"]))
+        look = edge_look(classes, float(data.claim_row(edge.claims[0])["evidence_strength"]))
         (x1, y1), (x2, y2) = place(edge.source), place(edge.target)
         length = math.hypot(x2 - x1, y2 - y1) or 1.0
         ux, uy = (x2 - x1) / length, (y2 - y1) / length

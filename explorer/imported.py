@@ -1,8 +1,8 @@
 """An imported KGX graph in the explorer: names and kinds of imported nodes, imported edges by claim id.
 
 Imported steps of merged paths have claim ids ``SOURCE/edges.tsv:LINE`` (see
-``graph.imported.imported_edge_attributes``). The explorer keeps no table of imported edges: an id is
-decoded back into the edge's attributes from the compact arrays (the edges are in file order, so
+``graph.imported.imported_claim_id``). The explorer keeps no table of imported edges: an id is
+decoded back into the edge's row from the compact arrays (the edges are in file order, so
 the line is a bisection), which keeps selections in the URL working for any imported edge.
 """
 
@@ -26,10 +26,8 @@ def canonical(graph: ImportedGraph | None, curie: str | None) -> str | None:
     return graph.nodes[i] if i is not None else None
 
 
-def edge_attributes(graph: ImportedGraph | None, claim_id: str, strength: float | None = None) -> dict[str, Any] | None:
-    """The attributes of the imported edge a claim id names (None if it names none)."""
-    from kmoa.graph.imported import imported_edge_attributes
-
+def imported_edge_index(graph: ImportedGraph | None, claim_id: str) -> int | None:
+    """The imported edge a claim id (``SOURCE/edges.tsv:LINE``) names, as its index (None if it names none)."""
     if graph is None:
         return None
     source, sep, where = claim_id.partition("/")
@@ -40,11 +38,15 @@ def edge_attributes(graph: ImportedGraph | None, claim_id: str, strength: float 
     e = bisect_left(graph.lines, lineno)
     if e >= len(graph.lines) or graph.lines[e] != lineno or graph.source_names[graph.sources[e]] != source:
         return None
-    if strength is None:
-        from kmoa.ontology.schema import load_schema
+    return e
 
-        strength = load_schema().walk.imported_strength
-    return imported_edge_attributes(graph, e, strength)
+
+def imported_edge_for(graph: ImportedGraph | None, claim_id: str, strength: float) -> dict[str, Any] | None:
+    """The imported edge a claim id names (``graph.imported.imported_edge``: its row), None if it names none."""
+    from kmoa.graph.imported import imported_edge
+
+    e = imported_edge_index(graph, claim_id)
+    return None if graph is None or e is None else imported_edge(graph, e, strength)
 
 
 def predicate_label(predicate: str) -> str:

@@ -351,11 +351,12 @@ def direct_claims(data: ExplorerData, answer: PathAnswer | None) -> html.Div:
         ev = data.kg.schema.evidence_types.get(a["evidence_type"])
         finding = f" · {a['finding']}" if a["finding"] != "positive" else ""
         rows.append(html.Li([
-            select_button(f"claim:{a['id']}",
-                          f"{src} — {'NOT ' if a.get('negated') else ''}{a['predicate'].replace('_', ' ')} → {dst}",
+            select_button(f"claim:{a['id']}", f"{src} — {'NOT ' if a.get('negated') else ''}"
+                          f"{a['kmoa_predicate'].replace('_', ' ')} → {dst}",
                           "linklike step-button"),
             html.Span([html.Span(ev.label if ev else a["evidence_type"], className="ev-type"),
-                       f"{finding} · section {a['section']} ", refs_badges(a["refs"])], className="claim-meta"),
+                       f"{finding} · section {a['review_section']} ", refs_badges(a["review_refs"])],
+                      className="claim-meta"),
         ], className="direct-claim"))
     return html.Div([html.H4(f"Direct clinical claims ({count})"), html.Ol(rows, className="direct-claims")],
                     id="path-direct")
@@ -381,7 +382,7 @@ def path_steps(data: ExplorerData, path: MechanismPath) -> html.Ol:
         rows.append(html.Li([
             select_button(f"claim:{step.claim_id}", text, "linklike step-button"),
             html.Span([html.Span(ev.label if ev else a["evidence_type"], className="ev-type"),
-                       f" · {step.strength:.2f} ", refs_badges(a["refs"]), extra], className="claim-meta"),
+                       f" · {step.strength:.2f} ", refs_badges(a["review_refs"]), extra], className="claim-meta"),
         ]))
     return html.Ol(rows, className="path-steps")
 

@@ -77,9 +77,9 @@ def _selection(kg: KnowledgeGraph, value: str | None, imported: ImportedGraph | 
     if kind == "claim" and ident in kg.claims:
         return value
     if kind == "claim" and imported is not None:
-        from kmoa.explorer.imported import edge_attributes
+        from kmoa.explorer.imported import imported_edge_index
 
-        return value if edge_attributes(imported, ident) is not None else None
+        return value if imported_edge_index(imported, ident) is not None else None
     if kind == "node":
         curie = _endpoint(kg, imported, ident)
         return f"node:{curie}" if curie else None

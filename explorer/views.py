@@ -27,6 +27,7 @@ from kmoa.graph.model import KnowledgeGraph
 from kmoa.graph.path_answers import PathAnswer, answer_paths
 from kmoa.graph.paths import MechanismPath, PathFilters, trace_mechanism_paths
 from kmoa.graph.records import Claim, Hypothesis, Provenance
+from kmoa.graph.rows import canmat_level, edge_reading
 from kmoa.graph.search import claim_id
 
 __all__ = [
@@ -75,7 +76,12 @@ class Subgraph:
 
 
 def _strength(data: ExplorerData, claim_id: str) -> float:
-    return float(data.edge_attrs[claim_id]["strength"])
+    return float(data.edge_rows[claim_id]["evidence_strength"])
+
+
+def _no_effect(data: ExplorerData, row: Mapping[str, Any]) -> bool:
+    """Whether a claim is drawn and labelled as not so (``graph.rows.edge_reading``)."""
+    return edge_reading(data.kg.schema, row)[1]
 
 
 def _group_claims(data: ExplorerData, claim_ids: Iterable[str]) -> tuple[EdgeGroup, ...]:
@@ -85,16 +91,16 @@ def _group_claims(data: ExplorerData, claim_ids: Iterable[str]) -> tuple[EdgeGro
     """
     groups: dict[frozenset[str], list[str]] = {}
     for cid in claim_ids:
-        a = data.edge_attrs[cid]
+        a = data.edge_rows[cid]
         groups.setdefault(frozenset((a["subject"], a["object"])), []).append(cid)
     out = []
     for ids in groups.values():
         ranked = sorted(dict.fromkeys(ids), key=lambda c: (-_strength(data, c), c))
-        primary = data.edge_attrs[ranked[0]]
-        predicate = primary["predicate"]
+        primary = data.edge_rows[ranked[0]]
+        predicate = primary["kmoa_predicate"]
         label = data.kg.schema.predicates[predicate].label
         if len(ranked) > 1:
-            same = all(data.edge_attrs[c]["predicate"] == predicate for c in ranked)
+            same = all(data.edge_rows[c]["kmoa_predicate"] == predicate for c in ranked)
             label += f" (×{len(ranked)})" if same else f" (+{len(ranked) - 1} more)"
         out.append(EdgeGroup(f"e:{ranked[0]}", primary["subject"], primary["object"], predicate, label,
                              tuple(ranked)))
@@ -330,8 +336,8 @@ def source_label(kg: KnowledgeGraph, source: str | None) -> str:
 
 def _oriented(data: ExplorerData, claim_id: str) -> tuple[str, str]:
     """Subject and object, flipped for metabolite/enantiomer links so the parent compound comes first."""
-    a = data.edge_attrs[claim_id]
-    if a["predicate"] in data.kg.schema.walk.parent_to_child:
+    a = data.edge_rows[claim_id]
+    if a["kmoa_predicate"] in data.kg.schema.walk.parent_to_child:
         return a["object"], a["subject"]
     return a["subject"], a["object"]
 
@@ -350,9 +356,9 @@ def tour_view(data: ExplorerData, hypothesis: str, step: int) -> Subgraph:
             first_step.setdefault(node, i)
     nodes = tuple(dict.fromkeys(order))
     edges = tuple(
-        EdgeGroup(f"e:{cid}", data.edge_attrs[cid]["subject"], data.edge_attrs[cid]["object"],
-                  data.edge_attrs[cid]["predicate"], kg.schema.predicates[data.edge_attrs[cid]["predicate"]].label,
-                  (cid,))
+        EdgeGroup(f"e:{cid}", data.edge_rows[cid]["subject"], data.edge_rows[cid]["object"],
+                  data.edge_rows[cid]["kmoa_predicate"],
+                  kg.schema.predicates[data.edge_rows[cid]["kmoa_predicate"]].label, (cid,))
         for cid in dict.fromkeys(claim_ids))
     positions = layered_layout(nodes, [_oriented(data, cid) for cid in claim_ids], per_row=5)
     current = claim_ids[step]
@@ -399,7 +405,7 @@ def edge_classes(data: ExplorerData, edge: EdgeGroup) -> list[str]:
 
     An edge from an imported graph is 'imported' (drawn in its own colour), never curated evidence.
     """
-    primary = data.claim_attrs(edge.claims[0])
+    primary = data.claim_row(edge.claims[0])
     if primary.get("imported"):
         return ["imported"]
     effect = data.effects.get(edge.predicate, "structural")
@@ -408,11 +414,11 @@ def edge_classes(data: ExplorerData, edge: EdgeGroup) -> list[str]:
     out = [f"effect-{effect}", f"pred-{edge.predicate}"]
     if edge.predicate in data.kg.schema.walk.clinical:
         out.append("clinical")  # treats, studied to treat: a clinical or regulatory finding, not an inhibition
-    if float(primary["strength"]) < WEAK_STRENGTH:
+    if float(primary["evidence_strength"]) < WEAK_STRENGTH:
         out.append("weak")
-    if all(data.claim_attrs(c).get("no_effect") for c in edge.claims):
+    if all(_no_effect(data, data.claim_row(c)) for c in edge.claims):
         out.append("negative")
-    elif primary["contested"] or not primary.get("asserted", True):
+    elif primary["contested"] or not edge_reading(data.kg.schema, primary)[0]:
         out.append("contested")
     if primary.get("inferred"):
         out.append("inferred")
@@ -432,17 +438,17 @@ def node_tip(data: ExplorerData, curie: str) -> str:
 
 def claim_tip(data: ExplorerData, claim_id: str) -> str:
     """One claim in a tooltip: its words, then evidence type, species, finding, section and references."""
-    a = data.claim_attrs(claim_id)
+    a = data.claim_row(claim_id)
     if a.get("imported"):
         return f"{data.edge_label(claim_id)}\nimported from {a['primary_knowledge_source']}"
     ev = data.kg.schema.evidence_types.get(a["evidence_type"])
     finding = "" if a["finding"] == "positive" else f", {a['finding']} finding"
-    refs = " ".join(f"[{r}]" for r in a["refs"]) or "no reference"
-    predicate = data.kg.schema.predicates[a["predicate"]].label_for(bool(a.get("no_effect")))
+    refs = " ".join(f"[{r}]" for r in a["review_refs"]) or "no reference"
+    predicate = data.kg.schema.predicates[a["kmoa_predicate"]].label_for(_no_effect(data, a))
     words = f"{data.node_name(a['subject'])} — {predicate} → {data.node_name(a['object'])}"
     species = data.kg.schema.species_label(a["species"])
     return (f"{words}\n{ev.label if ev else a['evidence_type']}, {species}{finding}; "
-            f"section {a['section']} {refs}")
+            f"section {a['review_section']} {refs}")
 
 
 def edge_tip(data: ExplorerData, edge: EdgeGroup) -> str:
@@ -471,10 +477,10 @@ def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = 
             "selected": sel_kind == "node" and sel_id == curie,
         })
     for edge in subgraph.edges:
-        primary = data.claim_attrs(edge.claims[0])
-        finding = primary["finding"]
+        primary = data.claim_row(edge.claims[0])
+        finding = primary.get("finding") or "positive"
         predicate = data.kg.schema.predicates.get(edge.predicate)
-        label = predicate.label_for(True) if primary.get("no_effect") and predicate else edge.label
+        label = predicate.label_for(True) if _no_effect(data, primary) and predicate else edge.label
         if finding != "positive":
             label += f" [{finding}]"
         if primary.get("inferred"):
@@ -486,7 +492,7 @@ def elements_for(data: ExplorerData, subgraph: Subgraph, selected: str | None = 
             "data": {"id": edge.id, "source": edge.source, "target": edge.target, "label": label,
                      "predicate": edge.predicate, "claim": edge.claims[0], "n": len(edge.claims),
                      "tip": edge_tip(data, edge),
-                     "strength": float(primary["strength"])},
+                     "strength": float(primary["evidence_strength"])},
             "classes": " ".join(classes),
             "selected": sel_kind == "claim" and sel_id in edge.claims,
         })
@@ -543,11 +549,12 @@ def study_facts(kg: KnowledgeGraph, curie: str) -> dict[str, Any]:
 
 def claim_summary(data: ExplorerData, claim_id: str) -> dict[str, Any]:
     """A one-line summary of a claim for lists: words, evidence type, refs and flags."""
-    a = data.edge_attrs[claim_id]
+    a = data.edge_rows[claim_id]
     ev = data.kg.schema.evidence_types.get(a["evidence_type"])
     return {"id": claim_id, "text": data.edge_label(claim_id), "evidence_type": a["evidence_type"],
-            "evidence_label": ev.label if ev else a["evidence_type"], "refs": list(a["refs"]), "section": a["section"],
-            "finding": a["finding"], "contested": bool(a["contested"]), "strength": a["strength"]}
+            "evidence_label": ev.label if ev else a["evidence_type"], "refs": list(a["review_refs"]),
+            "section": a["review_section"], "finding": a["finding"], "contested": bool(a["contested"]),
+            "strength": a["evidence_strength"]}
 
 
 def _node_panel(data: ExplorerData, curie: str) -> dict[str, Any]:
@@ -556,11 +563,11 @@ def _node_panel(data: ExplorerData, curie: str) -> dict[str, Any]:
     colour, shape = kind_style(node.kind)
     claims = []
     for cid, other in _incident(data, curie):
-        a = data.edge_attrs[cid]
+        a = data.edge_rows[cid]
         outgoing = a["subject"] == curie
         claims.append({**claim_summary(data, cid), "direction": "out" if outgoing else "in", "other": other,
                        "other_name": data.node_name(other),
-                       "predicate_label": kg.schema.predicates[a["predicate"]].label})
+                       "predicate_label": kg.schema.predicates[a["kmoa_predicate"]].label})
     claims.sort(key=lambda c: (kg.nodes[c["other"]].kind == "study", -c["strength"], c["predicate_label"], c["id"]))
     out: dict[str, Any] = {
         "type": "node", "id": curie, "name": node.name, "kind": node.kind,
@@ -585,9 +592,10 @@ def source_name(kg: KnowledgeGraph, source_id: str) -> str:
 
 def _claim_panel(data: ExplorerData, claim_id: str) -> dict[str, Any]:
     kg = data.kg
-    a = data.edge_attrs[claim_id]
+    a = data.edge_rows[claim_id]
     ev = kg.schema.evidence_types.get(a["evidence_type"])
-    anatomical = a.get("anatomical_context")
+    anatomical = a["anatomical_context_qualifier"] or None
+    predicate = a["kmoa_predicate"]
     steps = []
     for ref in a["hypothesis_steps"]:
         hyp_id, _, number = ref.partition("#")
@@ -596,22 +604,25 @@ def _claim_panel(data: ExplorerData, claim_id: str) -> dict[str, Any]:
     parallel = [cid for cid, other in _incident(data, a["subject"]) if other == a["object"] and cid != claim_id]
     return {
         "type": "claim", "id": claim_id, "subject": a["subject"], "subject_name": data.node_name(a["subject"]),
-        "object": a["object"], "object_name": data.node_name(a["object"]), "predicate": a["predicate"],
-        "predicate_label": kg.schema.predicates[a["predicate"]].label,
+        "object": a["object"], "object_name": data.node_name(a["object"]), "predicate": predicate,
+        "predicate_label": kg.schema.predicates[predicate].label,
         # treats / studied to treat are clinical or regulatory findings, not inhibitions (as drawn on the canvas).
-        "effect": ("clinical" if a["predicate"] in kg.schema.walk.clinical
-                   else data.effects.get(a["predicate"], "structural")), "biolink": a["biolink_predicate"],
-        "quote": a["quote"], "section": a["section"], "refs": list(a["refs"]), "evidence_type": a["evidence_type"],
+        "effect": ("clinical" if predicate in kg.schema.walk.clinical
+                   else data.effects.get(predicate, "structural")), "biolink": a["predicate"],
+        "quote": a["supporting_text"], "section": a["review_section"], "refs": list(a["review_refs"]),
+        "evidence_type": a["evidence_type"],
         "source": a["curated_source"], "source_name": source_name(kg, a["curated_source"]),
-        "evidence_label": ev.label if ev else a["evidence_type"], "strength": a["strength"],
+        "evidence_label": ev.label if ev else a["evidence_type"], "strength": a["evidence_strength"],
         "species": a["species"], "species_label": kg.schema.species_label(a["species"]),
         "finding": a["finding"], "contested": bool(a["contested"]),
-        "flags": finding_flags(kg, a["finding"], bool(a["contested"])), "canmat_level": a["canmat_level"],
-        "route": a["route"], "dose": a["dose"], "timing": a["timing"], "note": a["note"],
+        "flags": finding_flags(kg, a["finding"], bool(a["contested"])),
+        "canmat_level": canmat_level(a["evidence_level"]),
+        "route": a["route"] or None, "dose": a["dose"] or None, "timing": a["timing"] or None,
+        "note": a["note"] or None,
         "anatomical_context": anatomical, "anatomical_name": data.node_name(anatomical) if anatomical else None,
-        "derived_from": a["derived_from"], "hypothesis_steps": steps,
+        "derived_from": a["derived_from"] or None, "hypothesis_steps": steps,
         "studies": [study_facts(kg, s) for s in a["studies"] if s in kg.nodes],
-        "publications": [_xref(p) for p in a["publications"]],
+        "publications": [_xref(p) for p in a["publications"] or ()],
         "parallel": [claim_summary(data, c) for c in sorted(parallel)],
     }
 
@@ -638,12 +649,12 @@ def evidence_panel_data(data: ExplorerData, selection: str | None) -> dict[str, 
     kind, _, ident = selection.partition(":")
     if kind == "node" and ident in data.kg.nodes:
         return _node_panel(data, ident)
-    if kind == "claim" and ident in data.edge_attrs:
+    if kind == "claim" and ident in data.edge_rows:
         return _claim_panel(data, ident)
     if data.imported is not None:
         if kind == "node" and ident in data.imported.index:
             return _imported_node_panel(data, ident)
-        attrs = data.imported_attrs(ident) if kind == "claim" else None
+        attrs = data.imported_row(ident) if kind == "claim" else None
         if attrs is not None:
             return _imported_claim_panel(data, ident, attrs)
     return None
@@ -663,13 +674,18 @@ def _imported_node_panel(data: ExplorerData, curie: str) -> dict[str, Any]:
 
 def _imported_claim_panel(data: ExplorerData, claim_id: str, a: Mapping[str, Any]) -> dict[str, Any]:
     """An imported edge: where it came from (knowledge source, KGX file and line) and its Biolink predicate."""
+    from kmoa.graph.imported import imported_line
+
+    graph = data.imported
+    assert graph is not None
     return {
         "type": "imported_claim", "id": claim_id, "imported": True,
         "subject": a["subject"], "subject_name": data.node_name(a["subject"]),
         "object": a["object"], "object_name": data.node_name(a["object"]),
         "predicate": a["predicate"], "predicate_label": data.predicate_label(a["predicate"]),
         "biolink": a["predicate"], "primary_knowledge_source": a["primary_knowledge_source"],
-        "dataset": a["dataset"], "file": a["file"], "line": a["line"], "strength": a["strength"],
+        "dataset": graph.name, "file": graph.edges_file, "line": imported_line(a),
+        "strength": a["evidence_strength"],
         "drugmechdb": data.public.imported_source(a) if data.public is not None else None,
     }
 
@@ -683,8 +699,8 @@ def route_summary(data: ExplorerData, hyp: Hypothesis) -> dict[str, Any]:
     chain: list[str] = []
     for step in hyp.steps:
         chain += [n for n in _oriented(data, step.claim) if n not in chain]
-    supported = [claim_summary(data, c) for c in hyp.supported_by if c in data.edge_attrs]
-    against = [claim_summary(data, c) for c in hyp.contradicted_by if c in data.edge_attrs]
+    supported = [claim_summary(data, c) for c in hyp.supported_by if c in data.edge_rows]
+    against = [claim_summary(data, c) for c in hyp.contradicted_by if c in data.edge_rows]
     ev = kg.schema.evidence_types.get(hyp.provenance.evidence_type)
     return {
         "id": hyp.id, "name": hyp.name, "route": hyp.route, "description": hyp.description,
@@ -739,7 +755,7 @@ def subgraph_json(data: ExplorerData, subgraph: Subgraph, extra: Mapping[str, An
     nodes = [kg.node_attributes(kg.nodes[n]) if n in kg.nodes else
              {"id": n, "name": data.node_name(n), "kind": data.node_kind(n), "imported": True}
              for n in subgraph.nodes]
-    claims = [data.claim_attrs(c) for e in subgraph.edges for c in e.claims]
+    claims = [data.claim_row(c) for e in subgraph.edges for c in e.claims]
     return json.dumps({"title": subgraph.title, **(extra or {}), "nodes": nodes, "edges": claims}, indent=1,
                       ensure_ascii=False, default=str)
 
@@ -754,6 +770,9 @@ def _claim_columns() -> tuple[str, ...]:
 
 
 CSV_COLUMNS = _claim_columns()
+PROVENANCE_FIELDS = frozenset(f.name for f in fields(Provenance))
+#: What the exports say of an imported edge's evidence, which it has none of (no review stands behind it).
+IMPORTED_EVIDENCE = {"evidence_type": "imported", "species": "unspecified", "finding": "positive", "contested": False}
 
 
 def _cell(value: Any) -> str:
@@ -765,13 +784,18 @@ def _cell(value: Any) -> str:
 
 
 def _claim_row(data: ExplorerData, claim_id: str) -> list[str]:
-    a = data.claim_attrs(claim_id)
-    # Provenance.source is the attributes' "curated_source" ("source" is an endpoint to Cytoscape).
-    named = {"claim": claim_id, "subject_name": data.node_name(a["subject"]),
-             "object_name": data.node_name(a["object"]), "source": a.get("curated_source")}
-    # A curated claim has every field (a missing one is a KeyError, not an empty cell); an imported edge has few.
-    value = a.get if a.get("imported") else a.__getitem__
-    return [_cell(named[c] if c in named else value(c)) for c in CSV_COLUMNS]
+    """A claim's CSV cells: its record's fields (an imported edge: its row's few, as ``IMPORTED_EVIDENCE`` says)."""
+    claim = data.kg.claims.get(claim_id)
+    if claim is None:
+        a = data.claim_row(claim_id)
+        named = {"claim": claim_id, "subject_name": data.node_name(a["subject"]),
+                 "object_name": data.node_name(a["object"]), **IMPORTED_EVIDENCE}
+        return [_cell(named[c] if c in named else a.get(c)) for c in CSV_COLUMNS]
+    named = {"claim": claim_id, "subject_name": data.node_name(claim.subject),
+             "object_name": data.node_name(claim.object)}
+    # Every field of the record (a missing one is an AttributeError, not an empty cell).
+    return [_cell(named[c] if c in named else getattr(claim.provenance if c in PROVENANCE_FIELDS else claim, c))
+            for c in CSV_COLUMNS]
 
 
 def subgraph_csv(data: ExplorerData, subgraph: Subgraph) -> str:
@@ -805,13 +829,16 @@ def ranked_paths(data: ExplorerData, scene: Scene) -> list[dict[str, Any]]:
         hypothesis = ranked[i].hypothesis if ranked else None
         steps = []
         for n, step in enumerate(path.steps, 1):
-            a = data.claim_attrs(step.claim_id)
+            a = data.claim_row(step.claim_id)
             steps.append({"step": n, "source": step.source, "source_name": data.node_name(step.source),
                           "predicate": step.predicate, "label": step.label, "target": step.target,
                           "target_name": data.node_name(step.target), "claim": step.claim_id,
-                          "strength": step.strength, "evidence_type": a.get("evidence_type"),
-                          "section": a.get("section"), "refs": a.get("refs", []), "quote": a.get("quote"),
-                          "more_claims": [e["id"] for e in step.evidence if e["id"] != step.claim_id]})
+                          "strength": step.strength,
+                          "evidence_type": IMPORTED_EVIDENCE["evidence_type"] if a.get("imported")
+                          else a["evidence_type"],
+                          "section": a.get("review_section", ""), "refs": list(a.get("review_refs", [])),
+                          "quote": a.get("supporting_text", ""),
+                          "more_claims": [claim_id(e) for e in step.evidence if claim_id(e) != step.claim_id]})
         out.append({"rank": i + 1, "score": path.score, "mean_strength": path.mean_strength, "hops": path.hops,
                     "hypothesis": hypothesis.name if hypothesis else None,
                     "nodes": list(path.nodes), "names": [data.node_name(n) for n in path.nodes], "steps": steps})

@@ -108,22 +108,28 @@ def imported_node_rows(kg: KnowledgeGraph, graph: ImportedGraph) -> Iterator[Nod
                "provided_by": [f"kgx:{graph.name}"], "imported": True}
 
 
-def imported_edge_rows(graph: ImportedGraph) -> Iterator[EdgeRow]:
-    """Rows of the imported edges (the one mapping of imported edges).
+def imported_edge_row(graph: ImportedGraph, e: int, local_names: list[str] | None = None) -> EdgeRow:
+    """Imported edge ``e`` as its row (the one mapping of imported edges).
 
     ``id`` is ``kgx:NAME:LINE``, ``kgx_id`` the file's id, ``kmoa_predicate`` the predicate's local
-    name (the Neo4j relationship type).
+    name (the Neo4j relationship type; ``local_names`` gives them by predicate index).
     """
-    locals_ = [p.split(":", 1)[1] for p in graph.predicate_names]
+    p = graph.predicates[e]
+    predicate = graph.predicate_names[p]
+    return {"id": f"kgx:{graph.name}:{graph.lines[e]}", "kgx_id": graph.edge_id(e),
+            "subject": graph.nodes[graph.subjects[e]], "object": graph.nodes[graph.objects[e]],
+            "predicate": predicate, "kmoa_predicate": local_names[p] if local_names else predicate.split(":", 1)[1],
+            "primary_knowledge_source": graph.source_names[graph.sources[e]],
+            "knowledge_level": KNOWLEDGE_LEVELS[graph.levels[e]],
+            "publications": list(graph.publications.get(e, ())) or None, "imported": True,
+            **graph.provenance.get(e, {})}  # type: ignore[typeddict-item]
+
+
+def imported_edge_rows(graph: ImportedGraph) -> Iterator[EdgeRow]:
+    """Rows of the imported edges (``imported_edge_row``), in file order."""
+    local_names = [p.split(":", 1)[1] for p in graph.predicate_names]
     for e in range(graph.edge_count):
-        p = graph.predicates[e]
-        yield {"id": f"kgx:{graph.name}:{graph.lines[e]}", "kgx_id": graph.edge_id(e),
-               "subject": graph.nodes[graph.subjects[e]],
-               "object": graph.nodes[graph.objects[e]], "predicate": graph.predicate_names[p],
-               "kmoa_predicate": locals_[p], "primary_knowledge_source": graph.source_names[graph.sources[e]],
-               "knowledge_level": KNOWLEDGE_LEVELS[graph.levels[e]],
-               "publications": list(graph.publications.get(e, ())) or None, "imported": True,
-               **graph.provenance.get(e, {})}  # type: ignore[typeddict-item]
+        yield imported_edge_row(graph, e, local_names)
 
 
 # -- what merged ---------------------------------------------------------------------------------
@@ -194,30 +200,34 @@ def is_imported(step: PathStep) -> bool:
     return bool(step.attributes.get("imported"))
 
 
-def imported_edge_attributes(graph: ImportedGraph, e: int, strength: float | None = None) -> dict[str, Any]:
-    """The attributes of imported edge ``e`` in the ``edge_attributes`` vocabulary.
+def imported_claim_id(graph: ImportedGraph, e: int) -> str:
+    """The id path steps show for imported edge ``e`` and the explorer decodes: ``SOURCE/edges.tsv:LINE``."""
+    return f"{graph.source_names[graph.sources[e]]}/{graph.edges_file}:{graph.lines[e]}"
 
-    ``claim_id`` (``SOURCE/edges.tsv:LINE``) is what its path steps show and the explorer decodes.
+
+def imported_line(edge: Mapping[str, Any]) -> int:
+    """The edges file line an imported edge was read from (its row's id is ``kgx:NAME:LINE``)."""
+    return int(str(edge["id"]).rpartition(":")[2])
+
+
+def imported_edge(graph: ImportedGraph, e: int, strength: float | None = None) -> dict[str, Any]:
+    """Imported edge ``e`` as the path search and the explorer read it.
+
+    Its row (``imported_edge_row``) with the id its path steps show (``claim_id``,
+    ``imported_claim_id``) and, if given, its ``evidence_strength`` (the schema's imported strength).
     """
-    predicate, source = graph.predicate_names[graph.predicates[e]], graph.source_names[graph.sources[e]]
-    where = f"{graph.edges_file}:{graph.lines[e]}"
-    attrs: dict[str, Any] = {
-        "id": where, "subject": graph.nodes[graph.subjects[e]], "object": graph.nodes[graph.objects[e]],
-        "predicate": predicate, "biolink_predicate": predicate, "primary_knowledge_source": source,
-        "imported": True, "evidence_type": "imported", "species": "unspecified",
-        "finding": "positive", "contested": False, "canmat_level": None, "section": "", "refs": [], "quote": "",
-        "studies": [], "route": None, "hypothesis_steps": [], "dataset": graph.name, "line": graph.lines[e],
-        "file": graph.edges_file, "claim_id": f"{source}/{where}", **graph.provenance.get(e, {})}
+    edge: dict[str, Any] = {**imported_edge_row(graph, e), "claim_id": imported_claim_id(graph, e)}
     if strength is not None:
-        attrs["strength"] = strength
-    return attrs
+        edge["evidence_strength"] = strength
+    return edge
 
 
 class ImportedEdge(Mapping[str, Any]):
-    """Imported edge ``e`` as a read-only mapping (``imported_edge_attributes``), built on first use.
+    """Imported edge ``e`` as a read-only mapping (``imported_edge``), built on first use.
 
-    Its subject, object and predicate are read straight from the arrays: the path search looks at
-    those for every edge around a node it expands, and at the rest only for the steps it uses.
+    Its subject, object, predicate and ``imported`` are read straight from the arrays: the path
+    search looks at those for every edge around a node it expands, and at the rest only for the
+    steps it uses.
     """
 
     __slots__ = ("_core", "_full", "e", "graph")
@@ -225,7 +235,7 @@ class ImportedEdge(Mapping[str, Any]):
     def __init__(self, graph: ImportedGraph, e: int):
         self.graph, self.e = graph, e
         self._core = {"subject": graph.nodes[graph.subjects[e]], "object": graph.nodes[graph.objects[e]],
-                      "predicate": graph.predicate_names[graph.predicates[e]]}
+                      "predicate": graph.predicate_names[graph.predicates[e]], "imported": True}
         self._full: dict[str, Any] | None = None
 
     def __getitem__(self, key: str) -> Any:
@@ -237,7 +247,7 @@ class ImportedEdge(Mapping[str, Any]):
     def full(self) -> dict[str, Any]:
         """Every attribute."""
         if self._full is None:
-            self._full = imported_edge_attributes(self.graph, self.e)
+            self._full = imported_edge(self.graph, self.e)
         return self._full
 
     def __iter__(self) -> Iterator[str]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from kmoa.graph.curation import Curation, read_curation
 from kmoa.graph.identifiers import normalise_name
 from kmoa.graph.records import Claim, Comparison, Estimate, Hypothesis, Node, Provenance
+from kmoa.graph.rows import edge_row
 from kmoa.graph.sources import CuratedSource
 from kmoa.ontology.schema import Schema, load_schema
 
@@ -228,58 +229,6 @@ class KnowledgeGraph:
             return None
         return self.schema.treatment_outcomes[claim.provenance.finding]
 
-    def edge_attributes(self, claim: Claim) -> dict[str, Any]:
-        """Every attribute of an edge, as plain values (lists stay lists)."""
-        pred = self.schema.predicates[claim.predicate]
-        prov: Provenance = claim.provenance
-        inference = self.schema.inference
-        qualifiers = dict(pred.qualifiers)
-        if claim.population:
-            qualifiers["population_context_qualifier"] = claim.population
-        if prov.frequency:
-            qualifiers["frequency_qualifier"] = prov.frequency
-        return {
-            "id": claim.id,
-            "subject": claim.subject,
-            "object": claim.object,
-            "predicate": claim.predicate,
-            "biolink_predicate": pred.biolink,
-            "qualifiers": qualifiers,
-            "curated_source": prov.source,  # not "source": Cytoscape and paths use that for an endpoint
-            "section": prov.section,
-            "refs": list(prov.refs),
-            "quote": prov.quote,
-            "evidence_type": prov.evidence_type,
-            "species": prov.species,
-            "finding": prov.finding,
-            "negated": self.is_negated(claim),
-            "asserted": self.is_asserted(claim),
-            "no_effect": self.shows_no_effect(claim),
-            "treatment_outcome": self.treatment_outcome(claim),
-            "frequency": prov.frequency,
-            "contested": prov.contested,
-            "canmat_level": prov.canmat_level,
-            "canmat_level_max": prov.canmat_level_max,
-            "inferred": prov.inferred,
-            "eco": inference.eco if prov.inferred else self.schema.evidence_types[prov.evidence_type].eco,
-            "studies": list(claim.studies),
-            "publications": self.publications(claim),
-            "route": claim.route,
-            "dose": claim.dose,
-            "timing": claim.timing,
-            "anatomical_context": claim.anatomical_context,
-            "population": claim.population,
-            "line_of_therapy": claim.line_of_therapy,
-            "adjunctive": claim.adjunctive,
-            "note": claim.note,
-            "derived_from": claim.derived_from,
-            "hypothesis_steps": list(self.hypothesis_steps.get(claim.id, [])),
-            "primary_knowledge_source": self.source(prov.source).infores,
-            "knowledge_level": inference.knowledge_level if prov.inferred else inference.asserted_knowledge_level,
-            "agent_type": "manual_agent",
-            "strength": self.claim_strength(claim),
-        }
-
     def claim_strength(self, claim: Claim) -> float:
         """Evidence strength in [0, 1] used to rank paths (see graph.paths for the scoring)."""
         prov = claim.provenance
@@ -327,14 +276,14 @@ class KnowledgeGraph:
         return attrs
 
     def to_networkx(self) -> nx.MultiDiGraph:
-        """A MultiDiGraph: node attributes as above, one keyed edge per claim (key = claim id)."""
+        """A MultiDiGraph: node attributes as above, one keyed edge per claim (key = claim id, data its row)."""
         import networkx as nx
 
         graph = nx.MultiDiGraph()
         for curie in sorted(self.nodes):
             graph.add_node(curie, **self.node_attributes(self.nodes[curie]))
         for claim in self.iter_edges():
-            graph.add_edge(claim.subject, claim.object, key=claim.id, **self.edge_attributes(claim))
+            graph.add_edge(claim.subject, claim.object, key=claim.id, **edge_row(self, claim))
         return graph
 
 

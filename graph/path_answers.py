@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.graph.paths import MechanismPath, PathFilters, PathStep, edge_passes, relatives_of, trace_mechanism_paths
+from kmoa.graph.rows import EdgeRow, edge_row
 from kmoa.graph.search import claim_id
 
 # How many candidate paths are ranked before folding and grouping, at least.
@@ -83,7 +83,7 @@ class PathAnswer:
     paths: list[RankedPath]
     offset: int
     total: int
-    direct: list[dict[str, Any]]
+    direct: list[EdgeRow]
     direct_total: int
     filter_effects: list[FilterEffect]
     notes: list[str]
@@ -252,13 +252,13 @@ def filter_effects(kg: KnowledgeGraph, source: str, target: str, filters: PathFi
 
 
 def direct_claims(kg: KnowledgeGraph, source: str, target: str,
-                  filters: PathFilters) -> tuple[list[dict[str, Any]], int]:
-    """Claims straight from source to target that pass the species, route and evidence filters.
+                  filters: PathFilters) -> tuple[list[EdgeRow], int]:
+    """Claims straight from source to target (their rows) that pass the species, route and evidence filters.
 
     These (trials, approvals, guidelines) are what a mechanism path explains; they are listed
     beside the paths, never walked. Returns the passing claims, strongest first, and the total.
     """
-    rows = [kg.edge_attributes(c) for c in kg.claims.values() if c.subject == source and c.object == target]
+    rows = [edge_row(kg, c) for c in kg.claims.values() if c.subject == source and c.object == target]
     rules = kg.schema.walk
     floor = rules.evidence_strengths.get(filters.min_evidence, 0.0) if filters.min_evidence else 0.0
     kept = []
@@ -270,7 +270,7 @@ def direct_claims(kg: KnowledgeGraph, source: str, target: str,
         if floor and rules.evidence_strengths.get(a["evidence_type"], 0.0) < floor:
             continue
         kept.append(a)
-    return sorted(kept, key=lambda a: (-a["strength"], a["id"])), len(rows)
+    return sorted(kept, key=lambda a: (-a["evidence_strength"], a["id"])), len(rows)
 
 
 def _route_note(kg: KnowledgeGraph, filters: PathFilters, pool: list[MechanismPath]) -> str | None:

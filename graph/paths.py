@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import edge_row
 from kmoa.graph.search import (
     CandidateEdges,
     EdgeList,
@@ -63,7 +64,7 @@ def kind_lookup(kg: KnowledgeGraph) -> Callable[[str], str | None]:
 def curated_edges(kg: KnowledgeGraph) -> EdgeList:
     """The curated graph's candidate edges: every claim with a walked predicate."""
     walked = set(kg.schema.walk.walked_predicates)
-    return EdgeList((kg.edge_attributes(c) for c in kg.iter_edges() if c.predicate in walked), kind_lookup(kg))
+    return EdgeList((edge_row(kg, c) for c in kg.iter_edges() if c.predicate in walked), kind_lookup(kg))
 
 
 def search_curated_paths(kg: KnowledgeGraph, source: str, target: str, k: int = 10, max_hops: int = 8,

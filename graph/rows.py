@@ -14,9 +14,13 @@ one JSON-able dict each. A column a row leaves out is empty.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from kmoa.graph.model import KnowledgeGraph
+if TYPE_CHECKING:
+    from kmoa.graph.model import KnowledgeGraph
+    from kmoa.graph.records import Claim
+    from kmoa.ontology.schema import Schema
 
 
 class NodeRow(TypedDict, total=False):
@@ -120,36 +124,46 @@ def node_rows(kg: KnowledgeGraph) -> list[NodeRow]:
     return rows
 
 
+def edge_row(kg: KnowledgeGraph, claim: Claim) -> EdgeRow:
+    """A curated claim as its row: the one mapping from claims to rows.
+
+    Every edge kmoa holds or hands on is read in these columns: the writers and stores, the
+    networkx view (``KnowledgeGraph.to_networkx``), the path search (``graph.search``), the
+    explorer and TRAPI. ``predicate`` is the Biolink predicate; ``kmoa_predicate`` the schema's.
+    """
+    schema = kg.schema
+    prov = claim.provenance
+    qualifiers = schema.predicates[claim.predicate].qualifiers
+    inference = schema.inference
+    return {
+        "id": claim.id, "subject": claim.subject, "predicate": schema.predicates[claim.predicate].biolink,
+        "object": claim.object, "negated": kg.is_negated(claim),
+        "object_direction_qualifier": qualifiers.get("object_direction_qualifier", ""),
+        "object_aspect_qualifier": qualifiers.get("object_aspect_qualifier", ""),
+        "causal_mechanism_qualifier": qualifiers.get("causal_mechanism_qualifier", ""),
+        "anatomical_context_qualifier": claim.anatomical_context or "",
+        "population_context_qualifier": claim.population or "",
+        "frequency_qualifier": prov.frequency or "",
+        "has_evidence": [inference.eco if prov.inferred else schema.evidence_types[prov.evidence_type].eco],
+        "knowledge_level": inference.knowledge_level if prov.inferred else inference.asserted_knowledge_level,
+        "agent_type": "manual_agent",
+        "primary_knowledge_source": kg.source(prov.source).infores, "publications": kg.publications(claim),
+        "curated_source": prov.source, "review_section": prov.section, "review_refs": list(prov.refs),
+        "supporting_text": prov.quote, "evidence_type": prov.evidence_type, "species": prov.species,
+        "evidence_level": canmat_text(prov.canmat_level, prov.canmat_level_max),
+        "kmoa_predicate": claim.predicate, "finding": prov.finding, "contested": prov.contested,
+        "inferred": prov.inferred, "studies": list(claim.studies), "route": claim.route or "",
+        "dose": claim.dose or "", "timing": claim.timing or "",
+        "treatment_outcome": kg.treatment_outcome(claim) or "", "line_of_therapy": claim.line_of_therapy or "",
+        "adjunctive": claim.adjunctive, "note": claim.note or "",
+        "hypothesis_steps": list(kg.hypothesis_steps.get(claim.id, [])),
+        "derived_from": claim.derived_from or "", "evidence_strength": kg.claim_strength(claim),
+    }
+
+
 def edge_rows(kg: KnowledgeGraph) -> list[EdgeRow]:
-    """The curated edges as rows, by claim id (the one mapping from claims to rows)."""
-    rows: list[EdgeRow] = []
-    for claim in kg.iter_edges():
-        a = kg.edge_attributes(claim)
-        qualifiers = a["qualifiers"]
-        rows.append({
-            "id": a["id"], "subject": a["subject"], "predicate": a["biolink_predicate"], "object": a["object"],
-            "negated": a["negated"],
-            "object_direction_qualifier": qualifiers.get("object_direction_qualifier", ""),
-            "object_aspect_qualifier": qualifiers.get("object_aspect_qualifier", ""),
-            "causal_mechanism_qualifier": qualifiers.get("causal_mechanism_qualifier", ""),
-            "anatomical_context_qualifier": a["anatomical_context"] or "",
-            "population_context_qualifier": a["population"] or "",
-            "frequency_qualifier": a["frequency"] or "",
-            "has_evidence": [a["eco"]],
-            "knowledge_level": a["knowledge_level"], "agent_type": a["agent_type"],
-            "primary_knowledge_source": a["primary_knowledge_source"], "publications": a["publications"],
-            "curated_source": a["curated_source"], "review_section": a["section"], "review_refs": a["refs"],
-            "supporting_text": a["quote"],
-            "evidence_type": a["evidence_type"], "species": a["species"],
-            "evidence_level": canmat_text(a["canmat_level"], a["canmat_level_max"]),
-            "kmoa_predicate": a["predicate"], "finding": a["finding"], "contested": a["contested"],
-            "inferred": a["inferred"], "studies": a["studies"], "route": a["route"] or "", "dose": a["dose"] or "",
-            "timing": a["timing"] or "", "treatment_outcome": a["treatment_outcome"] or "",
-            "line_of_therapy": a["line_of_therapy"] or "",
-            "adjunctive": a["adjunctive"], "note": a["note"] or "", "hypothesis_steps": a["hypothesis_steps"],
-            "derived_from": a["derived_from"] or "", "evidence_strength": a["strength"],
-        })
-    return rows
+    """The curated edges as rows, by claim id (``edge_row`` of each claim)."""
+    return [edge_row(kg, claim) for claim in kg.iter_edges()]
 
 
 def canmat_text(level: int | None, level_max: int | None) -> str:
@@ -168,21 +182,32 @@ def parse_canmat(text: str) -> tuple[int | None, int | None]:
     return int(low), (int(high) if high else None)
 
 
-def search_edge(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An edge row in the path search's vocabulary (``KnowledgeGraph.edge_attributes``' names).
+@lru_cache(maxsize=64)
+def canmat_level(text: str | None) -> int | None:
+    """The best CANMAT level an ``evidence_level`` cell names (``CANMAT level 3-4`` -> 3); None without one."""
+    return parse_canmat(text or "")[0]
 
-    The one mapping from rows back to what the search reads, for every store that hands it rows:
-    a curated edge walks its kmoa predicate, an imported one its Biolink predicate (its
-    ``kmoa_predicate`` is only the local name Neo4j uses as relationship type).
+
+def walked_predicate(row: Mapping[str, Any]) -> str:
+    """The predicate the path search walks and the explorer draws an edge by.
+
+    A curated edge's ``kmoa_predicate`` (the schema's predicate, with its walk rules and label); an
+    imported edge's Biolink ``predicate`` (its ``kmoa_predicate`` is only the local name Neo4j uses
+    as relationship type).
     """
-    level, level_max = parse_canmat(str(row.get("evidence_level") or ""))
-    walked = row.get("predicate") if row.get("imported") else row.get("kmoa_predicate") or row.get("predicate")
-    return {
-        **row, "predicate": walked,
-        "biolink_predicate": row.get("predicate"), "section": row.get("review_section"),
-        "refs": list(row.get("review_refs") or []), "quote": row.get("supporting_text"),
-        "evidence_type": row.get("evidence_type"), "species": row.get("species"),
-        "finding": row.get("finding") or "positive", "negated": bool(row.get("negated", False)),
-        "contested": bool(row.get("contested", False)), "canmat_level": level, "canmat_level_max": level_max,
-        "studies": list(row.get("studies") or []), "route": row.get("route") or None,
-    }
+    if row.get("imported"):
+        return str(row["predicate"])
+    return str(row.get("kmoa_predicate") or row["predicate"])
+
+
+def edge_reading(schema: Schema, row: Mapping[str, Any]) -> tuple[bool, bool]:
+    """(asserted, no_effect) of an edge row: what its finding means for how it is drawn and queried.
+
+    ``asserted``: the source states the claim holds (``Schema.asserts``; an edge without a finding,
+    an import's, counts as asserted); ``no_effect``: negated, or a study whose result was null or
+    negative (``FindingKind.negated``), drawn and labelled as not so.
+    """
+    finding = row.get("finding")
+    if finding not in schema.findings:
+        return True, False
+    return schema.asserts(str(row.get("kmoa_predicate") or ""), finding), schema.finding(finding).negated

@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from kmoa.graph.records import Curie
+from kmoa.graph.rows import canmat_level, walked_predicate
 from kmoa.ontology.schema import Schema, WalkRules
 
 Edge = Mapping[str, Any]
@@ -28,11 +29,12 @@ SLACK = 1e-9
 class CandidateEdges(Protocol):
     """What a store hands the path search: its edges around a node, node kinds and degrees.
 
-    Edges are mappings in the ``KnowledgeGraph.edge_attributes`` vocabulary (``id``, ``subject``,
-    ``predicate``, ``object``, ``evidence_type``, ``species``, ``finding``, ``contested``,
-    ``canmat_level``, ``route``, ...). A curated claim has a schema predicate (``antagonist_of``); an
-    imported edge has a Biolink predicate (``biolink:interacts_with``) and may carry ``claim_id``
-    (the id its steps show) and ``primary_knowledge_source``. A store may return more edges than
+    Edges are rows (``graph.rows.EdgeRow``: ``id``, ``subject``, ``predicate``, ``object``,
+    ``kmoa_predicate``, ``evidence_type``, ``species``, ``finding``, ``contested``, ``evidence_level``,
+    ``route``, ...). A curated claim is walked by its schema predicate (``kmoa_predicate``:
+    ``antagonist_of``), an imported edge (``imported``) by its Biolink ``predicate``
+    (``graph.rows.walked_predicate``); an imported edge may carry ``claim_id`` (the id its steps
+    show) besides its row's columns. A store may return more edges than
     the search walks (the search applies the rules); it must return the same edge from
     ``edges_from`` of its subject and ``edges_to`` of its object.
     """
@@ -100,12 +102,12 @@ class EdgeList:
     def edges_from(self, node: Curie, predicates: Collection[str] | None = None) -> Iterable[Edge]:
         """Edges whose subject is ``node``."""
         edges = self._from.get(node, ())
-        return edges if predicates is None else [e for e in edges if e["predicate"] in predicates]
+        return edges if predicates is None else [e for e in edges if walked_predicate(e) in predicates]
 
     def edges_to(self, node: Curie, predicates: Collection[str] | None = None) -> Iterable[Edge]:
         """Edges whose object is ``node``."""
         edges = self._to.get(node, ())
-        return edges if predicates is None else [e for e in edges if e["predicate"] in predicates]
+        return edges if predicates is None else [e for e in edges if walked_predicate(e) in predicates]
 
     def kind_of(self, node: Curie) -> str | None:
         """The node's kind."""
@@ -121,7 +123,9 @@ class PathStep:
     """One step of a path: the strongest claim between two nodes, plus every other claim there.
 
     Parallel claims (several studies saying the same thing) are merged into one step, so paths
-    differ by their nodes; the step is as strong as its strongest claim.
+    differ by their nodes; the step is as strong as its strongest claim. ``predicate`` is the walked
+    predicate (``graph.rows.walked_predicate``); ``attributes`` is the strongest claim's row (its
+    ``evidence_strength`` the step's strength) plus its ``effect``, and ``evidence`` every claim's.
     """
 
     source: str
@@ -208,7 +212,7 @@ def edge_passes(rules: WalkRules, attrs: Edge, filters: PathFilters, min_strengt
 
 def claim_step_strength(rules: WalkRules, attrs: Edge, include_negative: bool = False) -> float:
     """A claim's strength as a step, from its evidence type, CANMAT level, finding and contest."""
-    return rules.strength(attrs.get("evidence_type"), attrs.get("canmat_level"), attrs.get("finding"),
+    return rules.strength(attrs.get("evidence_type"), canmat_level(attrs.get("evidence_level")), attrs.get("finding"),
                           bool(attrs.get("contested")), include_negative)
 
 
@@ -282,7 +286,7 @@ class Walk:
 
     def orient(self, edge: Edge) -> tuple[Curie, Curie, float] | None:
         """The walked direction and step strength of one candidate edge, or None if it is not walked."""
-        rules, predicate = self.rules, edge["predicate"]
+        rules, predicate = self.rules, walked_predicate(edge)
         subject, obj = edge["subject"], edge["object"]
         subject_kind = self.kind_of(subject)
         if predicate not in self.schema.predicates:
@@ -518,16 +522,18 @@ class Walk:
                                if (oriented := self.orient(edge)) is not None]
         attrs = []
         for strength, edge in listed:
+            # The edge's row, its evidence strength the step's (an imported edge's: the imported strength).
             claim = dict(edge)
-            claim["strength"] = strength
-            declared = self.schema.predicates.get(claim["predicate"])
+            claim["evidence_strength"] = strength
+            declared = self.schema.predicates.get(walked_predicate(claim))
             if declared is not None:
                 claim["effect"] = "structural" if declared.name in rules.parent_to_child else declared.effect
             attrs.append(claim)
-        attrs.sort(key=lambda c: (-c["strength"], claim_id(c)))
+        attrs.sort(key=lambda c: (-c["evidence_strength"], claim_id(c)))
         best = attrs[0]
+        predicate = walked_predicate(best)
         found = self._steps[(source, target)] = PathStep(
-            source, target, claim_id(best), best["predicate"], self._label(best["predicate"]), best["strength"],
+            source, target, claim_id(best), predicate, self._label(predicate), best["evidence_strength"],
             best, tuple(attrs))
         return found
 

@@ -263,14 +263,14 @@ def test_an_import_leaves_ketamines_curated_paths_and_scores_as_they_were(tmp_pa
 
 def test_the_explorers_import_keeps_each_edges_path(kg) -> None:  # type: ignore[no-untyped-def]
     """``kmoa explore --import FILE.yaml``: each imported edge names its path, drug, disease and YAML lines."""
-    from kmoa.graph.imported import imported_edge_attributes
+    from kmoa.graph.imported import imported_edge
     from kmoa.loaders.formats.drugmechdb import read_as_imported
 
     imported = read_as_imported(read_drugmechdb(FIXTURE), kg)
     units: dict[tuple[str, str, str, int], int] = {}
     text = FIXTURE.read_text(encoding="utf-8").splitlines()
     for e in range(imported.edge_count):
-        edge = imported_edge_attributes(imported, e)
+        edge = imported_edge(imported, e)
         key = (edge["drugmechdb_path"], edge["drugmechdb_drug"], edge["drugmechdb_disease"], edge["drugmechdb_line"])
         units[key] = units.get(key, 0) + 1
         assert "key:" in text[edge["source_line"] - 1]

@@ -13,6 +13,7 @@ from kmoa.explorer import views
 from kmoa.explorer.data import ExplorerData, prepare
 from kmoa.explorer.state import MORE_STEP
 from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import edge_reading
 from tests.test_explorer_browser import CY, cy
 from tests.test_explorer_share import open_app as open_page
 
@@ -143,11 +144,12 @@ def test_hovering_a_node_or_an_edge_shows_what_it_is(explorer_page: Page, explor
     assert cy(page, "return cy.getElementById(arg).style('label');", edge) == ""
     page.mouse.move(box["x"] + mid["x"], box["y"] + mid["y"])
     expect(tip).to_be_visible()
-    attrs = data.edge_attrs[claim]
+    attrs = data.edge_rows[claim]
     expect(tip).to_contain_text(kg.schema.evidence_types[attrs["evidence_type"]].label)
-    expect(tip).to_contain_text(f"section {attrs['section']}")
+    expect(tip).to_contain_text(f"section {attrs['review_section']}")
     label = cy(page, "return cy.getElementById(arg).style('label');", edge)
-    assert kg.schema.predicates[attrs["predicate"]].label_for(bool(attrs["no_effect"])) in label
+    no_effect = edge_reading(kg.schema, attrs)[1]
+    assert kg.schema.predicates[attrs["kmoa_predicate"]].label_for(no_effect) in label
 
 
 def test_parallel_claims_are_one_edge_with_a_count_and_a_click_lists_them(explorer_page: Page, explorer_url: str,

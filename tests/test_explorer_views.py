@@ -96,9 +96,9 @@ def test_edge_classes_follow_schema_effect_strength_and_finding(data: ExplorerDa
         if edge.predicate in kg.schema.walk.parent_to_child:
             effect = "structural"
         assert f"effect-{effect}" in classes
-        primary = data.edge_attrs[edge.claims[0]]
-        assert ("weak" in classes) == (primary["strength"] < WEAK_STRENGTH)
-        negative = all(data.edge_attrs[c]["finding"] in ("null", "negative") for c in edge.claims)
+        primary = data.edge_rows[edge.claims[0]]
+        assert ("weak" in classes) == (primary["evidence_strength"] < WEAK_STRENGTH)
+        negative = all(data.edge_rows[c]["finding"] in ("null", "negative") for c in edge.claims)
         assert ("negative" in classes) == negative
 
 
@@ -472,7 +472,7 @@ def test_exports_hold_the_shown_subgraph(data: ExplorerData) -> None:
     assert [e["id"] for e in payload["edges"]] == claims
     rows = list(csv.DictReader(io.StringIO(callbacks.export_data(data, state, "csv")["content"])))
     assert [r["claim"] for r in rows] == claims
-    assert all(r["quote"] == data.edge_attrs[r["claim"]]["quote"] for r in rows)
+    assert all(r["quote"] == data.edge_rows[r["claim"]]["supporting_text"] for r in rows)
 
 
 # -- safety ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from rdflib import RDF
 
 from kmoa.graph.model import KnowledgeGraph
+from kmoa.graph.rows import canmat_level
 from kmoa.loaders.formats.kgx import read_tsv
 from kmoa.loaders.formats.rdf import CLAIM, KMOA, curie_of, to_rdf
 from kmoa.loaders.registry import export, get_source
@@ -34,9 +35,14 @@ def _rdf_edges(kg: KnowledgeGraph) -> set[tuple]:
     return out
 
 
+# The same provenance as the networkx edges' row columns (graph.rows.EdgeRow).
+ROW_PROVENANCE = ("review_section", "supporting_text", "evidence_type", "species", "finding", "contested")
+
+
 def _nx_edges(kg: KnowledgeGraph) -> set[tuple]:
     graph = kg.to_networkx()
-    return {(key, u, a["predicate"], v, tuple(a["refs"]), *(a[name] for name in PROVENANCE))
+    return {(key, u, a["kmoa_predicate"], v, tuple(a["review_refs"]), *(a[name] for name in ROW_PROVENANCE),
+             canmat_level(a["evidence_level"]))
             for u, v, key, a in graph.edges(keys=True, data=True)}
 
 

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from kmoa.cli import main
 from kmoa.graph.model import KnowledgeGraph
-from kmoa.graph.rows import edge_rows, node_rows
+from kmoa.graph.rows import edge_row, edge_rows, node_rows
 from kmoa.graph.sparql import named_queries
 from kmoa.loaders.registry import export
 from kmoa.loaders.stores import neo4j as nl
@@ -167,18 +167,18 @@ def test_labels_types_and_properties(loaded: nl.LoadResult, neo4j_driver: Any, k
         assert set(record["labels"]) == {"Entity", kind.class_name, kind.biolink.replace(":", "_")}
         assert record["name"] == node.name
     claim = next(c for c in kg.claims.values() if c.provenance.refs)
-    attrs = kg.edge_attributes(claim)
+    attrs = edge_row(kg, claim)
     rec = neo4j_driver.execute_query(
         "MATCH (s:Entity)-[r]->(o:Entity) WHERE r.id = $id RETURN s.id AS s, o.id AS o, type(r) AS t, "
         "properties(r) AS p", id=claim.id, database_="neo4j").records
     assert len(rec) == 1
     props = rec[0]["p"]
     assert (rec[0]["s"], rec[0]["o"], rec[0]["t"]) == (claim.subject, claim.object, claim.predicate)
-    assert props["biolink_predicate"] == attrs["biolink_predicate"]
-    assert props["review_refs"] == attrs["refs"]
+    assert props["biolink_predicate"] == attrs["predicate"]
+    assert props["review_refs"] == attrs["review_refs"]
     assert props["studies"] == attrs["studies"]
     assert props["evidence_type"] == attrs["evidence_type"]
-    assert props["evidence_strength"] == attrs["strength"]
+    assert props["evidence_strength"] == attrs["evidence_strength"]
     ids = [r["id"] for r in neo4j_driver.execute_query("MATCH (:Entity)-[r]->() RETURN r.id AS id",
                                                        database_="neo4j").records]
     assert sorted(ids) == sorted(kg.claims)

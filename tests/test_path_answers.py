@@ -137,7 +137,7 @@ def test_no_path_at_all_still_shows_the_direct_claims(kg: KnowledgeGraph) -> Non
 def test_route_on_mechanism_paths_says_what_it_applies_to(kg: KnowledgeGraph) -> None:
     answer = answer_paths(kg, "ketamine", "TRD", k=3, filters=PathFilters(route="intravenous"))
     assert answer.paths and answer.notes and "--route intravenous" in answer.notes[0]
-    assert all(a["route"] in (None, "intravenous") for a in answer.direct)
+    assert all((a["route"] or None) in (None, "intravenous") for a in answer.direct)
     everything = answer_paths(kg, "ketamine", "TRD", k=3)
     assert len(answer.direct) < everything.direct_total
 

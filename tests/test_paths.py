@@ -34,7 +34,8 @@ def test_every_step_carries_predicate_and_provenance(kg: KnowledgeGraph) -> None
     for path in trace_mechanism_paths(kg, "esketamine", "TRD", k=5):
         for step in path.steps:
             a = step.attributes
-            assert step.predicate and a["section"] and a["quote"] and a["evidence_type"] and a["species"]
+            assert step.predicate and a["review_section"] and a["supporting_text"]
+            assert a["evidence_type"] and a["species"]
             assert a["id"] in kg.claims
 
 
@@ -69,7 +70,7 @@ def test_minimum_evidence_filters_steps(kg: KnowledgeGraph) -> None:
 
 def test_route_filter_skips_other_routes(kg: KnowledgeGraph) -> None:
     for path in trace_mechanism_paths(kg, "ketamine", "TRD", k=10, filters=PathFilters(route="intranasal")):
-        assert all(s.attributes["route"] in (None, "intranasal") for s in path.steps)
+        assert all((s.attributes["route"] or None) in (None, "intranasal") for s in path.steps)
 
 
 def test_compound_filter_keeps_only_that_compound_and_its_relatives(kg: KnowledgeGraph) -> None:
@@ -102,7 +103,7 @@ def test_cli_prints_ranked_paths_with_provenance(kg: KnowledgeGraph) -> None:
     assert result.exit_code == 0, result.output
     assert "#1  score" in result.output and "section" in result.output and "refs [" in result.output
     first = trace_mechanism_paths(kg, "ketamine", "treatment-resistant depression", k=1)[0]
-    assert first.steps[0].attributes["quote"] in result.output
+    assert first.steps[0].attributes["supporting_text"] in result.output
 
 
 def test_cli_json_output_and_unknown_name() -> None:
@@ -110,7 +111,7 @@ def test_cli_json_output_and_unknown_name() -> None:
     result = runner.invoke(main, ["paths", "esketamine", "TRD", "--format", "json", "-k", "2"])
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert data[0]["nodes"][0] == ESKETAMINE and data[0]["steps"][0]["quote"]
+    assert data[0]["nodes"][0] == ESKETAMINE and data[0]["steps"][0]["supporting_text"]
     missing = runner.invoke(main, ["paths", "ketamin", "TRD"])
     assert missing.exit_code != 0 and "Did you mean" in missing.output
 
@@ -134,7 +135,7 @@ def test_direct_clinical_evidence_is_listed_beside_the_paths(kg: KnowledgeGraph)
     rows, total = direct_claims(kg, KETAMINE, TRD, PathFilters())
     assert len(rows) == total
     assert rows and all(r["subject"] == KETAMINE and r["object"] == TRD for r in rows)
-    assert [r["strength"] for r in rows] == sorted((r["strength"] for r in rows), reverse=True)
+    assert [r["evidence_strength"] for r in rows] == sorted((r["evidence_strength"] for r in rows), reverse=True)
     output = CliRunner().invoke(main, ["paths", "ketamine", "TRD", "-k", "1"]).output
     assert "Direct clinical claims" in output and rows[0]["id"] in output
 

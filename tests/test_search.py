@@ -42,11 +42,11 @@ def random_graph(rng: random.Random, schema: Schema) -> tuple[EdgeList, dict[str
             edges.append({"id": f"e{i}", "subject": subject, "object": obj, "predicate": rng.choice(IMPORTED),
                           "imported": True, "primary_knowledge_source": "infores:test", "claim_id": f"t/e{i}"})
             continue
-        edges.append({"id": f"c{i}", "subject": subject, "object": obj, "predicate": rng.choice(predicates),
+        edges.append({"id": f"c{i}", "subject": subject, "object": obj, "kmoa_predicate": rng.choice(predicates),
                       "evidence_type": rng.choice(list(rules.evidence_strengths)),
                       "species": rng.choice(["human", "animal", "unspecified"]),
                       "finding": rng.choice(findings), "contested": rng.random() < 0.2,
-                      "canmat_level": rng.choice([None, None, 1, 2]),
+                      "evidence_level": rng.choice(["", "", "CANMAT level 1", "CANMAT level 2"]),
                       "route": rng.choice([None, "intravenous", "intranasal"])})
     return EdgeList(edges, kinds.get), kinds
 

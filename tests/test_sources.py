@@ -170,7 +170,7 @@ def test_kmoa_paths_names_the_source_of_every_step() -> None:
                                   "--source", str(SYNTHETIC)])
     steps = {s["claim"]: s for s in json.loads(answer.output)[0]["steps"]}
     assert (steps["syn.marker_mood"]["curated_source"], steps["syn.marker_mood"]["primary_knowledge_source"],
-            steps["syn.marker_mood"]["section"], steps["syn.marker_mood"]["refs"]) == (
+            steps["syn.marker_mood"]["review_section"], steps["syn.marker_mood"]["review_refs"]) == (
         SYNTHETIC_ID, "infores:kmoa-synthetic-notes", "S2.1", [2, 3])
     assert steps[REVIEW_CLAIM]["curated_source"] == REVIEW_ID
 

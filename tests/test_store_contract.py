@@ -17,7 +17,7 @@ import pytest
 
 from kmoa.graph.imported import imported_edge_rows, imported_node_rows
 from kmoa.graph.model import KnowledgeGraph
-from kmoa.graph.rows import edge_rows, node_rows
+from kmoa.graph.rows import edge_rows, node_rows, walked_predicate
 from kmoa.loaders.base import RowError
 from kmoa.loaders.formats.kgx_import import read_kgx
 from kmoa.loaders.stores.adapter import STORES, Store, StoreSpecError, open_store
@@ -112,7 +112,7 @@ def test_candidate_edges_for_the_path_search(store: Store, rows: tuple[list[dict
     outgoing = store.edges_from(KETAMINE)
     assert sorted(e["id"] for e in outgoing) == sorted(e["id"] for e in edges if e["subject"] == KETAMINE)
     assert sorted(e["id"] for e in store.edges_to(NMDA)) == sorted(e["id"] for e in edges if e["object"] == NMDA)
-    walked = {e["id"]: e["predicate"] for e in outgoing}
+    walked = {e["id"]: walked_predicate(e) for e in outgoing}
     assert walked["kgx:test:2"] == "biolink:interacts_with"  # an imported edge walks its Biolink predicate
     curated = next(e for e in edges if e["subject"] == KETAMINE and e.get("kmoa_predicate"))
     assert walked[curated["id"]] == curated["kmoa_predicate"]  # a curated one its kmoa predicate

@@ -134,10 +134,12 @@ def _merged_paths(kg, import_dir: Path, source: str, target: str, k: int, max_ho
 
 def _step_source(a: dict, edges_file: str) -> str:  # type: ignore[type-arg]
     """One source of a merged path's step: the curated claim and its quote, or the imported edge and its path."""
+    from kmoa.graph.imported import imported_line
+
     if not a.get("imported"):
-        return (f"[{a['evidence_type']}, {a['species']}] {a['curated_source']} section {a['section']}, "
-                f"claim {a['id']}: \"{a['quote']}\"")
-    where = f"[imported from {a['primary_knowledge_source']}, {edges_file} line {a.get('line')}"
+        return (f"[{a['evidence_type']}, {a['species']}] {a['curated_source']} section {a['review_section']}, "
+                f"claim {a['id']}: \"{a['supporting_text']}\"")
+    where = f"[imported from {a['primary_knowledge_source']}, {edges_file} line {imported_line(a)}"
     if a.get("drugmechdb_path"):
         where += (f"; DrugMechDB path {a['drugmechdb_path']} ({a.get('drugmechdb_drug')} to "
                   f"{a.get('drugmechdb_disease')}), YAML line {a.get('source_line')}")
@@ -194,8 +196,9 @@ def _path_json(r, rank: int) -> dict:  # type: ignore[no-untyped-def]
         return [{"from": s.source, "to": s.target, "predicate": s.predicate, "claim": s.claim_id,
                  "other_claims": [e["id"] for e in s.evidence[1:]],
                  **{key: s.attributes[key] for key in ("curated_source", "primary_knowledge_source",
-                                                       "section", "refs", "quote", "evidence_type",
-                                                       "species", "finding", "canmat_level", "studies")}}
+                                                       "review_section", "review_refs", "supporting_text",
+                                                       "evidence_type", "species", "finding", "evidence_level",
+                                                       "studies")}}
                 for s in p.steps]
 
     p, h = r.path, r.hypothesis
@@ -226,6 +229,8 @@ def _next_command(source: str, target: str, k: int, offset: int, filters,  # typ
 
 def path_answer_lines(kg, answer, next_command: str) -> list[str]:  # type: ignore[no-untyped-def]
     """The text of `kmoa paths`: notes, the page of paths with hypotheses and variants, direct claims."""
+    from kmoa.graph.rows import canmat_level
+
     src, dst = kg.nodes[answer.source], kg.nodes[answer.target]
     out = list(answer.notes)
     if answer.why_none:
@@ -251,14 +256,14 @@ def path_answer_lines(kg, answer, next_command: str) -> list[str]:  # type: igno
             out.append("    follows: no single hypothesis of the review")
         for s in p.steps:
             a = s.attributes
-            refs = ", ".join(str(x) for x in a["refs"]) or "none"
-            level = f", CANMAT level {a['canmat_level']}" if a["canmat_level"] else ""
+            refs = ", ".join(str(x) for x in a["review_refs"]) or "none"
+            level = f", CANMAT level {canmat_level(a['evidence_level'])}" if a["evidence_level"] else ""
             finding = f", finding {a['finding']}" if a["finding"] != "positive" else ""
             finding += ", curator inference (not stated in the review)" if a.get("inferred") else ""
             out.append(f"    {kg.nodes[s.source].name} --{s.label}--> {kg.nodes[s.target].name}")
             out.append(f"        [{a['evidence_type']}, {a['species']}{level}{finding}] {a['curated_source']} "
-                       f"section {a['section']}, refs [{refs}], claim {s.claim_id}")
-            out.append(f"        \"{a['quote']}\"")
+                       f"section {a['review_section']}, refs [{refs}], claim {s.claim_id}")
+            out.append(f"        \"{a['supporting_text']}\"")
             if len(s.evidence) > 1:
                 others = ", ".join(e["id"] for e in s.evidence[1:])
                 out.append(f"        + {len(s.evidence) - 1} more claim(s) for this step: {others}")
@@ -274,12 +279,12 @@ def path_answer_lines(kg, answer, next_command: str) -> list[str]:  # type: igno
             if len(answer.direct) != answer.direct_total else f"{answer.direct_total} claims"
         out.append(f"Direct clinical claims {src.name} -> {dst.name} ({shown}; what the paths explain):")
         for a in answer.direct[:8]:
-            level = f", CANMAT level {a['canmat_level']}" if a["canmat_level"] else ""
-            refs = ", ".join(str(x) for x in a["refs"]) or "none"
+            level = f", CANMAT level {canmat_level(a['evidence_level'])}" if a["evidence_level"] else ""
+            refs = ", ".join(str(x) for x in a["review_refs"]) or "none"
             route = f", {a['route']}" if a["route"] else ""
-            predicate = ("NOT " if a.get("negated") else "") + a["predicate"]
+            predicate = ("NOT " if a.get("negated") else "") + a["kmoa_predicate"]
             out.append(f"    {predicate} [{a['evidence_type']}{level}, {a['species']}{route}, {a['finding']}] "
-                       f"{a['curated_source']} section {a['section']}, refs [{refs}], claim {a['id']}")
+                       f"{a['curated_source']} section {a['review_section']}, refs [{refs}], claim {a['id']}")
         if len(answer.direct) > 8:
             out.append(f"    ... {len(answer.direct) - 8} more")
     return out

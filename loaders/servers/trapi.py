@@ -169,11 +169,6 @@ class RowTable:
         return self.edge_rows("object", node)
 
 
-def biolink_predicate(edge: Mapping[str, Any]) -> str:
-    """An edge's Biolink predicate, from a row or from a store's candidate edge (``graph.rows.search_edge``)."""
-    return str(edge.get("biolink_predicate") or edge["predicate"])
-
-
 def edge_qualifiers(edge: Mapping[str, Any]) -> dict[str, str]:
     """An edge row's Biolink qualifiers (its ``*_qualifier`` columns), name -> value."""
     return {name: str(value) for name, value in sorted(edge.items()) if name.endswith("_qualifier") and value}
@@ -440,7 +435,7 @@ ROW_ATTRIBUTES = (
 ROW_FLAGS = (("negated", "biolink:negated"), ("inferred", "kmoa:inferred"), ("contested", "kmoa:contested"))
 
 
-def edge_attributes(edge: Mapping[str, Any], strength: float) -> list[dict[str, Any]]:
+def trapi_attributes(edge: Mapping[str, Any], strength: float) -> list[dict[str, Any]]:
     """An edge row's provenance as TRAPI attributes, each ``original_attribute_name`` its KGX column."""
     attributes = []
     if edge.get("publications"):
@@ -475,8 +470,8 @@ def trapi_edge(index: TrapiGraph, edge: Mapping[str, Any]) -> dict[str, Any]:
         sources.append({"resource_id": SERVICE_INFORES, "resource_role": "aggregator_knowledge_source",
                         "upstream_resource_ids": [primary]})
     out: dict[str, Any] = {
-        "subject": edge["subject"], "object": edge["object"], "predicate": biolink_predicate(edge),
-        "sources": sources, "attributes": edge_attributes(edge, index.strength(edge)),
+        "subject": edge["subject"], "object": edge["object"], "predicate": str(edge["predicate"]),
+        "sources": sources, "attributes": trapi_attributes(edge, index.strength(edge)),
     }
     qualifiers = edge_qualifiers(edge)
     if qualifiers:
@@ -549,7 +544,7 @@ def answer_capped(index: TrapiGraph, message: Any, limit: int = 1000,
     for i, edge in enumerate(_candidates(index, query, deadline, timeout)):
         if i % 64 == 63:
             check_deadline(deadline, timeout)
-        lineage = index.ancestors(biolink_predicate(edge))
+        lineage = index.ancestors(str(edge["predicate"]))
         subject, obj = str(edge["subject"]), str(edge["object"])
         bound: tuple[str, str] | None = None
         if lineage & query.forward and query.subject.accepts(subject, index) and query.object.accepts(obj, index):
@@ -638,13 +633,13 @@ def meta_knowledge_graph(index: TrapiGraph, edges: Iterable[Mapping[str, Any]]) 
     attributes: dict[tuple[str, str, str], set[str]] = {}
     counts: dict[tuple[str, str, str], int] = {}
     for edge in edges:
-        key = (index.categories.get(str(edge["subject"]), ROOT_CATEGORY), biolink_predicate(edge),
+        key = (index.categories.get(str(edge["subject"]), ROOT_CATEGORY), str(edge["predicate"]),
                index.categories.get(str(edge["object"]), ROOT_CATEGORY))
         counts[key] = counts.get(key, 0) + 1
         seen = triples.setdefault(key, {})
         for name, value in edge_qualifiers(edge).items():
             seen.setdefault(name, set()).add(value)
-        attributes.setdefault(key, set()).update(a["attribute_type_id"] for a in edge_attributes(edge, 0.0))
+        attributes.setdefault(key, set()).update(a["attribute_type_id"] for a in trapi_attributes(edge, 0.0))
     out = []
     for (subject, predicate, obj), held in sorted(triples.items()):
         out.append({

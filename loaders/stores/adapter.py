@@ -4,7 +4,7 @@ Every store offers the same three things: ``writer()`` (a ``RowSink`` whose ``fi
 store's rows atomically: a failed write leaves the previous state), ``query`` in the store's own
 language (SPARQL or Cypher, read-only, with a timeout and a row cap; one ``QueryResult``), and the
 candidate edges the one path search asks for (``edges_from``, ``edges_to``, ``kind_of``, ``degree``,
-in the search's vocabulary: ``graph.rows.search_edge``; ``paths`` runs ``graph.search`` over them).
+as rows, the one vocabulary of every edge; ``paths`` runs ``graph.search`` over them).
 ``node_rows`` / ``edge_rows`` read rows back; ``merge`` writes the curated graph with an import, as the
 rows every import reaches every store as (``graph.imported.merged_rows``).
 
@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kmoa.graph.results import QueryResult
-from kmoa.graph.rows import search_edge
+from kmoa.graph.rows import walked_predicate
 from kmoa.graph.sparql import DEFAULT_LIMIT, DEFAULT_TIMEOUT
 from kmoa.loaders.base import Row, RowSink, write_rows
 
@@ -104,8 +104,8 @@ class Store(ABC):
         return self._edges("object", node, predicates)
 
     def _edges(self, end: str, node: str, predicates: Collection[str] | None) -> list[dict[str, Any]]:
-        edges = [search_edge(row) for row in self.edge_rows(end, node)]
-        return edges if predicates is None else [e for e in edges if e["predicate"] in predicates]
+        edges = self.edge_rows(end, node)
+        return edges if predicates is None else [e for e in edges if walked_predicate(e) in predicates]
 
     def kind_of(self, node: str) -> str | None:
         """The kmoa node kind of ``node`` (None: unknown to the store, or an imported category without one)."""

@@ -24,6 +24,7 @@ from operator import methodcaller
 from typing import TYPE_CHECKING, Any
 
 from kmoa.graph.results import QueryResult
+from kmoa.graph.rows import canmat_level, edge_reading
 from kmoa.loaders.base import Row, RowError, RowSink, write_rows
 from kmoa.loaders.stores.adapter import Store
 
@@ -269,15 +270,6 @@ def node_properties(row: Row) -> dict[str, Any]:
     return _clean(props)
 
 
-_LEVEL = re.compile(r"(\d+)(?:\s*-\s*\d+)?\s*$")
-
-
-def canmat_level(evidence_level: str | None) -> int | None:
-    """``CANMAT level 1`` -> 1, ``CANMAT level 3-4`` -> 3 (the best level); None without a level."""
-    match = _LEVEL.search(evidence_level or "")
-    return int(match.group(1)) if match else None
-
-
 def edge_properties(row: Row) -> dict[str, Any]:
     """Neo4j properties of a KGX edge row (``predicate`` becomes ``biolink_predicate``)."""
     props = {k: v for k, v in row.items() if k not in EDGE_ENDPOINT_COLUMNS and k != "predicate"}
@@ -309,11 +301,10 @@ def edge_columns(rows: Sequence[Row]) -> dict[str, list[Any]]:
 
 
 def finding_asserted(finding: str | None, predicate: str | None = None) -> bool:
-    """Whether a relationship states what the review asserts (``Schema.asserts``; no finding: an import's edge)."""
+    """Whether a relationship states what the review asserts (``graph.rows.edge_reading``; no finding: an import's)."""
     from kmoa.ontology.schema import load_schema
 
-    schema = load_schema()
-    return finding not in schema.findings or schema.asserts(predicate or "", finding)
+    return edge_reading(load_schema(), {"finding": finding, "kmoa_predicate": predicate})[0]
 
 
 @dataclass
@@ -1010,7 +1001,6 @@ def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 
     """
     import neo4j
 
-    from kmoa.graph.rows import search_edge
     from kmoa.graph.search import PathFilters, search_edge_list
     from kmoa.ontology.schema import load_schema
 
@@ -1027,7 +1017,7 @@ def trace_paths_cypher(driver: neo4j.Driver, source: str, target: str, k: int = 
     edges = []
     for rec in records:
         kinds[rec["subject"]], kinds[rec["object"]] = rec["subject_kind"], rec["object_kind"]
-        edges.append(search_edge(_edge_row(rec["subject"], rec["object"], dict(rec["props"]))))
+        edges.append(_edge_row(rec["subject"], rec["object"], dict(rec["props"])))
     return search_edge_list(schema, edges, kinds, source_id, target_id, k=k, max_hops=max_hops, filters=filters,
                             relatives=frozenset(relatives) if relatives is not None else None).paths
 

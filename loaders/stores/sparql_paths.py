@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kmoa.graph.rows import canmat_text
 from kmoa.graph.search import MechanismPath, PathFilters, search_edge_list
 from kmoa.graph.sparql import sparql_string
 from kmoa.loaders.stores.sparql_engine import run_query
@@ -41,14 +42,14 @@ def walk_edges_query(schema: Schema, filters: PathFilters) -> str:
         floor = rules.evidence_strengths.get(filters.min_evidence, 0.0)
         allowed = sorted(name for name, strength in rules.evidence_strengths.items() if strength >= floor)
         conditions.append(f"?evidence_type IN ({', '.join(sparql_string(e) for e in allowed)})")
-    return f"""SELECT ?id ?subject ?object ?predicate ?subject_kind ?object_kind ?evidence_type ?species ?finding
+    return f"""SELECT ?id ?subject ?object ?kmoa_predicate ?subject_kind ?object_kind ?evidence_type ?species ?finding
        ?contested ?canmat_level ?route
 WHERE {{
   ?c a kmoa:Claim ; kmoa:id ?id ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
      kmoa:evidence_type ?evidence_type ; kmoa:species ?species .
   ?s kmoa:id ?subject ; a ?subject_class .
   ?o kmoa:id ?object ; a ?object_class .
-  {_values(predicates, "p", "predicate")}
+  {_values(predicates, "p", "kmoa_predicate")}
   {_values(kinds, "subject_class", "subject_kind")}
   {_values(kinds, "object_class", "object_kind")}
   OPTIONAL {{ ?c kmoa:finding ?stated }}
@@ -85,6 +86,11 @@ def trace_paths_sparql(graph: Graph, source: str, target: str, k: int = 10, filt
     edges: list[dict[str, Any]] = []
     for row in rows:
         kinds[row["subject"]], kinds[row["object"]] = row["subject_kind"], row["object_kind"]
-        edges.append({**row, "contested": bool(row["contested"]), "refs": [], "studies": []})
+        # The claim as the columns of its row the search reads (``graph.rows.EdgeRow``).
+        edges.append({"id": row["id"], "subject": row["subject"], "object": row["object"],
+                      "predicate": schema.predicates[row["kmoa_predicate"]].biolink,
+                      "kmoa_predicate": row["kmoa_predicate"], "evidence_type": row["evidence_type"],
+                      "species": row["species"], "finding": row["finding"], "contested": bool(row["contested"]),
+                      "evidence_level": canmat_text(row["canmat_level"], None), "route": row["route"] or ""})
     return search_edge_list(schema, edges, kinds, source, target, k=k, max_hops=max_hops, filters=filters,
                             relatives=relatives).paths
