@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from kmoa.cli.data import DATA_OPTION, fail
-from kmoa.cli.neo4j_cmd import connection_options, mode_option
+from kmoa.cli.neo4j_cmd import connection_options, mode_option, neo4j_store
 from kmoa.cli.options import AT_LEAST_ONE, store_spec
 
 
@@ -76,8 +76,6 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
     Neo4j). The files are validated completely first: malformed rows are listed with file and
     line, and a failed import leaves the store as it was.
     """
-    from functools import partial
-
     from kmoa.graph.curation import CurationError
     from kmoa.graph.model import load_graph
     from kmoa.loaders.formats.kgx_import import KgxImportError, read_kgx
@@ -102,13 +100,7 @@ def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: st
         click.echo(line, err=True)
     options: dict[str, Any] = {}
     if scheme == "neo4j":
-        from kmoa import neo4j_server
-        from kmoa.neo4j_reload import reload_rows
-
-        options = {"user": user, "password": password, "database": database, "local": neo4j_server.status,
-                   "load": partial(reload_rows, mode=mode, batch_size=batch_size,  # type: ignore[arg-type]
-                                   force=force, progress=progress)}
-        spec = f"neo4j:{locator or uri or ''}"
+        spec, options = neo4j_store(locator or uri, user, password, database, mode, batch_size, force, progress)
     try:
         with open_store(spec, **options) as store:
             summary = store.merge(kg, imported, progress=progress, provenance=edge_provenance)

@@ -47,6 +47,25 @@ def _settings(uri: str | None, user: str | None, password: str | None, database:
         fail(str(err))
 
 
+def neo4j_store(uri: str | None, user: str | None, password: str | None, database: str | None, mode: str,
+                batch_size: int, force: bool, progress: bool | None = None) -> tuple[str, dict[str, Any]]:
+    """The ``open_store`` selector and options of a Neo4j store whose writes are full reloads.
+
+    A write replaces the graph by ``kmoa.neo4j_reload.reload_rows`` (``--mode``: one transaction or
+    the bulk importer of the local server); the URI and credentials default to NEO4J_* and then
+    the ``kmoa neo4j start`` server.
+    """
+    from functools import partial
+
+    from kmoa import neo4j_server
+    from kmoa.neo4j_reload import reload_rows
+
+    return f"neo4j:{uri or ''}", {
+        "user": user, "password": password, "database": database, "local": neo4j_server.status,
+        "load": partial(reload_rows, mode=mode, batch_size=batch_size,  # type: ignore[arg-type]
+                        force=force, progress=progress)}
+
+
 @click.group()
 def load() -> None:
     """Load the graph into a database."""
@@ -79,20 +98,22 @@ def load_neo4j(store: str | None, uri: str | None, user: str | None, password: s
     from kmoa.graph.curation import CurationError
     from kmoa.graph.model import load_graph
     from kmoa.graph.rows import edge_rows, node_rows
-    from kmoa.loaders.stores.neo4j import Neo4jConnectionError, Neo4jLoadError, graph_counts, open_driver
-    from kmoa.neo4j_reload import kept_message, reload_rows
+    from kmoa.loaders.stores.adapter import open_store
+    from kmoa.loaders.stores.neo4j import Neo4jConnectionError, Neo4jLoadError, Neo4jStore, graph_counts
+    from kmoa.neo4j_reload import kept_message
     from kmoa.neo4j_server import Neo4jServerError
 
     try:
         kg = load_graph(data_dir)
     except CurationError as err:
         fail(str(err))
-    settings = _settings(store or uri, user, password, database)
+    spec, options = neo4j_store(store or uri, user, password, database, mode, batch_size, force)
     try:
-        result = reload_rows(settings, node_rows(kg), edge_rows(kg), mode=mode,  # type: ignore[arg-type]
-                             batch_size=batch_size, force=force)
-        with open_driver(settings) as driver:
-            nodes, rels = graph_counts(driver, settings.database)
+        with open_store(spec, **options) as opened:
+            assert isinstance(opened, Neo4jStore)
+            opened.write(node_rows(kg), edge_rows(kg))
+            result, settings = opened.result, opened.settings
+            nodes, rels = graph_counts(opened.driver, settings.database)
     except (Neo4jConnectionError, Neo4jLoadError, Neo4jServerError, ValueError) as err:
         fail(str(err))
     click.echo(f"loaded into {settings.uri} (database {settings.database}): {nodes} nodes, {rels} relationships "

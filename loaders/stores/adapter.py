@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 STORES: dict[str, str] = {
     "memory": "kmoa.loaders.stores.memory:MemoryStore",
     "oxigraph": "kmoa.loaders.stores.oxigraph_store:OxigraphStore",
-    "neo4j": "loaders.stores.neo4j:Neo4jStore",
+    "neo4j": "kmoa.loaders.stores.neo4j:Neo4jStore",
     "sparql": "kmoa.loaders.stores.sparql_remote:RemoteSparqlStore",
 }
 
