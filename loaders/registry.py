@@ -6,10 +6,14 @@ It sits above the formats and stores it registers (importing them runs their ``r
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.loaders.base import SINKS, SOURCES, Sink, Source, output_path
+
+T = TypeVar("T")
 
 
 def _load_all() -> None:
@@ -18,22 +22,23 @@ def _load_all() -> None:
     from kmoa.loaders.stores import oxigraph_store  # noqa: F401
 
 
-def get_sink(name: str) -> Sink:
-    """The sink for a format name, e.g. ``get_sink("turtle")``."""
+def _made(registry: Mapping[str, Callable[[], T]], name: str, what: str) -> T:
+    """A new reader or writer of a format name (ValueError listing the known ones)."""
     _load_all()
     try:
-        return SINKS[name]()
+        return registry[name]()
     except KeyError:
-        raise ValueError(f"unknown export format '{name}'; choose one of: {', '.join(sorted(SINKS))}") from None
+        raise ValueError(f"unknown {what} format '{name}'; choose one of: {', '.join(sorted(registry))}") from None
+
+
+def get_sink(name: str) -> Sink:
+    """The sink for a format name, e.g. ``get_sink("turtle")``."""
+    return _made(SINKS, name, "export")
 
 
 def get_source(name: str) -> Source:
     """The source for a format name, e.g. ``get_source("kgx")``."""
-    _load_all()
-    try:
-        return SOURCES[name]()
-    except KeyError:
-        raise ValueError(f"unknown import format '{name}'; choose one of: {', '.join(sorted(SOURCES))}") from None
+    return _made(SOURCES, name, "import")
 
 
 def export(kg: KnowledgeGraph, format_name: str, out: Path, force: bool = False) -> Path:

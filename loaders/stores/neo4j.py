@@ -320,6 +320,16 @@ class LoadPlan:
         """Number of relationships to write."""
         return sum(len(rows) for rows in self.edges_by_type.values())
 
+    def nodes_by_labels(self) -> list[tuple[tuple[str, ...], list[dict[str, Any]]]]:
+        """The nodes grouped by label set (labels cannot be parameters), sorted by labels."""
+        labels_of = {group: labels for labels, group in self.label_groups.items()}
+        grouped: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for node in self.nodes:
+            category = node["p"].get("category") or []
+            key = (node["p"]["kmoa_kind"], tuple([category] if isinstance(category, str) else category))
+            grouped.setdefault(labels_of[key], []).append(node)
+        return sorted(grouped.items())
+
 
 def plan_load(nodes: Iterable[Row], edges: Iterable[Row]) -> LoadPlan:
     """Validate rows (unique ids, known endpoints) and shape them for Cypher parameters."""
@@ -555,13 +565,7 @@ def _progress(total: int, show: bool | None) -> Any:
 
 def _node_batches(plan: LoadPlan, load_id: str, batch_size: int) -> Iterator[Batch]:
     """Node batches grouped by label set (labels cannot be parameters)."""
-    labels_of = {group: labels for labels, group in plan.label_groups.items()}
-    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for node in plan.nodes:
-        category = node["p"].get("category") or []
-        key = (node["p"]["kmoa_kind"], tuple([category] if isinstance(category, str) else category))
-        grouped.setdefault(labels_of[key], []).append(node)
-    for labels, rows in sorted(grouped.items()):
+    for labels, rows in plan.nodes_by_labels():
         for chunk in _batches(rows, batch_size):
             yield node_batch(chunk, load_id, labels)
 

@@ -238,13 +238,7 @@ def write_import_files(plan: LoadPlan, load_id: str, folder: Path, previous: str
     """The importer's CSV for a checked load plan: nodes by label set, relationships by type, KmoaMeta."""
     folder.mkdir(parents=True, exist_ok=True)
     files = ImportFiles(folder, node_count=len(plan.nodes) + 1, relationship_count=plan.edge_count)
-    labels_of = {group: labels for labels, group in plan.label_groups.items()}
-    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for node in plan.nodes:
-        category = node["p"].get("category") or []
-        key = (node["p"]["kmoa_kind"], tuple([category] if isinstance(category, str) else category))
-        grouped.setdefault(labels_of[key], []).append(node)
-    for number, (labels, rows) in enumerate(sorted(grouped.items())):
+    for number, (labels, rows) in enumerate(plan.nodes_by_labels()):
         keys = sorted(set().union(*(r["p"] for r in rows)))
         columns = {k: [r["p"].get(k) for r in rows] for k in keys}
         columns["load_id"] = [load_id] * len(rows)
