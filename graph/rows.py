@@ -195,9 +195,8 @@ def walked_predicate(row: Mapping[str, Any]) -> str:
     imported edge's Biolink ``predicate`` (its ``kmoa_predicate`` is only the local name Neo4j uses
     as relationship type).
     """
-    if row.get("imported"):
-        return str(row["predicate"])
-    return str(row.get("kmoa_predicate") or row["predicate"])
+    walked: str = row["predicate"] if row.get("imported") else row.get("kmoa_predicate") or row["predicate"]
+    return walked
 
 
 def edge_reading(schema: Schema, row: Mapping[str, Any]) -> tuple[bool, bool]:

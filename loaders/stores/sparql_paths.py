@@ -9,6 +9,7 @@ candidate rows, so SPARQL, Python and Cypher give the same paths.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kmoa.graph.rows import canmat_text
@@ -71,6 +72,17 @@ def relatives_query(schema: Schema, compound: str) -> str:
 }}"""
 
 
+def candidate_row(schema: Schema, binding: Mapping[str, Any]) -> dict[str, Any]:
+    """One answer of ``walk_edges_query`` as the columns of its claim's row the search reads (``graph.rows``)."""
+    level = binding.get("canmat_level")
+    return {"id": binding["id"], "subject": binding["subject"], "object": binding["object"],
+            "predicate": schema.predicates[binding["kmoa_predicate"]].biolink,
+            "kmoa_predicate": binding["kmoa_predicate"], "evidence_type": binding["evidence_type"],
+            "species": binding["species"], "finding": binding["finding"], "contested": bool(binding.get("contested")),
+            "evidence_level": canmat_text(None if level is None else int(level), None),
+            "route": binding.get("route") or ""}
+
+
 def trace_paths_sparql(graph: Graph, source: str, target: str, k: int = 10, filters: PathFilters | None = None,
                        max_hops: int = 8, schema: Schema | None = None, timeout: float = 30.0) -> list[MechanismPath]:
     """Ranked mechanism paths between two CURIEs, their candidate edges fetched with SPARQL."""
@@ -86,11 +98,6 @@ def trace_paths_sparql(graph: Graph, source: str, target: str, k: int = 10, filt
     edges: list[dict[str, Any]] = []
     for row in rows:
         kinds[row["subject"]], kinds[row["object"]] = row["subject_kind"], row["object_kind"]
-        # The claim as the columns of its row the search reads (``graph.rows.EdgeRow``).
-        edges.append({"id": row["id"], "subject": row["subject"], "object": row["object"],
-                      "predicate": schema.predicates[row["kmoa_predicate"]].biolink,
-                      "kmoa_predicate": row["kmoa_predicate"], "evidence_type": row["evidence_type"],
-                      "species": row["species"], "finding": row["finding"], "contested": bool(row["contested"]),
-                      "evidence_level": canmat_text(row["canmat_level"], None), "route": row["route"] or ""})
+        edges.append(candidate_row(schema, row))
     return search_edge_list(schema, edges, kinds, source, target, k=k, max_hops=max_hops, filters=filters,
                             relatives=relatives).paths
