@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.graph.records import Claim, Comparison, Curie, Estimate
@@ -128,28 +129,33 @@ def _pair_claims(kg: KnowledgeGraph, compound: Curie, indication: Curie | None) 
     return sorted(out, key=lambda c: c.id)
 
 
+@lru_cache(maxsize=8)
+def _disease_pattern(terms: tuple[tuple[str, Curie], ...]) -> tuple[re.Pattern[str], dict[str, Curie]]:
+    """One regular expression of every disease name and synonym as whole words, longest first."""
+    by_term: dict[str, Curie] = {}
+    for term, curie in terms:
+        by_term.setdefault(term.lower(), curie)
+    words = "|".join(re.escape(t) for t in sorted(by_term, key=lambda t: (-len(t), t)))
+    return re.compile(rf"(?<![\w-])(?:{words})(?![\w-])", re.IGNORECASE), by_term
+
+
 def diseases_named(kg: KnowledgeGraph, text: str | None) -> set[Curie]:
     """The diseases a population names ("individuals with MDD/TRD": both), by name or synonym as whole words.
 
     Where names overlap the longest wins: "treatment-resistant bipolar depression" names bipolar depression,
     not depression.
     """
-    if not text:
-        return set()
-    found: list[tuple[int, int, Curie]] = []
-    for node in kg.nodes.values():
-        if node.kind != "disease":
-            continue
-        for term in {node.name, *node.synonyms}:
-            found += [(m.start(), m.end(), node.id)
-                      for m in re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text, re.IGNORECASE)]
-    taken: list[tuple[int, int]] = []
-    named: set[Curie] = set()
-    for start, end, curie in sorted(found, key=lambda f: (f[0] - f[1], f[0], f[2])):
-        if not any(start < other_end and other_start < end for other_start, other_end in taken):
-            taken.append((start, end))
-            named.add(curie)
-    return named
+    return _named(_disease_index(kg), text)
+
+
+def _disease_index(kg: KnowledgeGraph) -> tuple[re.Pattern[str], dict[str, Curie]]:
+    return _disease_pattern(tuple(sorted((term, node.id) for node in kg.nodes.values() if node.kind == "disease"
+                                         for term in (node.name, *node.synonyms))))
+
+
+def _named(index: tuple[re.Pattern[str], dict[str, Curie]], text: str | None) -> set[Curie]:
+    pattern, by_term = index
+    return {by_term[m.group(0).lower()] for m in pattern.finditer(text)} if text else set()
 
 
 def _studies_in(kg: KnowledgeGraph, compound: Curie, indication: Curie,
@@ -160,15 +166,22 @@ def _studies_in(kg: KnowledgeGraph, compound: Curie, indication: Curie,
     or cognitive effects in TRD), by study.
     """
     skip = set(known)
+    index = _disease_index(kg)
+    names: dict[str | None, bool] = {}  # a population text, and whether it names the indication
+
+    def names_it(text: str | None) -> bool:
+        if text not in names:
+            names[text] = indication in _named(index, text)
+        return names[text]
+
     out: dict[Curie, list[Claim]] = {}
-    for claim in sorted(kg.claims.values(), key=lambda c: c.id):
-        if claim.subject != compound or claim.predicate == "tested_in":
-            continue
+    claims = [c for c in kg.claims.values() if c.subject == compound and c.studies and c.predicate != "tested_in"]
+    for claim in sorted(claims, key=lambda c: c.id):
         for study in claim.studies:
             facts = kg.nodes[study].study if study in kg.nodes else None
             if study in skip or facts is None or facts.species != "human":
                 continue
-            if indication in diseases_named(kg, facts.population) | diseases_named(kg, claim.population):
+            if names_it(facts.population) or names_it(claim.population):
                 out.setdefault(study, []).append(claim)
     return out
 

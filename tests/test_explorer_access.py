@@ -132,7 +132,7 @@ def test_the_keyboard_walk_operates_the_tracer(explorer_page: Page, explorer_url
         expect(page.locator(".dash-dropdown-content[data-state=open] [role=option]").first).to_have_text(
             option, timeout=SLOW)
         page.keyboard.press("Enter")
-        expect(page.locator(f"#{picker}")).to_contain_text(option)
+        expect(page.locator(f"#{picker}")).to_have_text(option)
     tab_to(page, "a.id === 'path-trace'")
     page.keyboard.press("Enter")
     expect(page.locator("#canvas-title")).to_contain_text("mechanism path", timeout=SLOW)
