@@ -61,9 +61,9 @@ def import_() -> None:
               help="Neo4j: stop another load whose transaction is still open (a hung or stopped process) first.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when on a terminal).")
 @click.option("--edge-provenance/--no-edge-provenance", default=True, show_default=True,
-              help="Oxigraph: also write each edge's row (what `kmoa paths --store` walks) and its statement "
-                   "with KGX id, knowledge level, source and publications (over ten times the load time of the "
-                   "edges alone, which --no-edge-provenance writes as direct triples only).")
+              help="Oxigraph: also write each edge's statement with KGX id, knowledge level, source and "
+                   "publications, which is also its row (what `kmoa paths --store` walks): about five times the "
+                   "load time of the edges alone, which --no-edge-provenance writes as direct triples only.")
 @connection_options
 @DATA_OPTION
 def import_kgx(directory: Path, store_spec: str | None, to_neo4j: bool, name: str | None, mode: str, batch_size: int,
