@@ -455,7 +455,8 @@ def _password_for(cache: Path, java: str, classpath: list[str]) -> str:
             f"{home / 'data'} was initialised with a password that is no longer known "
             f"({_credentials_file(cache)} is missing). Delete {home / 'data'} to start afresh."
         )
-    password = secrets.token_urlsafe(24)
+    # Never a leading '-': picocli would read the expanded @file's token as an option (1 start in 64 failed).
+    password = "k" + secrets.token_urlsafe(24)
     with contextlib.suppress(FileNotFoundError):
         (home / "data" / "dbms" / "auth.ini").unlink()
     env = dict(os.environ, NEO4J_HOME=str(home), NEO4J_CONF=str(home / "conf"))
