@@ -133,7 +133,7 @@ def report_reload(label: str, result: ReloadResult, cpu: tuple[float, float], lo
 
 
 def bench_scale(settings: nl.ConnectionSettings, kg: Any, scale: float, folder: Path,
-                modes: tuple[str, ...] = ("online", "bulk")) -> None:
+                modes: tuple[str, ...] = ("online", "bulk"), batch_sizes: tuple[int, ...] = ()) -> None:
     """The merged graph at ``scale`` x Hetionet: an online load, then a bulk load of the same rows."""
     began = time.perf_counter()
     kgx = folder / f"scale-{scale}"
@@ -142,6 +142,12 @@ def bench_scale(settings: nl.ConnectionSettings, kg: Any, scale: float, folder: 
     shutil.rmtree(kgx)
     print(f"scale {scale}: {len(nodes):,} nodes, {len(edges):,} edges (generated and read in "
           f"{time.perf_counter() - began:.1f} s); load average {os.getloadavg()[0]:.1f}", flush=True)
+    for size in batch_sizes:  # online loads one after another into the same server: warm throughput
+        load, cpu = os.getloadavg()[0], time.process_time()
+        with nl.open_driver(settings) as driver:
+            result = nl.load_rows(driver, nodes, edges, database=settings.database, batch_size=size)
+        report_load(f"  online, batches of {size:,} (load average {load:.1f} -> {os.getloadavg()[0]:.1f}, "
+                    f"Python CPU {time.process_time() - cpu:.1f} s)", result)
     for mode in modes:
         load, cpu, admin = os.getloadavg()[0], time.process_time(), children_cpu()
         try:
@@ -161,6 +167,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50, help="runs of each named query")
     parser.add_argument("--modes", nargs="*", choices=["online", "bulk"], default=["online", "bulk"],
                         help="which loads to run at each scale (online fails above about 0.2 x on a 4 GB heap)")
+    parser.add_argument("--batch-sizes", type=int, nargs="*", default=[],
+                        help="first, online loads with each of these batch sizes, one after another into the same "
+                             "server (the first is cold, the later ones warm), e.g. 20000 20000 5000 50000")
     args = parser.parse_args()
 
     from kmoa import neo4j_server
@@ -192,7 +201,7 @@ def run(settings: nl.ConnectionSettings, args: argparse.Namespace, folder: Path)
         for name, (p50, p95, rows) in bench_queries(driver, settings.database, args.repeats).items():
             print(f"query {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({rows} rows, {args.repeats} runs)")
     for scale in args.scales:
-        bench_scale(settings, kg, scale, folder, tuple(args.modes))
+        bench_scale(settings, kg, scale, folder, tuple(args.modes), tuple(args.batch_sizes))
 
 
 if __name__ == "__main__":
