@@ -174,9 +174,8 @@ def test_an_import_merges_into_every_store_as_rows(store: Store, tmp_path: Path)
     assert (summary.edges, summary.sources, summary.target) == (2, ("infores:test",), store.spec)
     # an imported edge's row is found by each of its columns, as a curated one is
     imported = next(plain(r) for r in edges if r["id"] == "kgx:test:2")
-    for column in ("id", "kgx_id", "subject", "predicate", "knowledge_level", "publications"):
-        value = imported[column][0] if isinstance(imported[column], list) else imported[column]
-        assert imported in [plain(r) for r in store.edge_rows(column, value)], column
+    for column in ("id", "kgx_id", "subject", "object", "predicate", "knowledge_level"):
+        assert imported in [plain(r) for r in store.edge_rows(column, imported[column])], column
     assert store.edge_rows("id", "kgx:test:9") == []
 
 
