@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from kmoa.graph.model import KnowledgeGraph
-from kmoa.graph.rows import EdgeRow, edge_row, walked_predicate
+from kmoa.graph.rows import EdgeRow, walked_predicate
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -177,7 +177,6 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
     from kmoa.loaders.formats.rdf import iri, to_rdf
     from kmoa.loaders.stores.sparql_engine import QueryEngine
 
-    edge_rows = {cid: edge_row(kg, claim) for cid, claim in kg.claims.items()}
     effects = {name: p.effect for name, p in kg.schema.predicates.items()}
     iri_to_curie: dict[str, str] = {}
     for curie in kg.nodes:
@@ -196,7 +195,7 @@ def prepare(kg: KnowledgeGraph, neo4j: str | None = None, neo4j_user: str | None
         cypher, note = None, "Cypher is off: start with `kmoa explore --neo4j bolt://host:7687` to enable it."
     rdf = to_rdf(kg)
     return ExplorerData(
-        kg=kg, graph=kg.to_networkx(), rdf=rdf, sparql=QueryEngine.for_graph(rdf), edge_rows=edge_rows,
+        kg=kg, graph=kg.to_networkx(), rdf=rdf, sparql=QueryEngine.for_graph(rdf), edge_rows=kg.claim_rows,
         effects=effects,
         node_options=_node_options(kg) + (_imported_options(kg, imported) if imported is not None else []),
         iri_to_curie=iri_to_curie, named_queries=named_queries(),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from kmoa.graph.curation import Curation, read_curation
 from kmoa.graph.identifiers import normalise_name
 from kmoa.graph.records import Claim, Comparison, Estimate, Hypothesis, Node, Provenance
-from kmoa.graph.rows import edge_row
+from kmoa.graph.rows import EdgeRow, edge_row
 from kmoa.graph.sources import CuratedSource
 from kmoa.ontology.schema import Schema, load_schema
 
@@ -235,6 +235,11 @@ class KnowledgeGraph:
         return self.schema.walk.strength(prov.evidence_type, prov.canmat_level, prov.finding, prov.contested,
                                          include_negative=True)
 
+    @cached_property
+    def claim_rows(self) -> dict[str, EdgeRow]:
+        """Every claim's row (``graph.rows.edge_row``), by claim id, made once: readers copy, never change one."""
+        return {claim.id: edge_row(self, claim) for claim in self.iter_edges()}
+
     def iter_edges(self) -> Iterator[Claim]:
         """All edges in a stable order (claim id)."""
         for claim_id in sorted(self.claims):
@@ -283,7 +288,7 @@ class KnowledgeGraph:
         for curie in sorted(self.nodes):
             graph.add_node(curie, **self.node_attributes(self.nodes[curie]))
         for claim in self.iter_edges():
-            graph.add_edge(claim.subject, claim.object, key=claim.id, **edge_row(self, claim))
+            graph.add_edge(claim.subject, claim.object, key=claim.id, **self.claim_rows[claim.id])
         return graph
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.graph.paths import MechanismPath, PathFilters, PathStep, edge_passes, relatives_of, trace_mechanism_paths
-from kmoa.graph.rows import EdgeRow, edge_row
+from kmoa.graph.rows import EdgeRow
 from kmoa.graph.search import claim_id
 
 # How many candidate paths are ranked before folding and grouping, at least.
@@ -258,7 +258,7 @@ def direct_claims(kg: KnowledgeGraph, source: str, target: str,
     These (trials, approvals, guidelines) are what a mechanism path explains; they are listed
     beside the paths, never walked. Returns the passing claims, strongest first, and the total.
     """
-    rows = [edge_row(kg, c) for c in kg.claims.values() if c.subject == source and c.object == target]
+    rows = [row for row in kg.claim_rows.values() if row["subject"] == source and row["object"] == target]
     rules = kg.schema.walk
     floor = rules.evidence_strengths.get(filters.min_evidence, 0.0) if filters.min_evidence else 0.0
     kept = []

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from kmoa.graph.model import KnowledgeGraph
-from kmoa.graph.rows import edge_row
 from kmoa.graph.search import (
     CandidateEdges,
     EdgeList,
@@ -64,7 +63,7 @@ def kind_lookup(kg: KnowledgeGraph) -> Callable[[str], str | None]:
 def curated_edges(kg: KnowledgeGraph) -> EdgeList:
     """The curated graph's candidate edges: every claim with a walked predicate."""
     walked = set(kg.schema.walk.walked_predicates)
-    return EdgeList((edge_row(kg, c) for c in kg.iter_edges() if c.predicate in walked), kind_lookup(kg))
+    return EdgeList((row for row in kg.claim_rows.values() if row["kmoa_predicate"] in walked), kind_lookup(kg))
 
 
 def search_curated_paths(kg: KnowledgeGraph, source: str, target: str, k: int = 10, max_hops: int = 8,

@@ -108,6 +108,14 @@ def test_quick_clicker_presses_in_presentation_each_move_a_step(explorer_page: P
     expect(page.locator("#slide-caption")).to_have_text(hyp.steps[4].caption)
 
 
+def tap_a_node_other_than_ketamine(page: Page) -> str:
+    """Tap the first drawn node that is not ketamine, counting the callback it sends; its id."""
+    other = str(cy(page, "return cy.nodes().filter(n => n.id() !== arg)[0].id();", KETAMINE))
+    with sent(page):
+        cy(page, "cy.getElementById(arg).emit('tap');", other)
+    return other
+
+
 def test_a_tap_while_the_page_reads_its_link_is_not_lost(explorer_page: Page, served: tuple[str, HeldCallbacks],
                                                          kg: KnowledgeGraph) -> None:
     url, gate = served
@@ -116,13 +124,12 @@ def test_a_tap_while_the_page_reads_its_link_is_not_lost(explorer_page: Page, se
         # A link with a parameter the explorer drops: the page's router reads the address once it is drawn.
         with sent(page):
             open_app(page, url, f"?focus={KETAMINE}&bogus=1")
-        other = cy(page, "return cy.nodes().filter(n => n.id() !== arg)[0].id();", KETAMINE)
-        with sent(page):
-            cy(page, "cy.getElementById(arg).emit('tap');", other)
-    expect(page.locator("#evidence-panel h2").first).to_have_text(kg.nodes[other].name, timeout=SLOW)
+        other = tap_a_node_other_than_ketamine(page)
+    panel = page.locator("#evidence-panel h2").first
+    expect(panel).to_have_text(kg.nodes[other].name, timeout=SLOW)
     settled(page)  # no late answer moves it on or back
     assert "bogus" not in page.url
-    expect(page.locator("#evidence-panel h2").first).to_have_text(kg.nodes[other].name)
+    expect(panel).to_have_text(kg.nodes[other].name)
 
 
 def test_a_tap_as_soon_as_the_canvas_is_drawn_is_not_lost(explorer_page: Page, served: tuple[str, HeldCallbacks],
@@ -131,9 +138,8 @@ def test_a_tap_as_soon_as_the_canvas_is_drawn_is_not_lost(explorer_page: Page, s
     page = explorer_page
     with gate.held():
         open_app(page, url, f"?focus={KETAMINE}")
-        other = cy(page, "return cy.nodes().filter(n => n.id() !== arg)[0].id();", KETAMINE)
-        with sent(page):
-            cy(page, "cy.getElementById(arg).emit('tap');", other)
-    expect(page.locator("#evidence-panel h2").first).to_have_text(kg.nodes[other].name, timeout=SLOW)
+        other = tap_a_node_other_than_ketamine(page)
+    panel = page.locator("#evidence-panel h2").first
+    expect(panel).to_have_text(kg.nodes[other].name, timeout=SLOW)
     settled(page)  # no late answer moves it on or back
-    expect(page.locator("#evidence-panel h2").first).to_have_text(kg.nodes[other].name)
+    expect(panel).to_have_text(kg.nodes[other].name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import Graph, URIRef
@@ -142,24 +143,30 @@ LINT_CLAIMS = """\
 """
 
 
-def test_support_lint_locates_unsupported_and_hedged_claims(tmp_path: Path) -> None:
-    """`kmoa validate` warns with file:line when a quote names neither end or contradicts the finding."""
+def validate_with_claims(tmp_path: Path, name: str, claims: str, *options: str) -> Any:
+    """`kmoa validate` (without SHACL) over the tiny data plus one claims file; it must exit 0."""
     from click.testing import CliRunner
 
     from kmoa.cli import main
 
     data = tmp_path / "data"
-    shutil.copytree(TINY_DATA, data)
-    (data / "claims" / "lint.yaml").write_text(LINT_CLAIMS, encoding="utf-8")
-    result = CliRunner().invoke(main, ["validate", "--data", str(data), "--no-shacl"])
+    shutil.copytree(TINY_DATA, data, dirs_exist_ok=True)
+    (data / "claims" / name).write_text(claims, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--data", str(data), "--no-shacl", *options])
     assert result.exit_code == 0, result.output
+    return result
+
+
+def test_support_lint_locates_unsupported_and_hedged_claims(tmp_path: Path) -> None:
+    """`kmoa validate` warns with file:line when a quote names neither end or contradicts the finding."""
+    result = validate_with_claims(tmp_path, "lint.yaml", LINT_CLAIMS)
     lines = [line for line in result.output.splitlines() if line.startswith("warning:")]
     unsupported = [line for line in lines if "t.lint_mentions_nothing" in line]
     assert any("claims/lint.yaml:1:" in line and "names neither" in line for line in unsupported)
     assert any("'rarely'" in line for line in unsupported)
     assert not any("t.lint_justified" in line for line in lines)
     assert "2 justified in claim notes" in result.output  # the justified claim's mention and hedge warnings
-    listed = CliRunner().invoke(main, ["validate", "--data", str(data), "--no-shacl", "--all-warnings"])
+    listed = validate_with_claims(tmp_path, "lint.yaml", LINT_CLAIMS, "--all-warnings")
     assert any("t.lint_justified" in line and "justified" in line for line in listed.output.splitlines())
 
 
@@ -351,14 +358,6 @@ HEDGED_NEGATION = """\
 
 def test_a_hedged_sentence_is_never_a_certain_negation(tmp_path: Path) -> None:
     """'appear limited', 'may', 'suggests': a null or negative finding read from hedged words is flagged."""
-    from click.testing import CliRunner
-
-    from kmoa.cli import main
-
-    data = tmp_path / "data"
-    shutil.copytree(TINY_DATA, data)
-    (data / "claims" / "hedge.yaml").write_text(HEDGED_NEGATION, encoding="utf-8")
-    result = CliRunner().invoke(main, ["validate", "--data", str(data), "--no-shacl"])
-    assert result.exit_code == 0, result.output
+    result = validate_with_claims(tmp_path, "hedge.yaml", HEDGED_NEGATION)
     assert any("t.hedge_read_as_no_effect" in line and "hedges" in line and "null" in line
                for line in result.output.splitlines() if line.startswith("warning:"))
