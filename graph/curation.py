@@ -535,7 +535,7 @@ def read_curation(data_dir: Path | None = None, schema: Schema | None = None,
         raise CurationError(syntax)
     curation = Curation(tuple(nodes), tuple(claims), tuple(hypotheses), tuple(comparisons), tuple(estimates),
                         tuple(read))
-    problems += check_references(curation, schema, {s.id: Review(s.text()) for s in read})
+    problems += check_references(curation, schema, {s.id: Review(s.text(), s.headings) for s in read})
     if problems:
         raise CurationError(problems)
     return curation

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from kmoa.graph.sources import default_source_dir, read_source
+
 _BREAK = "\x00"  # stands for a hyphen that ended a line in the review
 
 
 def default_review_path() -> Path:
     """Path of the packaged review's text (named by ``graph/data/source.yaml``)."""
-    from kmoa.graph.sources import default_source_dir, read_source
-
     path = read_source(default_source_dir()).text_path
     assert path is not None  # read_source checks that the text file exists
     return path
@@ -32,10 +32,25 @@ class Review:
     """The review's text, normalised once for quote look-ups."""
 
     text: str
+    #: Lines of the text that are headings, not prose (its source's ``headings``); passages stop at them.
+    headings: str | None = None
 
     @classmethod
     def load(cls, path: Path | None = None) -> Review:
-        return cls((path or default_review_path()).read_text(encoding="utf-8"))
+        """A text file's review; without a path, the packaged review with its source's headings."""
+        if path is not None:
+            return cls(path.read_text(encoding="utf-8"))
+        source = read_source(default_source_dir())
+        assert source.text_path is not None  # read_source checks that the text file exists
+        return cls(source.text_path.read_text(encoding="utf-8"), source.headings)
+
+    def passages_citing(self, ref: int) -> list[str]:
+        """The passages that report what reference ``ref`` found (see the function of that name)."""
+        return _passages_citing(self._paragraph_units, ref)
+
+    @cached_property
+    def _paragraph_units(self) -> list[list[tuple[str, list[int], bool]]]:
+        return [_units(paragraph) for paragraph in _paragraphs(self.text, self.headings)]
 
     @cached_property
     def normalised(self) -> str:
@@ -160,22 +175,20 @@ _NEW_STUDY = re.compile(r"^\W*(A subsequent|Another|In another|In contrast|A rec
                         r"Notably|In addition|Finally)\b")
 
 
-def passages_citing(text: str, ref: int, headings: str | None = None) -> list[str]:
+def passages_citing(text: str, ref: int, headings: str | None) -> list[str]:
     """The passages that report what reference ``ref`` found.
 
     A passage is the unit that cites it, the one uncited sentence just before it (a study is often
     described before its citation), and the whole sentences after it up to the next citation or
     the next sentence that introduces another study ("Another ...", "In contrast, ..."). Passages
-    never run across a heading: a line matching ``headings`` (the source's ``source.yaml``; by
-    default the packaged review's).
+    never run across a heading: a line matching ``headings`` (a source's ``source.yaml``), if given.
     """
-    if headings is None:
-        from kmoa.graph.sources import default_source_dir, read_source
+    return _passages_citing([_units(paragraph) for paragraph in _paragraphs(text, headings)], ref)
 
-        headings = read_source(default_source_dir()).headings
+
+def _passages_citing(paragraph_units: list[list[tuple[str, list[int], bool]]], ref: int) -> list[str]:
     out = []
-    for paragraph in _paragraphs(text, headings):
-        units = _units(paragraph)
+    for units in paragraph_units:
         for i, (unit, refs, _) in enumerate(units):
             if ref not in refs:
                 continue

@@ -10,7 +10,7 @@ from rdflib.compare import isomorphic
 from kmoa.graph.canonical import format_files
 from kmoa.graph.curation import default_data_dir
 from kmoa.graph.model import KnowledgeGraph
-from kmoa.graph.review import Review, passages_citing
+from kmoa.graph.review import Review
 from kmoa.ontology.vocabulary import build_shapes, build_vocabulary, committed_path
 
 # Numbers a reader would check against a study record: doses, sample sizes, percentages, effects.
@@ -79,11 +79,11 @@ def test_references_cited_in_the_review_each_have_a_study_or_guideline_record(kg
 
 
 def test_every_number_the_review_reports_for_a_study_is_on_its_record(kg: KnowledgeGraph) -> None:
-    text = Review.load().text
+    review = Review.load()
     gaps = []
     for ref in review_references(kg):
         record = record_text(kg, ref)
-        for passage in passages_citing(text, ref):
+        for passage in review.passages_citing(ref):
             for number in sorted(reported_numbers(passage)):
                 if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", record):
                     gaps.append(f"[{ref}] {number!r} (from: {passage[:90]}...)")

@@ -263,7 +263,7 @@ def test_animal_evidence_is_claimed_only_where_the_review_names_animals(kg: Know
     the NMDA receptor" [8]), the claim says `not_stated`.
     """
     from kmoa.graph.lint import ANIMAL
-    from kmoa.graph.review import Review, passages_citing
+    from kmoa.graph.review import Review
 
     review = Review.load()
     unstated = []
@@ -271,7 +271,7 @@ def test_animal_evidence_is_claimed_only_where_the_review_names_animals(kg: Know
         prov = record.provenance
         if prov.species not in ("animal", "human_and_animal"):
             continue
-        context = [review.sentence_of(prov.quote), *(p for r in prov.refs for p in passages_citing(review.text, r))]
+        context = [review.sentence_of(prov.quote), *(p for r in prov.refs for p in review.passages_citing(r))]
         context += [kg.nodes[s].study.design or "" for s in getattr(record, "studies", ())  # type: ignore[union-attr]
                     if s in kg.nodes and kg.nodes[s].study is not None]
         if not any(ANIMAL.search(text) for text in context):
@@ -280,7 +280,7 @@ def test_animal_evidence_is_claimed_only_where_the_review_names_animals(kg: Know
         study = node.study
         if study is None or study.species not in ("animal", "human_and_animal"):
             continue
-        context = [study.design or "", *(p for r in study.refs for p in passages_citing(review.text, r))]
+        context = [study.design or "", *(p for r in study.refs for p in review.passages_citing(r))]
         if not any(ANIMAL.search(text) for text in context):
             unstated.append(f"{node.id} ({study.species})")
     assert not unstated, "species says animal where the review names none (use not_stated): " + ", ".join(unstated)
