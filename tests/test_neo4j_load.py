@@ -249,6 +249,32 @@ def test_failure_in_late_batch_keeps_previous_graph(loaded: nl.LoadResult, neo4j
     assert nl.graph_counts(neo4j_driver) == counts
 
 
+def test_a_load_too_big_for_one_transaction_says_what_to_do_and_keeps_the_graph(
+        loaded: nl.LoadResult, neo4j_driver: Any, kg: KnowledgeGraph, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's out-of-memory error (raised here in the load's open transaction: Community
+    cannot lower its limit while running) becomes a message naming the size and the bulk mode."""
+    import neo4j.exceptions
+
+    counts = _kgx_counts(kg, tmp_path / "kgx")
+    before = _snapshot(neo4j_driver)
+    real_activate = nl._activate
+
+    def out_of_memory(tx: Any, *args: Any) -> None:
+        real_activate(tx, *args)  # everything written, then the server refuses
+        raise neo4j.exceptions.Neo4jError._hydrate_neo4j(
+            code="Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+            message="The allocation of an extra 2.0 MiB would use more than the limit 5.6 GiB.")
+
+    monkeypatch.setattr(nl, "_activate", out_of_memory)
+    with pytest.raises(nl.Neo4jLoadError) as caught:
+        nl.load_graph(neo4j_driver, kg)
+    message = str(caught.value)
+    assert f"{counts[1]:,} relationships in one transaction" in message, message
+    assert "--mode bulk" in message and "previous graph is unchanged" in message and "5.6 GiB" in message
+    assert nl.graph_counts(neo4j_driver) == counts and _snapshot(neo4j_driver) == before
+
+
 CRASHING_LOAD = textwrap.dedent("""
     import os, sys
     import neo4j

@@ -629,9 +629,10 @@ def load_rows(driver: neo4j.Driver, nodes: Iterable[Row], edges: Iterable[Row], 
     except nx.Neo4jError as err:
         if "Memory" in (err.code or "") or "memory" in _short(err).lower():
             raise Neo4jLoadError(
-                f"the server ran out of transaction memory for this load ({_short(err)}); the previous graph "
-                "is unchanged. Give the server more heap (KMOA_NEO4J_HEAP for `kmoa neo4j start`, e.g. 4g) "
-                "or raise its db.memory.transaction.total.max") from None
+                f"the server ran out of transaction memory for this load of {plan.edge_count:,} relationships "
+                f"in one transaction ({_short(err)}); the previous graph is unchanged. Load it with the bulk "
+                "importer (--mode bulk, on the `kmoa neo4j start` server), or give the server more heap "
+                "(KMOA_NEO4J_HEAP for `kmoa neo4j start`) or a higher db.memory.transaction.total.max") from None
         raise
     return LoadResult(nodes=len(plan.nodes), relationships=plan.edge_count, load_id=load_id,
                       previous=previous, seconds=round(time.perf_counter() - began, 3),
