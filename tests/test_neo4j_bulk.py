@@ -41,6 +41,22 @@ def _answers(driver: Any) -> dict[str, list[str]]:
     return out
 
 
+def _properties(driver: Any) -> list[list[str]]:
+    """Every node's and relationship's properties (the generation id aside), as a reader gets them.
+
+    An empty list is absent (the importer cannot write one), so no property holds one."""
+    nodes = nl.run_cypher(driver, "MATCH (n:Entity) RETURN labels(n) AS labels, properties(n) AS p",
+                          timeout=300, limit=10**6).rows
+    rels = nl.run_cypher(driver, "MATCH (a:Entity)-[r]->(b:Entity) RETURN a.id AS a, type(r) AS t, b.id AS b, "
+                         "properties(r) AS p", timeout=300, limit=10**6).rows
+    for row in [*nodes, *rels]:
+        row["p"].pop("load_id", None)
+        assert [] not in row["p"].values(), row
+        if "labels" in row:
+            row["labels"] = sorted(row["labels"])
+    return [sorted(json.dumps(row, sort_keys=True) for row in rows) for rows in (nodes, rels)]
+
+
 def _headers(folder: Path, prefix: str) -> list[list[str]]:
     headers = []
     for path in sorted(folder.glob(f"{prefix}-*.csv")):
@@ -123,11 +139,12 @@ def test_help_explains_the_modes() -> None:
 def test_bulk_load_answers_like_an_online_load(neo4j_server_info: Any, neo4j_driver: Any,
                                               kg: KnowledgeGraph) -> None:
     online = nl.load_graph(neo4j_driver, kg)
-    counts, answers = nl.graph_counts(neo4j_driver), _answers(neo4j_driver)
+    counts, answers, properties = nl.graph_counts(neo4j_driver), _answers(neo4j_driver), _properties(neo4j_driver)
     result = reload.reload_rows(_settings(neo4j_server_info), node_rows(kg), edge_rows(kg), mode="bulk")
     assert result.mode == "bulk"
     assert nl.graph_counts(neo4j_driver) == counts == (len(node_rows(kg)), len(edge_rows(kg)))
     assert _answers(neo4j_driver) == answers
+    assert _properties(neo4j_driver) == properties  # every property of every node and relationship
     meta = nl.active_generation(neo4j_driver)
     assert meta is not None and (meta["active"], meta["previous"]) == (result.load_id, online.load_id)
     # The previous database is kept, named after its generation, and the message says where and how to remove it.

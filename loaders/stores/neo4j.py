@@ -234,8 +234,8 @@ def node_labels(row: Row) -> tuple[str, ...]:
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
-    """Drop nulls and empty strings (absent properties); keep lists, including empty ones."""
-    return {k: v for k, v in values.items() if v is not None and v != ""}
+    """Drop nulls, empty strings and empty lists: absent properties, as in every store and the bulk importer."""
+    return {k: v for k, v in values.items() if v is not None and v != "" and v != []}
 
 
 def _flat_study(facts: dict[str, Any]) -> dict[str, Any]:
@@ -433,7 +433,8 @@ class Batch:
 def split_columns(columns: dict[str, list[Any]]) -> tuple[list[str], dict[str, Any], list[list[Any]]]:
     """Split property columns into varying ones (names and value lists) and shared values.
 
-    Empty strings and nulls are absent properties. A column whose rows all hold the same value
+    Empty strings, empty lists and nulls are absent properties (the bulk importer cannot write an
+    empty list either, so both loads give the same graph). A column whose rows all hold the same value
     travels once per batch (``$common``); the others travel as positional lists, so property
     names are not repeated in every row.
     """
@@ -441,7 +442,7 @@ def split_columns(columns: dict[str, list[Any]]) -> tuple[list[str], dict[str, A
     values: list[list[Any]] = []
     common: dict[str, Any] = {}
     for name, column in columns.items():
-        column = [None if v == "" else v for v in column]
+        column = [None if v == "" or v == [] else v for v in column]
         size = len(column)
         if column.count(None) == size:
             continue
