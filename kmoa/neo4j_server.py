@@ -217,6 +217,11 @@ def _credentials_file(cache: Path) -> Path:
     return cache / "credentials.json"
 
 
+def _swap_journal(cache: Path) -> Path:
+    """Written before a database swap stops the server, removed once a server runs again."""
+    return cache / "swap.json"
+
+
 def credentials_file(cache_dir: Path | str | None = None) -> Path:
     """The owner-only file that holds the generated password of this cache's server."""
     return _credentials_file(_cache(cache_dir))
@@ -509,7 +514,9 @@ def start(cache_dir: Path | str | None = None, timeout: float = 120) -> ServerIn
     with _locked(cache):
         running = _reuse_running(cache, timeout)
         if running:
+            _swap_journal(cache).unlink(missing_ok=True)  # a swap that got as far as a running server
             return running
+        _undo_unfinished_swap(cache)
         classpath = ensure_installed(cache)
         _make_private(cache)
         for attempt in range(1, PORT_ATTEMPTS + 1):
@@ -604,7 +611,8 @@ def swap_database(new_data: Path, keep: Path, cache_dir: Path | str | None = Non
     rolled back), ``data/databases/neo4j`` and ``data/transactions/neo4j`` are moved to ``keep``,
     those of ``new_data`` take their place, and the server starts again on the same port and
     password. If it does not come up, the previous database is put back and started, and
-    Neo4jServerError says so.
+    Neo4jServerError says so. If this process is killed before a server runs again, the next
+    ``start`` puts the previous database back (``_undo_unfinished_swap``).
     """
     cache = _cache(cache_dir)
     java = _which("java")
@@ -614,19 +622,48 @@ def swap_database(new_data: Path, keep: Path, cache_dir: Path | str | None = Non
         if info is None:
             raise Neo4jServerError(f"no running Neo4j server in {cache}: start it with `kmoa neo4j start`")
         classpath = ensure_installed(cache)
+        _write_private(_swap_journal(cache), {"keep": str(keep), "new": str(new_data)})
         _terminate(info.pid, Path(info.home))
         _state_file(cache).unlink(missing_ok=True)
         _move_database(data, keep)
         _move_database(new_data, data)
         _write_config(_home(cache), info.port)
         try:
-            return _launch(cache, java, classpath, info.port, info.password, timeout)
+            served = _launch(cache, java, classpath, info.port, info.password, timeout)
         except Neo4jServerError as err:
             _move_database(data, new_data)
             _move_database(keep, data)
             _launch(cache, java, classpath, info.port, info.password, timeout)
+            _swap_journal(cache).unlink(missing_ok=True)
             raise Neo4jServerError(f"Neo4j did not start on the new database, so the previous one is back in "
                                    f"place and served: {err}") from None
+        _swap_journal(cache).unlink(missing_ok=True)
+        return served
+
+
+def _undo_unfinished_swap(cache: Path, name: str = "neo4j") -> None:
+    """Put the previous database back if a swap was killed before a server ran again (the server is down).
+
+    The swap's journal names where the previous database was being kept and where the new one came
+    from; the new one goes back there (a later bulk load removes it) and the previous one returns.
+    """
+    journal = _read_json(_swap_journal(cache))
+    if journal is None:
+        _swap_journal(cache).unlink(missing_ok=True)
+        return
+    data, keep, new = data_folder(cache), Path(journal["keep"]), Path(journal["new"])
+    for part in ("databases", "transactions"):  # the swap moves the previous store, then its logs, out
+        if not (keep / part / name).exists():
+            continue  # not moved yet: what the data folder holds is still the previous database's
+        if (data / part / name).exists():  # the new database's, already moved in
+            (new / part).mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.replace(data / part / name, new / part / name)
+        (data / part).mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.replace(keep / part / name, data / part / name)
+    for folder in (keep / "databases", keep / "transactions", keep):  # only if empty: nothing else goes
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    _swap_journal(cache).unlink()
 
 
 def _move_database(source: Path, target: Path, name: str = "neo4j") -> None:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from kmoa import neo4j_reload as reload
+from kmoa import neo4j_server
 from kmoa.cli import main
 from kmoa.graph.model import KnowledgeGraph
 from kmoa.graph.rows import edge_rows, node_rows
@@ -234,3 +238,85 @@ def test_bulk_is_refused_for_a_server_kmoa_does_not_manage(neo4j_server_info: An
     assert nl.active_generation(neo4j_driver) == before
     loaded = CliRunner().invoke(main, ["load", "neo4j", "--data", "tests/fixtures/tiny", *auth])
     assert loaded.exit_code == 0 and "(online," in loaded.output, loaded.output
+
+
+# --------------------------------------------------------------------------- a swap killed midway
+
+SWAP_MOVES = [("data", "databases", "keep"), ("data", "transactions", "keep"),
+              ("new", "databases", "data"), ("new", "transactions", "data")]
+
+
+@pytest.mark.parametrize("done", range(len(SWAP_MOVES) + 1))
+def test_the_next_start_undoes_a_swap_killed_after_any_move(tmp_path: Path, done: int) -> None:
+    """Whichever of the swap's four folder moves a kill came after, the previous database returns whole."""
+    cache = tmp_path / "neo4j"
+    root = {"data": neo4j_server.data_folder(cache), "keep": tmp_path / "previous" / "gen-1",
+            "new": tmp_path / "import" / "data"}
+    for where, store in (("data", "previous"), ("new", "new")):
+        for part in ("databases", "transactions"):
+            (root[where] / part / "neo4j").mkdir(parents=True)
+            (root[where] / part / "neo4j" / "marker").write_text(f"{store} {part}")
+    (root["data"] / "databases" / "system").mkdir()
+    neo4j_server._write_private(neo4j_server._swap_journal(cache), {"keep": str(root["keep"]), "new": str(root["new"])})
+    for source, part, target in SWAP_MOVES[:done]:
+        (root[target] / part).mkdir(parents=True, exist_ok=True)
+        os.replace(root[source] / part / "neo4j", root[target] / part / "neo4j")
+
+    neo4j_server._undo_unfinished_swap(cache)
+
+    for where, store in (("data", "previous"), ("new", "new")):
+        for part in ("databases", "transactions"):
+            assert (root[where] / part / "neo4j" / "marker").read_text() == f"{store} {part}", (done, where, part)
+    assert (root["data"] / "databases" / "system").is_dir()
+    assert not root["keep"].exists() and not neo4j_server._swap_journal(cache).exists()
+
+
+KILLED_SWAP = textwrap.dedent("""
+    import os, sys
+    from kmoa import neo4j_reload as reload, neo4j_server
+    from kmoa.graph.model import load_graph
+    from kmoa.graph.rows import edge_rows, node_rows
+    from kmoa.loaders.stores import neo4j as nl
+
+    real, moves = os.replace, []
+
+    def replace(source, target):
+        real(source, target)
+        if "/databases/" in str(source) or "/transactions/" in str(source):
+            moves.append(source)
+            if len(moves) == int(sys.argv[1]):
+                os._exit(9)  # killed in the middle of the swap, with the server stopped
+
+    os.replace = replace
+    info = neo4j_server.status()
+    settings = nl.ConnectionSettings(uri=info.uri, user=info.user, password=info.password)
+    kg = load_graph()
+    reload.reload_rows(settings, node_rows(kg), edge_rows(kg), mode="bulk")
+""")
+
+
+@pytest.mark.neo4j
+def test_a_bulk_load_killed_during_the_swap_leaves_the_previous_graph_at_the_next_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kg: KnowledgeGraph, tiny: KnowledgeGraph) -> None:
+    """A server of its own: the bulk load is killed after the new store moved in, before its logs did."""
+    neo4j_server.ensure_installed()
+    monkeypatch.setenv("KMOA_CACHE", str(tmp_path / "cache"))
+    info = neo4j_server.start(timeout=240)
+    try:
+        with nl.open_driver(_settings(info)) as driver:
+            nl.load_graph(driver, tiny)
+            before = nl.graph_counts(driver), _answers(driver), nl.active_generation(driver)
+        killed = subprocess.run([sys.executable, "-c", KILLED_SWAP, "3"], cwd=Path(__file__).parent.parent,
+                                capture_output=True, text=True, timeout=900)
+        assert killed.returncode == 9, killed.stderr[-2000:]
+        assert neo4j_server.status() is None  # the swap had stopped the server
+        again = neo4j_server.start(timeout=240)
+        with nl.open_driver(_settings(again)) as driver:
+            assert (nl.graph_counts(driver), _answers(driver), nl.active_generation(driver)) == before
+            result = reload.reload_rows(_settings(again), node_rows(kg), edge_rows(kg), mode="bulk")
+        with nl.open_driver(_settings(neo4j_server.status())) as driver:  # type: ignore[arg-type]
+            assert nl.graph_counts(driver) == (len(node_rows(kg)), len(edge_rows(kg)))
+            assert nl.active_generation(driver)["previous"] == before[2]["active"]  # type: ignore[index]
+        assert result.kept is not None and (result.kept / "databases" / "neo4j").is_dir()
+    finally:
+        neo4j_server.stop()
