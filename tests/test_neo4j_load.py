@@ -275,6 +275,37 @@ def test_a_load_too_big_for_one_transaction_says_what_to_do_and_keeps_the_graph(
     assert nl.graph_counts(neo4j_driver) == counts and _snapshot(neo4j_driver) == before
 
 
+def test_the_stores_row_reads_carry_a_timeout_and_say_when_it_stopped_them(
+        loaded: nl.LoadResult, neo4j_server_info: Any, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    import neo4j
+    import neo4j.exceptions
+
+    from kmoa.loaders.stores.adapter import open_store
+
+    info = neo4j_server_info
+    with open_store(f"neo4j:{info.uri}", user=info.user, password=info.password, timeout=7.5) as store:
+        sent: list[Any] = []
+        real = store.driver.execute_query
+
+        def recording(query: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(query)
+            return real(query, *args, **kwargs)
+
+        monkeypatch.setattr(store.driver, "execute_query", recording)
+        assert len(store.node_rows()) == len(kg.nodes) and store.edge_rows("subject", "CHEBI:6121")
+        assert sent and all(isinstance(q, neo4j.Query) and q.timeout == 7.5 for q in sent)
+
+        def timed_out(*args: Any, **kwargs: Any) -> Any:
+            raise neo4j.exceptions.Neo4jError._hydrate_neo4j(
+                code="Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+                message="The transaction has been terminated.")
+
+        monkeypatch.setattr(store.driver, "execute_query", timed_out)
+        stopped = rf"reading rows from neo4j:{re.escape(info.uri)} stopped after 7.5 s"
+        with pytest.raises(nl.CypherTimeout, match=stopped):
+            store.edge_rows()
+
+
 CRASHING_LOAD = textwrap.dedent("""
     import os, sys
     import neo4j

@@ -1076,11 +1076,13 @@ class Neo4jStore(Store):
     def __init__(self, locator: str, user: str | None = None, password: str | None = None,
                  database: str | None = None, local: Callable[[], Any] | None = None,
                  load: Callable[[ConnectionSettings, list[Row], list[Row]], Any] | None = None,
-                 **options: Any) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, **options: Any) -> None:
         super().__init__(locator)
         self.settings = ConnectionSettings.resolve(locator or None, user, password, database, local=local)
         self.driver = connect(self.settings)
         self.load = load
+        #: Seconds each of the store's own row reads may take (the server stops it after that).
+        self.timeout = timeout
         #: What the last write's load returned (``LoadResult``, or what ``load`` returns).
         self.result: Any = None
 
@@ -1101,8 +1103,20 @@ class Neo4jStore(Store):
         return run_cypher(self.driver, text, database=self.settings.database, timeout=timeout, limit=limit)
 
     def _read(self, query: str, **params: Any) -> list[Any]:
-        return list(self.driver.execute_query(query, params, database_=self.settings.database,
-                                              routing_="r").records)
+        """Records of one of the store's own reads, stopped by the server after ``timeout`` seconds."""
+        import neo4j
+        import neo4j.exceptions as nx
+
+        try:
+            return list(self.driver.execute_query(neo4j.Query(query, timeout=self.timeout), params,
+                                                  database_=self.settings.database, routing_="r").records)
+        except (nx.ServiceUnavailable, nx.SessionExpired) as err:
+            raise Neo4jConnectionError(f"Neo4j became unreachable during a read: {_short(err)}") from None
+        except nx.Neo4jError as err:
+            failure = _query_error(err, self.timeout)
+            if isinstance(failure, CypherTimeout):
+                failure = CypherTimeout(f"reading rows from {self.spec} stopped after {self.timeout:g} s")
+            raise failure from None
 
     def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
         """Node rows read back from the nodes' properties."""
