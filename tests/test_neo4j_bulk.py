@@ -100,6 +100,23 @@ def test_a_list_holding_the_delimiter_is_refused(tmp_path: Path, tiny: Knowledge
         nb.import_files_for_rows(nodes, edge_rows(tiny), "gen", tmp_path)
 
 
+def test_worker_processes_write_the_same_files(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    """Large loads write their relationship files in forked processes: byte for byte what one process writes,
+    and a defective value is still refused with its relationship type named."""
+    plan = nl.plan_load(node_rows(kg), edge_rows(kg))
+    one = nb.write_import_files(plan, "gen", tmp_path / "one", "before", workers=1)
+    two = nb.write_import_files(plan, "gen", tmp_path / "two", "before", workers=2)
+    assert (one.nodes, one.relationships, one.multiline) == (two.nodes, two.relationships, two.multiline)
+    assert len(one.relationships) > 2
+    for name in one.nodes + one.relationships:
+        if name != "meta.csv":  # its load time differs
+            assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    edges = edge_rows(kg)
+    edges[-1]["publications"] = ["PMID:1\x1fPMID:2"]
+    with pytest.raises(nb.BulkImportError, match=f"relationship type {edges[-1]['kmoa_predicate']}.*U\\+001F"):
+        nb.write_import_files(nl.plan_load(node_rows(kg), edges), "gen", tmp_path / "bad", workers=2)
+
+
 def test_import_files_read_back_as_the_rows(tmp_path: Path, tiny: KnowledgeGraph) -> None:
     """Every cell of the importer's CSV, read with Python's csv reader, is the row's value as the
     importer reads it: commas, quotes, line breaks, empty texts and lists, numbers and booleans."""

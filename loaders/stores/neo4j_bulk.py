@@ -27,10 +27,13 @@ from __future__ import annotations
 
 import csv
 import itertools
+import multiprocessing
+import os
 import re
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,8 +237,53 @@ def _write_group(files: ImportFiles, name: str, fixed: list[tuple[str, list[str]
     return written
 
 
-def write_import_files(plan: LoadPlan, load_id: str, folder: Path, previous: str | None = None) -> ImportFiles:
-    """The importer's CSV for a checked load plan: nodes by label set, relationships by type, KmoaMeta."""
+_EDGES: dict[str, list[Row]] = {}
+"""The relationship rows by type while worker processes write their files (inherited by ``fork``)."""
+
+PARALLEL_MIN_EDGES = 200_000
+"""From this many relationships on, their files are written by worker processes, one per core."""
+
+
+def _write_edges_of_type(folder: Path, number: int, rel_type: str) -> tuple[list[str], list[str]]:
+    """Write one relationship type's files; return their names and those with multi-line fields."""
+    edges = _EDGES[rel_type]
+    columns = edge_columns(edges)
+    columns = {k: [None if v == "" else v for v in values] if "" in values else values
+               for k, values in columns.items()}
+    fixed = [(":START_ID", [r["subject"] for r in edges]), (":END_ID", [r["object"] for r in edges]),
+             (":TYPE", [rel_type] * len(edges)), ("id:string", [r["id"] for r in edges])]
+    files = ImportFiles(folder)
+    written = _write_group(files, f"edges-{number:03d}", fixed, columns, len(edges), f"relationship type {rel_type}")
+    return written, files.multiline
+
+
+def _write_relationships(plan: LoadPlan, files: ImportFiles, workers: int) -> None:
+    """Every relationship type's files, in type order; by ``workers`` forked processes when more than one.
+
+    The rows reach the workers through ``fork`` (``_EDGES``), not pickled; each returns only file names.
+    """
+    types = sorted(plan.edges_by_type)
+    _EDGES.update(plan.edges_by_type)
+    try:
+        if workers > 1 and len(types) > 1:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                done = list(pool.map(_write_edges_of_type, [files.folder] * len(types), range(len(types)), types))
+        else:
+            done = [_write_edges_of_type(files.folder, number, t) for number, t in enumerate(types)]
+    finally:
+        _EDGES.clear()
+    for written, multiline in done:
+        files.relationships += written
+        files.multiline += multiline
+
+
+def write_import_files(plan: LoadPlan, load_id: str, folder: Path, previous: str | None = None,
+                       workers: int | None = None) -> ImportFiles:
+    """The importer's CSV for a checked load plan: nodes by label set, relationships by type, KmoaMeta.
+
+    ``workers`` processes write the relationship files (default: one per core from
+    ``PARALLEL_MIN_EDGES`` relationships on, else this process); the files are the same either way.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     files = ImportFiles(folder, node_count=len(plan.nodes) + 1, relationship_count=plan.edge_count)
     for number, (labels, rows) in enumerate(plan.nodes_by_labels()):
@@ -245,14 +293,9 @@ def write_import_files(plan: LoadPlan, load_id: str, folder: Path, previous: str
         label_text = ARRAY_DELIMITER.join((ENTITY, *labels))
         fixed = [("id:ID", [r["id"] for r in rows]), (":LABEL", [label_text] * len(rows))]
         files.nodes += _write_group(files, f"nodes-{number:03d}", fixed, columns, len(rows), f"node label {labels}")
-    for number, (rel_type, edges) in enumerate(sorted(plan.edges_by_type.items())):
-        columns = edge_columns(edges)
-        columns = {k: [None if v == "" else v for v in values] if "" in values else values
-                   for k, values in columns.items()}
-        fixed = [(":START_ID", [r["subject"] for r in edges]), (":END_ID", [r["object"] for r in edges]),
-                 (":TYPE", [rel_type] * len(edges)), ("id:string", [r["id"] for r in edges])]
-        files.relationships += _write_group(files, f"edges-{number:03d}", fixed, columns, len(edges),
-                                            f"relationship type {rel_type}")
+    if workers is None:
+        workers = (os.cpu_count() or 1) if plan.edge_count >= PARALLEL_MIN_EDGES else 1
+    _write_relationships(plan, files, workers)
     all_labels = sorted({label for group in plan.label_groups for label in group})
     meta = [META, META_KEY, load_id, previous or "", ARRAY_DELIMITER.join(all_labels), str(len(plan.nodes)),
             str(plan.edge_count), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())]
