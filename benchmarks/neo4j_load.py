@@ -117,7 +117,7 @@ def report_load(label: str, result: nl.LoadResult) -> None:
 
 
 def children_cpu() -> float:
-    """CPU seconds of this process's finished children (the bulk importer and ``neo4j-admin database info``)."""
+    """CPU seconds of this process's finished children (CSV writers, the importer, ``neo4j-admin database info``)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -129,7 +129,8 @@ def report_reload(label: str, result: ReloadResult, cpu: tuple[float, float], lo
     online = f"; relationships at {result.relationships / rels:,.0f} edges/s" if rels else ""
     print(f"{label}: {result.nodes:,} nodes, {result.relationships:,} edges in {result.seconds:.1f} s "
           f"({result.relationships / result.seconds:,.0f} edges/s{online}) [{phases}]; CPU time: Python "
-          f"{cpu[0]:.1f} s, neo4j-admin {cpu[1]:.1f} s; load average {load[0]:.1f} -> {load[1]:.1f}", flush=True)
+          f"{cpu[0]:.1f} s, child processes (CSV writers, neo4j-admin) {cpu[1]:.1f} s; "
+          f"load average {load[0]:.1f} -> {load[1]:.1f}", flush=True)
 
 
 def bench_scale(settings: nl.ConnectionSettings, kg: Any, scale: float, folder: Path,
