@@ -647,9 +647,9 @@ def _undo_unfinished_swap(cache: Path, name: str = "neo4j") -> None:
     The swap's journal names where the previous database was being kept and where the new one came
     from; the new one goes back there (a later bulk load removes it) and the previous one returns.
     """
-    journal = _read_json(_swap_journal(cache))
-    if journal is None:
-        _swap_journal(cache).unlink(missing_ok=True)
+    journal = _read_json(_swap_journal(cache)) or {}
+    if not isinstance(journal.get("keep"), str) or not isinstance(journal.get("new"), str):
+        _swap_journal(cache).unlink(missing_ok=True)  # none, or not one a swap wrote
         return
     data, keep, new = data_folder(cache), Path(journal["keep"]), Path(journal["new"])
     for part in ("databases", "transactions"):  # the swap moves the previous store, then its logs, out

@@ -241,12 +241,16 @@ _EDGES: dict[str, list[Row]] = {}
 """The relationship rows by type while worker processes write their files (inherited by ``fork``)."""
 
 PARALLEL_MIN_EDGES = 200_000
-"""From this many relationships on, their files are written by worker processes, one per core."""
+"""From this many relationships on, their files are written by worker processes, one per core (at most 4)."""
 
 
 def _write_edges_of_type(folder: Path, number: int, rel_type: str) -> tuple[list[str], list[str]]:
+    """In a worker process: write one relationship type's files from the rows inherited through ``fork``."""
+    return _write_edges(folder, number, rel_type, _EDGES[rel_type])
+
+
+def _write_edges(folder: Path, number: int, rel_type: str, edges: list[Row]) -> tuple[list[str], list[str]]:
     """Write one relationship type's files; return their names and those with multi-line fields."""
-    edges = _EDGES[rel_type]
     columns = edge_columns(edges)
     columns = {k: [None if v == "" else v for v in values] if "" in values else values
                for k, values in columns.items()}
@@ -263,15 +267,15 @@ def _write_relationships(plan: LoadPlan, files: ImportFiles, workers: int) -> No
     The rows reach the workers through ``fork`` (``_EDGES``), not pickled; each returns only file names.
     """
     types = sorted(plan.edges_by_type)
-    _EDGES.update(plan.edges_by_type)
-    try:
-        if workers > 1 and len(types) > 1:
+    if workers > 1 and len(types) > 1:
+        _EDGES.update(plan.edges_by_type)
+        try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 done = list(pool.map(_write_edges_of_type, [files.folder] * len(types), range(len(types)), types))
-        else:
-            done = [_write_edges_of_type(files.folder, number, t) for number, t in enumerate(types)]
-    finally:
-        _EDGES.clear()
+        finally:
+            _EDGES.clear()
+    else:
+        done = [_write_edges(files.folder, n, t, plan.edges_by_type[t]) for n, t in enumerate(types)]
     for written, multiline in done:
         files.relationships += written
         files.multiline += multiline
@@ -281,7 +285,7 @@ def write_import_files(plan: LoadPlan, load_id: str, folder: Path, previous: str
                        workers: int | None = None) -> ImportFiles:
     """The importer's CSV for a checked load plan: nodes by label set, relationships by type, KmoaMeta.
 
-    ``workers`` processes write the relationship files (default: one per core from
+    ``workers`` processes write the relationship files (default: one per core, at most 4, from
     ``PARALLEL_MIN_EDGES`` relationships on, else this process); the files are the same either way.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -294,7 +298,7 @@ def write_import_files(plan: LoadPlan, load_id: str, folder: Path, previous: str
         fixed = [("id:ID", [r["id"] for r in rows]), (":LABEL", [label_text] * len(rows))]
         files.nodes += _write_group(files, f"nodes-{number:03d}", fixed, columns, len(rows), f"node label {labels}")
     if workers is None:
-        workers = (os.cpu_count() or 1) if plan.edge_count >= PARALLEL_MIN_EDGES else 1
+        workers = min(4, len(os.sched_getaffinity(0))) if plan.edge_count >= PARALLEL_MIN_EDGES else 1
     _write_relationships(plan, files, workers)
     all_labels = sorted({label for group in plan.label_groups for label in group})
     meta = [META, META_KEY, load_id, previous or "", ARRAY_DELIMITER.join(all_labels), str(len(plan.nodes)),
