@@ -29,7 +29,7 @@ RENDER_OUTPUTS = {
     "notices": (ids.NOTICES, "children"), "more_label": (ids.SHOW_MORE, "children"),
     "more_style": (ids.SHOW_MORE, "style"), "handout_disabled": (ids.TOUR_HANDOUT, "disabled"),
     "png_disabled": (ids.EXPORT_PNG, "disabled"), "svg_disabled": (ids.EXPORT_SVG, "disabled"),
-    "nodes": (ids.NODE_LIST, "children"),
+    "nodes": (ids.NODE_LIST, "children"), "nodes_style": (ids.NODE_LIST, "style"),
     "slide": (ids.SLIDE_TEXT, "children"), "slide_prev_disabled": (ids.SLIDE_PREV, "disabled"),
     "slide_next_disabled": (ids.SLIDE_NEXT, "disabled"),
 }
@@ -361,6 +361,7 @@ def render(data: ExplorerData, state: st.State | None) -> dict[str, Any]:
         # PNG and SVG draw the canvas, or the evidence view's chart; nothing while the compare view replaces them.
         "png_disabled": not (drawn or charted), "svg_disabled": not (drawn or charted),
         "nodes": panels.node_list(data, scene.subgraph.nodes, selected),
+        "nodes_style": {"display": "none"} if compare or evidence else {},  # no canvas, no list of its nodes
         "slide": panels.slide(slide),
         "slide_prev_disabled": slide is None or slide.first,
         "slide_next_disabled": slide is None or slide.last,

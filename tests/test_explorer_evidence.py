@@ -55,6 +55,7 @@ def test_the_view_lists_every_study_the_review_reports_for_the_pair(fresh: Any, 
     page = fresh()
     page.goto(explorer_url + LINK)
     expect(page.locator("#evidence-table")).to_be_visible(timeout=SLOW)
+    expect(page.locator("#node-list")).to_be_hidden()  # no canvas in this view, so no list of its nodes
     expect(page.locator("#canvas-title")).to_have_text(
         "Clinical evidence: ketamine vs esketamine in treatment-resistant depression", timeout=SLOW)
     rows = table_rows(page)
