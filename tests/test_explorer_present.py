@@ -187,6 +187,22 @@ def test_at_1024_wide_the_canvas_keeps_its_room_beside_both_panels(explorer_page
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1024
 
 
+@pytest.mark.parametrize("width", [1024, 1280, 1600])
+def test_every_tab_label_is_whole_inside_the_sidebar(explorer_page: Page, explorer_url: str, width: int) -> None:
+    """At 1024 px the tabs' default padding cut "Query" to "Qu" and pushed it past the sidebar."""
+    page = explorer_page
+    page.set_viewport_size({"width": width, "height": 800})
+    open_app(page, explorer_url)
+    sidebar = box(page, ".sidebar")
+    tabs = page.locator("[role=tab]").evaluate_all(
+        "tabs => tabs.map(t => { const r = t.getBoundingClientRect();"
+        " return {label: t.innerText.trim(), left: r.left, right: r.right, cut: t.scrollWidth > t.clientWidth}; })")
+    assert [t["label"] for t in tabs] == ["Explore", "Paths", "Tours", "Evidence", "Query"]
+    for tab in tabs:
+        assert not tab["cut"], (width, tab)
+        assert sidebar["x"] - 1 <= tab["left"] and tab["right"] <= sidebar["x"] + sidebar["width"] + 1, (width, tab)
+
+
 def test_below_1024_wide_the_page_stacks_under_a_full_width_canvas(explorer_page: Page, explorer_url: str) -> None:
     page = explorer_page
     page.set_viewport_size({"width": 800, "height": 900})
