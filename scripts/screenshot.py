@@ -68,12 +68,12 @@ def presentation(out: Path) -> None:
 
 
 def paths(out: Path) -> None:
-    """The best ketamine -> treatment-resistant depression path, its second step's evidence open."""
-    from kmoa.graph.paths import trace_mechanism_paths
+    """The first ketamine -> treatment-resistant depression path the explorer lists, its second step's evidence open."""
+    from kmoa.graph.path_answers import answer_paths
 
     kg = load_graph()
     source, target = kg.resolve("ketamine", kinds=("compound",)), kg.resolve("treatment-resistant depression")
-    best = trace_mechanism_paths(kg, source, target, k=1)[0]
+    best = answer_paths(kg, source, target, k=1).paths[0].path
     step = best.steps[min(1, best.hops - 1)]
 
     def ready(page: Any) -> None:
