@@ -641,6 +641,16 @@ def swap_database(new_data: Path, keep: Path, cache_dir: Path | str | None = Non
         return served
 
 
+def unfinished_swap(cache_dir: Path | str | None = None) -> str | None:
+    """Where the previous database was being kept if a bulk load was killed while it swapped databases.
+
+    The next ``start`` puts that database back (``_undo_unfinished_swap``); None when no swap was left unfinished.
+    """
+    journal = _read_json(_swap_journal(_cache(cache_dir))) or {}
+    keep = journal.get("keep")
+    return keep if isinstance(keep, str) and status(cache_dir) is None else None
+
+
 def _undo_unfinished_swap(cache: Path, name: str = "neo4j") -> None:
     """Put the previous database back if a swap was killed before a server ran again (the server is down).
 

@@ -41,10 +41,14 @@ def start(cache_dir: Path | None, timeout: float) -> None:
             f"Starting Neo4j {neo4j_server.NEO4J_VERSION} (the first start downloads it with Maven)...",
             err=True,
         )
+    unfinished = None if running else neo4j_server.unfinished_swap(cache_dir)
     try:
         info = running or neo4j_server.start(cache_dir, timeout=timeout)
     except neo4j_server.Neo4jServerError as err:
         raise click.ClickException(str(err)) from err
+    if unfinished:
+        click.echo("A bulk load was stopped while it switched databases: the database it was replacing is back in "
+                   f"place and served (it was being moved to {unfinished}).", err=True)
     verb = "Already running" if running else f"Started in {time.monotonic() - began:.1f}s"
     click.echo(f"{verb}: {info.uri} (pid {info.pid}, home {info.home})", err=True)
     click.echo(info.shell_exports())
