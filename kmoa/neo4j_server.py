@@ -641,14 +641,20 @@ def swap_database(new_data: Path, keep: Path, cache_dir: Path | str | None = Non
         return served
 
 
-def unfinished_swap(cache_dir: Path | str | None = None) -> str | None:
+def _swap_paths(cache: Path) -> tuple[Path, Path] | None:
+    """Where an unfinished swap was keeping the previous database and took the new one from (its journal)."""
+    journal = _read_json(_swap_journal(cache)) or {}
+    keep, new = journal.get("keep"), journal.get("new")
+    return (Path(keep), Path(new)) if isinstance(keep, str) and isinstance(new, str) else None
+
+
+def unfinished_swap(cache_dir: Path | str | None = None) -> Path | None:
     """Where the previous database was being kept if a bulk load was killed while it swapped databases.
 
     The next ``start`` puts that database back (``_undo_unfinished_swap``); None when no swap was left unfinished.
     """
-    journal = _read_json(_swap_journal(_cache(cache_dir))) or {}
-    keep = journal.get("keep")
-    return keep if isinstance(keep, str) and status(cache_dir) is None else None
+    paths = _swap_paths(_cache(cache_dir))
+    return paths[0] if paths is not None and status(cache_dir) is None else None
 
 
 def _undo_unfinished_swap(cache: Path, name: str = "neo4j") -> None:
@@ -657,11 +663,11 @@ def _undo_unfinished_swap(cache: Path, name: str = "neo4j") -> None:
     The swap's journal names where the previous database was being kept and where the new one came
     from; the new one goes back there (a later bulk load removes it) and the previous one returns.
     """
-    journal = _read_json(_swap_journal(cache)) or {}
-    if not isinstance(journal.get("keep"), str) or not isinstance(journal.get("new"), str):
+    paths = _swap_paths(cache)
+    if paths is None:
         _swap_journal(cache).unlink(missing_ok=True)  # none, or not one a swap wrote
         return
-    data, keep, new = data_folder(cache), Path(journal["keep"]), Path(journal["new"])
+    data, (keep, new) = data_folder(cache), paths
     for part in ("databases", "transactions"):  # the swap moves the previous store, then its logs, out
         if not (keep / part / name).exists():
             continue  # not moved yet: what the data folder holds is still the previous database's

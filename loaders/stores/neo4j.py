@@ -840,13 +840,26 @@ def user_defined_functions(session: neo4j.Session, timeout: float = DEFAULT_TIME
     return [str(r["name"]) for r in session.run(query)]
 
 
-def _query_error(err: BaseException, timeout: float) -> Exception:
+@contextmanager
+def _translated(stopped: str, during: str) -> Iterator[None]:
+    """The driver's errors as kmoa's: a lost server, a timeout (``stopped`` says what), a refusal, a Cypher error."""
+    import neo4j.exceptions as nx
+
+    try:
+        yield
+    except (nx.ServiceUnavailable, nx.SessionExpired) as err:
+        raise Neo4jConnectionError(f"Neo4j became unreachable during {during}: {_short(err)}") from None
+    except nx.Neo4jError as err:
+        raise _query_error(err, stopped) from None
+
+
+def _query_error(err: BaseException, stopped: str) -> Exception:
     import neo4j.exceptions as nx
 
     code = getattr(err, "code", "") or ""
     message = _short(err)
     if "TransactionTimedOut" in code or "Terminated" in code:
-        return CypherTimeout(f"query stopped after {timeout:g} s (raise --timeout for long queries)")
+        return CypherTimeout(stopped)
     if "conflicting values for execution mode" in message:
         return CypherRefused("refused: PROFILE runs the query to measure it, and queries are read-only by "
                              "default; pass --write to run it")
@@ -889,13 +902,12 @@ def run_cypher(driver: neo4j.Driver, query: str, params: dict[str, Any] | None =
     refuses writes itself in that transaction, and the timeout covers both steps.
     """
     import neo4j
-    import neo4j.exceptions as nx
 
     if not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout}")
     if limit < 0:
         raise ValueError(f"limit must be 0 or more rows, not {limit}")
-    try:
+    with _translated(f"query stopped after {timeout:g} s (raise --timeout for long queries)", "the query"):
         if write:
             with driver.session(database=database, default_access_mode=neo4j.WRITE_ACCESS) as session:
                 kind = explain(session, query, params, timeout)[0]
@@ -910,10 +922,6 @@ def run_cypher(driver: neo4j.Driver, query: str, params: dict[str, Any] | None =
                 outcome = _collect(tx.run(query, params or {}), limit, kind)
                 tx.rollback()
                 return outcome
-    except (nx.ServiceUnavailable, nx.SessionExpired) as err:
-        raise Neo4jConnectionError(f"Neo4j became unreachable during the query: {_short(err)}") from None
-    except nx.Neo4jError as err:
-        raise _query_error(err, timeout) from None
 
 
 def _collect(result: neo4j.Result, limit: int, kind: str) -> QueryResult:
@@ -1105,18 +1113,10 @@ class Neo4jStore(Store):
     def _read(self, query: str, **params: Any) -> list[Any]:
         """Records of one of the store's own reads, stopped by the server after ``timeout`` seconds."""
         import neo4j
-        import neo4j.exceptions as nx
 
-        try:
+        with _translated(f"reading rows from {self.spec} stopped after {self.timeout:g} s", "a read"):
             return list(self.driver.execute_query(neo4j.Query(query, timeout=self.timeout), params,
                                                   database_=self.settings.database, routing_="r").records)
-        except (nx.ServiceUnavailable, nx.SessionExpired) as err:
-            raise Neo4jConnectionError(f"Neo4j became unreachable during a read: {_short(err)}") from None
-        except nx.Neo4jError as err:
-            failure = _query_error(err, self.timeout)
-            if isinstance(failure, CypherTimeout):
-                failure = CypherTimeout(f"reading rows from {self.spec} stopped after {self.timeout:g} s")
-            raise failure from None
 
     def node_rows(self, column: str | None = None, value: str | None = None) -> list[dict[str, Any]]:
         """Node rows read back from the nodes' properties."""
